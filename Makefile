@@ -1,0 +1,39 @@
+# PrecisionLab: `make run` (main job) and `make test` (tests) on a fresh Debian machine with Swift.
+SWIFT ?= swift
+
+.PHONY: run test deps build release verify bench
+
+# GNU MPFR's headers and pkg-config file: installed with apt-get when root, else the command to run.
+deps:
+	@if ! pkg-config --exists mpfr 2>/dev/null && [ ! -f /usr/include/mpfr.h ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmpfr-dev pkg-config) >/dev/null; \
+	  else \
+	    echo "GNU MPFR is missing: run 'sudo apt-get install -y libmpfr-dev pkg-config'"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	./.build/release/precisionlab formats
+	@echo
+	@echo "Worked example: bfloat16, 1 + (-2^-126), in every rounding mode (exact: 1 - 2^-126)"
+	@for m in nearest-even nearest-away toward-zero toward-positive toward-negative odd stochastic; do \
+	  printf '  %-16s ' $$m; ./.build/release/precisionlab calc --format bf16 --rounding $$m add 1 -0x1p-126; \
+	done
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Exhaustive binary16 / bfloat16 checks (release mode, minutes): writes docs/VERIFICATION.md.
+verify: release
+	./.build/release/precisionlab-verify --write docs/VERIFICATION.md
+
+bench: release
+	./.build/release/precisionlab-bench

@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "PrecisionLab",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "Scalars", targets: ["Scalars"]),
+    .library(name: "ScalarConformance", targets: ["ScalarConformance"]),
+    .executable(name: "precisionlab", targets: ["precisionlab"]),
+    .executable(name: "precisionlab-bench", targets: ["precisionlab-bench"]),
+    .executable(name: "precisionlab-verify", targets: ["precisionlab-verify"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/attaswift/BigInt", from: "6.0.0"),
+  ],
+  targets: [
+    // GNU MPFR from the system (Debian: libmpfr-dev; Homebrew: mpfr).
+    .systemLibrary(
+      name: "CMPFR",
+      pkgConfig: "mpfr",
+      providers: [.apt(["libmpfr-dev"]), .brew(["mpfr"])]
+    ),
+    // Per-thread rounding environment and the few MPFR calls Swift cannot make (variadic printf).
+    .target(name: "ScalarsSupport", dependencies: ["CMPFR"]),
+    .target(name: "Scalars", dependencies: ["CMPFR", "ScalarsSupport"]),
+    .target(name: "ScalarConformance", dependencies: ["Scalars"]),
+    .executableTarget(
+      name: "precisionlab",
+      dependencies: ["Scalars", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "CMPFR"]),
+    .executableTarget(name: "precisionlab-verify", dependencies: ["Scalars"]),
+    .testTarget(
+      name: "ScalarsTests",
+      dependencies: ["Scalars", "ScalarConformance", "CMPFR", .product(name: "BigInt", package: "BigInt")]
+    ),
+  ]
+)

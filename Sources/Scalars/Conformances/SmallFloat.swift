@@ -1,0 +1,107 @@
+import CMPFR
+
+/// An emulated format of the binary64 engine (p ≤ 26, exponents within ±300): bfloat16, binary16,
+/// TF32, binary32, OCP FP8 E4M3/E5M2, MX FP6/FP4, or your own `FormatSpecification`.
+///
+/// The value is held exactly in a `Double`; every operation is correctly rounded in the thread's
+/// rounding mode (see `SmallFormatArithmetic` for how). `exp` and `log` are computed by MPFR rounded
+/// to odd at 53 bits and then rounded once, so they are correctly rounded too.
+@frozen public struct SmallFloat<Spec: FormatSpecification>: PrecisionScalar, Hashable {
+  /// The value, exactly (always a member of the format, or NaN).
+  public let value: Double
+
+  /// Wraps a binary64 that is already a value of the format (not checked).
+  @inlinable public init(exactly value: Double) { self.value = value }
+
+  @inlinable public static var format: FloatFormat { Spec.format }
+
+  @inlinable @inline(__always) static var constants: SmallFormatConstants {
+    let c = Spec.format.small
+    precondition(c.isUsable, "SmallFloat needs a format with p ≤ 26 and exponents within ±300")
+    return c
+  }
+
+  @inlinable @inline(__always) static var mode: RoundingMode { RoundingEnvironment.mode }
+
+  @inlinable public init(_ value: Double) {
+    self.value = SmallFormatArithmetic.fromDouble(value, Self.mode, Self.constants)
+  }
+
+  @inlinable public init(_ value: Int) {
+    self.value = SmallFormatArithmetic.fromInt(value, Self.mode, Self.constants)
+  }
+
+  /// Correctly rounds decimal or hexadecimal text (see `NumberText`).
+  public init(text: String) throws(NumberTextError) {
+    let odd = try NumberText.roundedToOdd53(text)
+    self.value = SmallFormatArithmetic.round(odd, 0, Self.mode, Self.constants)
+  }
+
+  @inlinable public var doubleValue: Double { value }
+  public var hexDescription: String { HexFloat.format(value) }
+  @inlinable public var isZero: Bool { value == 0 }
+  @inlinable public var isNaN: Bool { value.isNaN }
+  @inlinable public var isFinite: Bool { value.isFinite }
+
+  @inlinable public static func < (a: Self, b: Self) -> Bool { a.value < b.value }
+  @inlinable public static func == (a: Self, b: Self) -> Bool { a.value == b.value }
+
+  @inlinable public static func + (a: Self, b: Self) -> Self {
+    Self(exactly: SmallFormatArithmetic.add(a.value, b.value, mode, constants))
+  }
+  @inlinable public static func - (a: Self, b: Self) -> Self {
+    Self(exactly: SmallFormatArithmetic.add(a.value, -b.value, mode, constants))
+  }
+  @inlinable public static func * (a: Self, b: Self) -> Self {
+    Self(exactly: SmallFormatArithmetic.multiply(a.value, b.value, mode, constants))
+  }
+  @inlinable public static func / (a: Self, b: Self) -> Self {
+    Self(exactly: SmallFormatArithmetic.divide(a.value, b.value, mode, constants))
+  }
+  @inlinable public static prefix func - (x: Self) -> Self { Self(exactly: -x.value) }
+
+  @inlinable public func squareRoot() -> Self {
+    Self(exactly: SmallFormatArithmetic.squareRoot(value, Self.mode, Self.constants))
+  }
+
+  @inlinable public static func multiplyAccumulate(_ acc: inout Self, _ a: Self, _ b: Self) {
+    let m = mode, c = constants
+    let product = SmallFormatArithmetic.multiply(a.value, b.value, m, c)
+    acc = Self(exactly: SmallFormatArithmetic.add(acc.value, product, m, c))
+  }
+
+  @inlinable public static func fusedMultiplyAccumulate(_ acc: inout Self, _ a: Self, _ b: Self) {
+    acc = Self(exactly: SmallFormatArithmetic.fusedMultiplyAdd(a.value, b.value, acc.value, mode, constants))
+  }
+
+  public static func exp(_ x: Self) -> Self {
+    Self(exactly: SmallFormatArithmetic.viaMPFR(x.value, mode, constants) { mpfr_exp($0, $1, $2) })
+  }
+
+  public static func log(_ x: Self) -> Self {
+    Self(exactly: SmallFormatArithmetic.viaMPFR(x.value, mode, constants) { mpfr_log($0, $1, $2) })
+  }
+}
+
+extension SmallFormatArithmetic {
+  /// `f(x)` computed by MPFR rounded to odd at 53 bits (≥ p + 2), then rounded once into the format.
+  public static func viaMPFR(
+    _ x: Double, _ mode: RoundingMode, _ c: SmallFormatConstants,
+    _ f: (UnsafeMutablePointer<__mpfr_struct>, UnsafePointer<__mpfr_struct>, mpfr_rnd_t) -> Int32
+  ) -> Double {
+    MPFRArithmetic.setWidestRange()
+    return withTemporaryMPFR(precision: 53) { input in
+      mpfr_set_d(input, x, MPFR_RNDN)
+      return withTemporaryMPFR(precision: 53) { y in
+        let t = f(y, input, MPFR_RNDZ)
+        if t != 0 && mpfr_regular_p(y) != 0 && mpfr_min_prec(y) < 53 {
+          if mpfr_sgn(y) > 0 { mpfr_nextabove(y) } else { mpfr_nextbelow(y) }
+        }
+        var v = mpfr_get_d(y, MPFR_RNDN)
+        if v.isFinite && v.magnitude > 0x1p1000 { v = v < 0 ? -0x1p1000 : 0x1p1000 }
+        if mpfr_regular_p(y) != 0 && mpfr_get_exp(y) < -1000 { v = mpfr_signbit(y) != 0 ? -0x1p-1000 : 0x1p-1000 }
+        return round(v, 0, mode, c)
+      }
+    }
+  }
+}

@@ -1,0 +1,226 @@
+/// Correctly rounded arithmetic for formats whose values are exact binary64 values (`p ≤ 26`, exponents
+/// within ±300): the binary64 engine.
+///
+/// Every operation first obtains the exact result as an unevaluated sum `hi + lo` of two binary64
+/// numbers, with `hi` the binary64 nearest to it (error-free transformations: TwoSum for + and −, an
+/// exact product since 2p ≤ 52, the fma remainder for ÷ and √), then rounds that sum once into the
+/// format with `round(_:_:_:_:)`. Only the sign of `lo`, and whether `hi` sits on a grid point or a
+/// midpoint of the format, decide the rounding, so the result is correctly rounded in every mode; `lo`'s
+/// magnitude only sets the stochastic-rounding probability for ÷ and √, where it is accurate to binary64
+/// (relative error ≤ 2^-52 of the gap).
+///
+/// Round-to-nearest-even of + − × ÷ √ with `p ≤ 25` takes a shortcut: one binary64 operation, then
+/// `roundNearestEven(_:_:)`, which is exact by Figueroa's double-rounding theorem (53 ≥ 2p + 2).
+public enum SmallFormatArithmetic {
+  // MARK: Rounding a binary64 value
+
+  /// Rounds `x` to the nearest format value, ties to even: the bulk-conversion kernel (branch-light bit
+  /// arithmetic on the binary64 encoding for normal results, one hardware add for subnormal ones).
+  @inlinable @inline(__always)
+  public static func roundNearestEven(_ x: Double, _ c: SmallFormatConstants) -> Double {
+    let magnitude = x.magnitude
+    if magnitude >= c.minNormal {
+      let bits = x.bitPattern
+      let lsb = (bits >> c.shift) & 1
+      let rounded = Double(bitPattern: (bits &+ c.halfMinusOne &+ lsb) & c.keepMask)
+      if rounded.magnitude <= c.maxFinite { return rounded }
+      if x.isInfinite && c.hasInfinities { return x }
+      return overflowed(negative: x < 0, mode: .nearestEven, c)
+    }
+    if magnitude < c.minNormal {
+      if c.hasSubnormals {
+        let r = (magnitude + c.subnormalAdder) - c.subnormalAdder
+        return x < 0 ? -r : r
+      }
+      // No subnormals: the grid below 2^emin is {0, 2^emin}; the midpoint ties to 0 (even).
+      let r = magnitude > 0.5 * c.minNormal ? c.minNormal : 0
+      return x < 0 ? -r : r
+    }
+    return .nan
+  }
+
+  /// The result of a finite value beyond the largest finite one, IEEE 754 §7.4: rounding toward zero,
+  /// toward the opposite infinity and to odd give the largest finite value; the others the format's
+  /// overflow value (infinity, NaN, or the largest finite value when saturating).
+  @inlinable
+  public static func overflowed(negative: Bool, mode: RoundingMode, _ c: SmallFormatConstants) -> Double {
+    let toLargestFinite: Bool
+    switch mode {
+    case .towardZero, .odd: toLargestFinite = true
+    case .towardPositive: toLargestFinite = negative
+    case .towardNegative: toLargestFinite = !negative
+    case .nearestEven, .nearestAway, .stochastic: toLargestFinite = false
+    }
+    let magnitude: Double
+    if toLargestFinite || c.overflow == .saturate {
+      magnitude = c.maxFinite
+    } else if c.overflow == .infinity {
+      magnitude = .infinity
+    } else {
+      return .nan
+    }
+    return negative ? -magnitude : magnitude
+  }
+
+  /// An infinite operand or exact result: kept when the format has infinities, otherwise NaN, or the
+  /// largest finite value when the format saturates.
+  @inlinable
+  static func infinite(_ x: Double, _ c: SmallFormatConstants) -> Double {
+    if c.hasInfinities { return x }
+    if c.overflow == .saturate { return x < 0 ? -c.maxFinite : c.maxFinite }
+    return .nan
+  }
+
+  /// Rounds the exact value `hi + lo` into the format in `mode`, where `hi` is the binary64 nearest to
+  /// it and `|lo| ≤ ulp(hi)/2` (or `lo` has at least the exact error's sign, see the type's notes).
+  /// Zero results keep `hi`'s sign; callers apply IEEE 754's sign rule for exact zero sums first.
+  @inlinable
+  public static func round(_ hi: Double, _ lo: Double, _ mode: RoundingMode, _ c: SmallFormatConstants)
+    -> Double
+  {
+    if !hi.isFinite { return hi.isNaN ? .nan : infinite(hi, c) }
+    if hi == 0 { return hi }
+    let negative = hi < 0
+    let h = hi.magnitude
+    let l = negative ? -lo : lo
+    // Bracket the exact value h + l by two neighbouring grid points down < x < up, gap q apart.
+    var down: Double, q: Double
+    if h < c.minNormal && !c.hasSubnormals {
+      q = c.minNormal
+      down = 0
+    } else {
+      q = Double(sign: .plus, exponent: max(h.exponent, c.emin) - c.precision + 1, significand: 1)
+      down = (h / q).rounded(.down) * q
+    }
+    // Distance of the exact value above `down`, as (d + l) with d exact.
+    var d = h - down
+    if d == 0 {
+      if l == 0 {  // exact
+        return h > c.maxFinite ? overflowed(negative: negative, mode: mode, c) : hi
+      }
+      if l < 0 {
+        // Just below a grid point: the lower neighbour may be in the binade below (half the gap).
+        if h == c.minNormal && !c.hasSubnormals {
+          q = c.minNormal
+        } else if h.significandBitPattern == 0 && h.exponent > c.emin {
+          q *= 0.5
+        }
+        down = h - q
+        d = q
+      }
+    }
+    let up = down + q
+    let half = 0.5 * q
+    let roundUp: Bool
+    switch mode {
+    case .nearestEven, .nearestAway:
+      if d != half {
+        // A midpoint is a binary64 number, so the exact value lies on the same side of it as `hi`.
+        roundUp = d > half
+      } else if l != 0 {
+        roundUp = l > 0
+      } else {
+        roundUp = mode == .nearestAway || isOddMultiple(down, of: q)
+      }
+    case .towardZero: roundUp = false
+    case .towardPositive: roundUp = !negative
+    case .towardNegative: roundUp = negative
+    case .odd: roundUp = !isOddMultiple(down, of: q)
+    case .stochastic:
+      roundUp = RoundingEnvironment.randomUnit() < (d + l) / q
+    }
+    let magnitude = roundUp ? up : down
+    if magnitude > c.maxFinite { return overflowed(negative: negative, mode: mode, c) }
+    return negative ? -magnitude : magnitude
+  }
+
+  @inlinable @inline(__always)
+  static func isOddMultiple(_ x: Double, of q: Double) -> Bool {
+    (x / q).truncatingRemainder(dividingBy: 2) == 1
+  }
+
+  // MARK: Operations (operands are format values held exactly in binary64)
+
+  /// IEEE 754's sign of an exact zero sum: `+0`, except `−0` when both addends are `−0` or when
+  /// rounding toward −∞.
+  @inlinable @inline(__always)
+  static func zeroSum(_ a: Double, _ b: Double, _ mode: RoundingMode) -> Double {
+    if a == 0 && b == 0 && a.sign == b.sign { return a }
+    return mode == .towardNegative ? -0.0 : 0.0
+  }
+
+  @inlinable @inline(__always)
+  public static func add(_ a: Double, _ b: Double, _ mode: RoundingMode, _ c: SmallFormatConstants)
+    -> Double
+  {
+    let s = a + b
+    if mode == .nearestEven && c.fastNearest { return roundNearestEven(s, c) }
+    if s == 0 { return zeroSum(a, b, mode) }
+    if !s.isFinite { return round(s, 0, mode, c) }
+    let bb = s - a
+    let lo = (a - (s - bb)) + (b - bb)
+    return round(s, lo, mode, c)
+  }
+
+  @inlinable @inline(__always)
+  public static func multiply(_ a: Double, _ b: Double, _ mode: RoundingMode, _ c: SmallFormatConstants)
+    -> Double
+  {
+    let p = a * b  // exact: 2p ≤ 52 bits, no underflow within ±300 exponents
+    if mode == .nearestEven { return roundNearestEven(p, c) }
+    return round(p, 0, mode, c)
+  }
+
+  @inlinable @inline(__always)
+  public static func divide(_ a: Double, _ b: Double, _ mode: RoundingMode, _ c: SmallFormatConstants)
+    -> Double
+  {
+    let q = a / b
+    if mode == .nearestEven && c.fastNearest { return roundNearestEven(q, c) }
+    if !q.isFinite || q == 0 { return round(q, 0, mode, c) }
+    let remainder = a.addingProduct(-q, b)  // a - q·b, exact
+    return round(q, remainder / b, mode, c)
+  }
+
+  @inlinable @inline(__always)
+  public static func squareRoot(_ a: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double {
+    let s = a.squareRoot()
+    if mode == .nearestEven && c.fastNearest { return roundNearestEven(s, c) }
+    if !s.isFinite || s == 0 { return round(s, 0, mode, c) }
+    let remainder = a.addingProduct(-s, s)  // a - s², exact
+    return round(s, remainder / (2 * s), mode, c)
+  }
+
+  /// `a × b + c` with one rounding.
+  @inlinable @inline(__always)
+  public static func fusedMultiplyAdd(
+    _ a: Double, _ b: Double, _ addend: Double, _ mode: RoundingMode, _ c: SmallFormatConstants
+  ) -> Double {
+    let p = a * b  // exact
+    let s = p + addend
+    if s == 0 { return p.isNaN ? .nan : zeroSum(p, addend, mode) }
+    if !s.isFinite { return round(s, 0, mode, c) }
+    let bb = s - p
+    let lo = (p - (s - bb)) + (addend - bb)
+    return round(s, lo, mode, c)
+  }
+
+  /// Rounds any binary64 into the format.
+  @inlinable @inline(__always)
+  public static func fromDouble(_ x: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double {
+    if mode == .nearestEven { return roundNearestEven(x, c) }
+    return round(x, 0, mode, c)
+  }
+
+  /// Rounds an integer into the format (exactly split into two binary64 parts first).
+  @inlinable
+  public static func fromInt(_ n: Int, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double {
+    let high = (n >> 32) << 32
+    let x = Double(high), y = Double(n &- high)  // both exact
+    let s = x + y
+    let bb = s - x
+    let lo = (x - (s - bb)) + (y - bb)
+    if s == 0 { return 0 }
+    return round(s, lo, mode, c)
+  }
+}

@@ -1,0 +1,53 @@
+/// Precomputed constants of the binary64-based engine for one format (plain data, no references, so
+/// that hot loops read them without reference counting).
+///
+/// The engine holds every value of a format exactly in a `Double`. That is possible when the format's
+/// values are binary64 values with room to spare: `p ≤ 26` (so a product of two values is exact in
+/// binary64) and an exponent range inside ±300 (so no exact intermediate result under- or overflows).
+@frozen public struct SmallFormatConstants: Sendable, Hashable {
+  /// Whether the binary64 engine can evaluate this format exactly.
+  public let isUsable: Bool
+  public let precision: Int
+  public let emin: Int
+  public let hasSubnormals: Bool
+  public let hasInfinities: Bool
+  public let overflow: FloatFormat.OverflowBehavior
+  /// `2^emin`.
+  public let minNormal: Double
+  /// The largest finite value.
+  public let maxFinite: Double
+  /// `1.5 × 2^(emin - p + 1 + 52)`: adding and subtracting it rounds a value below `2^emin` to the
+  /// subnormal grid in binary64's round-to-nearest-even.
+  public let subnormalAdder: Double
+  /// Number of binary64 significand bits dropped when rounding to `p` bits: `53 - p`.
+  public let shift: UInt64
+  /// `2^(shift-1) - 1`: with the kept bit's parity, the round-to-nearest-even increment.
+  public let halfMinusOne: UInt64
+  /// Clears the dropped bits.
+  public let keepMask: UInt64
+  /// `p ≤ 25`: then binary64 results of + - × ÷ √ rounded once more to nearest are correctly rounded
+  /// (binary64's 53 bits ≥ 2p + 2; Figueroa, "When is double rounding innocuous?", 1995).
+  public let fastNearest: Bool
+
+  init(_ f: FloatFormatParameters) {
+    let p = f.precision, emin = f.emin, emax = f.emax, deficit = f.deficit
+    self.isUsable = f.bounded && p <= 26 && emin >= -300 && emax <= 300
+    self.precision = p
+    self.emin = emin
+    self.hasSubnormals = f.hasSubnormals
+    self.hasInfinities = f.hasInfinities
+    self.overflow = f.overflow
+    if isUsable {
+      minNormal = Double(sign: .plus, exponent: emin, significand: 1)
+      maxFinite = Double((1 << p) - deficit) * Double(sign: .plus, exponent: emax - p + 1, significand: 1)
+      subnormalAdder = Double(sign: .plus, exponent: emin - p + 1 + 52, significand: 1.5)
+      shift = UInt64(53 - p)
+      halfMinusOne = (1 << (shift - 1)) - 1
+      keepMask = ~((1 << shift) - 1)
+      fastNearest = p <= 25
+    } else {
+      minNormal = 0; maxFinite = 0; subnormalAdder = 0; shift = 0; halfMinusOne = 0; keepMask = 0
+      fastNearest = false
+    }
+  }
+}
