@@ -116,7 +116,7 @@ public enum MPFRArithmetic {
       withTemporaryMPFR(precision: work) { integer in
         // |y| / 2^quantumExponent = integer + fraction, all exact at `work` bits.
         mpfr_abs(scaled, y, MPFR_RNDN)
-        mpfr_mul_2si(scaled, scaled, quantumExponent.mpfrExp, MPFR_RNDN)
+        mpfr_mul_2si(scaled, scaled, (-quantumExponent).mpfrExp, MPFR_RNDN)
         mpfr_rint_floor(integer, scaled, MPFR_RNDN)
         mpfr_sub(scaled, scaled, integer, MPFR_RNDN)  // fraction in [0, 1)
         let fraction = scaled

@@ -30,11 +30,11 @@ public enum SmallFormatArithmetic {
     if magnitude < c.minNormal {
       if c.hasSubnormals {
         let r = (magnitude + c.subnormalAdder) - c.subnormalAdder
-        return x < 0 ? -r : r
+        return Double(signOf: x, magnitudeOf: r)
       }
       // No subnormals: the grid below 2^emin is {0, 2^emin}; the midpoint ties to 0 (even).
       let r = magnitude > 0.5 * c.minNormal ? c.minNormal : 0
-      return x < 0 ? -r : r
+      return Double(signOf: x, magnitudeOf: r)
     }
     return .nan
   }
