@@ -1,0 +1,114 @@
+import BigInt
+import CMPFR
+import Foundation
+import Scalars
+import Testing
+
+/// MPFR values: run-time precision from 2 to beyond 10,000 bits, value semantics, in-place
+/// accumulation without allocation, freeing, and independence from MPFR's per-thread defaults.
+@Suite struct MPFRFloatTests {
+  @Test func precisionExtremes() throws {
+    for bits in [2, 3, 10_000, 20_000] {
+      let format = try FloatFormat.named("mpfr:\(bits)")
+      let third = MPFRFloat.withFormat(format) { MPFRFloat(1) / MPFRFloat(3) }
+      #expect(third.precision == bits)
+      // Oracle: 1/3 rounded to nearest at `bits` bits.
+      let expected = RoundingOracle.round(ExactRational(1, 3), format, .nearestEven)
+      #expect(OracleResult(hex: third.hexDescription) == expected, "mpfr:\(bits)")
+    }
+  }
+
+  @Test func valueSemantics() {
+    var a = MPFRFloat(1)
+    let b = a
+    a += MPFRFloat(1)
+    #expect(a.doubleValue == 2)
+    #expect(b.doubleValue == 1)
+    var c = b
+    MPFRFloat.multiplyAccumulate(&c, MPFRFloat(3), MPFRFloat(4))
+    #expect(c.doubleValue == 13 && b.doubleValue == 1)
+  }
+
+  @Test func inPlaceAccumulationAllocatesNothing() {
+    var acc = MPFRFloat(0)
+    let x = MPFRFloat(0.5), y = MPFRFloat(3)
+    MPFRFloat.multiplyAccumulate(&acc, x, y)  // creates the scratch variable once
+    let storage = ObjectIdentifier(acc.number.storage)
+    for _ in 0..<1000 {
+      MPFRFloat.multiplyAccumulate(&acc, x, y)
+      MPFRFloat.fusedMultiplyAccumulate(&acc, x, y)
+      acc += x
+    }
+    #expect(ObjectIdentifier(acc.number.storage) == storage)
+    #expect(acc.doubleValue == 1.5 + 1000 * (1.5 + 1.5 + 0.5))
+  }
+
+  @Test func valuesAreFreed() {
+    weak var storage: MPFRStorage?
+    do {
+      let x = MPFRFloat(2).squareRoot()
+      storage = x.number.storage
+      #expect(storage != nil)
+    }
+    #expect(storage == nil)
+  }
+
+  @Test func operandsOfDifferentPrecisionGiveTheWiderFormat() throws {
+    let narrow = MPFRFloat.withFormat(try FloatFormat.named("mpfr:10")) { MPFRFloat(1) / MPFRFloat(3) }
+    let wide = MPFRFloat.withFormat(try FloatFormat.named("mpfr:300")) { MPFRFloat(1) }
+    #expect((narrow + wide).precision == 300)
+    #expect((wide + narrow).precision == 300)
+  }
+
+  /// MPFR's exponent range is per thread; PrecisionLab sets it for every operation.
+  @Test func independentOfMPFRThreadDefaults() throws {
+    let savedMin = mpfr_get_emin(), savedMax = mpfr_get_emax()
+    defer { mpfr_set_emin(savedMin); mpfr_set_emax(savedMax) }
+    mpfr_set_emin(-10)
+    mpfr_set_emax(10)
+    let big = MPFRFloat.withFormat(try FloatFormat.named("mpfr:64")) { MPFRFloat(0x1p300) * MPFRFloat(0x1p300) }
+    #expect(big.hexDescription == "0x1p+600")
+    mpfr_set_emin(-10)
+    mpfr_set_emax(10)
+    #expect((Binary128(0x1p-1000) * Binary128(0x1p-1000)).hexDescription == "0x1p-2000")
+  }
+
+  /// Threads with different formats at once, each getting the same bits as a serial run.
+  @Test func safeAcrossThreads() throws {
+    @Sendable func harmonic(_ bits: Int) -> String {
+      MPFRFloat.withFormat(try! FloatFormat.named("mpfr:\(bits)")) {
+        var acc = MPFRFloat(0)
+        for k in 1...300 { MPFRFloat.fusedMultiplyAccumulate(&acc, MPFRFloat(1) / MPFRFloat(k), MPFRFloat(k % 7)) }
+        return acc.hexDescription
+      }
+    }
+    let precisions = (0..<8).map { 20 + 37 * $0 }
+    let serial = precisions.map(harmonic)
+    let parallel = Locked<[String]>(Array(repeating: "", count: precisions.count))
+    DispatchQueue.concurrentPerform(iterations: precisions.count) { i in
+      let r = harmonic(precisions[i])
+      parallel.update { $0[i] = r }
+    }
+    #expect(parallel.value == serial)
+    // A value made on one thread keeps its format on another.
+    let x = MPFRFloat.withFormat(try FloatFormat.named("mpfr:77")) { MPFRFloat(2) }
+    let y = Locked<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: 2) { _ in
+      let r = x.squareRoot()
+      y.update { $0 = r.precision }
+    }
+    #expect(y.value == 77)
+  }
+
+  @Test func exponentialAndLogarithmAreCorrectlyRounded() throws {
+    // exp(1) and log(2) at 113 bits (binary128), digits from published constants.
+    let e = Binary128.exp(Binary128(1))
+    let eText = try Binary128(text: "2.71828182845904523536028747135266249775724709369995")
+    #expect(e == eText)
+    let ln2 = Binary128.log(Binary128(2))
+    #expect(ln2 == (try Binary128(text: "0.693147180559945309417232121458176568075500134360255")))
+    // Small formats: correctly rounded in every mode (neighbours of e in bfloat16: 2.703125, 2.71875).
+    #expect(RoundingEnvironment.with(.towardZero) { BFloat16.exp(BFloat16(1)) }.doubleValue == 2.703125)
+    #expect(RoundingEnvironment.with(.towardPositive) { BFloat16.exp(BFloat16(1)) }.doubleValue == 2.71875)
+  }
+}
