@@ -1,4 +1,5 @@
 import Scalars
+import ScalarConformance
 import Testing
 
 /// Emulated binary16/32/64 and MPFR at p = 53 against the hardware's own correctly rounded operations,

@@ -10,11 +10,11 @@ public struct FormatCalculator {
 
   /// One correctly rounded operation; `round` converts its operand into the format.
   public enum Operation: String, CaseIterable, Sendable {
-    case add, sub, mul, div, sqrt, fma, round
+    case add, sub, mul, div, sqrt, fma, round, exp, log
 
     public var arity: Int {
       switch self {
-      case .sqrt, .round: return 1
+      case .sqrt, .round, .exp, .log: return 1
       case .add, .sub, .mul, .div: return 2
       case .fma: return 3
       }
@@ -54,6 +54,8 @@ public struct FormatCalculator {
       case .sqrt: return .small(SmallFormatArithmetic.squareRoot(x[0], mode, c))
       case .fma: return .small(SmallFormatArithmetic.fusedMultiplyAdd(x[0], x[1], x[2], mode, c))
       case .round: return .small(x[0])
+      case .exp: return .small(SmallFormatArithmetic.viaMPFR(x[0], mode, c) { mpfr_exp($0, $1, $2) })
+      case .log: return .small(SmallFormatArithmetic.viaMPFR(x[0], mode, c) { mpfr_log($0, $1, $2) })
       }
     case .mpfr:
       let c = format.mpfr
@@ -68,6 +70,8 @@ public struct FormatCalculator {
       case .sqrt: return .wide(MPFRNumber(c, mode) { mpfr_sqrt($0, p[0], $1) })
       case .fma: return .wide(MPFRNumber(c, mode) { mpfr_fma($0, p[0], p[1], p[2], $1) })
       case .round: return .wide(x[0])
+      case .exp: return .wide(MPFRNumber(c, mode) { mpfr_exp($0, p[0], $1) })
+      case .log: return .wide(MPFRNumber(c, mode) { mpfr_log($0, p[0], $1) })
       }
     }
   }

@@ -1,15 +1,16 @@
 import Scalars
 
 /// Reproducible random operands for a format: magnitudes spread over the whole exponent range (from
-/// below the smallest subnormal to beyond the largest finite value), exact cancellations, and nearby
-/// pairs.
-struct OperandSampler<T: PrecisionScalar> {
-  var generator: SplitMix
-  let format = T.format
+/// below the smallest subnormal to beyond the largest finite value), zeros, small integers, exact
+/// cancellations, and nearby pairs.
+public struct OperandSampler<T: PrecisionScalar> {
+  public var generator: SplitMix
+  public let format = T.format
 
-  init(seed: UInt64) { generator = SplitMix(seed: seed) }
+  public init(seed: UInt64) { generator = SplitMix(seed: seed) }
 
-  mutating func double() -> Double {
+  /// A binary64 near the format's range (rounded into the format by `value()`).
+  public mutating func double() -> Double {
     let lowExponent = max(format.isExponentBounded ? format.emin - format.precision - 2 : -200, -1070)
     let highExponent = min(format.isExponentBounded ? format.emax + 1 : 200, 1020)
     let exponent = lowExponent + Int(generator.next() % UInt64(highExponent - lowExponent + 1))
@@ -23,7 +24,7 @@ struct OperandSampler<T: PrecisionScalar> {
   }
 
   /// A value of the format, using more than binary64's 53 bits when the format has them.
-  mutating func value() -> T {
+  public mutating func value() -> T {
     var x = RoundingEnvironment.with(.nearestEven) { T(double()) }
     if format.precision > 53 && x.isFinite && !x.isZero && generator.next() & 1 == 0 {
       let tail = RoundingEnvironment.with(.nearestEven) { T(x.doubleValue * 0x1p-60 * (1 + Double(generator.next() >> 11) * 0x1p-53)) }
@@ -33,7 +34,7 @@ struct OperandSampler<T: PrecisionScalar> {
   }
 
   /// A pair (x, y): independent, or y ≈ ±x to provoke cancellation and ties.
-  mutating func pair() -> (T, T) {
+  public mutating func pair() -> (T, T) {
     let x = value()
     switch generator.next() % 4 {
     case 0: return (x, RoundingEnvironment.with(.nearestEven) { -x + value() * T(0.0009765625) })
@@ -44,10 +45,10 @@ struct OperandSampler<T: PrecisionScalar> {
 }
 
 /// SplitMix64: a tiny, well-known generator for reproducible test inputs.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
+public struct SplitMix: Sendable {
+  public var state: UInt64
+  public init(seed: UInt64) { state = seed }
+  public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
