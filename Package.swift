@@ -30,7 +30,7 @@ let package = Package(
       name: "precisionlab",
       dependencies: ["Scalars", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
-    .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "CMPFR"]),
+    .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "ScalarConformance", "CMPFR"]),
     .executableTarget(name: "precisionlab-verify", dependencies: ["Scalars"]),
     .testTarget(
       name: "ScalarsTests",

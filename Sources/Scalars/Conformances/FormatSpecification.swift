@@ -5,23 +5,82 @@
 /// ```
 public protocol FormatSpecification: Sendable {
   static var format: FloatFormat { get }
+  /// The binary64 engine's constants for `format`. The default reads `format.small`; the presets
+  /// spell them out with literal parameters so that specialised kernels fold them into constants (a
+  /// test checks that both agree). Give them too when your format's speed matters.
+  static var smallConstants: SmallFormatConstants { get }
 }
 
-public enum Binary16Format: FormatSpecification { public static let format = FloatFormat.binary16 }
-public enum BFloat16Format: FormatSpecification { public static let format = FloatFormat.bfloat16 }
-public enum TF32Format: FormatSpecification { public static let format = FloatFormat.tf32 }
-public enum Binary32Format: FormatSpecification { public static let format = FloatFormat.binary32 }
-public enum E4M3Format: FormatSpecification { public static let format = FloatFormat.e4m3 }
+extension FormatSpecification {
+  @inlinable public static var smallConstants: SmallFormatConstants { format.small }
+}
+
+public enum Binary16Format: FormatSpecification {
+  public static let format = FloatFormat.binary16
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 11, emin: -14, emax: 15)
+  }
+}
+public enum BFloat16Format: FormatSpecification {
+  public static let format = FloatFormat.bfloat16
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 8, emin: -126, emax: 127)
+  }
+}
+public enum TF32Format: FormatSpecification {
+  public static let format = FloatFormat.tf32
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 11, emin: -126, emax: 127)
+  }
+}
+public enum Binary32Format: FormatSpecification {
+  public static let format = FloatFormat.binary32
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 24, emin: -126, emax: 127)
+  }
+}
+public enum E4M3Format: FormatSpecification {
+  public static let format = FloatFormat.e4m3
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 4, emin: -6, emax: 8, hasInfinities: false, overflow: .nan, largestSignificandDeficit: 2)
+  }
+}
 public enum E4M3SaturatingFormat: FormatSpecification {
   public static let format = FloatFormat.e4m3.saturating()
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 4, emin: -6, emax: 8, hasInfinities: false, overflow: .saturate, largestSignificandDeficit: 2)
+  }
 }
-public enum E5M2Format: FormatSpecification { public static let format = FloatFormat.e5m2 }
+public enum E5M2Format: FormatSpecification {
+  public static let format = FloatFormat.e5m2
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 3, emin: -14, emax: 15)
+  }
+}
 public enum E5M2SaturatingFormat: FormatSpecification {
   public static let format = FloatFormat.e5m2.saturating()
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 3, emin: -14, emax: 15, overflow: .saturate)
+  }
 }
-public enum FP6E2M3Format: FormatSpecification { public static let format = FloatFormat.fp6e2m3 }
-public enum FP6E3M2Format: FormatSpecification { public static let format = FloatFormat.fp6e3m2 }
-public enum FP4E2M1Format: FormatSpecification { public static let format = FloatFormat.fp4e2m1 }
+public enum FP6E2M3Format: FormatSpecification {
+  public static let format = FloatFormat.fp6e2m3
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 4, emin: 0, emax: 2, hasInfinities: false, overflow: .saturate)
+  }
+}
+public enum FP6E3M2Format: FormatSpecification {
+  public static let format = FloatFormat.fp6e3m2
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 3, emin: -2, emax: 4, hasInfinities: false, overflow: .saturate)
+  }
+}
+public enum FP4E2M1Format: FormatSpecification {
+  public static let format = FloatFormat.fp4e2m1
+  @inlinable public static var smallConstants: SmallFormatConstants {
+    SmallFormatConstants(precision: 2, emin: 0, emax: 2, hasInfinities: false, overflow: .saturate)
+  }
+}
 public enum Binary64Format: FormatSpecification { public static let format = FloatFormat.binary64 }
 public enum X87ExtendedFormat: FormatSpecification { public static let format = FloatFormat.x87Extended }
 public enum Binary128Format: FormatSpecification { public static let format = FloatFormat.binary128 }

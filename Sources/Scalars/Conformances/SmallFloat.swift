@@ -16,7 +16,7 @@ import CMPFR
   @inlinable public static var format: FloatFormat { Spec.format }
 
   @inlinable @inline(__always) static var constants: SmallFormatConstants {
-    let c = Spec.format.small
+    let c = Spec.smallConstants
     precondition(c.isUsable, "SmallFloat needs a format with p ≤ 26 and exponents within ±300")
     return c
   }
@@ -46,17 +46,43 @@ import CMPFR
   @inlinable public static func < (a: Self, b: Self) -> Bool { a.value < b.value }
   @inlinable public static func == (a: Self, b: Self) -> Bool { a.value == b.value }
 
-  @inlinable public static func + (a: Self, b: Self) -> Self {
-    Self(exactly: SmallFormatArithmetic.add(a.value, b.value, mode, constants))
+  // Each operator tests for the fast case (round to nearest even, p ≤ 25: one binary64 operation
+  // and one bit-level rounding, inlined with the format's constants folded) and otherwise calls the
+  // exact engine out of line.
+  @inlinable @inline(__always) public static func + (a: Self, b: Self) -> Self {
+    let c = constants
+    if c.fastNearest && RoundingEnvironment.isNearestEven {
+      return Self(exactly: SmallFormatArithmetic.roundNearestEven(a.value + b.value, c))
+    }
+    return exactAdd(a.value, b.value)
   }
-  @inlinable public static func - (a: Self, b: Self) -> Self {
-    Self(exactly: SmallFormatArithmetic.add(a.value, -b.value, mode, constants))
+  @inlinable @inline(__always) public static func - (a: Self, b: Self) -> Self {
+    let c = constants
+    if c.fastNearest && RoundingEnvironment.isNearestEven {
+      return Self(exactly: SmallFormatArithmetic.roundNearestEven(a.value - b.value, c))
+    }
+    return exactAdd(a.value, -b.value)
   }
-  @inlinable public static func * (a: Self, b: Self) -> Self {
-    Self(exactly: SmallFormatArithmetic.multiply(a.value, b.value, mode, constants))
+  @inlinable @inline(__always) public static func * (a: Self, b: Self) -> Self {
+    let c = constants
+    if RoundingEnvironment.isNearestEven {
+      return Self(exactly: SmallFormatArithmetic.roundNearestEven(a.value * b.value, c))  // exact product
+    }
+    return Self(exactly: SmallFormatArithmetic.multiply(a.value, b.value, mode, c))
   }
-  @inlinable public static func / (a: Self, b: Self) -> Self {
-    Self(exactly: SmallFormatArithmetic.divide(a.value, b.value, mode, constants))
+  @inlinable @inline(__always) public static func / (a: Self, b: Self) -> Self {
+    let c = constants
+    if c.fastNearest && RoundingEnvironment.isNearestEven {
+      return Self(exactly: SmallFormatArithmetic.roundNearestEven(a.value / b.value, c))
+    }
+    return exactDivide(a.value, b.value)
+  }
+
+  @inlinable @inline(never) static func exactAdd(_ a: Double, _ b: Double) -> Self {
+    Self(exactly: SmallFormatArithmetic.add(a, b, mode, constants))
+  }
+  @inlinable @inline(never) static func exactDivide(_ a: Double, _ b: Double) -> Self {
+    Self(exactly: SmallFormatArithmetic.divide(a, b, mode, constants))
   }
   @inlinable public static prefix func - (x: Self) -> Self { Self(exactly: -x.value) }
 

@@ -30,17 +30,31 @@
   public let fastNearest: Bool
 
   init(_ f: FloatFormatParameters) {
-    let p = f.precision, emin = f.emin, emax = f.emax, deficit = f.deficit
-    self.isUsable = f.bounded && p <= 26 && emin >= -300 && emax <= 300
+    self.init(
+      precision: f.precision, emin: f.emin, emax: f.emax, hasSubnormals: f.hasSubnormals,
+      hasInfinities: f.hasInfinities, overflow: f.overflow, largestSignificandDeficit: f.deficit,
+      isExponentBounded: f.bounded)
+  }
+
+  /// The constants of a format, computed with integer and bit arithmetic only, so that a call with
+  /// literal arguments in specialised code folds to constants (see `FormatSpecification.smallConstants`).
+  @inlinable
+  public init(
+    precision p: Int, emin: Int, emax: Int, hasSubnormals: Bool = true, hasInfinities: Bool = true,
+    overflow: FloatFormat.OverflowBehavior = .infinity, largestSignificandDeficit deficit: Int = 1,
+    isExponentBounded: Bool = true
+  ) {
+    @inline(__always) func power(_ e: Int) -> Double { Double(bitPattern: UInt64(1023 + e) << 52) }
+    self.isUsable = isExponentBounded && p >= 2 && p <= 26 && emin >= -300 && emax <= 300 && emin < emax
     self.precision = p
     self.emin = emin
-    self.hasSubnormals = f.hasSubnormals
-    self.hasInfinities = f.hasInfinities
-    self.overflow = f.overflow
+    self.hasSubnormals = hasSubnormals
+    self.hasInfinities = hasInfinities
+    self.overflow = overflow
     if isUsable {
-      minNormal = Double(sign: .plus, exponent: emin, significand: 1)
-      maxFinite = Double((1 << p) - deficit) * Double(sign: .plus, exponent: emax - p + 1, significand: 1)
-      subnormalAdder = Double(sign: .plus, exponent: emin - p + 1 + 52, significand: 1.5)
+      minNormal = power(emin)
+      maxFinite = Double((1 << p) - deficit) * power(emax - p + 1)
+      subnormalAdder = Double(bitPattern: UInt64(1023 + emin - p + 1 + 52) << 52 | 1 << 51)
       shift = UInt64(53 - p)
       halfMinusOne = (1 << (shift - 1)) - 1
       keepMask = ~((1 << shift) - 1)

@@ -17,6 +17,9 @@ public enum RoundingEnvironment {
     set { pl_rounding_set(Int32(newValue.rawValue)) }
   }
 
+  /// Whether this thread rounds to nearest even (the fast paths' test: one thread-local byte compare).
+  @inlinable public static var isNearestEven: Bool { pl_rounding_get() == 0 }
+
   /// Seeds this thread's stochastic-rounding stream. Different `stream` numbers with one seed give
   /// independent sequences (xoshiro256** state expanded by SplitMix64).
   public static func seed(_ seed: UInt64, stream: UInt64 = 0) {
