@@ -65,43 +65,82 @@ struct CalcCommand: ParsableCommand {
     print("\(calculator.hex(result))  \(calculator.shortestDecimal(result))")
   }
 
+  /// Streams standard input line by line as bytes (no Swift strings for operands), so a million
+  /// lines take seconds.
   func runBatch(_ calculator: FormatCalculator) throws {
-    var output = ""
+    var output: [UInt8] = []
     output.reserveCapacity(1 << 16)
+    var line: [UInt8] = []
+    line.reserveCapacity(256)
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
     var lineNumber = 0
-    while let line = readLine(strippingNewline: true) {
+    func flush() {
+      output.withUnsafeBufferPointer { writeAll($0, to: 1) }
+      output.removeAll(keepingCapacity: true)
+    }
+    func finishLine() throws {
       lineNumber += 1
-      let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-      if fields.isEmpty || fields[0].hasPrefix("#") { continue }
-      guard let operation = FormatCalculator.Operation(rawValue: String(fields[0])) else {
-        flush(&output)
-        throw failWithDataError("line \(lineNumber): unknown operation '\(fields[0])'; valid: \(validOperations)")
+      do {
+        if let hex = try evaluate(&line, calculator) {
+          output.append(contentsOf: hex.utf8)
+          output.append(0x0A)
+        }
+      } catch let error as BatchLineError {
+        flush()
+        throw failWithDataError("line \(lineNumber): \(error.message)")
+      }
+      line.removeAll(keepingCapacity: true)
+      if output.count >= 1 << 16 { flush() }
+    }
+    while true {
+      let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { break }
+      for i in 0..<n {
+        if chunk[i] == 0x0A { try finishLine() } else { line.append(chunk[i]) }
+      }
+    }
+    if !line.isEmpty { try finishLine() }
+    flush()
+  }
+
+  struct BatchLineError: Error { let message: String }
+
+  /// The hex result of one `OP A [B [C]]` line, or nil for a blank or comment line. Fields are
+  /// NUL-terminated in place and handed to the parser as C strings.
+  func evaluate(_ line: inout [UInt8], _ calculator: FormatCalculator) throws -> String? {
+    if line.last == 0x0D { line.removeLast() }
+    line.append(0)
+    return try line.withUnsafeMutableBufferPointer { bytes throws -> String? in
+      var fields: [(start: Int, count: Int)] = []
+      var i = 0
+      while i < bytes.count - 1 {
+        while i < bytes.count - 1 && (bytes[i] == 0x20 || bytes[i] == 0x09) { bytes[i] = 0; i += 1 }
+        let start = i
+        while i < bytes.count - 1 && bytes[i] != 0x20 && bytes[i] != 0x09 { i += 1 }
+        if i > start { fields.append((start, i - start)) }
+      }
+      guard let first = fields.first, bytes[first.start] != 0x23 else { return nil }  // blank or "#"
+      for field in fields { bytes[field.start + field.count] = 0 }
+      let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+      let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[first.start..<(first.start + first.count)]), as: UTF8.self)
+      guard let operation = FormatCalculator.Operation(rawValue: name) else {
+        throw BatchLineError(message: "unknown operation '\(name)'; valid: \(validOperations)")
       }
       guard fields.count - 1 == operation.arity else {
-        flush(&output)
-        throw failWithDataError(
-          "line \(lineNumber): \(operation) takes \(operation.arity) operand(s), got \(fields.count - 1)")
+        throw BatchLineError(message: "\(operation) takes \(operation.arity) operand(s), got \(fields.count - 1)")
       }
       var operands: [FormatCalculator.Value] = []
       operands.reserveCapacity(3)
       for field in fields.dropFirst() {
         do {
-          operands.append(try calculator.read(String(field)))
+          operands.append(try calculator.read(base + field.start, count: field.count))
         } catch {
-          flush(&output)
-          throw failWithDataError("line \(lineNumber): \(error.description)")
+          throw BatchLineError(message: "\(error)")
         }
       }
-      output += calculator.hex(calculator.apply(operation, operands))
-      output += "\n"
-      if output.utf8.count >= 1 << 16 { flush(&output) }
+      return calculator.hex(calculator.apply(operation, operands))
     }
-    flush(&output)
-  }
-
-  func flush(_ output: inout String) {
-    writeAll(output, to: 1)
-    output.removeAll(keepingCapacity: true)
   }
 
   var validOperations: String {

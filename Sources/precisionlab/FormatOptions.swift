@@ -57,13 +57,16 @@ struct StandardError: TextOutputStream {
 /// Writes all of `text` to a file descriptor (1 = standard output, 2 = standard error).
 func writeAll(_ text: String, to descriptor: Int32) {
   var text = text
-  text.withUTF8 { bytes in
-    var offset = 0
-    while offset < bytes.count {
-      let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-      if written <= 0 { return }
-      offset += written
-    }
+  text.withUTF8 { writeAll($0, to: descriptor) }
+}
+
+func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to descriptor: Int32) {
+  var offset = 0
+  while offset < bytes.count {
+    let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+    if written < 0 && errno == EINTR { continue }
+    if written <= 0 { return }
+    offset += written
   }
 }
 

@@ -29,8 +29,19 @@ public struct MPFRNumber: @unchecked Sendable {
 
   /// Correctly rounds decimal or hexadecimal text (see `NumberText`).
   public init(text: String, _ c: MPFRFormatConstants, _ mode: RoundingMode) throws(NumberTextError) {
-    try NumberText.validate(text)
-    self.init(c, mode) { d, rnd in text.withCString { mpfr_strtofr(d, $0, nil, 0, rnd) } }
+    self = try NumberText.withCString(text) { start, count throws(NumberTextError) in
+      try MPFRNumber(text: start, count: count, c, mode)
+    }
+  }
+
+  /// Correctly rounds the `count` bytes of text at `start` (followed by a NUL byte).
+  public init(text start: UnsafePointer<CChar>, count: Int, _ c: MPFRFormatConstants, _ mode: RoundingMode)
+    throws(NumberTextError)
+  {
+    try NumberText.checkPrintable(start, count: count)
+    var end: UnsafeMutablePointer<CChar>? = nil
+    self.init(c, mode) { d, rnd in mpfr_strtofr(d, start, &end, 0, rnd) }
+    try NumberText.checkConsumed(start, count: count, end: end)
   }
 
   /// The format of a result from two operands: the more precise one's (the left one's on a tie).

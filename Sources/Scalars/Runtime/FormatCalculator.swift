@@ -38,6 +38,18 @@ public struct FormatCalculator {
     }
   }
 
+  /// `read` for the `count` bytes of text at `start`, which must be followed by a NUL byte (the fast
+  /// path of `calc --batch`, which reads no Swift strings).
+  public func read(_ start: UnsafePointer<CChar>, count: Int) throws(NumberTextError) -> Value {
+    let mode = RoundingEnvironment.mode
+    switch format.engine {
+    case .double:
+      return .small(SmallFormatArithmetic.round(try NumberText.roundedToOdd53(start, count: count), 0, mode, format.small))
+    case .mpfr:
+      return .wide(try MPFRNumber(text: start, count: count, format.mpfr, mode))
+    }
+  }
+
   /// `operation` applied to `operands` (exactly `operation.arity` of them), correctly rounded.
   public func apply(_ operation: Operation, _ operands: [Value]) -> Value {
     precondition(operands.count == operation.arity, "\(operation) takes \(operation.arity) operands")

@@ -8,19 +8,32 @@ import CMPFR
 public enum HexFloat {
   /// `(-1)^negative × 1.fraction × 2^exponent` with `fractionBits` bits of fraction.
   public static func format(negative: Bool, fraction: UInt64, fractionBits: Int, exponent: Int) -> String {
-    var digits = ""
-    if fractionBits > 0 {
-      let padded = (fractionBits + 3) / 4 * 4
-      var f = fraction << UInt64(padded - fractionBits)
-      var nibbles: [Character] = []
-      for _ in 0..<(padded / 4) {
-        nibbles.append(hexDigit(Int(f & 0xF)))
-        f >>= 4
+    // At most "-0x1." + 16 digits + "p-16494": build the bytes on the stack.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { out in
+      var n = 0
+      func put(_ byte: UInt8) { out[n] = byte; n += 1 }
+      if negative { put(0x2D) }
+      put(0x30); put(0x78); put(0x31)  // "0x1"
+      if fractionBits > 0 && fraction != 0 {
+        let padded = (fractionBits + 3) / 4 * 4
+        var f = fraction << UInt64(padded - fractionBits)
+        var digits = padded / 4
+        while f & 0xF == 0 { f >>= 4; digits -= 1 }
+        put(0x2E)  // "."
+        for k in stride(from: digits - 1, through: 0, by: -1) {
+          let v = UInt8(truncatingIfNeeded: (f >> UInt64(4 * k)) & 0xF)
+          put(v < 10 ? 48 + v : 87 + v)
+        }
       }
-      while nibbles.first == "0" { nibbles.removeFirst() }
-      digits = String(nibbles.reversed())
+      put(0x70)  // "p"
+      if exponent >= 0 { put(0x2B) } else { put(0x2D) }
+      var e = exponent.magnitude
+      var reversed: [UInt8] = []
+      reversed.reserveCapacity(8)
+      repeat { reversed.append(UInt8(48 + e % 10)); e /= 10 } while e > 0
+      for byte in reversed.reversed() { put(byte) }
+      return String(decoding: UnsafeBufferPointer(rebasing: out[0..<n]), as: UTF8.self)
     }
-    return assemble(negative: negative, digits: digits, exponent: exponent)
   }
 
   /// Text for a binary64.
@@ -31,29 +44,31 @@ public enum HexFloat {
       exponent: Int(x.exponent))
   }
 
-  /// Text for an MPFR value (all of its bits, any precision).
+  /// Text for an MPFR value (all of its bits, any precision), read from its significand limbs
+  /// (MPFR's documented custom interface: most significant limb last, leading bit set).
   public static func format(mpfr x: UnsafePointer<__mpfr_struct>) -> String {
     let negative = mpfr_signbit(x) != 0
     if let special = special(mpfr_nan_p(x) != 0, mpfr_inf_p(x) != 0, mpfr_zero_p(x) != 0, negative) {
       return special
     }
-    var exp: mpfr_exp_t = 0
-    guard let raw = mpfr_get_str(nil, &exp, 2, 0, x, MPFR_RNDN) else { return "nan" }
-    defer { mpfr_free_str(raw) }
-    // raw = [-]1bbbb… meaning 0.1bbbb… × 2^exp = 1.bbbb… × 2^(exp-1)
-    var bits = Array(String(cString: raw).utf8.filter { $0 == 0x30 || $0 == 0x31 }.dropFirst())
-    while bits.last == 0x30 { bits.removeLast() }
-    while bits.count % 4 != 0 { bits.append(0x30) }
-    var digits = ""
-    digits.reserveCapacity(bits.count / 4)
-    var i = 0
-    while i < bits.count {
-      var v = 0
-      for j in 0..<4 { v = v << 1 | Int(bits[i + j] - 0x30) }
-      digits.append(hexDigit(v))
-      i += 4
+    let precision = Int(mpfr_get_prec(x))
+    let limbBits = MemoryLayout<mp_limb_t>.size * 8
+    let limbCount = (precision + limbBits - 1) / limbBits
+    let limbs = mpfr_custom_get_significand(x)!.assumingMemoryBound(to: mp_limb_t.self)
+    let top = limbCount * limbBits - 1  // the leading 1
+    func bit(_ i: Int) -> UInt8 { UInt8(truncatingIfNeeded: (limbs[i / limbBits] >> (i % limbBits)) & 1) }
+    var digits: [UInt8] = []
+    digits.reserveCapacity((precision + 2) / 4)
+    var position = top - 1
+    let lowest = top - precision + 1  // lowest significant bit
+    while position >= lowest {
+      var v: UInt8 = 0
+      for k in 0..<4 { v = v << 1 | (position - k >= lowest ? bit(position - k) : 0) }
+      digits.append(v < 10 ? 48 + v : 87 + v)
+      position -= 4
     }
-    return assemble(negative: negative, digits: digits, exponent: Int(exp) - 1)
+    while digits.last == 48 { digits.removeLast() }
+    return assemble(negative: negative, digits: String(decoding: digits, as: UTF8.self), exponent: Int(mpfr_get_exp(x)) - 1)
   }
 
   static func special(_ isNaN: Bool, _ isInfinite: Bool, _ isZero: Bool, _ negative: Bool) -> String? {

@@ -16,29 +16,62 @@ public struct NumberTextError: Error, Equatable, CustomStringConvertible {
 public enum NumberText {
   /// Checks the syntax; MPFR's parser reads the longest valid prefix, so the whole text must be used.
   public static func validate(_ text: String) throws(NumberTextError) {
-    let trimmed = text
-    guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
-      throw NumberTextError(text: text)
+    try withCString(text) { start, count throws(NumberTextError) in try validate(start, count: count) }
+  }
+
+  /// `validate` for `count` bytes at `start` followed by a NUL byte.
+  public static func validate(_ start: UnsafePointer<CChar>, count: Int) throws(NumberTextError) {
+    try checkPrintable(start, count: count)
+    let end: UnsafeMutablePointer<CChar>? = withTemporaryMPFR(precision: 2) { t in
+      var end: UnsafeMutablePointer<CChar>? = nil
+      _ = mpfr_strtofr(t, start, &end, 0, MPFR_RNDN)
+      return end
     }
-    let consumed: Int = withTemporaryMPFR(precision: 2) { t in
-      trimmed.withCString { start in
-        var end: UnsafeMutablePointer<CChar>? = nil
-        _ = mpfr_strtofr(t, start, &end, 0, MPFR_RNDN)
-        guard let end else { return 0 }
-        return start.distance(to: end)
-      }
+    try checkConsumed(start, count: count, end: end)
+  }
+
+  /// Rejects empty text and bytes outside printable ASCII (MPFR would skip leading spaces).
+  @usableFromInline static func checkPrintable(_ start: UnsafePointer<CChar>, count: Int) throws(NumberTextError) {
+    var printable = count > 0
+    for i in 0..<count where start[i] <= 32 || start[i] >= 127 { printable = false }
+    if !printable { throw error(start, count) }
+  }
+
+  /// Rejects text that MPFR's parser did not read to its end (it reads the longest valid prefix).
+  @usableFromInline static func checkConsumed(
+    _ start: UnsafePointer<CChar>, count: Int, end: UnsafeMutablePointer<CChar>?
+  ) throws(NumberTextError) {
+    guard let end, start.distance(to: UnsafePointer(end)) == count else { throw error(start, count) }
+  }
+
+  static func error(_ start: UnsafePointer<CChar>, _ count: Int) -> NumberTextError {
+    NumberTextError(text: String(decoding: UnsafeRawBufferPointer(start: start, count: max(count, 0)), as: UTF8.self))
+  }
+
+  /// Calls `body` with `text` as NUL-terminated bytes and their count (without the NUL).
+  static func withCString<R>(
+    _ text: String, _ body: (UnsafePointer<CChar>, Int) throws(NumberTextError) -> R
+  ) throws(NumberTextError) -> R {
+    let result: Result<R, NumberTextError> = text.withCString { start in
+      Result { () throws(NumberTextError) -> R in try body(start, text.utf8.count) }
     }
-    guard consumed == trimmed.utf8.count else { throw NumberTextError(text: text) }
+    return try result.get()
   }
 
   /// The text's value rounded to odd at 53 bits, as a binary64 (exponents clamped to ±1000, which no
   /// binary64-engine format can tell apart from larger or smaller ones). Rounding this value to
   /// `p ≤ 51` bits in any mode equals rounding the text's exact value (round-to-odd theorem).
   public static func roundedToOdd53(_ text: String) throws(NumberTextError) -> Double {
-    try validate(text)
+    try withCString(text) { start, count throws(NumberTextError) in try roundedToOdd53(start, count: count) }
+  }
+
+  /// `roundedToOdd53` for `count` bytes at `start` followed by a NUL byte.
+  public static func roundedToOdd53(_ start: UnsafePointer<CChar>, count: Int) throws(NumberTextError) -> Double {
+    try checkPrintable(start, count: count)
     MPFRArithmetic.setWidestRange()
-    return withTemporaryMPFR(precision: 53) { y in
-      let t = text.withCString { mpfr_strtofr(y, $0, nil, 0, MPFR_RNDZ) }
+    var end: UnsafeMutablePointer<CChar>? = nil
+    let value: Double = withTemporaryMPFR(precision: 53) { y in
+      let t = mpfr_strtofr(y, start, &end, 0, MPFR_RNDZ)
       if t != 0 && mpfr_regular_p(y) != 0 && mpfr_min_prec(y) < 53 {
         if mpfr_sgn(y) > 0 { mpfr_nextabove(y) } else { mpfr_nextbelow(y) }
       }
@@ -49,5 +82,7 @@ public enum NumberText {
       }
       return mpfr_get_d(y, MPFR_RNDN)  // exact: 53 bits within binary64's range
     }
+    try checkConsumed(start, count: count, end: end)
+    return value
   }
 }
