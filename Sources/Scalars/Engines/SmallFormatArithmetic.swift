@@ -91,27 +91,46 @@ public enum SmallFormatArithmetic {
     let negative = hi < 0
     let h = hi.magnitude
     let l = negative ? -lo : lo
-    // Bracket the exact value h + l by two neighbouring grid points down < x < up, gap q apart.
-    var down: Double, q: Double
+    // Bracket the exact value h + l by two neighbouring grid points down < x < up, gap q apart, using
+    // h's binary64 encoding (h is a normal binary64: formats stay within ±300 exponents).
+    var down: Double, q: Double, d: Double
+    var downIsOdd = false
+    let bits = h.bitPattern
     if h < c.minNormal && !c.hasSubnormals {
-      q = c.minNormal
+      q = c.minNormal  // the grid below 2^emin is {0, 2^emin}
       down = 0
+      d = h
     } else {
-      q = Double(sign: .plus, exponent: max(h.exponent, c.emin) - c.precision + 1, significand: 1)
-      down = (h / q).rounded(.down) * q
+      let e = Int(truncatingIfNeeded: bits >> 52) - 1023
+      let quantumExponent = max(e, c.emin) - c.precision + 1
+      q = Double(bitPattern: UInt64(truncatingIfNeeded: quantumExponent + 1023) << 52)
+      let drop = quantumExponent - (e - 52)  // significand bits of h below the grid (≥ 27)
+      if drop >= 53 {
+        down = 0  // h < q
+        d = h
+      } else {
+        let mask: UInt64 = (1 << UInt64(drop)) - 1
+        down = Double(bitPattern: bits & ~mask)
+        d = h - down  // exact
+        let significand = (bits & 0x000F_FFFF_FFFF_FFFF) | (1 << 52)  // with the implicit bit
+        downIsOdd = (significand >> UInt64(drop)) & 1 == 1
+      }
     }
-    // Distance of the exact value above `down`, as (d + l) with d exact.
-    var d = h - down
     if d == 0 {
       if l == 0 {  // exact
         return h > c.maxFinite ? overflowed(negative: negative, mode: mode, c) : hi
       }
       if l < 0 {
         // Just below a grid point: the lower neighbour may be in the binade below (half the gap).
+        let gridIndexWasOdd = downIsOdd
         if h == c.minNormal && !c.hasSubnormals {
           q = c.minNormal
-        } else if h.significandBitPattern == 0 && h.exponent > c.emin {
+          downIsOdd = false  // 0
+        } else if bits & 0x000F_FFFF_FFFF_FFFF == 0 && Int(truncatingIfNeeded: bits >> 52) - 1023 > c.emin {
           q *= 0.5
+          downIsOdd = true  // h/q' = 2·(h/q), so the index below is odd
+        } else {
+          downIsOdd = !gridIndexWasOdd
         }
         down = h - q
         d = q
@@ -128,23 +147,18 @@ public enum SmallFormatArithmetic {
       } else if l != 0 {
         roundUp = l > 0
       } else {
-        roundUp = mode == .nearestAway || isOddMultiple(down, of: q)
+        roundUp = mode == .nearestAway || downIsOdd
       }
     case .towardZero: roundUp = false
     case .towardPositive: roundUp = !negative
     case .towardNegative: roundUp = negative
-    case .odd: roundUp = !isOddMultiple(down, of: q)
+    case .odd: roundUp = !downIsOdd
     case .stochastic:
       roundUp = RoundingEnvironment.randomUnit() < (d + l) / q
     }
     let magnitude = roundUp ? up : down
     if magnitude > c.maxFinite { return overflowed(negative: negative, mode: mode, c) }
     return negative ? -magnitude : magnitude
-  }
-
-  @inlinable @inline(__always)
-  static func isOddMultiple(_ x: Double, of q: Double) -> Bool {
-    (x / q).truncatingRemainder(dividingBy: 2) == 1
   }
 
   // MARK: Operations (operands are format values held exactly in binary64)
