@@ -47,37 +47,31 @@ func everyHigh(_ name: String, cases: Int, _ body: @escaping @Sendable (UInt16) 
 
 var checks: [Check] = []
 
-checks.append(everyHigh("binary16 a + b, every pair", cases: 1 << 32) { high in
-  var bad = 0
-  var example: String?
-  let a = Float16(bitPattern: high)
-  let ea = Binary16(exactly: Double(a))
-  for low in 0...UInt16.max {
-    let b = Float16(bitPattern: low)
-    let got = (ea + Binary16(exactly: Double(b))).value
-    if !same(got, Double(a + b)) {
-      bad += 1
-      if example == nil { example = "\(a) + \(b) = \(got), hardware \(a + b)" }
+/// Every pair of binary16 values through the emulated operation and the hardware one.
+func everyBinary16Pair(
+  _ name: String, _ emulated: @escaping @Sendable (Binary16, Binary16) -> Binary16,
+  _ hardware: @escaping @Sendable (Float16, Float16) -> Float16
+) -> Check {
+  everyHigh("binary16 a \(name) b, every pair", cases: 1 << 32) { high in
+    var bad = 0
+    var example: String?
+    let a = Float16(bitPattern: high)
+    let ea = Binary16(exactly: Double(a))
+    for low in 0...UInt16.max {
+      let b = Float16(bitPattern: low)
+      let got = emulated(ea, Binary16(exactly: Double(b))).value
+      let want = hardware(a, b)
+      if !same(got, Double(want)) {
+        bad += 1
+        if example == nil { example = "\(a) \(name) \(b) = \(got), hardware \(want)" }
+      }
     }
+    return (bad, example)
   }
-  return (bad, example)
-})
+}
 
-checks.append(everyHigh("binary16 a * b, every pair", cases: 1 << 32) { high in
-  var bad = 0
-  var example: String?
-  let a = Float16(bitPattern: high)
-  let ea = Binary16(exactly: Double(a))
-  for low in 0...UInt16.max {
-    let b = Float16(bitPattern: low)
-    let got = (ea * Binary16(exactly: Double(b))).value
-    if !same(got, Double(a * b)) {
-      bad += 1
-      if example == nil { example = "\(a) * \(b) = \(got), hardware \(a * b)" }
-    }
-  }
-  return (bad, example)
-})
+checks.append(everyBinary16Pair("+", { $0 + $1 }, { $0 + $1 }))
+checks.append(everyBinary16Pair("*", { $0 * $1 }, { $0 * $1 }))
 
 checks.append(everyHigh("bfloat16 a + b, every pair", cases: 1 << 32) { high in
   var bad = 0

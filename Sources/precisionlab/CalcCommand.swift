@@ -13,12 +13,11 @@ struct CalcCommand: ParsableCommand {
     commandName: "calc",
     abstract: "Apply one correctly rounded operation in a format and rounding mode.",
     discussion: """
-      OP is one of add, sub, mul, div, sqrt, fma (a*b+c, one rounding), round (convert A), exp, log
-      (correctly rounded too). Operands are
-      decimal (-1.25e-3) or C99 hex (0x1.4p-2) text, or inf/nan; each is first rounded into the format.
-      Prints the result as exact hex and as the shortest decimal that reads back to it.
-      With --batch, reads one 'OP A [B [C]]' per line from standard input and prints one hex result
-      per line.
+      OP is one of add, sub, mul, div, sqrt, fma (a*b+c, one rounding), round (convert A), exp, \
+      log. Operands are decimal (-1.25e-3) or C99 hex (0x1.4p-2) text, or inf/nan; each is first \
+      rounded into the format, then the operation is rounded once. Prints the result as exact hex \
+      and as the shortest decimal that reads back to it. With --batch, reads one 'OP A [B [C]]' per \
+      line from standard input and prints one hex result per line.
       """)
 
   @OptionGroup var options: FormatOptions

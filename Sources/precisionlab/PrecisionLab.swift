@@ -1,5 +1,11 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 @main
 struct PrecisionLab: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -7,4 +13,26 @@ struct PrecisionLab: ParsableCommand {
     abstract: "Mixed-precision floating-point experiments: formats, correctly rounded arithmetic.",
     subcommands: [FormatsCommand.self, CalcCommand.self]
   )
+
+  /// Like ArgumentParser's `main()`, but a usage error is one line on standard error (the problem and
+  /// the valid choices) with exit status 64; help still prints in full.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let code as ExitCode {
+      terminate(code.rawValue)  // the command already said why
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success {
+        print(fullMessage(for: error))
+        terminate(0)
+      }
+      writeAll("precisionlab: \(message(for: error))\n", to: 2)
+      terminate(code.rawValue)
+    }
+  }
 }
+
+/// Ends the process with `status` (the C library's `exit`, which `ParsableCommand` shadows).
+func terminate(_ status: Int32) -> Never { exit(status) }

@@ -186,13 +186,7 @@ public enum MPFRArithmetic {
   static func setOverflow(
     _ x: UnsafeMutablePointer<__mpfr_struct>, _ c: MPFRFormatConstants, negative: Bool, mode: RoundingMode
   ) {
-    let toLargestFinite: Bool
-    switch mode {
-    case .towardZero, .odd: toLargestFinite = true
-    case .towardPositive: toLargestFinite = negative
-    case .towardNegative: toLargestFinite = !negative
-    case .nearestEven, .nearestAway, .stochastic: toLargestFinite = false
-    }
+    let toLargestFinite = mode.overflowGivesLargestFinite(negative: negative)
     if toLargestFinite || c.overflow == .saturate {
       setLargestFinite(x, c, negative: negative)
     } else if c.overflow == .infinity {

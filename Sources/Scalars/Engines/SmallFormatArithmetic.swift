@@ -52,13 +52,7 @@ public enum SmallFormatArithmetic {
   public static func overflowed(
     negative: Bool, mode: RoundingMode, maxFinite: Double, _ overflow: FloatFormat.OverflowBehavior
   ) -> Double {
-    let toLargestFinite: Bool
-    switch mode {
-    case .towardZero, .odd: toLargestFinite = true
-    case .towardPositive: toLargestFinite = negative
-    case .towardNegative: toLargestFinite = !negative
-    case .nearestEven, .nearestAway, .stochastic: toLargestFinite = false
-    }
+    let toLargestFinite = mode.overflowGivesLargestFinite(negative: negative)
     let magnitude: Double
     if toLargestFinite || overflow == .saturate {
       magnitude = maxFinite

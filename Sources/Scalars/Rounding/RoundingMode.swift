@@ -24,6 +24,18 @@ public enum RoundingMode: UInt8, CaseIterable, Sendable, CustomStringConvertible
   /// Exact results are never perturbed, so the rounding is unbiased: E[round(x)] = x.
   case stochastic = 6
 
+  /// Whether a finite result beyond the largest finite value becomes the largest finite value (of the
+  /// result's sign) rather than the format's overflow value, IEEE 754 §7.4: rounding toward zero,
+  /// toward the infinity of the other sign, and to odd.
+  @inlinable public func overflowGivesLargestFinite(negative: Bool) -> Bool {
+    switch self {
+    case .towardZero, .odd: return true
+    case .towardPositive: return negative
+    case .towardNegative: return !negative
+    case .nearestEven, .nearestAway, .stochastic: return false
+    }
+  }
+
   /// The spelling used on the command line and in result files.
   public var name: String {
     switch self {
