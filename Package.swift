@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .library(name: "Scalars", targets: ["Scalars"]),
     .library(name: "ScalarConformance", targets: ["ScalarConformance"]),
+    .library(name: "Networks", targets: ["Tensors", "Networks"]),
     .executable(name: "precisionlab", targets: ["precisionlab"]),
     .executable(name: "precisionlab-bench", targets: ["precisionlab-bench"]),
     .executable(name: "precisionlab-verify", targets: ["precisionlab-verify"]),
@@ -26,6 +27,10 @@ let package = Package(
     .target(name: "ScalarsSupport", dependencies: ["CMPFR"]),
     .target(name: "Scalars", dependencies: ["CMPFR", "ScalarsSupport"]),
     .target(name: "ScalarConformance", dependencies: ["Scalars"]),
+    // Tensors and the kernels (matrix products with a chosen accumulation format and summation order).
+    .target(name: "Tensors", dependencies: ["Scalars", "ScalarsSupport"]),
+    // Layers, losses and models generic over the scalar, with exact backprop.
+    .target(name: "Networks", dependencies: ["Tensors", "Scalars"]),
     .executableTarget(
       name: "precisionlab",
       dependencies: ["Scalars", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -35,6 +40,10 @@ let package = Package(
     .testTarget(
       name: "ScalarsTests",
       dependencies: ["Scalars", "ScalarConformance", "CMPFR", .product(name: "BigInt", package: "BigInt")]
+    ),
+    .testTarget(
+      name: "NetworksTests",
+      dependencies: ["Networks", "Tensors", "Scalars", .product(name: "BigInt", package: "BigInt")]
     ),
   ]
 )

@@ -73,6 +73,61 @@ func everyBinary16Pair(
 checks.append(everyBinary16Pair("+", { $0 + $1 }, { $0 + $1 }))
 checks.append(everyBinary16Pair("*", { $0 * $1 }, { $0 * $1 }))
 
+/// The binary16 value that `mode` gives for the exact binary64 `s`, from hardware conversion and
+/// `nextUp`/`nextDown` only (independent of PrecisionLab's engines). `s` must be exact: binary16 sums
+/// and products are (at most 41 and 22 significant bits).
+func directedBinary16(_ s: Double, _ mode: RoundingMode) -> Double {
+  if s.isNaN { return .nan }
+  let nearest = Float16(s)  // hardware: round to nearest even
+  if Double(nearest) == s { return Double(nearest) }
+  let (low, high) = Double(nearest) < s ? (nearest, nearest.nextUp) : (nearest.nextDown, nearest)
+  let lowIsOdd = low.bitPattern & 1 == 1
+  let result: Float16
+  switch mode {
+  case .towardNegative: result = low
+  case .towardPositive: result = high
+  case .towardZero: result = s > 0 ? low : high
+  case .nearestAway:
+    let midpoint = (Double(low) + Double(high)) / 2  // exact
+    result = s == midpoint ? (s > 0 ? high : low) : nearest
+  case .odd: result = low.isInfinite ? high : (high.isInfinite ? low : (lowIsOdd ? low : high))
+  case .nearestEven, .stochastic: result = nearest
+  }
+  return Double(result)
+}
+
+/// Every pair of binary16 values added (or multiplied) in a directed, away or odd mode.
+func everyBinary16PairIn(_ mode: RoundingMode, multiply: Bool) -> Check {
+  everyHigh("binary16 a \(multiply ? "*" : "+") b, \(mode), every pair", cases: 1 << 32) { high in
+    RoundingEnvironment.mode = mode
+    var bad = 0
+    var example: String?
+    let a = Double(Float16(bitPattern: high))
+    let ea = Binary16(exactly: a)
+    for low in 0...UInt16.max {
+      let b = Double(Float16(bitPattern: low))
+      let got = (multiply ? ea * Binary16(exactly: b) : ea + Binary16(exactly: b)).value
+      let s = multiply ? a * b : a + b  // exact
+      var want = directedBinary16(s, mode)
+      if !multiply && s == 0 {  // IEEE 754 §6.3: exact zero sums
+        want = (a == 0 && b == 0 && a.sign == b.sign) ? a : (mode == .towardNegative ? -0.0 : 0.0)
+      }
+      if !same(got, want) {
+        bad += 1
+        if example == nil { example = "\(mode): \(a) \(multiply ? "*" : "+") \(b) = \(got), expected \(want)" }
+      }
+    }
+    RoundingEnvironment.mode = .nearestEven
+    return (bad, example)
+  }
+}
+
+for mode in [RoundingMode.towardZero, .towardPositive, .towardNegative, .nearestAway, .odd] {
+  checks.append(everyBinary16PairIn(mode, multiply: false))
+}
+checks.append(everyBinary16PairIn(.towardNegative, multiply: true))
+checks.append(everyBinary16PairIn(.odd, multiply: true))
+
 checks.append(everyHigh("bfloat16 a + b, every pair", cases: 1 << 32) { high in
   var bad = 0
   var example: String?
@@ -138,7 +193,10 @@ if let index = CommandLine.arguments.firstIndex(of: "--write"), index + 1 < Comm
     Oracles: hardware `Float16` arithmetic and conversion (correctly rounded: Swift computes half
     operations in binary32 and rounds once, exact since 24 ≥ 2·11 + 2); for bfloat16, hardware binary32
     addition rounded to bfloat16 by an independent bit-level round-to-nearest-even (exact for the same
-    reason, 24 ≥ 2·8 + 2). Results compared bit for bit, NaN as NaN, signed zeros distinguished.
+    reason, 24 ≥ 2·8 + 2). For the other rounding modes: binary16 sums and products are exact in
+    binary64, and the expected result is picked from the two binary16 neighbours that hardware
+    conversion and `nextUp`/`nextDown` give (IEEE 754's sign rule for exact zero sums). Results
+    compared bit for bit, NaN as NaN, signed zeros distinguished.
 
     | check | cases | mismatches | seconds |
     | --- | ---: | ---: | ---: |

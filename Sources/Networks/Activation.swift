@@ -1,0 +1,130 @@
+import Scalars
+import Tensors
+
+/// What a nonsmooth activation's backward pass uses at a kink (x = 0 for ReLU).
+public enum KinkDerivative: Sendable, Hashable, CustomStringConvertible {
+  /// One value for every element (ReLU'(0) = alpha), rounded into the run's format.
+  case constant(Double)
+  /// A fresh uniform draw in [0, 1) per element and backward pass, from a counter-based generator:
+  /// the draw for (seed, layer, step, element) is fixed, whatever the thread count or call order.
+  case uniformRandom(seed: UInt64)
+
+  public var description: String {
+    switch self {
+    case .constant(let a): return "\(a)"
+    case .uniformRandom(let seed): return "uniform(seed \(seed))"
+    }
+  }
+
+  @inlinable func value(layer: Int, step: Int, element: Int) -> Double {
+    switch self {
+    case .constant(let a): return a
+    case .uniformRandom(let seed):
+      var state = seed ^ (UInt64(truncatingIfNeeded: layer) &* 0x9E37_79B9_7F4A_7C15)
+      state ^= UInt64(truncatingIfNeeded: step) &* 0xBF58_476D_1CE4_E5B9
+      state ^= UInt64(truncatingIfNeeded: element) &* 0x94D0_49BB_1331_11EB
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      z ^= z >> 31
+      return Double(z >> 11) * 0x1p-53
+    }
+  }
+}
+
+/// How the derivative at a kink enters backprop.
+public enum KinkRule: String, Sendable, Hashable, CaseIterable {
+  /// grad_in = alpha × grad_out (the chain rule with ReLU'(0) = alpha). The default.
+  case scale
+  /// grad_in = alpha whatever grad_out is: the rule of the flagship paper's code (Bertoin et al.,
+  /// 2021), offered only to reproduce their results faithfully.
+  case paper
+}
+
+/// An elementwise activation with an explicit derivative at its kinks.
+///
+/// Forward values are exact in every format (max, min, and for LeakyReLU one rounded product).
+/// Backward: where the input is away from the kinks, grad_in = f'(x) × grad_out (exact for the 0/1
+/// derivatives, rounded for a slope); at a kink, per `rule`.
+public enum Activation: Sendable, Hashable, CustomStringConvertible {
+  case identity
+  /// max(x, 0); ReLU'(0) = alpha.
+  case relu(alpha: KinkDerivative, rule: KinkRule)
+  /// min(max(x, 0), 6); derivative alpha at 0 and beta at 6.
+  case relu6(alpha: KinkDerivative, beta: KinkDerivative, rule: KinkRule)
+  /// x for x > 0, slope·x otherwise; derivative `atZero` at 0.
+  case leakyReLU(slope: Double, atZero: KinkDerivative, rule: KinkRule)
+
+  public static func relu(_ alpha: Double = 0, rule: KinkRule = .scale) -> Activation {
+    .relu(alpha: .constant(alpha), rule: rule)
+  }
+
+  public var description: String {
+    switch self {
+    case .identity: return "identity"
+    case .relu(let a, let r): return "relu(alpha \(a), \(r.rawValue) rule)"
+    case .relu6(let a, let b, let r): return "relu6(alpha \(a), beta \(b), \(r.rawValue) rule)"
+    case .leakyReLU(let s, let a, let r): return "leaky-relu(slope \(s), at 0 \(a), \(r.rawValue) rule)"
+    }
+  }
+
+  /// Forward values.
+  public func forward<T: PrecisionScalar>(_ x: Tensor<T>) -> Tensor<T> {
+    let zero = T(0), six = T(6)
+    switch self {
+    case .identity: return x
+    case .relu: return Tensor(shape: x.shape, storage: x.storage.map { $0 > zero ? $0 : zero })
+    case .relu6: return Tensor(shape: x.shape, storage: x.storage.map { $0 > six ? six : ($0 > zero ? $0 : zero) })
+    case .leakyReLU(let slope, _, _):
+      let s = T(slope)
+      return Tensor(shape: x.shape, storage: x.storage.map { $0 > zero ? $0 : $0 * s })
+    }
+  }
+
+  /// grad_in from the forward input `x` and grad_out; `layer` and `step` key random kink draws.
+  public func backward<T: PrecisionScalar>(
+    _ x: Tensor<T>, _ gradOut: Tensor<T>, layer: Int = 0, step: Int = 0
+  ) -> Tensor<T> {
+    precondition(x.shape == gradOut.shape, "activation backward: shapes \(x.shape) and \(gradOut.shape)")
+    let zero = T(0), six = T(6)
+    var out = [T]()
+    out.reserveCapacity(x.count)
+    func atKink(_ d: KinkDerivative, _ rule: KinkRule, _ g: T, _ i: Int) -> T {
+      let alpha = T(d.value(layer: layer, step: step, element: i))
+      return rule == .paper ? alpha : alpha * g
+    }
+    for i in 0..<x.count {
+      let v = x.storage[i], g = gradOut.storage[i]
+      switch self {
+      case .identity: out.append(g)
+      case .relu(let alpha, let rule):
+        out.append(v > zero ? g : (v < zero ? zero : (v.isZero ? atKink(alpha, rule, g, i) : T(Double.nan))))
+      case .relu6(let alpha, let beta, let rule):
+        if v.isNaN {
+          out.append(T(Double.nan))
+        } else if v.isZero {
+          out.append(atKink(alpha, rule, g, i))
+        } else if v == six {
+          out.append(atKink(beta, rule, g, i))
+        } else {
+          out.append(v > zero && v < six ? g : zero)
+        }
+      case .leakyReLU(let slope, let atZero, let rule):
+        out.append(v > zero ? g : (v < zero ? T(slope) * g : (v.isZero ? atKink(atZero, rule, g, i) : T(Double.nan))))
+      }
+    }
+    return Tensor(shape: x.shape, storage: out)
+  }
+
+  /// Number of inputs exactly at a kink (exact zeros; for ReLU6 also exact sixes).
+  public func kinkCount<T: PrecisionScalar>(_ x: Tensor<T>) -> Int {
+    switch self {
+    case .identity: return 0
+    case .relu, .leakyReLU: return x.storage.reduce(0) { $0 + ($1.isZero ? 1 : 0) }
+    case .relu6:
+      let six = T(6)
+      return x.storage.reduce(0) { $0 + ($1.isZero || $1 == six ? 1 : 0) }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import Scalars
+import Tensors
+
+/// PyTorch's default initialisation, drawn from a seeded, documented generator.
+///
+/// Linear (and later Conv) layers: weight and bias uniform in ±1/√fan_in (PyTorch's
+/// `kaiming_uniform_(a=√5)` and its bias rule). Each draw is the binary64 value `bound × (2u − 1)` with
+/// u = (SplitMix64 output >> 11) × 2⁻⁵³, rounded to nearest even into the initialisation format
+/// (binary32 by default, as PyTorch draws), then to nearest even into the run's format. Draw order:
+/// layer by layer, the weight row-major, then the bias. So every format of an experiment starts from
+/// the same θ (exactly, for formats that hold binary32; correctly rounded from it otherwise).
+public struct Initializer: Sendable {
+  public var state: UInt64
+  public let format: FloatFormat
+
+  public init(seed: UInt64, format: FloatFormat = .binary32) {
+    precondition(format.engine == .double, "initialisation format must be one of the binary64 engine's")
+    self.state = seed
+    self.format = format
+  }
+
+  public mutating func uniformUnit() -> Double {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
+  }
+
+  /// One draw uniform in ±bound, rounded into the initialisation format.
+  public mutating func uniform(bound: Double) -> Double {
+    SmallFormatArithmetic.roundNearestEven(bound * (2 * uniformUnit() - 1), format.small)
+  }
+
+  /// A tensor of draws uniform in ±bound, converted to nearest into `T`.
+  public mutating func uniformTensor<T: PrecisionScalar>(_ shape: [Int], bound: Double, as _: T.Type) -> Tensor<T> {
+    let values = (0..<shape.reduce(1, *)).map { _ in uniform(bound: bound) }
+    return RoundingEnvironment.with(.nearestEven) { Tensor(shape: shape, doubles: values) }
+  }
+
+  /// PyTorch's default Linear(inputs, outputs).
+  public mutating func linear<T: PrecisionScalar>(inputs: Int, outputs: Int, as _: T.Type) -> Linear<T> {
+    let bound = 1 / Double(inputs).squareRoot()
+    let weight = uniformTensor([outputs, inputs], bound: bound, as: T.self)
+    let bias = uniformTensor([outputs], bound: bound, as: T.self)
+    return Linear(weight: weight, bias: bias)
+  }
+}

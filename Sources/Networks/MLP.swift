@@ -1,0 +1,122 @@
+import Scalars
+import Tensors
+
+/// A multilayer perceptron: Linear → activation → … → Linear, generic over the scalar.
+///
+/// `widths` lists the layer sizes with input and output included (784, 256, 256, 10). The activation
+/// follows every Linear except the last, and (for the flagship paper's second builder) optionally not
+/// the first. Parameter names follow the equivalent `torch.nn.Sequential`: `0.weight`, `0.bias`,
+/// `2.weight`, … (an activation takes an index too).
+public struct MLP<T: PrecisionScalar>: Sendable {
+  public var layers: [Linear<T>]
+  public var activation: Activation
+  public var activateFirstLayer: Bool
+
+  public init(layers: [Linear<T>], activation: Activation, activateFirstLayer: Bool = true) {
+    precondition(!layers.isEmpty, "an MLP needs at least one layer")
+    for (a, b) in zip(layers, layers.dropFirst()) {
+      precondition(a.outputs == b.inputs, "layer widths do not chain: \(a.outputs) then \(b.inputs)")
+    }
+    self.layers = layers
+    self.activation = activation
+    self.activateFirstLayer = activateFirstLayer
+  }
+
+  /// PyTorch-default initialisation from `seed` (see `Initializer`).
+  public static func pytorchDefault(
+    widths: [Int], seed: UInt64, activation: Activation = .relu(0), activateFirstLayer: Bool = true,
+    initFormat: FloatFormat = .binary32
+  ) -> MLP {
+    precondition(widths.count >= 2 && widths.allSatisfy { $0 >= 1 }, "widths \(widths): need input and output sizes ≥ 1")
+    var initializer = Initializer(seed: seed, format: initFormat)
+    let layers = zip(widths, widths.dropFirst()).map { initializer.linear(inputs: $0, outputs: $1, as: T.self) }
+    return MLP(layers: layers, activation: activation, activateFirstLayer: activateFirstLayer)
+  }
+
+  public var widths: [Int] { [layers[0].inputs] + layers.map(\.outputs) }
+
+  /// Whether the activation follows layer `l`.
+  public func activates(after l: Int) -> Bool {
+    l < layers.count - 1 && (l > 0 || activateFirstLayer)
+  }
+
+  /// `torch.nn.Sequential` names of the parameters, layer by layer (weight, bias).
+  public var parameterNames: [String] {
+    var names: [String] = []
+    var index = 0
+    for l in layers.indices {
+      names += ["\(index).weight", "\(index).bias"]
+      index += activates(after: l) ? 2 : 1
+    }
+    return names
+  }
+
+  /// The same network with every parameter converted into another format.
+  public func converted<U: PrecisionScalar>(to _: U.Type) -> MLP<U> {
+    MLP<U>(
+      layers: layers.map { Linear(weight: $0.weight.converted(to: U.self), bias: $0.bias.converted(to: U.self)) },
+      activation: activation, activateFirstLayer: activateFirstLayer)
+  }
+
+  /// What a forward pass keeps for backprop.
+  public struct ForwardPass: Sendable {
+    /// The input of each Linear layer.
+    public var inputs: [Tensor<T>]
+    /// The output of each Linear layer (the activations' inputs, and the logits last).
+    public var preActivations: [Tensor<T>]
+    public var logits: Tensor<T> { preActivations.last! }
+  }
+
+  public func forward<Acc: PrecisionScalar>(_ x: Tensor<T>, _ plan: KernelPlan<Acc>) -> ForwardPass {
+    var inputs: [Tensor<T>] = []
+    var pre: [Tensor<T>] = []
+    var h = x
+    for (l, layer) in layers.enumerated() {
+      inputs.append(h)
+      let z = layer.forward(h, plan)
+      pre.append(z)
+      h = activates(after: l) ? activation.forward(z) : z
+    }
+    return ForwardPass(inputs: inputs, preActivations: pre)
+  }
+
+  /// Gradients of every parameter, in layer order.
+  public struct Gradients: Sendable {
+    public var weights: [Tensor<T>]
+    public var biases: [Tensor<T>]
+    /// Weight then bias per layer, matching `parameterNames`.
+    public var all: [Tensor<T>] { zip(weights, biases).flatMap { [$0, $1] } }
+  }
+
+  /// The mean cross-entropy loss on `(x, labels)` and every parameter's gradient, by backprop.
+  /// `step` keys random kink derivatives. Also returns how many activation inputs sat exactly at a
+  /// kink, per activated layer.
+  public func lossAndGradients<Acc: PrecisionScalar>(
+    _ x: Tensor<T>, labels: [Int], _ plan: KernelPlan<Acc>, step: Int = 0
+  ) -> (loss: T, gradients: Gradients, kinks: [Int]) {
+    let pass = forward(x, plan)
+    let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: pass.logits, labels: labels)
+    var weights = [Tensor<T>?](repeating: nil, count: layers.count)
+    var biases = [Tensor<T>?](repeating: nil, count: layers.count)
+    var kinks: [Int] = []
+    var gradOut = dLogits
+    for l in layers.indices.reversed() {
+      let g = layers[l].backward(input: pass.inputs[l], gradOut: gradOut, needInput: l > 0, plan)
+      weights[l] = g.weight
+      biases[l] = g.bias
+      if l > 0, let dInput = g.input {
+        gradOut = activates(after: l - 1)
+          ? activation.backward(pass.preActivations[l - 1], dInput, layer: l - 1, step: step) : dInput
+      }
+    }
+    for l in layers.indices where activates(after: l) {
+      kinks.append(activation.kinkCount(pass.preActivations[l]))
+    }
+    return (loss, Gradients(weights: weights.map { $0! }, biases: biases.map { $0! }), kinks)
+  }
+
+  /// The loss alone (for finite differences and evaluation).
+  public func loss<Acc: PrecisionScalar>(_ x: Tensor<T>, labels: [Int], _ plan: KernelPlan<Acc>) -> T {
+    SoftmaxCrossEntropy.lossAndGradient(logits: forward(x, plan).logits, labels: labels).loss
+  }
+}

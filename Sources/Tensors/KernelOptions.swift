@@ -1,0 +1,46 @@
+/// How a kernel accumulates a sum of products: the order of the additions and whether each
+/// multiply-add is fused. The same inputs and options give bit-identical results on every run and for
+/// every thread count: no kernel splits a sum across threads.
+public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
+  public enum SummationOrder: Sendable, Hashable, CustomStringConvertible {
+    /// acc = 0; acc = acc + x₀y₀; acc = acc + x₁y₁; … (index order).
+    case sequential
+    /// Each product rounded into the accumulation format, then summed as a balanced binary tree:
+    /// sum(p[0..<n]) = sum(p[0..<n/2]) + sum(p[n/2..<n]) (integer halving), a single term as is.
+    case pairwise
+    /// Sequential within consecutive blocks of `size` terms (each block from zero), then the block
+    /// sums added sequentially in block order.
+    case blocked(Int)
+
+    public var description: String {
+      switch self {
+      case .sequential: return "sequential"
+      case .pairwise: return "pairwise"
+      case .blocked(let size): return "blocked:\(size)"
+      }
+    }
+
+    /// Parses `sequential`, `pairwise` or `blocked:N` (N ≥ 1).
+    public init?(name: String) {
+      switch name {
+      case "sequential": self = .sequential
+      case "pairwise": self = .pairwise
+      default:
+        guard name.hasPrefix("blocked:"), let n = Int(name.dropFirst(8)), n >= 1 else { return nil }
+        self = .blocked(n)
+      }
+    }
+  }
+
+  public var order: SummationOrder
+  /// Fused multiply-add (one rounding per term) in the sequential and blocked orders; pairwise sums
+  /// always round each product first.
+  public var fused: Bool
+
+  public init(order: SummationOrder = .sequential, fused: Bool = false) {
+    self.order = order
+    self.fused = fused
+  }
+
+  public var description: String { "\(order)\(fused ? ",fused" : ",unfused")" }
+}

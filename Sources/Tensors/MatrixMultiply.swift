@@ -1,0 +1,59 @@
+import Scalars
+
+/// The matrix product every dense layer uses: `C[i, j] = round_S(Σ_k A[i, k] · B[j, k] + bias[j])`,
+/// with `B` given row-major as `[N, K]` (so both operands are read contiguously, as a Linear layer's
+/// `[out, in]` weight is), the sum accumulated in `Acc` per `options` and the bias added in `Acc`
+/// after the products, then rounded once into the storage format `S`.
+///
+/// Rows of `C` are computed independently (one thread each, up to `threads`), each by the same
+/// sequence of operations, so the result does not depend on the thread count.
+public enum MatrixMultiply {
+  public static func timesTransposed<S: PrecisionScalar, Acc: PrecisionScalar>(
+    _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>? = nil, accumulate _: Acc.Type,
+    options: KernelOptions = KernelOptions(), threads: Int = 1
+  ) -> Tensor<S> {
+    precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[1], "cannot multiply \(a.shape) by \(b.shape)ᵀ")
+    let (m, k, n) = (a.shape[0], a.shape[1], b.shape[0])
+    if let bias { precondition(bias.shape == [n], "bias shape \(bias.shape) for \(n) outputs") }
+    let biasInAcc: [Acc]? = bias.map { $0.storage.map { ScalarConversion.convert($0, to: Acc.self) } }
+    var out = [S](repeating: S(0), count: m * n)
+    a.storage.withUnsafeBufferPointer { ap in
+      b.storage.withUnsafeBufferPointer { bp in
+        out.withUnsafeMutableBufferPointer { op in
+          nonisolated(unsafe) let (ap, bp, op) = (ap, bp, op)
+          forEachRow(m, threads: threads) { i in
+            for j in 0..<n {
+              let acc: Acc = DotProduct.sum(
+                ap.baseAddress! + i * k, 1, bp.baseAddress! + j * k, 1, count: k, initial: biasInAcc?[j],
+                options: options)
+              op[i * n + j] = ScalarConversion.convert(acc, to: S.self)
+            }
+          }
+        }
+      }
+    }
+    return Tensor(shape: [m, n], storage: out)
+  }
+
+  /// `Σ_i x[i, j]` over the rows of a matrix, per column, in the same summation order (the bias
+  /// gradient).
+  public static func columnSums<S: PrecisionScalar, Acc: PrecisionScalar>(
+    _ x: Tensor<S>, accumulate _: Acc.Type, options: KernelOptions = KernelOptions()
+  ) -> Tensor<S> {
+    precondition(x.rank == 2, "column sums need a matrix, got \(x.shape)")
+    let (m, n) = (x.shape[0], x.shape[1])
+    let ones = [S](repeating: S(1), count: m)
+    var out = [S]()
+    out.reserveCapacity(n)
+    x.storage.withUnsafeBufferPointer { xp in
+      ones.withUnsafeBufferPointer { onesPointer in
+        for j in 0..<n {
+          let acc: Acc = DotProduct.sum(
+            xp.baseAddress! + j, n, onesPointer.baseAddress!, 1, count: m, initial: nil, options: options)
+          out.append(ScalarConversion.convert(acc, to: S.self))
+        }
+      }
+    }
+    return Tensor(shape: [n], storage: out)
+  }
+}

@@ -1,0 +1,71 @@
+import Scalars
+
+/// A dense, contiguous, row-major array of scalars of one format, with value semantics.
+///
+/// Shapes are listed outermost first (`[batch, features]`, `[out, in]` for a weight, as PyTorch lays
+/// them out). Elements are stored exactly as the format holds them; building a tensor from binary64
+/// values rounds each one once, in the calling thread's rounding mode.
+public struct Tensor<T: PrecisionScalar>: Sendable {
+  public private(set) var shape: [Int]
+  public var storage: [T]
+
+  /// A tensor with the given shape and elements (row-major); `storage.count` must match the shape.
+  public init(shape: [Int], storage: [T]) {
+    precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+    precondition(shape.reduce(1, *) == storage.count, "shape \(shape) holds \(shape.reduce(1, *)) elements, not \(storage.count)")
+    self.shape = shape
+    self.storage = storage
+  }
+
+  /// A tensor of zeros.
+  public init(zeros shape: [Int]) {
+    self.init(shape: shape, storage: Array(repeating: T(0), count: shape.reduce(1, *)))
+  }
+
+  /// Each binary64 value rounded once into the format.
+  public init(shape: [Int], doubles: [Double]) {
+    self.init(shape: shape, storage: doubles.map { T($0) })
+  }
+
+  public var count: Int { storage.count }
+  public var rank: Int { shape.count }
+
+  /// The same elements under another shape with the same element count.
+  public func reshaped(_ newShape: [Int]) -> Tensor {
+    Tensor(shape: newShape, storage: storage)
+  }
+
+  /// Row-major offset of an index.
+  @inlinable public func offset(_ index: [Int]) -> Int {
+    precondition(index.count == shape.count, "index \(index) for shape \(shape)")
+    var o = 0
+    for (i, n) in zip(index, shape) {
+      precondition(i >= 0 && i < n, "index \(index) out of shape \(shape)")
+      o = o * n + i
+    }
+    return o
+  }
+
+  public subscript(_ index: Int...) -> T {
+    get { storage[offset(index)] }
+    set { storage[offset(index)] = newValue }
+  }
+
+  /// The elements as binary64 (rounded to nearest; exact for formats up to binary64).
+  public var doubles: [Double] { storage.map(\.doubleValue) }
+
+  /// The transpose of a matrix (rank 2), as a new contiguous tensor.
+  public func transposed() -> Tensor {
+    precondition(rank == 2, "transpose needs a matrix, got shape \(shape)")
+    let (r, c) = (shape[0], shape[1])
+    var out = [T]()
+    out.reserveCapacity(count)
+    for j in 0..<c { for i in 0..<r { out.append(storage[i * c + j]) } }
+    return Tensor(shape: [c, r], storage: out)
+  }
+
+  /// Every element converted into another format (see `ScalarConversion`).
+  public func converted<U: PrecisionScalar>(to _: U.Type) -> Tensor<U> {
+    Tensor<U>(shape: shape, storage: storage.map { ScalarConversion.convert($0, to: U.self) })
+  }
+}

@@ -1,0 +1,103 @@
+import Scalars
+import Tensors
+import Testing
+
+/// The dot-product kernel's summation orders, accumulation formats and fusion, against simulations
+/// built from hardware arithmetic only.
+@Suite struct KernelTests {
+  /// Independent binary32 → bfloat16 round to nearest even on the bit pattern.
+  static func bf16(_ f: Float) -> Float {
+    if f.isNaN { return f }
+    let bits = f.bitPattern
+    return Float(bitPattern: ((bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16) << 16)
+  }
+
+  static func values(_ n: Int, seed: UInt64) -> [Double] {
+    var state = seed
+    return (0..<n).map { _ in
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      z ^= z >> 31
+      return (Double(z >> 11) * 0x1p-53 - 0.5) * 8
+    }
+  }
+
+  /// bfloat16 products and sums simulated in binary32 (products exact; each sum rounded once, which
+  /// binary32's 24 ≥ 2·8 + 2 bits make exact).
+  static func simulatedBF16(_ x: [Float], _ y: [Float], _ order: KernelOptions.SummationOrder) -> Float {
+    func add(_ a: Float, _ b: Float) -> Float { bf16(a + b) }
+    func product(_ k: Int) -> Float { bf16(x[k] * y[k]) }
+    func sequential(_ r: Range<Int>) -> Float { r.reduce(Float(0)) { add($0, product($1)) } }
+    func pairwise(_ r: Range<Int>) -> Float {
+      if r.count == 1 { return product(r.lowerBound) }
+      let m = r.lowerBound + r.count / 2
+      return add(pairwise(r.lowerBound..<m), pairwise(m..<r.upperBound))
+    }
+    switch order {
+    case .sequential: return sequential(0..<x.count)
+    case .pairwise: return pairwise(0..<x.count)
+    case .blocked(let size):
+      return stride(from: 0, to: x.count, by: size).reduce(Float(0)) { add($0, sequential($1..<min($1 + size, x.count))) }
+    }
+  }
+
+  @Test func bfloat16InEveryOrder() {
+    for n in [1, 2, 7, 64, 257] {
+      let x = Self.values(n, seed: UInt64(n)).map { BFloat16($0) }
+      let y = Self.values(n, seed: UInt64(n) + 99).map { BFloat16($0) }
+      let xf = x.map { Float($0.doubleValue) }, yf = y.map { Float($0.doubleValue) }
+      for order in [KernelOptions.SummationOrder.sequential, .pairwise, .blocked(3), .blocked(16)] {
+        let got: BFloat16 = x.withUnsafeBufferPointer { xp in
+          y.withUnsafeBufferPointer { yp in
+            DotProduct.sum(xp.baseAddress!, 1, yp.baseAddress!, 1, count: n, initial: nil, options: KernelOptions(order: order))
+          }
+        }
+        #expect(Float(got.doubleValue) == Self.simulatedBF16(xf, yf, order), "n \(n) \(order)")
+      }
+    }
+  }
+
+  /// binary16 storage accumulated in binary32 (as GPU matrix units do), fused and unfused: products
+  /// of halves are exact in binary32, so unfused = fused here, and both equal hardware Float sums.
+  @Test func halfStorageSingleAccumulation() {
+    let n = 300
+    let a = Tensor<Float16>(shape: [2, n], doubles: Self.values(2 * n, seed: 5))
+    let b = Tensor<Float16>(shape: [3, n], doubles: Self.values(3 * n, seed: 6))
+    let bias = Tensor<Float16>(shape: [3], doubles: [0.25, -1, 3])
+    for fused in [false, true] {
+      let c = MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Float.self, options: KernelOptions(fused: fused))
+      for i in 0..<2 {
+        for j in 0..<3 {
+          var acc: Float = 0
+          for k in 0..<n {
+            let p = Float(a[i, k]), q = Float(b[j, k])
+            acc = fused ? fmaRef(p, q, acc) : acc + p * q
+          }
+          acc = acc + Float(bias[j])
+          #expect(c[i, j] == Float16(acc), "\(i),\(j) fused \(fused)")
+        }
+      }
+    }
+  }
+
+  /// A hardware fma kept opaque to the optimiser.
+  @inline(never) static func fmaHelper(_ a: Float, _ b: Float, _ c: Float) -> Float { c.addingProduct(a, b) }
+
+  /// Mixed formats follow the rule: storage values converted exactly, one rounding at the end.
+  @Test func binary16StorageWithEmulatedAccumulation() {
+    let x = Self.values(50, seed: 1).map { Binary16($0) }
+    let y = Self.values(50, seed: 2).map { Binary16($0) }
+    let viaDouble: Double = x.withUnsafeBufferPointer { xp in
+      y.withUnsafeBufferPointer { yp in
+        DotProduct.sum(xp.baseAddress!, 1, yp.baseAddress!, 1, count: 50, initial: nil, options: KernelOptions())
+      }
+    }
+    var reference = 0.0
+    for k in 0..<50 { reference += x[k].doubleValue * y[k].doubleValue }
+    #expect(viaDouble == reference)
+  }
+}
+
+func fmaRef(_ a: Float, _ b: Float, _ c: Float) -> Float { KernelTests.fmaHelper(a, b, c) }
