@@ -46,3 +46,44 @@ public struct Initializer: Sendable {
     return Linear(weight: weight, bias: bias)
   }
 }
+
+extension Initializer {
+  /// One standard normal draw in binary64 (Box–Muller on two uniform draws, with the platform's log
+  /// and cos), rounded into the initialisation format after scaling by `std`.
+  public mutating func normal(std: Double) -> Double {
+    let u1 = 1 - uniformUnit()  // (0, 1]
+    let u2 = uniformUnit()
+    let z = (-2 * Foundation_log(u1)).squareRoot() * Foundation_cos(2 * Double.pi * u2)
+    return SmallFormatArithmetic.roundNearestEven(std * z, format.small)
+  }
+
+  /// PyTorch's default Conv2d(in, out, k): weight and bias uniform in ±1/√(in·k·k).
+  public mutating func conv2d<T: PrecisionScalar>(
+    inputs: Int, outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true, as _: T.Type
+  ) -> Conv2d<T> {
+    let bound = 1 / Double(inputs * kernel * kernel).squareRoot()
+    let weight = uniformTensor([outputs, inputs, kernel, kernel], bound: bound, as: T.self)
+    let b = bias ? uniformTensor([outputs], bound: bound, as: T.self) : nil
+    return Conv2d(weight: weight, bias: b, stride: stride, padding: padding)
+  }
+
+  /// `kaiming_normal_(mode="fan_out", nonlinearity="relu")`: N(0, 2/(out·k·k)), no bias (ResNet).
+  public mutating func kaimingNormalConv2d<T: PrecisionScalar>(
+    inputs: Int, outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, as _: T.Type
+  ) -> Conv2d<T> {
+    let std = (2 / Double(outputs * kernel * kernel)).squareRoot()
+    let values = (0..<(outputs * inputs * kernel * kernel)).map { _ in normal(std: std) }
+    let weight = RoundingEnvironment.with(.nearestEven) { Tensor<T>(shape: [outputs, inputs, kernel, kernel], doubles: values) }
+    return Conv2d(weight: weight, bias: nil, stride: stride, padding: padding)
+  }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func Foundation_log(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) func Foundation_cos(_ x: Double) -> Double { Glibc.cos(x) }
+#elseif canImport(Darwin)
+import Darwin
+@inline(__always) func Foundation_log(_ x: Double) -> Double { Darwin.log(x) }
+@inline(__always) func Foundation_cos(_ x: Double) -> Double { Darwin.cos(x) }
+#endif

@@ -1,0 +1,152 @@
+import Networks
+import Scalars
+import Tensors
+import Testing
+
+/// Convolution, pooling, batch norm, dropout and residual blocks: backprop against central finite
+/// differences in MPFR at 256 bits, model structure and PyTorch names.
+@Suite struct NetworkTests {
+  static let mpfr256 = try! FloatFormat.named("mpfr:256")
+
+  static func inputs(_ shape: [Int], seed: UInt64) -> [Double] {
+    var initializer = Initializer(seed: seed, format: .binary32)
+    return (0..<shape.reduce(1, *)).map { _ in initializer.uniform(bound: 2) }
+  }
+
+  /// Largest |analytic − finite difference| over `samples` parameters (all when nil), with the
+  /// largest gradient magnitude (to show the check is not vacuous).
+  static func finiteDifferences(
+    _ build: () -> Network<MPFRFloat>, input shape: [Int], classes: Int, pass: Network<MPFRFloat>.Pass = .init(training: true),
+    samples: Int? = nil
+  ) -> (worst: Double, largest: Double) {
+    MPFRFloat.withFormat(mpfr256) {
+      var net = build()
+      let x = Tensor<MPFRFloat>(shape: shape, doubles: inputs(shape, seed: 8))
+      let labels = (0..<shape[0]).map { $0 % classes }
+      let plan = KernelPlan(accumulate: MPFRFloat.self)
+      let reference = net
+      let (_, gradients, _) = net.lossAndGradients(x, labels: labels, plan, pass)
+      let h = MPFRFloat(0x1p-60)
+      var positions: [(Int, Int)] = []
+      for (p, g) in gradients.enumerated() { for i in 0..<g.count { positions.append((p, i)) } }
+      if let samples, samples < positions.count {
+        let step = positions.count / samples
+        positions = stride(from: 0, to: positions.count, by: step).map { positions[$0] }
+      }
+      var worst = 0.0
+      for (p, i) in positions {
+        func loss(_ delta: MPFRFloat) -> MPFRFloat {
+          var copy = reference
+          var parameters = copy.parameters
+          parameters[p].storage[i] += delta
+          copy.parameters = parameters
+          return copy.loss(x, labels: labels, plan, pass)
+        }
+        let fd = (loss(h) - loss(-h)) / (MPFRFloat(2) * h)
+        worst = max(worst, abs((fd - gradients[p].storage[i]).doubleValue))
+      }
+      return (worst, gradients.flatMap(\.storage).map { abs($0.doubleValue) }.max()!)
+    }
+  }
+
+  @Test func convolutionPoolingAndLinear() {
+    let r = Self.finiteDifferences({
+      var i = Initializer(seed: 1)
+      return Network(layers: [
+        .conv(i.conv2d(inputs: 2, outputs: 3, kernel: 3, stride: 2, padding: 1, as: MPFRFloat.self), name: "c0"),
+        .activation(.relu(0)),
+        .maxPool(MaxPool2d(kernel: 2, stride: 1)),
+        .conv(i.conv2d(inputs: 3, outputs: 2, kernel: 2, bias: false, as: MPFRFloat.self), name: "c1"),
+        .activation(.leakyReLU(slope: 0.25, atZero: .constant(0), rule: .scale)),
+        .avgPool(AvgPool2d(kernel: nil)),
+        .linear(i.linear(inputs: 2, outputs: 3, as: MPFRFloat.self), name: "fc"),
+      ])
+    }, input: [2, 2, 7, 7], classes: 3)
+    #expect(r.largest > 1e-3 && r.worst < 1e-30, "\(r)")
+  }
+
+  @Test func batchNormAndDropoutInTraining() {
+    let r = Self.finiteDifferences({
+      var i = Initializer(seed: 2)
+      var bn = BatchNorm<MPFRFloat>(channels: 3)
+      bn.gamma = Tensor(shape: [3], doubles: [1.5, 0.5, -1])
+      bn.beta = Tensor(shape: [3], doubles: [0.25, 0, 1])
+      return Network(layers: [
+        .conv(i.conv2d(inputs: 1, outputs: 3, kernel: 3, padding: 1, as: MPFRFloat.self), name: "c"),
+        .batchNorm(bn, name: "bn"),
+        .activation(.relu(0)),
+        .avgPool(AvgPool2d(kernel: 2)),
+        .flatten,
+        .dropout(Dropout(probability: 0.25, seed: 3)),
+        .linear(i.linear(inputs: 12, outputs: 2, as: MPFRFloat.self), name: "fc"),
+        .batchNorm(BatchNorm(channels: 2), name: "bn2"),
+      ])
+    }, input: [3, 1, 4, 4], classes: 2)
+    #expect(r.largest > 1e-3 && r.worst < 1e-30, "\(r)")
+  }
+
+  @Test func tinyResNetAndVGG() {
+    let resnet = Self.finiteDifferences({
+      ResNet.make(blocks: [1, 1], input: [2, 6, 6], classes: 3, widthMultiplier: 1.0 / 16, stemMaxPool: true, seed: 4, as: MPFRFloat.self)
+    }, input: [2, 2, 6, 6], classes: 3, samples: 40)
+    #expect(resnet.largest > 1e-3 && resnet.worst < 1e-30, "\(resnet)")
+    let vgg = Self.finiteDifferences({
+      VGG.make(VGG.configuration("3-M-4-M")!, input: [1, 5, 5], classes: 2, batchNorm: true, seed: 5, as: MPFRFloat.self)
+    }, input: [2, 1, 5, 5], classes: 2, samples: 40)
+    #expect(vgg.largest > 1e-3 && vgg.worst < 1e-30, "\(vgg)")
+  }
+
+  /// The general network built like an MLP gives the MLP type's gradients bit for bit.
+  @Test func networkMatchesMLP() {
+    let mlp = MLP<Float>.pytorchDefault(widths: [12, 8, 8, 3], seed: 6)
+    var net = Network<Float>(layers: [
+      .linear(mlp.layers[0], name: "0"), .activation(.relu(0)),
+      .linear(mlp.layers[1], name: "2"), .activation(.relu(0)),
+      .linear(mlp.layers[2], name: "4"),
+    ])
+    let x = Tensor<Float>(shape: [5, 12], doubles: Self.inputs([5, 12], seed: 7))
+    let labels = [0, 1, 2, 0, 1]
+    let plan = KernelPlan(accumulate: Float.self, options: KernelOptions(order: .pairwise))
+    let a = mlp.lossAndGradients(x, labels: labels, plan)
+    let b = net.lossAndGradients(x, labels: labels, plan)
+    #expect(a.loss == b.loss)
+    #expect(a.gradients.all.map(\.storage) == b.gradients.map(\.storage))
+    #expect(net.parameterNames == mlp.parameterNames)
+  }
+
+  @Test func pytorchNamesAndSizes() {
+    let vgg = VGG.make(input: [3, 32, 32], classes: 10, batchNorm: true, widthMultiplier: 1.0 / 16, seed: 1, as: Float.self)
+    #expect(Array(vgg.parameterNames.prefix(5)) == ["features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias", "features.4.weight"])
+    #expect(vgg.parameterNames.last == "classifier.bias")
+    let resnet = ResNet.make(input: [3, 32, 32], classes: 10, widthMultiplier: 1.0 / 16, seed: 1, as: Float.self)
+    let names = resnet.parameterNames
+    #expect(Array(names.prefix(4)) == ["conv1.weight", "bn1.weight", "bn1.bias", "layer1.0.conv1.weight"])
+    #expect(names.contains("layer2.0.shortcut.0.weight") && names.contains("layer4.1.bn2.bias") && !names.contains("layer1.0.shortcut.0.weight"))
+    #expect(names.suffix(2) == ["linear.weight", "linear.bias"])
+    // Parameter counts of the full-width CIFAR models, as published for the PyTorch implementations:
+    // VGG11 with batch norm 9,231,114; ResNet18 11,173,962.
+    func count(_ shapes: [[Int]]) -> Int { shapes.map { $0.reduce(1, *) }.reduce(0, +) }
+    #expect(count(VGG.parameterShapes(input: [3, 32, 32], classes: 10, batchNorm: true)) == 9_231_114)
+    #expect(count(ResNet.parameterShapes(input: [3, 32, 32], classes: 10)) == 11_173_962)
+  }
+
+  @Test func maxPoolTieRules() {
+    let x = Tensor<Float>(shape: [1, 1, 2, 2], doubles: [1, 3, 3, 0])
+    let g = Tensor<Float>(shape: [1, 1, 1, 1], doubles: [1])
+    #expect(MaxPool2d(kernel: 2, ties: .first).backward(input: x, gradOut: g).doubles == [0, 1, 0, 0])
+    #expect(MaxPool2d(kernel: 2, ties: .last).backward(input: x, gradOut: g).doubles == [0, 0, 1, 0])
+    #expect(MaxPool2d(kernel: 2, ties: .split).backward(input: x, gradOut: g).doubles == [0, 0.5, 0.5, 0])
+  }
+
+  @Test func batchNormRunningStatistics() {
+    var bn = BatchNorm<Double>(channels: 1)
+    let x = Tensor<Double>(shape: [4, 1], doubles: [1, 2, 3, 6])
+    let plan = KernelPlan(accumulate: Double.self)
+    let (y, _) = bn.forward(x, training: true, plan)
+    // mean 3, biased variance 3.5, unbiased 14/3
+    #expect(abs(bn.runningMean[0] - 0.3) < 1e-15 && abs(bn.runningVariance[0] - (0.9 + 0.1 * 14 / 3)) < 1e-15)
+    #expect(abs(y.storage.reduce(0, +)) < 1e-12)
+    let (e, _) = bn.forward(x, training: false, plan)
+    #expect(abs(e[0, 0] - (1 - 0.3) / (bn.runningVariance[0] + 1e-5).squareRoot()) < 1e-12)
+  }
+}
