@@ -233,13 +233,15 @@ public struct Network<T: PrecisionScalar>: Sendable {
   /// Forward (updating batch-norm running statistics in training), the mean cross-entropy loss, and
   /// every parameter's gradient in `parameterNames` order. Also the number of activation inputs at a
   /// kink, per activation layer in forward order.
+  /// With `lossScale` ≠ 1 the backward pass starts from the loss gradient multiplied by it.
   public mutating func lossAndGradients<Acc: PrecisionScalar>(
-    _ x: Tensor<T>, labels: [Int], _ plan: KernelPlan<Acc>, _ pass: Pass = Pass()
+    _ x: Tensor<T>, labels: [Int], _ plan: KernelPlan<Acc>, _ pass: Pass = Pass(), lossScale: Double = 1
   ) -> (loss: T, gradients: [Tensor<T>], kinks: [Int]) {
     var counter = 0
     var kinks: [Int] = []
     let (logits, caches) = Self.forward(&layers, x, plan, pass, &counter, &kinks)
-    let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels)
+    let (loss, unscaled) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels)
+    let dLogits = SoftmaxCrossEntropy.scaled(unscaled, by: lossScale)
     var grads: [Tensor<T>] = []
     _ = Self.backward(layers, caches, dLogits, plan, pass, &counter, &grads, needInput: false)
     return (loss, grads.reversed(), kinks)

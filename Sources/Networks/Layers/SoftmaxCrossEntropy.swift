@@ -31,4 +31,11 @@ public enum SoftmaxCrossEntropy {
     }
     return (total / n, Tensor(shape: z.shape, storage: gradient))
   }
+
+  /// The gradient multiplied by a loss scale (unchanged for 1).
+  public static func scaled<T: PrecisionScalar>(_ gradient: Tensor<T>, by scale: Double) -> Tensor<T> {
+    guard scale != 1 else { return gradient }
+    let s = T(scale)
+    return Tensor(shape: gradient.shape, storage: gradient.storage.map { $0 * s })
+  }
 }

@@ -51,6 +51,17 @@ public struct MLP<T: PrecisionScalar>: Sendable {
     return names
   }
 
+  /// Weight and bias of every layer, in `parameterNames` order.
+  public var parameters: [Tensor<T>] {
+    get { layers.flatMap { [$0.weight, $0.bias] } }
+    set {
+      precondition(newValue.count == 2 * layers.count, "\(newValue.count) tensors for \(2 * layers.count) parameters")
+      for l in layers.indices {
+        layers[l] = Linear(weight: newValue[2 * l], bias: newValue[2 * l + 1])
+      }
+    }
+  }
+
   /// The same network with every parameter converted into another format.
   public func converted<U: PrecisionScalar>(to _: U.Type) -> MLP<U> {
     MLP<U>(
@@ -91,11 +102,14 @@ public struct MLP<T: PrecisionScalar>: Sendable {
   /// The mean cross-entropy loss on `(x, labels)` and every parameter's gradient, by backprop.
   /// `step` keys random kink derivatives. Also returns how many activation inputs sat exactly at a
   /// kink, per activated layer.
+  /// With `lossScale` ≠ 1 the backward pass starts from the loss gradient multiplied by it (one
+  /// rounding per element), for mixed-precision training.
   public func lossAndGradients<Acc: PrecisionScalar>(
-    _ x: Tensor<T>, labels: [Int], _ plan: KernelPlan<Acc>, step: Int = 0
+    _ x: Tensor<T>, labels: [Int], _ plan: KernelPlan<Acc>, step: Int = 0, lossScale: Double = 1
   ) -> (loss: T, gradients: Gradients, kinks: [Int]) {
     let pass = forward(x, plan)
-    let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: pass.logits, labels: labels)
+    let (loss, unscaled) = SoftmaxCrossEntropy.lossAndGradient(logits: pass.logits, labels: labels)
+    let dLogits = SoftmaxCrossEntropy.scaled(unscaled, by: lossScale)
     var weights = [Tensor<T>?](repeating: nil, count: layers.count)
     var biases = [Tensor<T>?](repeating: nil, count: layers.count)
     var kinks: [Int] = []

@@ -1,0 +1,126 @@
+import Scalars
+import Tensors
+
+/// Update rules, applied tensor by tensor and element by element in the parameters' format `M`, each
+/// operation rounded in `M` in the order written (hyper-parameters are rounded into `M` once).
+///
+/// - SGD (PyTorch's): g ← grad + wd·θ; with momentum μ: b ← g on the first step, then b ← μ·b + g;
+///   g ← g + μ·b with Nesterov, else g ← b; θ ← θ − lr·g.
+/// - Adam (PyTorch's): g ← grad + wd·θ; m ← β₁·m + (1 − β₁)·g; v ← β₂·v + (1 − β₂)·g·g;
+///   θ ← θ − (lr / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
+/// - AdamW: θ ← θ·(1 − lr·wd) first, then Adam without the wd term.
+/// - INNAprop (`../shared/reference/innaprop.md`): with γ = lr, θ ← θ·(1 − γ·wd);
+///   v ← σ·v + (1 − σ)·g·g; d ← √v / √(1 − σᵗ) + ε; ψ ← (1 − γ/β)·ψ + γ·(1/β − α)·θ;
+///   θ ← (1 + γ·(1 − β·α)/(β − γ))·θ − (γ/(β − γ))·ψ − γ·β·g/d, with ψ₀ = (1 − α·β)·θ₀. Needs γ < β.
+public enum OptimizerKind: Sendable, Hashable {
+  case sgd(momentum: Double = 0, weightDecay: Double = 0, nesterov: Bool = false)
+  case adam(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0)
+  case adamW(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01)
+  case innaprop(alpha: Double = 0.1, beta: Double = 0.9, sigma: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01)
+}
+
+/// Learning rate by step t = 0, 1, …
+public enum LearningRateSchedule: Sendable, Hashable {
+  case constant
+  /// η_min + (η₀ − η_min)·(1 + cos(π·t/T))/2 (PyTorch's CosineAnnealingLR without restarts).
+  case cosine(totalSteps: Int, minimum: Double = 0)
+  /// η₀·γ^⌊t/every⌋.
+  case step(every: Int, gamma: Double)
+
+  public func rate(_ base: Double, step t: Int) -> Double {
+    switch self {
+    case .constant: return base
+    case .cosine(let total, let minimum):
+      return minimum + (base - minimum) * (1 + cos(Double.pi * Double(min(t, total)) / Double(max(total, 1)))) / 2
+    case .step(let every, let gamma):
+      return base * pow(gamma, Double(t / max(every, 1)))
+    }
+  }
+}
+
+/// An optimiser's state for a list of parameter tensors in format `M`.
+public struct Optimizer<M: PrecisionScalar>: Sendable {
+  public let kind: OptimizerKind
+  public var learningRate: Double
+  public var schedule: LearningRateSchedule
+  /// Completed steps.
+  public private(set) var steps = 0
+  var first: [[M]] = []  // momentum buffer, Adam's m, INNAprop's ψ
+  var second: [[M]] = []  // Adam's and INNAprop's v
+
+  public init(_ kind: OptimizerKind, learningRate: Double, schedule: LearningRateSchedule = .constant) {
+    if case .innaprop(_, let beta, _, _, _) = kind {
+      precondition(learningRate < beta, "INNAprop needs learning rate < beta (\(learningRate) ≥ \(beta))")
+    }
+    self.kind = kind
+    self.learningRate = learningRate
+    self.schedule = schedule
+  }
+
+  /// One update of `parameters` with `gradients` (same shapes, same order every call).
+  public mutating func step(_ parameters: inout [Tensor<M>], _ gradients: [Tensor<M>]) {
+    precondition(parameters.count == gradients.count, "\(parameters.count) parameters, \(gradients.count) gradients")
+    if first.isEmpty {
+      first = parameters.map { [M](repeating: M(0), count: $0.count) }
+      second = first
+      if case .innaprop(let alpha, let beta, _, _, _) = kind {
+        let c = M(1 - alpha * beta)
+        first = parameters.map { $0.storage.map { c * $0 } }
+      }
+    }
+    let lr = schedule.rate(learningRate, step: steps)
+    steps += 1
+    let t = Double(steps)
+    for p in parameters.indices {
+      precondition(parameters[p].shape == gradients[p].shape, "parameter \(p): shape \(parameters[p].shape), gradient \(gradients[p].shape)")
+      let g = gradients[p].storage
+      switch kind {
+      case .sgd(let momentum, let wd, let nesterov):
+        let (mu, decay, rate) = (M(momentum), M(wd), M(lr))
+        for i in g.indices {
+          var d = wd == 0 ? g[i] : g[i] + decay * parameters[p].storage[i]
+          if momentum != 0 {
+            first[p][i] = steps == 1 ? d : mu * first[p][i] + d
+            d = nesterov ? d + mu * first[p][i] : first[p][i]
+          }
+          parameters[p].storage[i] -= rate * d
+        }
+      case .adam(let b1, let b2, let eps, let wd), .adamW(let b1, let b2, let eps, let wd):
+        let decoupled: Bool
+        if case .adamW = kind { decoupled = true } else { decoupled = false }
+        let (beta1, beta2, oneMinus1, oneMinus2) = (M(b1), M(b2), M(1 - b1), M(1 - b2))
+        let stepSize = M(lr / (1 - pow(b1, t)))
+        let correction2 = M((1 - pow(b2, t)).squareRoot())
+        let (epsilon, decay, shrink) = (M(eps), M(wd), M(1 - lr * wd))
+        for i in g.indices {
+          if decoupled && wd != 0 { parameters[p].storage[i] = parameters[p].storage[i] * shrink }
+          let d = (!decoupled && wd != 0) ? g[i] + decay * parameters[p].storage[i] : g[i]
+          first[p][i] = beta1 * first[p][i] + oneMinus1 * d
+          second[p][i] = beta2 * second[p][i] + oneMinus2 * d * d
+          let denominator = second[p][i].squareRoot() / correction2 + epsilon
+          parameters[p].storage[i] -= stepSize * first[p][i] / denominator
+        }
+      case .innaprop(let alpha, let beta, let sigma, let eps, let wd):
+        let gamma = lr
+        let shrink = M(1 - gamma * wd)
+        let (s, oneMinusS, correction, epsilon) = (M(sigma), M(1 - sigma), M((1 - pow(sigma, t)).squareRoot()), M(eps))
+        let psiKeep = M(1 - gamma / beta), psiTheta = M(gamma * (1 / beta - alpha))
+        let thetaKeep = M(1 + gamma * (1 - beta * alpha) / (beta - gamma))
+        let psiWeight = M(gamma / (beta - gamma)), gradientWeight = M(gamma * beta)
+        for i in g.indices {
+          let theta = parameters[p].storage[i] * shrink
+          second[p][i] = s * second[p][i] + oneMinusS * g[i] * g[i]
+          let denominator = second[p][i].squareRoot() / correction + epsilon
+          first[p][i] = psiKeep * first[p][i] + psiTheta * theta
+          parameters[p].storage[i] = thetaKeep * theta - psiWeight * first[p][i] - gradientWeight * g[i] / denominator
+        }
+      }
+    }
+  }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
