@@ -43,7 +43,8 @@ let package = Package(
     ),
     .testTarget(
       name: "NetworksTests",
-      dependencies: ["Networks", "Tensors", "Scalars", .product(name: "BigInt", package: "BigInt")]
+      dependencies: ["Networks", "Tensors", "Scalars", .product(name: "BigInt", package: "BigInt")],
+      exclude: ["Fixtures"]
     ),
   ]
 )
