@@ -33,7 +33,7 @@ let package = Package(
     .target(name: "Networks", dependencies: ["Tensors", "Scalars"]),
     .executableTarget(
       name: "precisionlab",
-      dependencies: ["Scalars", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["Scalars", "Tensors", "Networks", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "ScalarConformance", "CMPFR"]),
     .executableTarget(name: "precisionlab-verify", dependencies: ["Scalars"]),

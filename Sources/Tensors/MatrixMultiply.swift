@@ -8,6 +8,7 @@ import Scalars
 /// Rows of `C` are computed independently (one thread each, up to `threads`), each by the same
 /// sequence of operations, so the result does not depend on the thread count.
 public enum MatrixMultiply {
+  @inlinable
   public static func timesTransposed<S: PrecisionScalar, Acc: PrecisionScalar>(
     _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>? = nil, accumulate _: Acc.Type,
     options: KernelOptions = KernelOptions(), threads: Int = 1
@@ -37,6 +38,7 @@ public enum MatrixMultiply {
 
   /// `Σ_i x[i, j]` over the rows of a matrix, per column, in the same summation order (the bias
   /// gradient).
+  @inlinable
   public static func columnSums<S: PrecisionScalar, Acc: PrecisionScalar>(
     _ x: Tensor<S>, accumulate _: Acc.Type, options: KernelOptions = KernelOptions()
   ) -> Tensor<S> {

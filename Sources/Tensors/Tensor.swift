@@ -5,12 +5,12 @@ import Scalars
 /// Shapes are listed outermost first (`[batch, features]`, `[out, in]` for a weight, as PyTorch lays
 /// them out). Elements are stored exactly as the format holds them; building a tensor from binary64
 /// values rounds each one once, in the calling thread's rounding mode.
-public struct Tensor<T: PrecisionScalar>: Sendable {
-  public private(set) var shape: [Int]
+@frozen public struct Tensor<T: PrecisionScalar>: Sendable {
+  public let shape: [Int]
   public var storage: [T]
 
   /// A tensor with the given shape and elements (row-major); `storage.count` must match the shape.
-  public init(shape: [Int], storage: [T]) {
+  @inlinable public init(shape: [Int], storage: [T]) {
     precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
     precondition(shape.reduce(1, *) == storage.count, "shape \(shape) holds \(shape.reduce(1, *)) elements, not \(storage.count)")
     self.shape = shape
@@ -18,20 +18,20 @@ public struct Tensor<T: PrecisionScalar>: Sendable {
   }
 
   /// A tensor of zeros.
-  public init(zeros shape: [Int]) {
+  @inlinable public init(zeros shape: [Int]) {
     self.init(shape: shape, storage: Array(repeating: T(0), count: shape.reduce(1, *)))
   }
 
   /// Each binary64 value rounded once into the format.
-  public init(shape: [Int], doubles: [Double]) {
+  @inlinable public init(shape: [Int], doubles: [Double]) {
     self.init(shape: shape, storage: doubles.map { T($0) })
   }
 
-  public var count: Int { storage.count }
-  public var rank: Int { shape.count }
+  @inlinable public var count: Int { storage.count }
+  @inlinable public var rank: Int { shape.count }
 
   /// The same elements under another shape with the same element count.
-  public func reshaped(_ newShape: [Int]) -> Tensor {
+  @inlinable public func reshaped(_ newShape: [Int]) -> Tensor {
     Tensor(shape: newShape, storage: storage)
   }
 
@@ -46,16 +46,16 @@ public struct Tensor<T: PrecisionScalar>: Sendable {
     return o
   }
 
-  public subscript(_ index: Int...) -> T {
+  @inlinable public subscript(_ index: Int...) -> T {
     get { storage[offset(index)] }
     set { storage[offset(index)] = newValue }
   }
 
   /// The elements as binary64 (rounded to nearest; exact for formats up to binary64).
-  public var doubles: [Double] { storage.map(\.doubleValue) }
+  @inlinable public var doubles: [Double] { storage.map(\.doubleValue) }
 
   /// The transpose of a matrix (rank 2), as a new contiguous tensor.
-  public func transposed() -> Tensor {
+  @inlinable public func transposed() -> Tensor {
     precondition(rank == 2, "transpose needs a matrix, got shape \(shape)")
     let (r, c) = (shape[0], shape[1])
     var out = [T]()
@@ -65,7 +65,7 @@ public struct Tensor<T: PrecisionScalar>: Sendable {
   }
 
   /// Every element converted into another format (see `ScalarConversion`).
-  public func converted<U: PrecisionScalar>(to _: U.Type) -> Tensor<U> {
+  @inlinable public func converted<U: PrecisionScalar>(to _: U.Type) -> Tensor<U> {
     Tensor<U>(shape: shape, storage: storage.map { ScalarConversion.convert($0, to: U.self) })
   }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import Scalars
+import Tensors
+
+/// One loss and every gradient of a model on one batch, in a format chosen at run time: what
+/// `precisionlab grad` runs.
+public struct GradientJob: Sendable {
+  public enum Model: Sendable {
+    case mlp(widths: [Int], activateFirstLayer: Bool)
+    case vgg(config: [VGG.Item], input: [Int], classes: Int, batchNorm: Bool, widthMultiplier: Double)
+    case resnet(blocks: [Int], input: [Int], classes: Int, batchNorm: Bool, widthMultiplier: Double, stemMaxPool: Bool)
+  }
+
+  public var model: Model
+  public var format: FloatFormat
+  public var accumulate: AccumulationChoice = .same
+  public var rounding: RoundingMode = .nearestEven
+  public var roundingSeed: UInt64 = 0
+  public var options = KernelOptions()
+  public var threads = 1
+  public var activation: Activation = .relu(0)
+  /// Parameters from a safetensors file, else PyTorch's default initialisation from `initSeed`.
+  public var parametersPath: String?
+  public var initSeed: UInt64 = 0
+  /// A safetensors file with `inputs` ([N, …] floating point) and `labels` ([N] integers).
+  public var inputsPath: String
+  /// Rows [batchIndex·batchSize, (batchIndex+1)·batchSize) of the inputs (all rows when nil).
+  public var batchSize: Int?
+  public var batchIndex = 0
+  public var outputPath: String?
+  public var hexDumpPath: String?
+
+  public init(model: Model, format: FloatFormat, inputsPath: String) {
+    self.model = model
+    self.format = format
+    self.inputsPath = inputsPath
+  }
+
+  public struct Report: Sendable {
+    public var lossHex: String
+    public var loss: Double
+    public var kinks: [Int]
+    public var parameterNames: [String]
+    public var batchRows: Int
+  }
+
+  public func run() throws(SafetensorsError) -> Report {
+    let result: Result<Report, SafetensorsError> = RoundingEnvironment.with(rounding, seed: roundingSeed) {
+      Result { () throws(SafetensorsError) -> Report in
+        do {
+          return try ScalarDispatch.visit(format: format, accumulate: accumulate, rounding: rounding, Visitor(job: self))
+        } catch let error as SafetensorsError {
+          throw error
+        } catch {
+          throw SafetensorsError("\(error)")
+        }
+      }
+    }
+    return try result.get()
+  }
+
+  struct Visitor: ScalarVisitor {
+    let job: GradientJob
+
+    func visit<T: PrecisionScalar, A: PrecisionScalar>(storage _: T.Type, accumulate _: A.Type) throws -> Report {
+      let file = try SafetensorsFile.read(from: job.inputsPath)
+      var x: Tensor<T> = try file.tensor("inputs", as: T.self)
+      var labels = try file.labels("labels")
+      guard x.rank >= 2, x.shape[0] == labels.count else {
+        throw SafetensorsError("\(job.inputsPath): 'inputs' \(x.shape) and 'labels' [\(labels.count)] disagree")
+      }
+      if let size = job.batchSize {
+        let start = job.batchIndex * size
+        guard size >= 1, start >= 0, start + size <= labels.count else {
+          throw SafetensorsError("\(job.inputsPath): batch \(job.batchIndex) of size \(size) is outside its \(labels.count) rows")
+        }
+        let width = x.count / x.shape[0]
+        x = Tensor(shape: [size] + x.shape.dropFirst(), storage: Array(x.storage[(start * width)..<((start + size) * width)]))
+        labels = Array(labels[start..<(start + size)])
+      }
+      let plan = KernelPlan(accumulate: A.self, options: job.options, threads: job.threads)
+      let parameters: SafetensorsFile? = try job.parametersPath.map { path throws(SafetensorsError) in try SafetensorsFile.read(from: path) }
+      let (loss, gradients, kinks, names): (T, [Tensor<T>], [Int], [String])
+      switch job.model {
+      case .mlp(let widths, let first):
+        var net = MLP<T>.pytorchDefault(widths: widths, seed: job.initSeed, activation: job.activation, activateFirstLayer: first)
+        if let parameters {
+          net.parameters = try parameters.parameters(names: net.parameterNames, shapes: net.parameters.map(\.shape), as: T.self)
+        }
+        let input = x.reshaped([x.shape[0], x.count / x.shape[0]])
+        guard input.shape[1] == widths[0] else {
+          throw SafetensorsError("\(job.inputsPath): inputs have \(input.shape[1]) features, the model \(widths[0])")
+        }
+        let r = net.lossAndGradients(input, labels: labels, plan)
+        (loss, gradients, kinks, names) = (r.loss, r.gradients.all, r.kinks, net.parameterNames)
+      case .vgg, .resnet:
+        var net: Network<T>
+        let input: [Int]
+        switch job.model {
+        case .vgg(let config, let shape, let classes, let bn, let width):
+          net = VGG.make(config, input: shape, classes: classes, batchNorm: bn, widthMultiplier: width, activation: job.activation, seed: job.initSeed, as: T.self)
+          input = shape
+        case .resnet(let blocks, let shape, let classes, let bn, let width, let stem):
+          net = ResNet.make(blocks: blocks, input: shape, classes: classes, batchNorm: bn, widthMultiplier: width, stemMaxPool: stem, activation: job.activation, seed: job.initSeed, as: T.self)
+          input = shape
+        default: preconditionFailure()
+        }
+        if let parameters {
+          net.parameters = try parameters.parameters(names: net.parameterNames, shapes: net.parameters.map(\.shape), as: T.self)
+        }
+        guard x.count == x.shape[0] * input.reduce(1, *) else {
+          throw SafetensorsError("\(job.inputsPath): inputs \(x.shape) do not have the model's input shape \(input)")
+        }
+        let r = net.lossAndGradients(x.reshaped([x.shape[0]] + input), labels: labels, plan)
+        (loss, gradients, kinks, names) = (r.loss, r.gradients, r.kinks, net.parameterNames)
+      }
+      if let out = job.outputPath {
+        var file = SafetensorsFile()
+        for (name, g) in zip(names, gradients) { file.set(name, g) }
+        file.metadata["precisionlab.loss"] = loss.hexDescription
+        file.metadata["precisionlab.kernel"] = "accumulate \(A.format.name), \(job.options)"
+        file.metadata["precisionlab.rounding"] = job.rounding.name
+        try file.write(to: out)
+      }
+      if let path = job.hexDumpPath {
+        do {
+          try SafetensorsFile.hexDump(Array(zip(names, gradients))).write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+          throw SafetensorsError("\(path): cannot write (\(error.localizedDescription))")
+        }
+      }
+      return Report(lossHex: loss.hexDescription, loss: loss.doubleValue, kinks: kinks, parameterNames: names, batchRows: labels.count)
+    }
+  }
+}
