@@ -41,6 +41,8 @@ let package = Package(
       name: "ScalarsTests",
       dependencies: ["Scalars", "ScalarConformance", "CMPFR", .product(name: "BigInt", package: "BigInt")]
     ),
+    // The precisionlab executable run as a user runs it.
+    .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars"]),
     .testTarget(
       name: "NetworksTests",
       dependencies: ["Networks", "Tensors", "Scalars", .product(name: "BigInt", package: "BigInt")],

@@ -16,7 +16,7 @@ import Testing
       .appendingPathComponent("precisionlab")
     if FileManager.default.fileExists(atPath: built.path) { return built }
     return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent(".build/debug/precisionlab")
+      .deletingLastPathComponent().appendingPathComponent(".build/debug/precisionlab")  // Tests/CommandLineTests/…
   }
 
   static func run(_ arguments: [String], input: String = "") throws -> Run {

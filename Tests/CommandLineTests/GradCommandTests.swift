@@ -1,0 +1,65 @@
+import Foundation
+import Networks
+import Scalars
+import Tensors
+import Testing
+
+/// `precisionlab grad` end to end: safetensors in, gradients out, identical to the library's; bad
+/// parameter files and batches are data errors (65) naming the problem.
+@Suite struct GradCommandTests {
+  static func temporary(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("precisionlab-\(UUID().uuidString)-\(name)").path
+  }
+
+  @Test func gradientsMatchTheLibrary() throws {
+    let inputs = Self.temporary("inputs.safetensors"), out = Self.temporary("g.safetensors")
+    defer { for p in [inputs, out] { try? FileManager.default.removeItem(atPath: p) } }
+    var initializer = Initializer(seed: 9)
+    let x = Tensor<Float>(shape: [6, 5], doubles: (0..<30).map { _ in initializer.uniform(bound: 1) })
+    let labels = [0, 1, 2, 0, 1, 2]
+    var file = SafetensorsFile()
+    file.set("inputs", x)
+    file.setLabels("labels", labels)
+    try file.write(to: inputs)
+    let r = try CommandLineTests.run([
+      "grad", "--widths", "5,4,3", "--format", "bf16", "--accumulate", "fp32", "--seed", "3", "--relu0", "1",
+      "--inputs", inputs, "--batch-size", "3", "--batch-index", "1", "--out", out,
+    ])
+    #expect(r.status == 0, "\(r.error)")
+    let net = MLP<BFloat16>.pytorchDefault(widths: [5, 4, 3], seed: 3, activation: .relu(1))
+    let batch = Tensor<BFloat16>(shape: [3, 5], storage: x.converted(to: BFloat16.self).storage.suffix(15).map { $0 })
+    let expected = net.lossAndGradients(batch, labels: [0, 1, 2], KernelPlan(accumulate: Float.self))
+    #expect(r.output.hasPrefix("loss \(expected.loss.hexDescription) "))
+    let written = try SafetensorsFile.read(from: out)
+    #expect(written.entries["0.weight"]?.dtype == .BF16)
+    for (name, g) in zip(net.parameterNames, expected.gradients.all) {
+      #expect(try written.tensor(name, as: BFloat16.self).storage == g.storage, "\(name)")
+    }
+  }
+
+  @Test func badParametersAndBatchesAreDataErrors() throws {
+    let inputs = Self.temporary("inputs.safetensors")
+    defer { try? FileManager.default.removeItem(atPath: inputs) }
+    var file = SafetensorsFile()
+    file.set("inputs", Tensor<Float>(zeros: [4, 4]))
+    file.setLabels("labels", [0, 1, 0, 1])
+    try file.write(to: inputs)
+    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("NetworksTests/Fixtures/pytorch_mlp_4_3_2.safetensors").path
+    let good = try CommandLineTests.run(["grad", "--widths", "4,3,2", "--params", fixture, "--inputs", inputs])
+    #expect(good.status == 0 && good.output.hasPrefix("loss "), "\(good.error)")
+    let cases: [([String], String)] = [
+      (["--widths", "4,5,2", "--params", fixture], "parameter '0.weight' has shape [3, 4] in the file, [5, 4] in the model"),
+      (["--widths", "4,3,2", "--batch-size", "3", "--batch-index", "1"], "batch 1 of size 3 is outside its 4 rows"),
+      (["--widths", "5,3,2"], "inputs have 4 features, the model 5"),
+      (["--widths", "4,3,2", "--params", inputs + ".missing"], "cannot read the file"),
+    ]
+    for (arguments, message) in cases {
+      let r = try CommandLineTests.run(["grad", "--inputs", inputs] + arguments)
+      #expect(r.status == 65, "\(arguments)")
+      #expect(r.error.split(separator: "\n").count == 1 && r.error.contains(message), "\(r.error)")
+    }
+    let usage = try CommandLineTests.run(["grad", "--inputs", inputs, "--summation", "zigzag"])
+    #expect(usage.status == 64 && usage.error.contains("unknown summation order 'zigzag'"))
+  }
+}
