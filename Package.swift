@@ -35,7 +35,7 @@ let package = Package(
       name: "precisionlab",
       dependencies: ["Scalars", "Tensors", "Networks", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
-    .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "ScalarConformance", "CMPFR"]),
+    .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "ScalarConformance", "Tensors", "Networks", "CMPFR"]),
     .executableTarget(name: "precisionlab-verify", dependencies: ["Scalars"]),
     .testTarget(
       name: "ScalarsTests",

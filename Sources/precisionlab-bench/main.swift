@@ -6,8 +6,10 @@
 import CMPFR
 import Dispatch
 import Foundation
+import Networks
 import ScalarConformance
 import Scalars
+import Tensors
 
 let quick = CommandLine.arguments.contains("--quick")
 
@@ -190,6 +192,44 @@ for bits in [113, 256] {
   raw.deallocate()
   emit(String(format: "| %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f |", bits, fused, rawFused, fused / rawFused, unfused, rawUnfused, unfused / rawUnfused))
 }
+
+// MARK: Networks
+
+emit()
+emit("## Networks: forward + backward (one thread)")
+emit()
+emit("MLP 784-256-256-256-10, batch \(quick ? 32 : 256), mean cross-entropy, synthetic inputs (20% exact zeros),")
+emit("sequential unfused accumulation; best of the timed passes (1 for the slow formats).")
+emit()
+emit("| format | accumulate | seconds per forward + backward |")
+emit("| --- | --- | ---: |")
+let mlpWidths = [784, 256, 256, 256, 10]
+let mlpBatch = quick ? 32 : 256
+for (name, accumulate, repeats) in [("fp16", AccumulationChoice.same, 1), ("fp16", .binary32, 1), ("bf16", .same, 2), ("bf16", .binary32, 2), ("fp32", .same, 3), ("fp64", .same, 3), ("mpfr:113", .same, 1)] {
+  let seconds = try! NetworkBenchmark.mlpForwardBackward(
+    widths: mlpWidths, batch: mlpBatch, format: try! FloatFormat.named(name), accumulate: accumulate, repeats: repeats)
+  emit("| \(name) | \(accumulate == .same ? name : accumulate.rawValue) | \(String(format: "%.3f", seconds)) |")
+}
+emit()
+emit("fp16 is hardware `Float16`: on this x86-64 CPU every half operation converts through binary32 in")
+emit("software, which is what makes it slower than emulated bfloat16.")
+emit()
+emit("## Matrix multiply, binary32 (256×784 times 784×256, one thread)")
+emit()
+do {
+  var g = SplitMix(seed: 3)
+  let a = Tensor<Float>(shape: [256, 784], doubles: (0..<(256 * 784)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
+  let b = Tensor<Float>(shape: [256, 784], doubles: (0..<(256 * 784)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
+  for (label, options) in [("sequential, unfused", KernelOptions()), ("sequential, fused", KernelOptions(fused: true)), ("pairwise", KernelOptions(order: .pairwise))] {
+    let seconds = time(repeats: 3) {
+      blackHole(MatrixMultiply.timesTransposed(a, b, accumulate: Float.self, options: options))
+    }
+    emit("- \(label): \(String(format: "%.2f", 2.0 * 256 * 784 * 256 / seconds / 1e9)) GFLOP/s")
+  }
+}
+emit()
+emit("The kernels are correct, deterministic reference kernels (one dot product per output, in the")
+emit("documented order); blocking, SIMD and threads come with the performance work.")
 
 if let index = CommandLine.arguments.firstIndex(of: "--write"), index + 1 < CommandLine.arguments.count {
   try! (report.joined(separator: "\n") + "\n").write(toFile: CommandLine.arguments[index + 1], atomically: true, encoding: .utf8)
