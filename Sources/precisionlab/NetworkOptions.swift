@@ -70,8 +70,11 @@ struct ModelOptions: ParsableArguments {
   @Option(help: "Classes (vgg, resnet).")
   var classes = 10
 
-  @Flag(name: .customLong("batch-norm"), inversion: .prefixedNo, help: "Batch normalisation (vgg default off, resnet default on).")
+  @Flag(name: .customLong("batch-norm"), inversion: .prefixedNo, help: "Batch normalisation (mlp and vgg default off, resnet default on).")
   var batchNorm: Bool?
+
+  @Option(help: "MLP: dropout probability after each activation.")
+  var dropout: Double?
 
   @Option(name: .customLong("width-multiplier"), help: "Channel multiplier for vgg and resnet.")
   var widthMultiplier = 1.0
@@ -105,6 +108,7 @@ struct ModelOptions: ParsableArguments {
     guard widthMultiplier > 0 else { throw ValidationError("--width-multiplier must be positive") }
     guard KinkRule(rawValue: kinkRule) != nil else { throw ValidationError("unknown kink rule '\(kinkRule)'; valid: scale, paper") }
     guard relu0.isFinite else { throw ValidationError("--relu0 must be a finite number") }
+    if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
   }
 
   var activation: Activation { .relu(relu0, rule: KinkRule(rawValue: kinkRule)!) }
@@ -117,7 +121,7 @@ struct ModelOptions: ParsableArguments {
     case "resnet":
       return .resnet(blocks: Self.integers(resnetBlocks)!, input: shape, classes: classes, batchNorm: batchNorm ?? true, widthMultiplier: widthMultiplier, stemMaxPool: stemMaxPool)
     default:
-      return .mlp(widths: Self.integers(widths)!, activateFirstLayer: !noFirstReLU)
+      return .mlp(widths: Self.integers(widths)!, activateFirstLayer: !noFirstReLU, batchNorm: batchNorm ?? false, dropout: dropout)
     }
   }
 }

@@ -150,3 +150,28 @@ import Testing
     #expect(abs(e[0, 0] - (1 - 0.3) / (bn.runningVariance[0] + 1e-5).squareRoot()) < 1e-12)
   }
 }
+
+/// The MLP with batch norm and dropout, as a general network.
+@Suite struct MLPVariantTests {
+  @Test func namesAndGradients() {
+    let specs = MLP<Float>.layout(widths: [6, 5, 4, 3], batchNorm: true, dropout: 0.25, dropoutSeed: 4)
+    var initializer = Initializer(seed: 1)
+    let net = Network<Float>(layers: LayerSpec.materialize(specs, &initializer, as: Float.self))
+    #expect(net.parameterNames == ["0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias", "5.weight", "5.bias", "8.weight", "8.bias"])
+    let r = NetworkTests.finiteDifferences({
+      var i = Initializer(seed: 2)
+      return Network(layers: LayerSpec.materialize(specs, &i, as: MPFRFloat.self))
+    }, input: [4, 6], classes: 3)
+    #expect(r.largest > 1e-3 && r.worst < 1e-30, "\(r)")
+  }
+
+  @Test func plainLayoutEqualsMLP() {
+    let mlp = MLP<Float>.pytorchDefault(widths: [7, 5, 3], seed: 8, activateFirstLayer: true)
+    var initializer = Initializer(seed: 8)
+    var net = Network<Float>(layers: LayerSpec.materialize(MLP<Float>.layout(widths: [7, 5, 3]), &initializer, as: Float.self))
+    #expect(net.parameters.map(\.storage) == mlp.parameters.map(\.storage))
+    let x = Tensor<Float>(shape: [2, 7], doubles: NetworkTests.inputs([2, 7], seed: 1))
+    let plan = KernelPlan(accumulate: Float.self)
+    #expect(net.lossAndGradients(x, labels: [0, 2], plan).gradients.map(\.storage) == mlp.lossAndGradients(x, labels: [0, 2], plan).gradients.all.map(\.storage))
+  }
+}

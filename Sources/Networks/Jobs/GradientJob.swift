@@ -6,7 +6,7 @@ import Tensors
 /// `precisionlab grad` runs.
 public struct GradientJob: Sendable {
   public enum Model: Sendable {
-    case mlp(widths: [Int], activateFirstLayer: Bool)
+    case mlp(widths: [Int], activateFirstLayer: Bool, batchNorm: Bool = false, dropout: Double? = nil)
     case vgg(config: [VGG.Item], input: [Int], classes: Int, batchNorm: Bool, widthMultiplier: Double)
     case resnet(blocks: [Int], input: [Int], classes: Int, batchNorm: Bool, widthMultiplier: Double, stemMaxPool: Bool)
   }
@@ -82,7 +82,21 @@ public struct GradientJob: Sendable {
       let parameters: SafetensorsFile? = try job.parametersPath.map { path throws(SafetensorsError) in try SafetensorsFile.read(from: path) }
       let (loss, gradients, kinks, names): (T, [Tensor<T>], [Int], [String])
       switch job.model {
-      case .mlp(let widths, let first):
+      case .mlp(let widths, let first, let batchNorm, let dropout) where batchNorm || dropout != nil:
+        var initializer = Initializer(seed: job.initSeed)
+        var net = Network<T>(layers: LayerSpec.materialize(
+          MLP<T>.layout(widths: widths, activation: job.activation, activateFirstLayer: first, batchNorm: batchNorm, dropout: dropout),
+          &initializer, as: T.self))
+        if let parameters {
+          net.parameters = try parameters.parameters(names: net.parameterNames, shapes: net.parameters.map(\.shape), as: T.self)
+        }
+        let input = x.reshaped([x.shape[0], x.count / x.shape[0]])
+        guard input.shape[1] == widths[0] else {
+          throw SafetensorsError("\(job.inputsPath): inputs have \(input.shape[1]) features, the model \(widths[0])")
+        }
+        let r = net.lossAndGradients(input, labels: labels, plan)
+        (loss, gradients, kinks, names) = (r.loss, r.gradients, r.kinks, net.parameterNames)
+      case .mlp(let widths, let first, _, _):
         var net = MLP<T>.pytorchDefault(widths: widths, seed: job.initSeed, activation: job.activation, activateFirstLayer: first)
         if let parameters {
           net.parameters = try parameters.parameters(names: net.parameterNames, shapes: net.parameters.map(\.shape), as: T.self)

@@ -35,6 +35,34 @@ public struct MLP<T: PrecisionScalar>: Sendable {
 
   public var widths: [Int] { [layers[0].inputs] + layers.map(\.outputs) }
 
+  /// The MLP variant with batch norm before each activation and/or dropout after it, as a general
+  /// `Network` with the equivalent `torch.nn.Sequential` names (Linear 0, BatchNorm1d 1, ReLU 2,
+  /// Dropout 3, Linear 4, …). Without batch norm and dropout it computes exactly what `MLP` does.
+  public static func layout(
+    widths: [Int], activation: Activation = .relu(0), activateFirstLayer: Bool = true, batchNorm: Bool = false,
+    dropout: Double? = nil, dropoutSeed: UInt64 = 0
+  ) -> [LayerSpec] {
+    precondition(widths.count >= 2 && widths.allSatisfy { $0 >= 1 }, "widths \(widths): need input and output sizes ≥ 1")
+    var specs: [LayerSpec] = []
+    var index = 0
+    for l in 0..<(widths.count - 1) {
+      specs.append(.linear(inputs: widths[l], outputs: widths[l + 1], name: "\(index)"))
+      index += 1
+      guard l < widths.count - 2 && (l > 0 || activateFirstLayer) else { continue }
+      if batchNorm {
+        specs.append(.batchNorm(channels: widths[l + 1], name: "\(index)"))
+        index += 1
+      }
+      specs.append(.activation(activation))
+      index += 1
+      if let p = dropout {
+        specs.append(.dropout(Dropout(probability: p, seed: dropoutSeed)))
+        index += 1
+      }
+    }
+    return specs
+  }
+
   /// Whether the activation follows layer `l`.
   public func activates(after l: Int) -> Bool {
     l < layers.count - 1 && (l > 0 || activateFirstLayer)
