@@ -51,7 +51,7 @@ import Testing
     let cases: [([String], String)] = [
       (["--widths", "4,5,2", "--params", fixture], "parameter '0.weight' has shape [3, 4] in the file, [5, 4] in the model"),
       (["--widths", "4,3,2", "--batch-size", "3", "--batch-index", "1"], "batch 1 of size 3 is outside its 4 rows"),
-      (["--widths", "5,3,2"], "inputs have 4 features, the model 5"),
+      (["--widths", "5,3,2"], "inputs [4, 4] do not match the model's input shape [5]"),
       (["--widths", "4,3,2", "--params", inputs + ".missing"], "cannot read the file"),
     ]
     for (arguments, message) in cases {

@@ -80,53 +80,45 @@ public struct GradientJob: Sendable {
       }
       let plan = KernelPlan(accumulate: A.self, options: job.options, threads: job.threads)
       let parameters: SafetensorsFile? = try job.parametersPath.map { path throws(SafetensorsError) in try SafetensorsFile.read(from: path) }
-      let (loss, gradients, kinks, names): (T, [Tensor<T>], [Int], [String])
+      // The plain MLP runs as its own type; every other model as a general network.
+      let sampleShape: [Int]
+      var mlp: MLP<T>? = nil
+      var network: Network<T>? = nil
       switch job.model {
-      case .mlp(let widths, let first, let batchNorm, let dropout) where batchNorm || dropout != nil:
-        var initializer = Initializer(seed: job.initSeed)
-        var net = Network<T>(layers: LayerSpec.materialize(
-          MLP<T>.layout(widths: widths, activation: job.activation, activateFirstLayer: first, batchNorm: batchNorm, dropout: dropout),
-          &initializer, as: T.self))
+      case .mlp(let widths, let first, let batchNorm, let dropout):
+        sampleShape = [widths[0]]
+        if batchNorm || dropout != nil {
+          var initializer = Initializer(seed: job.initSeed)
+          let specs = MLP<T>.layout(widths: widths, activation: job.activation, activateFirstLayer: first, batchNorm: batchNorm, dropout: dropout)
+          network = Network(layers: LayerSpec.materialize(specs, &initializer, as: T.self))
+        } else {
+          mlp = MLP.pytorchDefault(widths: widths, seed: job.initSeed, activation: job.activation, activateFirstLayer: first)
+        }
+      case .vgg(let config, let shape, let classes, let bn, let width):
+        sampleShape = shape
+        network = VGG.make(config, input: shape, classes: classes, batchNorm: bn, widthMultiplier: width, activation: job.activation, seed: job.initSeed, as: T.self)
+      case .resnet(let blocks, let shape, let classes, let bn, let width, let stem):
+        sampleShape = shape
+        network = ResNet.make(blocks: blocks, input: shape, classes: classes, batchNorm: bn, widthMultiplier: width, stemMaxPool: stem, activation: job.activation, seed: job.initSeed, as: T.self)
+      }
+      guard x.count == x.shape[0] * sampleShape.reduce(1, *) else {
+        throw SafetensorsError("\(job.inputsPath): inputs \(x.shape) do not match the model's input shape \(sampleShape)")
+      }
+      let input = x.reshaped([x.shape[0]] + sampleShape)
+      let (loss, gradients, kinks, names): (T, [Tensor<T>], [Int], [String])
+      if var net = network {
         if let parameters {
           net.parameters = try parameters.parameters(names: net.parameterNames, shapes: net.parameters.map(\.shape), as: T.self)
-        }
-        let input = x.reshaped([x.shape[0], x.count / x.shape[0]])
-        guard input.shape[1] == widths[0] else {
-          throw SafetensorsError("\(job.inputsPath): inputs have \(input.shape[1]) features, the model \(widths[0])")
         }
         let r = net.lossAndGradients(input, labels: labels, plan)
         (loss, gradients, kinks, names) = (r.loss, r.gradients, r.kinks, net.parameterNames)
-      case .mlp(let widths, let first, _, _):
-        var net = MLP<T>.pytorchDefault(widths: widths, seed: job.initSeed, activation: job.activation, activateFirstLayer: first)
+      } else {
+        var net = mlp!
         if let parameters {
           net.parameters = try parameters.parameters(names: net.parameterNames, shapes: net.parameters.map(\.shape), as: T.self)
-        }
-        let input = x.reshaped([x.shape[0], x.count / x.shape[0]])
-        guard input.shape[1] == widths[0] else {
-          throw SafetensorsError("\(job.inputsPath): inputs have \(input.shape[1]) features, the model \(widths[0])")
         }
         let r = net.lossAndGradients(input, labels: labels, plan)
         (loss, gradients, kinks, names) = (r.loss, r.gradients.all, r.kinks, net.parameterNames)
-      case .vgg, .resnet:
-        var net: Network<T>
-        let input: [Int]
-        switch job.model {
-        case .vgg(let config, let shape, let classes, let bn, let width):
-          net = VGG.make(config, input: shape, classes: classes, batchNorm: bn, widthMultiplier: width, activation: job.activation, seed: job.initSeed, as: T.self)
-          input = shape
-        case .resnet(let blocks, let shape, let classes, let bn, let width, let stem):
-          net = ResNet.make(blocks: blocks, input: shape, classes: classes, batchNorm: bn, widthMultiplier: width, stemMaxPool: stem, activation: job.activation, seed: job.initSeed, as: T.self)
-          input = shape
-        default: preconditionFailure()
-        }
-        if let parameters {
-          net.parameters = try parameters.parameters(names: net.parameterNames, shapes: net.parameters.map(\.shape), as: T.self)
-        }
-        guard x.count == x.shape[0] * input.reduce(1, *) else {
-          throw SafetensorsError("\(job.inputsPath): inputs \(x.shape) do not have the model's input shape \(input)")
-        }
-        let r = net.lossAndGradients(x.reshaped([x.shape[0]] + input), labels: labels, plan)
-        (loss, gradients, kinks, names) = (r.loss, r.gradients, r.kinks, net.parameterNames)
       }
       if let out = job.outputPath {
         var file = SafetensorsFile()
