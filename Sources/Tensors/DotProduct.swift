@@ -24,7 +24,6 @@ public enum DotProduct {
         acc += block
         start += size
       }
-      if count == 0 { acc = A(0) }
     case .pairwise:
       acc = count == 0 ? A(0) : pairwise(x, xStride, y, yStride, range: 0..<count) as A
     }
