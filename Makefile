@@ -3,13 +3,13 @@ SWIFT ?= swift
 
 .PHONY: run test deps build release verify bench
 
-# GNU MPFR's headers and pkg-config file: installed with apt-get when root, else the command to run.
+# GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
-	@if ! pkg-config --exists mpfr 2>/dev/null && [ ! -f /usr/include/mpfr.h ]; then \
+	@if [ ! -f /usr/include/mpfr.h ] || [ ! -f /usr/include/zlib.h ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmpfr-dev pkg-config) >/dev/null; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmpfr-dev zlib1g-dev pkg-config) >/dev/null; \
 	  else \
-	    echo "GNU MPFR is missing: run 'sudo apt-get install -y libmpfr-dev pkg-config'"; exit 1; \
+	    echo "GNU MPFR or zlib is missing: run 'sudo apt-get install -y libmpfr-dev zlib1g-dev pkg-config'"; exit 1; \
 	  fi; \
 	fi
 

@@ -1,0 +1,54 @@
+import Datasets
+import Scalars
+import Tensors
+import Testing
+
+@Suite struct PreprocessingTests {
+  static let tiny = try! LabeledImages(
+    name: "tiny", sampleShape: [1, 2, 3], samples: .bytes([0, 1, 2, 3, 4, 255, 10, 20, 30, 40, 50, 60]), labels: [1, 0], classes: 2, file: "tiny")
+
+  @Test func toTensorRoundsOnceFromBinary64() {
+    let (x, labels) = Preprocessing().batch(Self.tiny, indices: [1, 0], as: BFloat16.self)
+    #expect(x.shape == [2, 1, 2, 3] && labels == [0, 1])
+    let expected = [10, 20, 30, 40, 50, 60, 0, 1, 2, 3, 4, 255].map { BFloat16(Double($0) / 255) }
+    #expect(x.storage == expected)
+    let (n, _) = Preprocessing(normalization: .mnist).batch(Self.tiny, indices: [0], as: Float.self)
+    #expect(n.storage[5] == Float((1.0 - 0.1307) / 0.3081))
+  }
+
+  @Test func cropAndFlipAreSeededAndPadWithZeros() {
+    let images = Synthetic.images(count: 8, shape: [3, 8, 8], seed: 1)
+    let p = Preprocessing(normalization: .cifar10, randomCrop: (8, 4), horizontalFlip: true, seed: 5)
+    let (a, _) = p.batch(images, indices: Array(0..<8), step: 3, as: Float.self)
+    let (b, _) = p.batch(images, indices: Array(0..<8), step: 3, as: Float.self)
+    let (c, _) = p.batch(images, indices: Array(0..<8), step: 4, as: Float.self)
+    #expect(a.storage == b.storage && a.storage != c.storage)
+    // A padded pixel is k = 0, normalised: −mean/std for its channel.
+    let padded = Float((0 - 0.4914) / 0.2470)
+    #expect(a.storage.contains(padded))
+    let plain = Preprocessing(randomCrop: (8, 0), horizontalFlip: false).batch(images, indices: [0], as: Double.self).0
+    #expect(plain.storage == Preprocessing().batch(images, indices: [0], as: Double.self).0.storage)
+  }
+
+  @Test func batchOrder() {
+    let inOrder = BatchOrder(count: 10, batchSize: 4)
+    #expect(inOrder.batchCount == 3 && inOrder.indices(ofBatch: 2) == [8, 9])
+    #expect(BatchOrder(count: 10, batchSize: 4, dropLast: true).batchCount == 2)
+    #expect(BatchOrder(count: 10, batchSize: 4, limit: 6).batchCount == 2)
+    let shuffled = BatchOrder(count: 100, batchSize: 10, shuffleSeed: 7)
+    #expect(shuffled.order.sorted() == Array(0..<100) && shuffled.order != Array(0..<100))
+    #expect(shuffled.order == BatchOrder(count: 100, batchSize: 10, shuffleSeed: 7).order)
+  }
+
+  @Test func syntheticData() {
+    let images = Synthetic.images(count: 50, seed: 3)
+    #expect(images.count == 50 && images.labelCounts == Array(repeating: 5, count: 10))
+    guard case .bytes(let pixels) = images.samples else { Issue.record("bytes expected"); return }
+    let zeroShare = Double(pixels.filter { $0 == 0 }.count) / Double(pixels.count)
+    #expect(zeroShare > 0.7 && zeroShare < 0.85, "\(zeroShare)")  // MNIST: about 0.8
+    #expect(Synthetic.images(count: 50, seed: 3).labels == images.labels)
+    let blobs = Synthetic.gaussianBlobs(count: 30, classes: 3, shape: [5], seed: 1)
+    let (x, labels) = Preprocessing().batch(blobs, indices: Array(0..<30), as: Double.self)
+    #expect(x.shape == [30, 5] && labels.prefix(4) == [0, 1, 2, 0])
+  }
+}
