@@ -38,9 +38,9 @@ let package = Package(
     .target(name: "Networks", dependencies: ["Tensors", "Scalars"]),
     .executableTarget(
       name: "precisionlab",
-      dependencies: ["Scalars", "Tensors", "Networks", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["Scalars", "Tensors", "Networks", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
-    .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "ScalarConformance", "Tensors", "Networks", "CMPFR"]),
+    .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "ScalarConformance", "Tensors", "Networks", "Datasets", "CMPFR"]),
     .executableTarget(name: "precisionlab-verify", dependencies: ["Scalars"]),
     .testTarget(
       name: "ScalarsTests",
@@ -48,7 +48,7 @@ let package = Package(
     ),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "Scalars", "CZlib"]),
     // The precisionlab executable run as a user runs it.
-    .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars"]),
+    .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars", "Datasets"]),
     .testTarget(
       name: "NetworksTests",
       dependencies: ["Networks", "Tensors", "Scalars", .product(name: "BigInt", package: "BigInt")],

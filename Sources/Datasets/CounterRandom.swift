@@ -1,7 +1,7 @@
 /// Counter-based random numbers: the value for a key is fixed (SplitMix64 finaliser of the mixed key),
 /// so draws do not depend on call order or thread count.
-enum CounterRandom {
-  static func bits(_ seed: UInt64, _ a: Int, _ b: Int, _ c: Int = 0) -> UInt64 {
+@usableFromInline enum CounterRandom {
+  @inlinable static func bits(_ seed: UInt64, _ a: Int, _ b: Int, _ c: Int = 0) -> UInt64 {
     var z = seed &+ UInt64(truncatingIfNeeded: a) &* 0x9E37_79B9_7F4A_7C15
     z ^= UInt64(truncatingIfNeeded: b) &* 0xBF58_476D_1CE4_E5B9
     z ^= UInt64(truncatingIfNeeded: c) &* 0x94D0_49BB_1331_11EB
@@ -11,7 +11,7 @@ enum CounterRandom {
     return z ^ (z >> 31)
   }
 
-  static func unit(_ seed: UInt64, _ a: Int, _ b: Int, _ c: Int = 0) -> Double {
+  @inlinable static func unit(_ seed: UInt64, _ a: Int, _ b: Int, _ c: Int = 0) -> Double {
     Double(bits(seed, a, b, c) >> 11) * 0x1p-53
   }
 }

@@ -23,32 +23,41 @@ public enum SHA256 {
     message.append(0x80)
     while message.count % 64 != 56 { message.append(0) }
     for i in (0..<8).reversed() { message.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-    var w = [UInt32](repeating: 0, count: 64)
-    @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-    message.withUnsafeBufferPointer { m in
-      for block in stride(from: 0, to: m.count, by: 64) {
+    // Unsafe buffers keep the compression loop free of bounds checks and reference counting, which
+    // matters in debug builds that hash tens of megabytes.
+    let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+    let hp = UnsafeMutablePointer<UInt32>.allocate(capacity: 8)
+    let kp = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+    defer { w.deallocate(); hp.deallocate(); kp.deallocate() }
+    for i in 0..<8 { hp[i] = h[i] }
+    for i in 0..<64 { kp[i] = k[i] }
+    message.withUnsafeBufferPointer { buffer in
+      let m = buffer.baseAddress!
+      var block = 0
+      while block < buffer.count {
         for t in 0..<16 {
           let o = block + 4 * t
           w[t] = UInt32(m[o]) << 24 | UInt32(m[o + 1]) << 16 | UInt32(m[o + 2]) << 8 | UInt32(m[o + 3])
         }
         for t in 16..<64 {
-          let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-          let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
+          let a = w[t - 15], b = w[t - 2]
+          let s0 = (a >> 7 | a << 25) ^ (a >> 18 | a << 14) ^ (a >> 3)
+          let s1 = (b >> 17 | b << 15) ^ (b >> 19 | b << 13) ^ (b >> 10)
           w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
         }
-        var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+        var a = hp[0], b = hp[1], c = hp[2], d = hp[3], e = hp[4], f = hp[5], g = hp[6], hh = hp[7]
         for t in 0..<64 {
-          let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-          let choice = (e & f) ^ (~e & g)
-          let t1 = hh &+ s1 &+ choice &+ k[t] &+ w[t]
-          let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-          let majority = (a & b) ^ (a & c) ^ (b & c)
-          let t2 = s0 &+ majority
-          (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+          let s1 = (e >> 6 | e << 26) ^ (e >> 11 | e << 21) ^ (e >> 25 | e << 7)
+          let t1 = hh &+ s1 &+ ((e & f) ^ (~e & g)) &+ kp[t] &+ w[t]
+          let s0 = (a >> 2 | a << 30) ^ (a >> 13 | a << 19) ^ (a >> 22 | a << 10)
+          let t2 = s0 &+ ((a & b) ^ (a & c) ^ (b & c))
+          hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
         }
-        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+        hp[0] &+= a; hp[1] &+= b; hp[2] &+= c; hp[3] &+= d; hp[4] &+= e; hp[5] &+= f; hp[6] &+= g; hp[7] &+= hh
+        block += 64
       }
     }
+    for i in 0..<8 { h[i] = hp[i] }
     return h.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
   }
 }

@@ -4,6 +4,7 @@
 //
 //   swift build -c release && .build/release/precisionlab-bench [--quick] [--write docs/PERFORMANCE.md]
 import CMPFR
+import Datasets
 import Dispatch
 import Foundation
 import Networks
@@ -230,6 +231,25 @@ do {
 emit()
 emit("The kernels are correct, deterministic reference kernels (one dot product per output, in the")
 emit("documented order); blocking, SIMD and threads come with the performance work.")
+
+// MARK: Datasets
+
+emit()
+emit("## Loading MNIST")
+emit()
+let mnistDirectory = ProcessInfo.processInfo.environment["PRECISIONLAB_MNIST"] ?? "../shared/data/mnist"
+if FileManager.default.fileExists(atPath: mnistDirectory + "/train-images-idx3-ubyte.gz") {
+  var loaded = 0
+  let seconds = time(repeats: 3) {
+    let train = try! LabeledImages.idx(images: mnistDirectory + "/train-images-idx3-ubyte.gz", labels: mnistDirectory + "/train-labels-idx1-ubyte.gz")
+    let (x, _) = Preprocessing().batch(train, indices: Array(0..<train.count), as: Float.self)
+    loaded = x.count
+  }
+  emit("All 60,000 training images (gzipped IDX, \(mnistDirectory)) read, decompressed, checked and converted")
+  emit("to one binary32 tensor of \(loaded) values (k/255 in binary64, rounded once): \(String(format: "%.3f", seconds)) s.")
+} else {
+  emit("MNIST not found at \(mnistDirectory) (set PRECISIONLAB_MNIST): not measured.")
+}
 
 if let index = CommandLine.arguments.firstIndex(of: "--write"), index + 1 < CommandLine.arguments.count {
   try! (report.joined(separator: "\n") + "\n").write(toFile: CommandLine.arguments[index + 1], atomically: true, encoding: .utf8)

@@ -1,0 +1,152 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Downloads a dataset's files, trying mirrors in order, verifies each decompressed file's SHA-256,
+/// and stores it through a temporary file and an atomic rename, so a reader never sees a half-written
+/// file and good files already present are never touched.
+public struct Fetcher {
+  public var dataDirectory: String
+  /// Mirrors to try first (each a base URL the file names are appended to).
+  public var extraMirrors: [String] = []
+  /// Whether to fall back on the dataset's built-in mirrors after `extraMirrors`.
+  public var useBuiltInMirrors = true
+  public var allowUnverified = false
+  /// Progress and status lines (standard error in the CLI).
+  public var log: (String) -> Void = { _ in }
+  public var timeout: TimeInterval = 60
+
+  public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+  public struct Outcome: Sendable {
+    public var file: String
+    public var status: String
+    public var sha256: String
+  }
+
+  public func fetch(_ dataset: DatasetDescriptor) throws(DataError) -> [Outcome] {
+    let directory = dataset.directory(in: dataDirectory)
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw DataError(file: directory, "cannot create the data directory (\(error.localizedDescription))")
+    }
+    guard FileManager.default.isWritableFile(atPath: directory) else {
+      throw DataError(file: directory, "the data directory is not writable")
+    }
+    var outcomes: [Outcome] = []
+    for file in dataset.files {
+      let path = (directory as NSString).appendingPathComponent(file.name)
+      if let existing = FileManager.default.contents(atPath: path), let expected = file.sha256,
+        let digest = try? Self.decompressedDigest([UInt8](existing), file: path), digest == expected
+      {
+        outcomes.append(Outcome(file: path, status: "present, verified", sha256: digest))
+        continue
+      }
+      if file.sha256 == nil && !allowUnverified {
+        throw DataError(file: file.name, "this build has no verified SHA-256 for \(dataset.name); rerun with --allow-unverified to keep unverified files")
+      }
+      var failures: [String] = []
+      var stored: Outcome? = nil
+      for mirror in extraMirrors + (useBuiltInMirrors ? dataset.mirrors : []) {
+        let url = mirror.hasSuffix("/") ? mirror + file.name : mirror + "/" + file.name
+        do {
+          let bytes = try download(url)
+          let digest = try Self.decompressedDigest(bytes, file: url)
+          if let expected = file.sha256, digest != expected {
+            failures.append("\(url): checksum mismatch (SHA-256 of the decompressed file is \(digest), expected \(expected))")
+            continue
+          }
+          try store(bytes, at: path)
+          stored = Outcome(file: path, status: file.sha256 == nil ? "downloaded, UNVERIFIED" : "downloaded, verified", sha256: digest)
+          break
+        } catch {
+          failures.append(error.description)
+        }
+      }
+      guard let outcome = stored else {
+        throw DataError(file: file.name, "every mirror failed: " + failures.joined(separator: "; "))
+      }
+      log("\(file.name): \(outcome.status)")
+      outcomes.append(outcome)
+    }
+    return outcomes
+  }
+
+  static func decompressedDigest(_ bytes: [UInt8], file: String) throws(DataError) -> String {
+    SHA256.hex(Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: file) : bytes)
+  }
+
+  /// Writes `bytes` next to `path` under a temporary name, then renames it into place.
+  func store(_ bytes: [UInt8], at path: String) throws(DataError) {
+    let temporary = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+      throw DataError(file: temporary, "cannot write")
+    }
+    if rename(temporary, path) != 0 {
+      try? FileManager.default.removeItem(atPath: temporary)
+      throw DataError(file: path, "cannot move the downloaded file into place")
+    }
+  }
+
+  /// The body of a successful (200) response; one clear error otherwise.
+  func download(_ url: String) throws(DataError) -> [UInt8] {
+    guard let u = URL(string: url) else { throw DataError(file: url, "not a valid URL") }
+    let progress = ProgressDelegate(url: url, log: log)
+    let session = URLSession(configuration: .ephemeral, delegate: progress, delegateQueue: nil)
+    defer { session.invalidateAndCancel() }
+    var request = URLRequest(url: u)
+    request.timeoutInterval = timeout
+    session.dataTask(with: request).resume()
+    progress.done.wait()
+    if let error = progress.error {
+      throw DataError(file: url, "download failed after \(progress.data.count) bytes (\(error.localizedDescription))")
+    }
+    guard let status = progress.status else { throw DataError(file: url, "no HTTP response") }
+    guard status == 200 else { throw DataError(file: url, "the mirror answered HTTP \(status)") }
+    if let expected = progress.expectedLength, expected >= 0, progress.data.count != Int(expected) {
+      throw DataError(file: url, "the connection closed early after \(progress.data.count) of \(expected) bytes")
+    }
+    return [UInt8](progress.data)
+  }
+}
+
+/// Collects a response and reports progress every 10%.
+final class ProgressDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+  let url: String
+  let log: (String) -> Void
+  let done = DispatchSemaphore(value: 0)
+  var data = Data()
+  var status: Int?
+  var expectedLength: Int64?
+  var error: Error?
+  var lastReported = -1
+
+  init(url: String, log: @escaping (String) -> Void) {
+    self.url = url
+    self.log = log
+  }
+
+  func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse, completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    status = (response as? HTTPURLResponse)?.statusCode
+    expectedLength = response.expectedContentLength
+    completionHandler(.allow)
+  }
+
+  func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive chunk: Data) {
+    data.append(chunk)
+    if status == 200, let total = expectedLength, total > 0 {
+      let percent = Int(Int64(data.count) * 100 / total) / 10 * 10
+      if percent > lastReported {
+        lastReported = percent
+        log("\(url): \(percent)% of \(total) bytes")
+      }
+    }
+  }
+
+  func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+    self.error = error
+    done.signal()
+  }
+}
