@@ -1,4 +1,5 @@
 import Foundation
+import Datasets
 import Networks
 import Scalars
 import Tensors
@@ -61,5 +62,28 @@ import Testing
     }
     let usage = try CommandLineTests.run(["grad", "--inputs", inputs, "--summation", "zigzag"])
     #expect(usage.status == 64 && usage.error.contains("unknown summation order 'zigzag'"))
+  }
+}
+
+/// `grad --data`: batches cut from a dataset (file order) or synthetic data, said plainly.
+@Suite struct GradDataTests {
+  @Test func realMNISTBatchMatchesTheLibrary() throws {
+    guard let mnist = DataCommandTests.mnist else { print("skipped: ../shared/data/mnist is absent"); return }
+    let dataDirectory = URL(fileURLWithPath: mnist).deletingLastPathComponent().path
+    let r = try CommandLineTests.run(["grad", "--widths", "784,8,10", "--format", "bf16", "--data", "mnist", "--data-dir", dataDirectory, "--batch-size", "16", "--batch-index", "2", "--seed", "4"])
+    #expect(r.status == 0, "\(r.error)")
+    let train = try DatasetDescriptor.mnist.load(from: dataDirectory).train
+    let (x, labels) = Preprocessing().batch(train, indices: Array(32..<48), as: BFloat16.self)
+    let net = MLP<BFloat16>.pytorchDefault(widths: [784, 8, 10], seed: 4)
+    let expected = net.lossAndGradients(x.reshaped([16, 784]), labels: labels, KernelPlan(accumulate: BFloat16.self))
+    #expect(r.output.hasPrefix("loss \(expected.loss.hexDescription) "))
+    #expect(r.output.contains("kinks \(expected.kinks[0])"))
+  }
+
+  @Test func syntheticDataIsAnnounced() throws {
+    let r = try CommandLineTests.run(["grad", "--widths", "784,8,10", "--data", "synthetic", "--batch-size", "8"])
+    #expect(r.status == 0 && r.error.contains("using synthetic data"))
+    let missing = try CommandLineTests.run(["grad", "--data", "mnist", "--data-dir", "/nonexistent", "--batch-size", "8"])
+    #expect(missing.status == 65 && missing.error.contains("precisionlab data fetch mnist"))
   }
 }

@@ -22,18 +22,33 @@ public struct GradientJob: Sendable {
   /// Parameters from a safetensors file, else PyTorch's default initialisation from `initSeed`.
   public var parametersPath: String?
   public var initSeed: UInt64 = 0
-  /// A safetensors file with `inputs` ([N, …] floating point) and `labels` ([N] integers).
-  public var inputsPath: String
+  /// Where the batch comes from.
+  public enum Inputs: Sendable {
+    /// A safetensors file with `inputs` ([N, …] floating point) and `labels` ([N] integers).
+    case file(String)
+    /// Values already computed in binary64 (rounded once into the run's format here), with a name
+    /// for messages: what `--data` gives after the dataset's preprocessing.
+    case values(shape: [Int], values: [Double], labels: [Int], name: String)
+  }
+
+  public var inputs: Inputs
+  /// The inputs' name in messages.
+  public var inputsPath: String {
+    switch inputs {
+    case .file(let path): return path
+    case .values(_, _, _, let name): return name
+    }
+  }
   /// Rows [batchIndex·batchSize, (batchIndex+1)·batchSize) of the inputs (all rows when nil).
   public var batchSize: Int?
   public var batchIndex = 0
   public var outputPath: String?
   public var hexDumpPath: String?
 
-  public init(model: Model, format: FloatFormat, inputsPath: String) {
+  public init(model: Model, format: FloatFormat, inputs: Inputs) {
     self.model = model
     self.format = format
-    self.inputsPath = inputsPath
+    self.inputs = inputs
   }
 
   public struct Report: Sendable {
@@ -63,9 +78,17 @@ public struct GradientJob: Sendable {
     let job: GradientJob
 
     func visit<T: PrecisionScalar, A: PrecisionScalar>(storage _: T.Type, accumulate _: A.Type) throws -> Report {
-      let file = try SafetensorsFile.read(from: job.inputsPath)
-      var x: Tensor<T> = try file.tensor("inputs", as: T.self)
-      var labels = try file.labels("labels")
+      var x: Tensor<T>
+      var labels: [Int]
+      switch job.inputs {
+      case .file(let path):
+        let file = try SafetensorsFile.read(from: path)
+        x = try file.tensor("inputs", as: T.self)
+        labels = try file.labels("labels")
+      case .values(let shape, let values, let l, _):
+        x = RoundingEnvironment.with(.nearestEven) { Tensor(shape: shape, doubles: values) }
+        labels = l
+      }
       guard x.rank >= 2, x.shape[0] == labels.count else {
         throw SafetensorsError("\(job.inputsPath): 'inputs' \(x.shape) and 'labels' [\(labels.count)] disagree")
       }
