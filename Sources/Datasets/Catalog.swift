@@ -10,10 +10,22 @@ public struct DatasetDescriptor: Sendable {
     public let sha256: String?
   }
 
+  public enum Layout: Sendable {
+    /// IDX image and label files for training (`train-*`) and test (`t10k-*`).
+    case idx
+    /// CIFAR binary batches: the files before the last are the training set, the last the test set.
+    case cifar
+  }
+
   public let name: String
   public let files: [File]
   public let mirrors: [String]
   public let classes: Int
+  public var layout: Layout = .idx
+  /// When set, the mirrors serve this gzipped tar archive, and `files` are stored from its members
+  /// `memberPrefix + name`.
+  public var archive: String? = nil
+  public var memberPrefix = ""
 
   /// MNIST, with the checksums of the original IDX files.
   public static let mnist = DatasetDescriptor(
@@ -40,16 +52,29 @@ public struct DatasetDescriptor: Sendable {
     mirrors: ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
     classes: 10)
 
-  public static let all: [DatasetDescriptor] = [mnist, fashionMNIST]
+  /// CIFAR-10 (binary version), one gzipped tar archive. No verified checksums in this build yet.
+  public static let cifar10 = DatasetDescriptor(
+    name: "cifar10",
+    files: ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"]
+      .map { File(name: $0, sha256: nil) },
+    mirrors: ["https://www.cs.toronto.edu/~kriz/"],
+    classes: 10, layout: .cifar, archive: "cifar-10-binary.tar.gz", memberPrefix: "cifar-10-batches-bin/")
+
+  public static let all: [DatasetDescriptor] = [mnist, fashionMNIST, cifar10]
 
   public static func named(_ name: String) -> DatasetDescriptor? { all.first { $0.name == name } }
 
   /// The dataset's folder inside a data directory.
   public func directory(in dataDirectory: String) -> String { (dataDirectory as NSString).appendingPathComponent(name) }
 
-  /// Training and test sets from a data directory (IDX datasets).
+  /// Training and test sets from a data directory.
   public func load(from dataDirectory: String) throws(DataError) -> (train: LabeledImages, test: LabeledImages) {
     let d = directory(in: dataDirectory)
+    if layout == .cifar {
+      let paths = files.map { d + "/" + $0.name }
+      return (try LabeledImages.cifar(batches: Array(paths.dropLast()), classes: classes, name: name),
+              try LabeledImages.cifar(batches: [paths.last!], classes: classes, name: name))
+    }
     let train = try LabeledImages.idx(images: d + "/train-images-idx3-ubyte.gz", labels: d + "/train-labels-idx1-ubyte.gz", classes: classes, name: name)
     let test = try LabeledImages.idx(images: d + "/t10k-images-idx3-ubyte.gz", labels: d + "/t10k-labels-idx1-ubyte.gz", classes: classes, name: name)
     return (train, test)

@@ -35,6 +35,7 @@ public struct Fetcher {
     guard FileManager.default.isWritableFile(atPath: directory) else {
       throw DataError(file: directory, "the data directory is not writable")
     }
+    if dataset.archive != nil { return try fetchArchive(dataset, into: directory) }
     var outcomes: [Outcome] = []
     for file in dataset.files {
       let path = (directory as NSString).appendingPathComponent(file.name)
@@ -44,20 +45,14 @@ public struct Fetcher {
         outcomes.append(Outcome(file: path, status: "present, verified", sha256: digest))
         continue
       }
-      if file.sha256 == nil && !allowUnverified {
-        throw DataError(file: file.name, "this build has no verified SHA-256 for \(dataset.name); rerun with --allow-unverified to keep unverified files")
-      }
+      try requireChecksum(file, dataset)
       var failures: [String] = []
       var stored: Outcome? = nil
-      for mirror in extraMirrors + (useBuiltInMirrors ? dataset.mirrors : []) {
-        let url = mirror.hasSuffix("/") ? mirror + file.name : mirror + "/" + file.name
+      for url in urls(file.name, dataset) {
         do {
           let bytes = try download(url)
           let digest = try Self.decompressedDigest(bytes, file: url)
-          if let expected = file.sha256, digest != expected {
-            failures.append("\(url): checksum mismatch (SHA-256 of the decompressed file is \(digest), expected \(expected))")
-            continue
-          }
+          try check(digest, file, url)
           try store(bytes, at: path)
           stored = Outcome(file: path, status: file.sha256 == nil ? "downloaded, UNVERIFIED" : "downloaded, verified", sha256: digest)
           break
@@ -72,6 +67,56 @@ public struct Fetcher {
       outcomes.append(outcome)
     }
     return outcomes
+  }
+
+  func urls(_ name: String, _ dataset: DatasetDescriptor) -> [String] {
+    (extraMirrors + (useBuiltInMirrors ? dataset.mirrors : [])).map { $0.hasSuffix("/") ? $0 + name : $0 + "/" + name }
+  }
+
+  func requireChecksum(_ file: DatasetDescriptor.File, _ dataset: DatasetDescriptor) throws(DataError) {
+    if file.sha256 == nil && !allowUnverified {
+      throw DataError(file: file.name, "this build has no verified SHA-256 for \(dataset.name); rerun with --allow-unverified to keep unverified files")
+    }
+  }
+
+  func check(_ digest: String, _ file: DatasetDescriptor.File, _ source: String) throws(DataError) {
+    if let expected = file.sha256, digest != expected {
+      throw DataError(file: source, "checksum mismatch (SHA-256 of the decompressed file is \(digest), expected \(expected))")
+    }
+  }
+
+  /// A dataset served as one gzipped tar archive: download it once, then verify and store each
+  /// member; nothing is stored unless every member is present and verified.
+  func fetchArchive(_ dataset: DatasetDescriptor, into directory: String) throws(DataError) -> [Outcome] {
+    for file in dataset.files { try requireChecksum(file, dataset) }
+    var failures: [String] = []
+    for url in urls(dataset.archive!, dataset) {
+      do {
+        let compressed = try download(url)
+        let entries = try Tar.entries(try Gzip.decompress(compressed, file: url), file: url)
+        var members: [(DatasetDescriptor.File, [UInt8], String)] = []
+        for file in dataset.files {
+          guard let entry = entries.first(where: { $0.path == dataset.memberPrefix + file.name }) else {
+            throw DataError(file: url, "the archive has no member \(dataset.memberPrefix + file.name)")
+          }
+          let digest = SHA256.hex(entry.contents)
+          try check(digest, file, url + "#" + file.name)
+          members.append((file, entry.contents, digest))
+        }
+        var outcomes: [Outcome] = []
+        for (file, contents, digest) in members {
+          let path = (directory as NSString).appendingPathComponent(file.name)
+          try store(contents, at: path)
+          let status = file.sha256 == nil ? "downloaded, UNVERIFIED" : "downloaded, verified"
+          log("\(file.name): \(status)")
+          outcomes.append(Outcome(file: path, status: status, sha256: digest))
+        }
+        return outcomes
+      } catch {
+        failures.append("\(error)")
+      }
+    }
+    throw DataError(file: dataset.archive!, "every mirror failed: " + failures.joined(separator: "; "))
   }
 
   static func decompressedDigest(_ bytes: [UInt8], file: String) throws(DataError) -> String {

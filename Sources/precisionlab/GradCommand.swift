@@ -27,7 +27,7 @@ struct GradCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Safetensors file with 'inputs' and 'labels'.", valueName: "file"))
   var inputs: String?
 
-  @Option(help: ArgumentHelp("A dataset instead of --inputs: mnist, fashion-mnist (training set, pixels k/255) or synthetic.", valueName: "name"))
+  @Option(help: ArgumentHelp("A dataset instead of --inputs: mnist, fashion-mnist, cifar10 (training set, pixels k/255) or synthetic.", valueName: "name"))
   var data: String?
 
   @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $PRECISIONLAB_DATA, else ./data).", valueName: "dir"))

@@ -98,11 +98,60 @@ import Testing
     #expect(early.status == 65 && (early.error.contains("closed early") || early.error.contains("download failed")), "\(early.error)")
     // A data directory that cannot be created (a regular file is in the way).
     let blocked = FileManager.default.temporaryDirectory.appendingPathComponent("precisionlab-file-\(UUID().uuidString)").path
-    FileManager.default.createFile(atPath: blocked, contents: Data("x".utf8))
+    #expect(FileManager.default.createFile(atPath: blocked, contents: Data("x".utf8)))
     let unwritable = try CommandLineTests.run(["data", "fetch", "mnist", "--data-dir", blocked, "--mirror", url, "--only-mirror"])
     #expect(unwritable.status == 65 && unwritable.error.contains("cannot create the data directory"), "\(unwritable.error)")
     // Unknown dataset: usage error.
     let unknown = try CommandLineTests.run(["data", "fetch", "imagenet"])
     #expect(unknown.status == 64 && unknown.error.contains("unknown dataset 'imagenet'; valid: mnist, fashion-mnist"))
   }
+}
+
+/// CIFAR-10 is served as one gzipped tar archive: members verified (or, without checksums in this
+/// build, kept only with --allow-unverified) and stored; the batches load as CIFAR.
+@Suite struct CIFARFetchTests {
+  /// A ustar archive of regular files.
+  static func tar(_ files: [(String, [UInt8])]) -> [UInt8] {
+    var out: [UInt8] = []
+    for (name, contents) in files {
+      var header = [UInt8](repeating: 0, count: 512)
+      func put(_ text: String, at offset: Int) { for (i, b) in text.utf8.enumerated() { header[offset + i] = b } }
+      put(name, at: 0)
+      put("0000644", at: 100); put("0000000", at: 108); put("0000000", at: 116)
+      put(String(contents.count, radix: 8).leftPadded(11), at: 124)
+      put("00000000000", at: 136)
+      put("        ", at: 148)
+      header[156] = 0x30
+      put("ustar", at: 257); put("00", at: 263)
+      let checksum = header.reduce(0) { $0 + Int($1) }
+      put(String(checksum, radix: 8).leftPadded(6), at: 148)
+      header[154] = 0
+      out += header + contents + [UInt8](repeating: 0, count: (512 - contents.count % 512) % 512)
+    }
+    return out + [UInt8](repeating: 0, count: 1024)
+  }
+
+  @Test func fetchesAndLoadsAnArchive() throws {
+    let root = DataCommandTests.directory()
+    var members: [(String, [UInt8])] = []
+    for (k, name) in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"].enumerated() {
+      let records = (0..<(k + 2)).flatMap { r -> [UInt8] in [UInt8(r % 10)] + [UInt8](repeating: UInt8(k), count: 3072) }
+      members.append(("cifar-10-batches-bin/\(name).bin", records))
+    }
+    #expect(FileManager.default.createFile(atPath: root + "/cifar-10-binary.tar.gz", contents: Data(gzippedForTests(Self.tar(members)))))
+    let (url, server) = try DataCommandTests.startServer(root: root)
+    defer { kill(server.processIdentifier, SIGKILL) }
+    let data = DataCommandTests.directory()
+    let refused = try CommandLineTests.run(["data", "fetch", "cifar10", "--data-dir", data, "--mirror", url, "--only-mirror"])
+    #expect(refused.status == 65 && refused.error.contains("no verified SHA-256 for cifar10"), "\(refused.error)")
+    let r = try CommandLineTests.run(["data", "fetch", "cifar10", "--data-dir", data, "--mirror", url, "--only-mirror", "--allow-unverified"])
+    #expect(r.status == 0, "\(r.error)")
+    #expect(r.output.components(separatedBy: "downloaded, UNVERIFIED").count == 7)
+    let (train, test) = try DatasetDescriptor.cifar10.load(from: data)
+    #expect(train.count == 2 + 3 + 4 + 5 + 6 && test.count == 7 && train.sampleShape == [3, 32, 32])
+  }
+}
+
+extension String {
+  func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
