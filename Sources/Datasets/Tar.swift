@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reading (uncompressed) tar archives in the ustar and GNU layouts: the regular files and their
 /// contents. Enough for dataset archives; links, devices and sparse files are skipped.
 public enum Tar {
@@ -33,17 +35,4 @@ public enum Tar {
     }
     throw DataError(file: file, "tar archive truncated (no end-of-archive blocks)")
   }
-}
-
-extension String {
-  func trimmingCharacters(in set: Set<Character>) -> String {
-    var s = Substring(self)
-    while let f = s.first, set.contains(f) { s = s.dropFirst() }
-    while let l = s.last, set.contains(l) { s = s.dropLast() }
-    return String(s)
-  }
-}
-
-extension Set where Element == Character {
-  static var whitespaces: Set<Character> { [" ", "\t"] }
 }
