@@ -26,6 +26,13 @@ run: release
 	@for m in nearest-even nearest-away toward-zero toward-positive toward-negative odd stochastic; do \
 	  printf '  %-16s ' $$m; ./.build/release/precisionlab calc --format bf16 --rounding $$m add 1 -0x1p-126; \
 	done
+	@echo
+	@echo "Backprop: loss and exact zeros at each ReLU input, MLP 784-256-256-10, first batch of 256"
+	@data=synthetic; [ -f "$${PRECISIONLAB_DATA:-data}/mnist/train-labels-idx1-ubyte.gz" ] && data=mnist; \
+	[ $$data = synthetic ] && echo "  (synthetic MNIST-like data: no MNIST in \$$PRECISIONLAB_DATA or ./data; get it with 'precisionlab data fetch mnist')"; \
+	for f in fp64 fp32 bf16 fp16; do \
+	  printf '  %-5s ' $$f; ./.build/release/precisionlab grad --widths 784,256,256,10 --format $$f --data $$data --batch-size 256 2>&1 | grep -v 'using synthetic data' | tr '\n' ' '; echo; \
+	done
 
 test: deps
 	$(SWIFT) build --build-tests
