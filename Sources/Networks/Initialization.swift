@@ -53,7 +53,7 @@ extension Initializer {
   public mutating func normal(std: Double) -> Double {
     let u1 = 1 - uniformUnit()  // (0, 1]
     let u2 = uniformUnit()
-    let z = (-2 * Foundation_log(u1)).squareRoot() * Foundation_cos(2 * Double.pi * u2)
+    let z = (-2 * libmLog(u1)).squareRoot() * libmCos(2 * Double.pi * u2)
     return SmallFormatArithmetic.roundNearestEven(std * z, format.small)
   }
 
@@ -80,10 +80,10 @@ extension Initializer {
 
 #if canImport(Glibc)
 import Glibc
-@inline(__always) func Foundation_log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) func Foundation_cos(_ x: Double) -> Double { Glibc.cos(x) }
+@inline(__always) func libmLog(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) func libmCos(_ x: Double) -> Double { Glibc.cos(x) }
 #elseif canImport(Darwin)
 import Darwin
-@inline(__always) func Foundation_log(_ x: Double) -> Double { Darwin.log(x) }
-@inline(__always) func Foundation_cos(_ x: Double) -> Double { Darwin.cos(x) }
+@inline(__always) func libmLog(_ x: Double) -> Double { Darwin.log(x) }
+@inline(__always) func libmCos(_ x: Double) -> Double { Darwin.cos(x) }
 #endif

@@ -9,8 +9,12 @@ import Scalars
 public enum ScalarConversion {
   /// Whether every value of `S` is a binary64 value, so `S → Double → U` rounds only once.
   @inlinable public static func isExactInBinary64<S: PrecisionScalar>(_: S.Type) -> Bool {
-    let f = S.format
-    return f.isExponentBounded && f.precision <= 53 && f.emax <= 1023 && f.smallestSubnormalExponent >= -1074
+    isExactInBinary64(S.format)
+  }
+
+  /// Whether every value of `f` is a binary64 value.
+  @inlinable public static func isExactInBinary64(_ f: FloatFormat) -> Bool {
+    f.isExponentBounded && f.precision <= 53 && f.emax <= 1023 && f.smallestSubnormalExponent >= -1074
   }
 
   @inlinable @inline(__always)

@@ -73,7 +73,6 @@ public enum ScalarDispatch {
   /// Whether `accumulate` is allowed with `format` (binary32/64 accumulation needs a storage format
   /// whose values are binary64 values).
   public static func supports(format: FloatFormat, accumulate: AccumulationChoice) -> Bool {
-    accumulate == .same
-      || (format.isExponentBounded && format.precision <= 53 && format.emax <= 1023 && format.smallestSubnormalExponent >= -1074)
+    accumulate == .same || ScalarConversion.isExactInBinary64(format)
   }
 }

@@ -83,7 +83,4 @@ public enum HexFloat {
       + (exponent >= 0 ? "+" : "") + String(exponent)
   }
 
-  static func hexDigit(_ v: Int) -> Character {
-    Character(Unicode.Scalar(UInt8(v < 10 ? 48 + v : 87 + v)))
-  }
 }

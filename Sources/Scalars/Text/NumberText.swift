@@ -14,22 +14,6 @@ public struct NumberTextError: Error, Equatable, CustomStringConvertible {
 /// digits with optional point and `p` binary exponent, or `inf`/`infinity`/`nan` (any case).
 /// The value denoted by the text is rounded once, correctly, into the target format in the current mode.
 public enum NumberText {
-  /// Checks the syntax; MPFR's parser reads the longest valid prefix, so the whole text must be used.
-  public static func validate(_ text: String) throws(NumberTextError) {
-    try withCString(text) { start, count throws(NumberTextError) in try validate(start, count: count) }
-  }
-
-  /// `validate` for `count` bytes at `start` followed by a NUL byte.
-  public static func validate(_ start: UnsafePointer<CChar>, count: Int) throws(NumberTextError) {
-    try checkPrintable(start, count: count)
-    let end: UnsafeMutablePointer<CChar>? = withTemporaryMPFR(precision: 2) { t in
-      var end: UnsafeMutablePointer<CChar>? = nil
-      _ = mpfr_strtofr(t, start, &end, 0, MPFR_RNDN)
-      return end
-    }
-    try checkConsumed(start, count: count, end: end)
-  }
-
   /// Rejects empty text and bytes outside printable ASCII (MPFR would skip leading spaces).
   @usableFromInline static func checkPrintable(_ start: UnsafePointer<CChar>, count: Int) throws(NumberTextError) {
     var printable = count > 0
