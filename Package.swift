@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "ScalarConformance", targets: ["ScalarConformance"]),
     .library(name: "Networks", targets: ["Tensors", "Networks"]),
     .library(name: "Datasets", targets: ["Datasets"]),
+    .library(name: "Experiments", targets: ["Experiments"]),
     .executable(name: "precisionlab", targets: ["precisionlab"]),
     .executable(name: "precisionlab-bench", targets: ["precisionlab-bench"]),
     .executable(name: "precisionlab-verify", targets: ["precisionlab-verify"]),
@@ -16,6 +17,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/attaswift/BigInt", from: "6.0.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
   ],
   targets: [
     // GNU MPFR from the system (Debian: libmpfr-dev; Homebrew: mpfr).
@@ -35,10 +37,15 @@ let package = Package(
     // Dataset readers (IDX, CIFAR), synthetic data, preprocessing and mini-batches.
     .target(name: "Datasets", dependencies: ["CZlib", "Tensors", "Scalars"]),
     // Layers, losses and models generic over the scalar, with exact backprop.
-    .target(name: "Networks", dependencies: ["Tensors", "Scalars"]),
+    // The studies' generic measurement loops live here too (Studies/), so that they are specialised for
+    // every format together with the layers they call.
+    .target(name: "Networks", dependencies: ["Tensors", "Scalars", "Datasets", "CMPFR"]),
+    // Experiments as grids of trials: options, sweeps (resumable CSV, parallel jobs, shards), merging,
+    // summaries with confidence intervals, SVG plots.
+    .target(name: "Experiments", dependencies: ["Networks", "Datasets", "Scalars", "Tensors", .product(name: "Yams", package: "Yams")]),
     .executableTarget(
       name: "precisionlab",
-      dependencies: ["Scalars", "Tensors", "Networks", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["Scalars", "Tensors", "Networks", "Datasets", "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "ScalarConformance", "Tensors", "Networks", "Datasets", "CMPFR"]),
     .executableTarget(name: "precisionlab-verify", dependencies: ["Scalars"]),
@@ -48,7 +55,8 @@ let package = Package(
     ),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "Scalars", "CZlib"]),
     // The precisionlab executable run as a user runs it.
-    .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars", "Datasets"]),
+    .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars", "Datasets", "Experiments"]),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Networks", "Tensors", "Scalars", "Datasets", "CMPFR"]),
     .testTarget(
       name: "NetworksTests",
       dependencies: ["Networks", "Tensors", "Scalars", .product(name: "BigInt", package: "BigInt")],

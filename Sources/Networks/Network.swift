@@ -230,6 +230,56 @@ public struct Network<T: PrecisionScalar>: Sendable {
     return needInput ? g : nil
   }
 
+  /// What `forwardPass` keeps for backprop: the logits, every layer's cache, and the number of
+  /// activation inputs at a kink per activation layer in forward order.
+  public struct ForwardPass: Sendable {
+    public var logits: Tensor<T>
+    public var caches: [Cache]
+    public var kinks: [Int]
+  }
+
+  /// Forward, keeping what backprop needs (updates batch-norm running statistics in training).
+  public mutating func forwardPass<Acc: PrecisionScalar>(_ x: Tensor<T>, _ plan: KernelPlan<Acc>, _ pass: Pass = Pass()) -> ForwardPass {
+    var counter = 0
+    var kinks: [Int] = []
+    let (logits, caches) = Self.forward(&layers, x, plan, pass, &counter, &kinks)
+    return ForwardPass(logits: logits, caches: caches, kinks: kinks)
+  }
+
+  /// Every parameter's gradient (in `parameterNames` order) by backprop from `dLogits` through a
+  /// forward pass of this network (or of one with the same parameters and other kink derivatives,
+  /// see `replacingActivations`).
+  public func backward<Acc: PrecisionScalar>(_ forward: ForwardPass, dLogits: Tensor<T>, _ plan: KernelPlan<Acc>, _ pass: Pass = Pass()) -> [Tensor<T>] {
+    var counter = forward.kinks.count + Self.dropoutCount(layers)
+    var grads: [Tensor<T>] = []
+    _ = Self.backward(layers, forward.caches, dLogits, plan, pass, &counter, &grads, needInput: false)
+    return grads.reversed()
+  }
+
+  static func dropoutCount(_ layers: [Layer<T>]) -> Int {
+    layers.reduce(0) { n, layer in
+      switch layer {
+      case .dropout: return n + 1
+      case .residual(let main, let shortcut): return n + dropoutCount(main) + dropoutCount(shortcut)
+      default: return n
+      }
+    }
+  }
+
+  /// The same network with every activation replaced (same forward, other kink derivatives).
+  public func replacingActivations(with activation: Activation) -> Network {
+    func replace(_ layers: [Layer<T>]) -> [Layer<T>] {
+      layers.map { layer in
+        switch layer {
+        case .activation: return .activation(activation)
+        case .residual(let main, let shortcut): return .residual(main: replace(main), shortcut: replace(shortcut))
+        default: return layer
+        }
+      }
+    }
+    return Network(layers: replace(layers))
+  }
+
   /// Forward (updating batch-norm running statistics in training), the mean cross-entropy loss, and
   /// every parameter's gradient in `parameterNames` order. Also the number of activation inputs at a
   /// kink, per activation layer in forward order.
@@ -237,14 +287,10 @@ public struct Network<T: PrecisionScalar>: Sendable {
   public mutating func lossAndGradients<Acc: PrecisionScalar>(
     _ x: Tensor<T>, labels: [Int], _ plan: KernelPlan<Acc>, _ pass: Pass = Pass(), lossScale: Double = 1
   ) -> (loss: T, gradients: [Tensor<T>], kinks: [Int]) {
-    var counter = 0
-    var kinks: [Int] = []
-    let (logits, caches) = Self.forward(&layers, x, plan, pass, &counter, &kinks)
-    let (loss, unscaled) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels)
+    let forward = forwardPass(x, plan, pass)
+    let (loss, unscaled) = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels)
     let dLogits = SoftmaxCrossEntropy.scaled(unscaled, by: lossScale)
-    var grads: [Tensor<T>] = []
-    _ = Self.backward(layers, caches, dLogits, plan, pass, &counter, &grads, needInput: false)
-    return (loss, grads.reversed(), kinks)
+    return (loss, backward(forward, dLogits: dLogits, plan, pass), forward.kinks)
   }
 
   /// The logits (evaluation mode unless `pass.training`; training mode updates running statistics).

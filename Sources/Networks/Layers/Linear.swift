@@ -32,6 +32,11 @@ public struct Linear<T: PrecisionScalar>: Sendable {
       : nil
     return (dW, db, dX)
   }
+
+  /// The input's gradient alone (what backprop through this layer passes down), as `backward` computes it.
+  public func inputGradient<Acc: PrecisionScalar>(gradOut: Tensor<T>, _ plan: KernelPlan<Acc>) -> Tensor<T> {
+    MatrixMultiply.timesTransposed(gradOut, weight.transposed(), accumulate: Acc.self, options: plan.options, threads: plan.threads)
+  }
 }
 
 /// How a network's kernels compute: the accumulation format, the summation order and fusion, and the

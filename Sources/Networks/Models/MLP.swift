@@ -138,23 +138,38 @@ public struct MLP<T: PrecisionScalar>: Sendable {
     let pass = forward(x, plan)
     let (loss, unscaled) = SoftmaxCrossEntropy.lossAndGradient(logits: pass.logits, labels: labels)
     let dLogits = SoftmaxCrossEntropy.scaled(unscaled, by: lossScale)
-    var weights = [Tensor<T>?](repeating: nil, count: layers.count)
-    var biases = [Tensor<T>?](repeating: nil, count: layers.count)
-    var kinks: [Int] = []
+    let gradients = backward(pass, dLogits: dLogits, plan, step: step)
+    return (loss, gradients, kinkCounts(pass))
+  }
+
+  /// Backprop from the loss gradient `dLogits` through a forward pass `pass` of this network, with the
+  /// network's activation or `activation` (same forward, another derivative at the kinks: what the
+  /// ReLU'(0) studies compare). `stopAt` skips the layers below it (their gradients come back empty,
+  /// shape [0]): enough for comparing the layers from `stopAt` up.
+  public func backward<Acc: PrecisionScalar>(
+    _ pass: ForwardPass, dLogits: Tensor<T>, _ plan: KernelPlan<Acc>, step: Int = 0, activation: Activation? = nil,
+    stopAt: Int = 0
+  ) -> Gradients {
+    let activation = activation ?? self.activation
+    let empty = Tensor<T>(zeros: [0])
+    var weights = [Tensor<T>](repeating: empty, count: layers.count)
+    var biases = [Tensor<T>](repeating: empty, count: layers.count)
     var gradOut = dLogits
-    for l in layers.indices.reversed() {
-      let g = layers[l].backward(input: pass.inputs[l], gradOut: gradOut, needInput: l > 0, plan)
+    for l in layers.indices.reversed() where l >= stopAt {
+      let g = layers[l].backward(input: pass.inputs[l], gradOut: gradOut, needInput: l > stopAt, plan)
       weights[l] = g.weight
       biases[l] = g.bias
-      if l > 0, let dInput = g.input {
+      if l > stopAt, let dInput = g.input {
         gradOut = activates(after: l - 1)
           ? activation.backward(pass.preActivations[l - 1], dInput, layer: l - 1, step: step) : dInput
       }
     }
-    for l in layers.indices where activates(after: l) {
-      kinks.append(activation.kinkCount(pass.preActivations[l]))
-    }
-    return (loss, Gradients(weights: weights.map { $0! }, biases: biases.map { $0! }), kinks)
+    return Gradients(weights: weights, biases: biases)
+  }
+
+  /// How many activation inputs of a forward pass sit exactly at a kink, per activated layer.
+  public func kinkCounts(_ pass: ForwardPass) -> [Int] {
+    layers.indices.filter { activates(after: $0) }.map { activation.kinkCount(pass.preActivations[$0]) }
   }
 
   /// The loss alone (for finite differences and evaluation).

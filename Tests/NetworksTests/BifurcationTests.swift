@@ -1,0 +1,132 @@
+import BigInt
+import Datasets
+import Networks
+import Scalars
+import Tensors
+import Testing
+
+/// The bifurcation study's shortcuts (screening batches without kink inputs, sharing the backward
+/// part above the highest kink) against the plain two-network protocol.
+@Suite struct BifurcationTests {
+  static let data = Synthetic.images(count: 96, classes: 10, shape: [1, 8, 8], seed: 5)
+
+  func study(_ format: FloatFormat, accumulate: AccumulationChoice = .same, rounding: RoundingMode = .nearestEven, seed: UInt64, widths: [Int] = [64, 12, 12, 10]) -> BifurcationStudy {
+    var compute = ComputeSettings(format: format, accumulate: accumulate, rounding: rounding)
+    compute.roundingSeed = 7
+    let feed = BatchFeed(data: Self.data, batchSize: 16)
+    return BifurcationStudy(model: .mlp(widths: widths, activateFirstLayer: true), compute: compute, feed: feed, seed: seed)
+  }
+
+  @Test(arguments: [
+    (FloatFormat.binary16, AccumulationChoice.same, RoundingMode.nearestEven), (.bfloat16, .same, .nearestEven),
+    (.e4m3, .same, .nearestEven), (.bfloat16, .binary32, .nearestEven), (.binary32, .same, .nearestEven),
+    (.bfloat16, .same, .towardZero), (.e5m2, .same, .stochastic),
+  ])
+  func screeningEqualsTwoNetworks(format: FloatFormat, accumulate: AccumulationChoice, rounding: RoundingMode) throws {
+    var differing = 0
+    // Four combinations of the options, each on six seeds (debug-build time stays in seconds).
+    let combinations: [(BifurcationStudy.Comparison, Bool, Bool)] = [
+      (.firstLayer, false, false), (.all, true, false), (.firstLayer, true, true), (.all, false, true),
+    ]
+    for seed in UInt64(0)..<6 {
+      for (comparison, all, accumulateGradients) in combinations {
+        var fast = study(format, accumulate: accumulate, rounding: rounding, seed: seed)
+        fast.comparison = comparison
+        fast.untilFirstDifference = !all
+        fast.accumulateGradients = accumulateGradients
+        var naive = fast
+        naive.screening = false
+        let a = try fast.run(), b = try naive.run()
+        #expect(a.firstDifference == b.firstDifference, "\(format.name) seed \(seed) \(comparison) all=\(all)")
+        #expect(a.batchesDiffering == b.batchesDiffering)
+        #expect(a.kinksPerLayer == b.kinksPerLayer)
+        #expect(a.batchesExamined == b.batchesExamined)
+        #expect(a.difference == b.difference && a.gradient == b.gradient)
+        #expect(a.backwardPasses <= b.backwardPasses)
+        if a.firstDifference != nil { differing += 1 }
+      }
+    }
+    // The comparison must have had differences to agree on (low formats), or none (binary32).
+    if format.precision < 12 && accumulate == .same { #expect(differing > 0, "\(format.name): no run differed; the test would prove nothing") }
+  }
+
+  @Test func networkModelsScreenExactly() throws {
+    // A VGG-like network (general Network path) on 1x8x8 images.
+    for seed in UInt64(0)..<4 {
+      var fast = study(.bfloat16, seed: seed)
+      fast.model = .vgg(config: [.conv(4), .pool, .conv(6), .pool], input: [1, 8, 8], classes: 10, batchNorm: false, widthMultiplier: 1)
+      fast.untilFirstDifference = false
+      var naive = fast
+      naive.screening = false
+      let a = try fast.run(), b = try naive.run()
+      #expect(a.firstDifference == b.firstDifference && a.batchesDiffering == b.batchesDiffering && a.kinksPerLayer == b.kinksPerLayer)
+      #expect(a.difference == b.difference)
+    }
+  }
+
+  @Test func binary64NeverDiffersOnSynthetic() throws {
+    let r = try study(.binary64, seed: 3).run()
+    #expect(r.batchesExamined == 6)
+    #expect(r.backwardPasses == 0)
+  }
+
+  @Test func zeroCausesAgreeWithExactIntegers() throws {
+    // Every kink input of the differing batches classified, and checked against a BigInt sum.
+    var checked = 0
+    for seed in UInt64(0)..<6 {
+      var s = study(.e4m3, seed: seed)
+      s.rootCause = true
+      s.untilFirstDifference = false
+      let r = try s.run()
+      let causes = try #require(r.causes)
+      if r.batchesDiffering > 0 { #expect(causes.total > 0) }
+      checked += causes.total
+    }
+    #expect(checked > 0)
+  }
+
+  @Test func zeroCauseClassifiesKnownSums() {
+    // x·w + b exactly zero by cancellation, zero only by rounding, and structurally zero.
+    let x = Tensor<Float>(shape: [3, 2], storage: [1, 0x1p-30, 1, -1, 0, 0])
+    let w = Tensor<Float>(shape: [1, 2], storage: [1, 1])
+    let b = Tensor<Float>(shape: [1], storage: [-1])
+    // Row 0: 1 + 2^-30 - 1 = 2^-30 exactly, computed as 0 in binary32 (absorption): rounding.
+    // Row 1: 1 - 1 - 1 = -1 (not zero, ignored). Row 2: 0 + 0 - 1 ≠ 0. Use a zero bias for row 2.
+    let z = Tensor<Float>(shape: [3, 1], storage: [0, -1, -1])
+    #expect(ZeroCause.classify(input: x, weight: w, bias: b, output: z) == ZeroCauses(rounding: 1))
+    let zeroBias = Tensor<Float>(shape: [1], storage: [0])
+    let z2 = Tensor<Float>(shape: [3, 1], storage: [1, 0, 0])
+    #expect(ZeroCause.classify(input: x, weight: w, bias: zeroBias, output: z2) == ZeroCauses(structural: 1, cancellation: 1))
+  }
+
+  @Test func exactSumAgreesWithBigIntegers() {
+    // Random binary64 operands with wide exponent spread and planted cancellations.
+    var rng = Initializer(seed: 11)
+    for trial in 0..<300 {
+      let n = 1 + trial % 9
+      var xs = (0..<n).map { _ in (rng.uniformUnit() - 0.5) * Double(sign: .plus, exponent: Int(rng.uniformUnit() * 200) - 100, significand: 1) }
+      let ws = (0..<n).map { _ in rng.uniformUnit() < 0.2 ? 0 : (rng.uniformUnit() - 0.5) * Double(sign: .plus, exponent: Int(rng.uniformUnit() * 200) - 100, significand: 1) }
+      if trial % 3 == 0 && n >= 2 { xs[n - 1] = ws[n - 1] == 0 ? 0 : -(xs[0] * ws[0]) / ws[n - 1] }  // often exact cancellation
+      let bias = trial % 5 == 0 ? 0 : -(xs[0] * ws[0])
+      let expected = Self.bigSum(xs, ws, bias) == 0
+      let x = Tensor<Double>(shape: [1, n], storage: xs), w = Tensor<Double>(shape: [1, n], storage: ws)
+      let got = ZeroCause.classify(input: x, weight: w, bias: Tensor(shape: [1], storage: [bias]), output: Tensor(shape: [1, 1], storage: [0]))
+      #expect((got.exact == 1) == expected, "trial \(trial)")
+    }
+  }
+
+  /// Σ xᵢwᵢ + b as an integer multiple of 2^-2200 (exact for binary64 operands in the tested range).
+  static func bigSum(_ xs: [Double], _ ws: [Double], _ b: Double) -> BigInt {
+    func scaled(_ v: Double, _ shift: Int) -> BigInt {
+      guard v != 0 else { return 0 }
+      let m = BigInt(v.significandBitPattern | (1 << 52)) * (v < 0 ? -1 : 1)
+      let e = Int(v.exponent) - 52 + shift
+      return e >= 0 ? m << e : m >> -e
+    }
+    var total = scaled(b, 2200)
+    for (x, w) in zip(xs, ws) where x != 0 && w != 0 {
+      total += scaled(x, 1100) * scaled(w, 1100)
+    }
+    return total
+  }
+}
