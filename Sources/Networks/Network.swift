@@ -52,6 +52,43 @@ public struct Network<T: PrecisionScalar>: Sendable {
     }
   }
 
+  /// Batch-norm running means and variances (buffers, not parameters), in forward order.
+  public var buffers: [Tensor<T>] {
+    get { Self.buffers(layers) }
+    set {
+      var index = 0
+      Self.setBuffers(&layers, newValue, &index)
+      precondition(index == newValue.count, "\(newValue.count) tensors for \(index) buffers")
+    }
+  }
+
+  static func buffers(_ layers: [Layer<T>]) -> [Tensor<T>] {
+    layers.flatMap { layer -> [Tensor<T>] in
+      switch layer {
+      case .batchNorm(let b, _): return [b.runningMean, b.runningVariance]
+      case .residual(let main, let shortcut): return buffers(main) + buffers(shortcut)
+      default: return []
+      }
+    }
+  }
+
+  static func setBuffers(_ layers: inout [Layer<T>], _ values: [Tensor<T>], _ index: inout Int) {
+    for k in layers.indices {
+      switch layers[k] {
+      case .batchNorm(var b, let name):
+        precondition(index + 1 < values.count + 1 && values[index].shape == b.runningMean.shape, "buffer \(index): shape")
+        b.runningMean = values[index]; b.runningVariance = values[index + 1]
+        index += 2
+        layers[k] = .batchNorm(b, name: name)
+      case .residual(var main, var shortcut):
+        setBuffers(&main, values, &index)
+        setBuffers(&shortcut, values, &index)
+        layers[k] = .residual(main: main, shortcut: shortcut)
+      default: break
+      }
+    }
+  }
+
   static func parameters(_ layers: [Layer<T>]) -> [Tensor<T>] {
     layers.flatMap { layer -> [Tensor<T>] in
       switch layer {

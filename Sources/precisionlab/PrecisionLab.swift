@@ -11,7 +11,11 @@ struct PrecisionLab: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "precisionlab",
     abstract: "Mixed-precision floating-point experiments: formats, correctly rounded arithmetic, backprop in any format.",
-    subcommands: [FormatsCommand.self, CalcCommand.self, GradCommand.self, DataCommand.self]
+    subcommands: [
+      FormatsCommand.self, CalcCommand.self, GradCommand.self, DataCommand.self, BifurcationCommand.self,
+      GradientDifferenceCommand.self, ZerosCommand.self, TrainCommand.self, TrajectoryCommand.self, SweepCommand.self,
+      SummarizeCommand.self, PlotCommand.self, MergeCommand.self,
+    ]
   )
 
   /// Like ArgumentParser's `main()`, but a usage error is one line on standard error (the problem and

@@ -36,6 +36,9 @@ public struct BifurcationStudy: Sendable {
   /// Classify the kink inputs of the differing batches by cause (MLP without batch norm or dropout).
   public var rootCause = false
   public var screening = true
+  /// Keep a record of every examined batch with the norms of both compared gradients (this needs a
+  /// backward pass on every batch: what `graddiff` reports).
+  public var recordBatches = false
   public var feed: BatchFeed
   /// Seed of θ (PyTorch's default initialisation, drawn in binary32).
   public var seed: UInt64
@@ -65,6 +68,19 @@ public struct BifurcationStudy: Sendable {
     public var backwardPasses = 0
     /// Causes of the kink inputs of the differing batches (when `rootCause` and available).
     public var causes: ZeroCauses?
+    /// Per examined batch, when `recordBatches`.
+    public var batches: [BatchRecord] = []
+  }
+
+  public struct BatchRecord: Sendable, Hashable {
+    public var index: Int
+    /// Activation inputs exactly at the kink in this batch (all layers).
+    public var kinks: Int
+    public var differs: Bool
+    /// Norms of the compared gradients with `alphas.0` and `alphas.1`, and of their difference.
+    public var gradientA: Norms
+    public var gradientB: Norms
+    public var difference: Norms
   }
 
   public func run() throws -> Record {
@@ -108,7 +124,7 @@ public struct BifurcationStudy: Sendable {
             let pass = net.forward(x, plan)
             kinks = net.kinkCounts(pass)
             mlpPass = (net, pass)
-            if kinks.contains(where: { $0 > 0 }) || s.accumulateGradients {
+            if kinks.contains(where: { $0 > 0 }) || s.accumulateGradients || s.recordBatches {
               s.compute.reseed(step: b, phase: 1)
               let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: pass.logits, labels: labels).gradient
               let (gA, gB, passes) = Self.pairBackward(
@@ -122,7 +138,7 @@ public struct BifurcationStudy: Sendable {
             let forward = net.forwardPass(x, plan, pass)
             current = .network(net)
             kinks = forward.kinks
-            if kinks.contains(where: { $0 > 0 }) || s.accumulateGradients {
+            if kinks.contains(where: { $0 > 0 }) || s.accumulateGradients || s.recordBatches {
               s.compute.reseed(step: b, phase: 1)
               let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient
               s.compute.reseed(step: b, phase: 2)
@@ -149,7 +165,13 @@ public struct BifurcationStudy: Sendable {
           }
           sums = (gA, gB)
         }
-        if !gradientsEqual(gA, gB) {
+        let differs = !gradientsEqual(gA, gB)
+        if s.recordBatches {
+          record.batches.append(BatchRecord(
+            index: b, kinks: kinks.reduce(0, +), differs: differs, gradientA: Norms.of(gA), gradientB: Norms.of(gB),
+            difference: Norms.ofDifference(gA, gB)))
+        }
+        if differs {
           record.batchesDiffering += 1
           if record.firstDifference == nil {
             record.firstDifference = b

@@ -14,8 +14,8 @@ public struct MixedPrecisionTrainer<M: PrecisionScalar>: Sendable {
   public var lossScale: Double
   public var dynamicScaling: Bool
   public var growthInterval: Int
-  public private(set) var goodSteps = 0
-  public private(set) var skippedSteps = 0
+  public var goodSteps = 0
+  public var skippedSteps = 0
 
   public init<T: PrecisionScalar>(
     parameters: [Tensor<T>], optimizer: Optimizer<M>, lossScale: Double = 1, dynamicScaling: Bool = false,

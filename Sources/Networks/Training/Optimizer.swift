@@ -57,6 +57,13 @@ public struct Optimizer<M: PrecisionScalar>: Sendable {
     self.schedule = schedule
   }
 
+  /// The state to checkpoint: completed steps and the two per-element buffers (empty before the first
+  /// step). Setting it restores an optimiser exactly.
+  public var state: (steps: Int, first: [[M]], second: [[M]]) {
+    get { (steps, first, second) }
+    set { (steps, first, second) = newValue }
+  }
+
   /// One update of `parameters` with `gradients` (same shapes, same order every call).
   public mutating func step(_ parameters: inout [Tensor<M>], _ gradients: [Tensor<M>]) {
     precondition(parameters.count == gradients.count, "\(parameters.count) parameters, \(gradients.count) gradients")

@@ -1,0 +1,34 @@
+import Networks
+
+extension Experiment {
+  /// `precisionlab graddiff`: one row per batch, every batch (no early stop).
+  public static let gradientDifference = Experiment(
+    name: "graddiff",
+    abstract: "Gradient gaps: norms of both gradients and of their difference on every batch.",
+    parameters: Common.model + Common.compute + Common.kink(relu0: "0,1", pair: true) + Common.data(batchSize: 256) + [
+      .choice("compare", ["first-layer", "all"], default: "first-layer", help: "Compare the first layer's weight gradient or every gradient."),
+      .flag("accumulate-gradients", default: false, help: "The paper's quirk: gradients summed over the batches so far."),
+    ],
+    resultColumns: ["batch", "zeros", "differs", "grad_a_l1", "grad_a_l2", "grad_b_l1", "grad_b_l2", "diff_l1", "diff_l2", "rel_diff"],
+    rowColumns: ["batch"],
+    check: { Common.check($0) },
+    run: { t, context, emit in
+      let (feed, _) = try Common.feed(t, context)
+      var study = BifurcationStudy(model: Common.modelSpec(t), compute: Common.computeSettings(t), feed: feed, seed: t.seed)
+      study.alphas = Common.alphas(t)
+      study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
+      study.comparison = BifurcationStudy.Comparison(rawValue: t["compare"])!
+      study.untilFirstDifference = false
+      study.accumulateGradients = t.flag("accumulate-gradients")
+      study.recordBatches = true
+      let r = try study.run()
+      for (i, b) in r.batches.enumerated() {
+        let rel = b.gradientA.l2 == 0 ? (b.difference.l2 == 0 ? 0 : Double.infinity) : b.difference.l2 / b.gradientA.l2
+        emit([
+          "\(b.index)", "\(b.kinks)", b.differs ? "1" : "0", Common.number(b.gradientA.l1), Common.number(b.gradientA.l2),
+          Common.number(b.gradientB.l1), Common.number(b.gradientB.l2), Common.number(b.difference.l1), Common.number(b.difference.l2),
+          Common.number(rel),
+        ], i == r.batches.count - 1)
+      }
+    })
+}

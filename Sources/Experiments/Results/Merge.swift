@@ -1,0 +1,58 @@
+import Foundation
+
+/// Combines the results files of the shards of one grid into one, in grid order.
+///
+/// Refuses files whose headers differ (other experiments or versions) or whose rows come from
+/// different grids, and, unless `allowIncomplete`, a set of files that does not hold a finished row
+/// for every trial of the grid (the message says how many are missing and which). Duplicate rows of a
+/// trial (the same trial in two files) are kept once.
+public enum Merge {
+  public static func merge(_ paths: [String], into output: String, allowIncomplete: Bool = false) throws(ParameterError) -> (trials: Int, rows: Int) {
+    guard !paths.isEmpty else { throw ParameterError("merge: no input files") }
+    var header: [String]? = nil
+    var rows: [[String]] = []
+    var gridOf: [String: String] = [:]
+    for path in paths {
+      let (h, r) = try ResultsFile.read(path)
+      if let header, header != h { throw ParameterError("\(path): its columns differ from \(paths[0])'s (another experiment or version)") }
+      header = h
+      guard let gi = h.firstIndex(of: "grid") else { throw ParameterError("\(path): not a PrecisionLab results file (no 'grid' column)") }
+      for g in Set(r.map { $0[gi] }) { gridOf[g] = gridOf[g] ?? path }
+      rows += r
+    }
+    let h = header!
+    if gridOf.count > 1 {
+      let list = gridOf.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+      throw ParameterError("the files come from different grids: \(list); merge only the shards of one sweep")
+    }
+    let (ti, ki, fi, si) = (h.firstIndex(of: "trial_index")!, h.firstIndex(of: "trial")!, h.firstIndex(of: "final")!, h.firstIndex(of: "grid_size")!)
+    let rowKeys = Experiment.named(rows.first?[0] ?? "")?.rowColumns.compactMap { h.firstIndex(of: $0) } ?? []
+    // Keep each (trial, row key) once, only for trials with a final row.
+    let finished = Set(rows.filter { $0[fi] == "1" }.map { $0[ki] })
+    var seen = Set<[String]>()
+    var merged: [[String]] = []
+    for r in rows where finished.contains(r[ki]) {
+      let id = [r[ki]] + rowKeys.map { r[$0] }
+      if seen.insert(id).inserted { merged.append(r) }
+    }
+    let size = rows.first.flatMap { Int($0[si]) } ?? 0
+    let present = Set(merged.compactMap { Int($0[ti]) })
+    let missing = (0..<size).filter { !present.contains($0) }
+    if !missing.isEmpty && !allowIncomplete {
+      let shown = missing.prefix(10).map(String.init).joined(separator: ", ")
+      throw ParameterError("incomplete: \(missing.count) of \(size) trials have no finished row (trial_index \(shown)\(missing.count > 10 ? ", …" : "")); rerun their shards, or pass --allow-incomplete")
+    }
+    merged.sort { a, b in
+      let (x, y) = (Int(a[ti]) ?? 0, Int(b[ti]) ?? 0)
+      if x != y { return x < y }
+      for k in rowKeys where a[k] != b[k] { return (Double(a[k]) ?? 0) < (Double(b[k]) ?? 0) }
+      return false
+    }
+    let text = ([h] + merged).map(CSV.line).joined()
+    let temporary = output + ".partial"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, output) == 0 else {
+      throw ParameterError("\(output): cannot be written")
+    }
+    return (present.count, merged.count)
+  }
+}

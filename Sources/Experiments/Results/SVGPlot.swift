@@ -1,0 +1,113 @@
+import Foundation
+
+/// A self-contained SVG chart (no scripts, no external fonts): y against x per series, as grouped
+/// bars or lines with markers, with axes, ticks, a legend, and error bars from two interval columns.
+public struct SVGPlot: Sendable {
+  public enum Kind: String, Sendable, CaseIterable { case bar, line }
+
+  public var kind: Kind = .bar
+  public var title = ""
+  public var xLabel = ""
+  public var yLabel = ""
+  /// Points: x category, series name, y, and an optional interval (low, high).
+  public var points: [(x: String, series: String, y: Double, low: Double?, high: Double?)] = []
+
+  public init() {}
+
+  /// Points from a table: `x`, `y` and `series` columns, error bars from `low`/`high` when given.
+  public static func from(columns: [String], rows: [[String]], x: String, y: String, series: String?, low: String?, high: String?) throws(ParameterError) -> SVGPlot {
+    func index(_ c: String) throws(ParameterError) -> Int {
+      guard let i = columns.firstIndex(of: c) else { throw ParameterError("no column '\(c)'; columns: \(columns.joined(separator: ", "))") }
+      return i
+    }
+    let (xi, yi) = (try index(x), try index(y))
+    let si = try series.map { c throws(ParameterError) in try index(c) }
+    let li = try low.map { c throws(ParameterError) in try index(c) }, hi = try high.map { c throws(ParameterError) in try index(c) }
+    var plot = SVGPlot()
+    plot.xLabel = x
+    plot.yLabel = y
+    for r in rows {
+      guard let v = Double(r[yi]), v.isFinite else { continue }
+      plot.points.append((r[xi], si.map { r[$0] } ?? y, v, li.flatMap { Double(r[$0]) }, hi.flatMap { Double(r[$0]) }))
+    }
+    guard !plot.points.isEmpty else { throw ParameterError("column '\(y)' has no numeric values to plot") }
+    return plot
+  }
+
+  static func unique(_ values: [String]) -> [String] {
+    var seen = Set<String>(), out: [String] = []
+    for v in values where seen.insert(v).inserted { out.append(v) }
+    if out.allSatisfy({ Double($0) != nil }) { out.sort { Double($0)! < Double($1)! } }
+    return out
+  }
+
+  /// Round tick step for a range.
+  static func ticks(_ low: Double, _ high: Double) -> [Double] {
+    let span = max(high - low, 1e-12)
+    let raw = span / 5
+    let magnitude = pow(10, (log10(raw)).rounded(.down))
+    let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+    var t: [Double] = []
+    var v = (low / step).rounded(.down) * step
+    while v <= high + step * 1e-9 { t.append(v); v += step }
+    return t
+  }
+
+  static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+  public func svg(width: Double = 720, height: Double = 420) -> String {
+    let xs = Self.unique(points.map(\.x)), series = Self.unique(points.map(\.series))
+    let (left, right, top, bottom) = (70.0, 170.0, 40.0, 60.0)
+    let plotW = width - left - right, plotH = height - top - bottom
+    let values = points.flatMap { [$0.y] + [$0.low, $0.high].compactMap { $0 } }
+    let yMin = min(0, values.min()!), yMax0 = max(values.max()!, yMin + 1e-12)
+    let ticks = Self.ticks(yMin, yMax0)
+    let yMax = max(ticks.last!, yMax0)
+    func Y(_ v: Double) -> Double { top + plotH * (1 - (v - yMin) / (yMax - yMin)) }
+    let band = plotW / Double(xs.count)
+    func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;") }
+    func f(_ v: Double) -> String { String(format: "%.2f", v) }
+    var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+    out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    if !title.isEmpty { out += "<text x=\"\(f(left + plotW / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(esc(title))</text>\n" }
+    for t in ticks {
+      out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(Y(t)))\" y2=\"\(f(Y(t)))\" stroke=\"#e0e0e0\"/>\n"
+      out += "<text x=\"\(f(left - 6))\" y=\"\(f(Y(t) + 4))\" text-anchor=\"end\">\(Statistics.format(t))</text>\n"
+    }
+    out += "<line x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\" stroke=\"black\"/>\n"
+    out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(Y(max(yMin, 0))))\" y2=\"\(f(Y(max(yMin, 0))))\" stroke=\"black\"/>\n"
+    for (i, x) in xs.enumerated() {
+      let cx = left + band * (Double(i) + 0.5)
+      out += "<line x1=\"\(f(cx))\" x2=\"\(f(cx))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH + 5))\" stroke=\"black\"/>\n"
+      out += "<text x=\"\(f(cx))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(esc(x))</text>\n"
+    }
+    out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
+    out += "<text transform=\"translate(18 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
+    let barW = band * 0.8 / Double(series.count)
+    for (s, name) in series.enumerated() {
+      let color = Self.palette[s % Self.palette.count]
+      var line: [(Double, Double)] = []
+      for p in points where p.series == name {
+        let i = Double(xs.firstIndex(of: p.x)!)
+        let cx = kind == .bar ? left + band * (i + 0.1) + barW * (Double(s) + 0.5) : left + band * (i + 0.5)
+        if kind == .bar {
+          let (y0, y1) = (Y(max(yMin, 0)), Y(p.y))
+          out += "<rect x=\"\(f(cx - barW / 2))\" y=\"\(f(min(y0, y1)))\" width=\"\(f(barW * 0.92))\" height=\"\(f(Swift.abs(y0 - y1)))\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></rect>\n"
+        } else {
+          line.append((cx, Y(p.y)))
+          out += "<circle cx=\"\(f(cx))\" cy=\"\(f(Y(p.y)))\" r=\"3.5\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></circle>\n"
+        }
+        if let lo = p.low, let hi = p.high {
+          out += "<path d=\"M\(f(cx)) \(f(Y(lo)))V\(f(Y(hi)))M\(f(cx - 4)) \(f(Y(lo)))h8M\(f(cx - 4)) \(f(Y(hi)))h8\" stroke=\"black\" fill=\"none\"/>\n"
+        }
+      }
+      if kind == .line && line.count > 1 {
+        out += "<polyline points=\"\(line.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+      }
+      let ly = top + 10 + Double(s) * 20
+      out += "<rect x=\"\(f(left + plotW + 16))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>\n"
+      out += "<text x=\"\(f(left + plotW + 34))\" y=\"\(f(ly + 1))\">\(esc(name))</text>\n"
+    }
+    return out + "</svg>\n"
+  }
+}

@@ -1,0 +1,171 @@
+import Foundation
+
+/// Summaries of a results CSV, grouped by configuration columns.
+///
+/// - bifurcation: `runs`, `in_s`, `ratio` = in_s/runs, `ci_low`, `ci_high` (Wilson score interval at
+///   95%), then `median_first_difference` (over runs in S) and `errors`.
+/// - graddiff: runs and the share affected (Wilson interval), batches and the share affected, the
+///   median, 90th percentile and maximum of ‖g_A − g_B‖₂/‖g_A‖₂ over affected batches.
+/// - train, zeros: runs, diverged, mean ± sd of the last epoch's test accuracy, zeros among activation
+///   inputs and their ratio, and the exact/rounding split when classified.
+/// - trajectory: runs, iterations, the mean final L1 distance across alphas, the largest distance
+///   between same-alpha copies, the median first iteration where the copies separated.
+public struct Summary: Sendable {
+  public var columns: [String]
+  public var rows: [[String]]
+
+  public static func make(header: [String], rows: [[String]], by requested: [String]?) throws(ParameterError) -> Summary {
+    guard let experimentIndex = header.firstIndex(of: "experiment"), let first = rows.first else {
+      throw ParameterError(rows.isEmpty ? "no rows to summarize" : "not a PrecisionLab results file (no 'experiment' column)")
+    }
+    let name = first[experimentIndex]
+    guard let experiment = Experiment.named(name) else { throw ParameterError("unknown experiment '\(name)' in the results") }
+    guard rows.allSatisfy({ $0[experimentIndex] == name }) else { throw ParameterError("the file mixes experiments; summarize one at a time") }
+    let column = { (c: String) -> Int? in header.firstIndex(of: c) }
+    let configuration = experiment.parameters.map(\.column)
+    let by: [String]
+    if let requested {
+      for c in requested where column(c) == nil {
+        throw ParameterError("--by: no column '\(c)'; configuration columns: \(configuration.joined(separator: ", "))")
+      }
+      by = requested
+    } else {
+      let varying = configuration.filter { c in Set(rows.map { $0[column(c)!] }).count > 1 }
+      by = varying.isEmpty ? ["format"] : varying
+    }
+    let byIndex = by.map { column($0)! }
+    var groups: [[String]: [[String]]] = [:]
+    var order: [[String]] = []
+    for r in rows {
+      let key = byIndex.map { r[$0] }
+      if groups[key] == nil { order.append(key) }
+      groups[key, default: []].append(r)
+    }
+    let table = Table(header: header)
+    let metrics: (columns: [String], compute: ([[String]]) -> [String])
+    switch name {
+    case "bifurcation": metrics = (["runs", "in_s", "ratio", "ci_low", "ci_high", "median_first_difference", "errors"], table.bifurcation)
+    case "graddiff": metrics = (["runs", "runs_affected", "ratio", "ci_low", "ci_high", "batches", "batches_affected", "batch_share", "rel_diff_median", "rel_diff_p90", "rel_diff_max", "errors"], table.gradientDifference)
+    case "trajectory": metrics = (["runs", "iterations", "l1_across_alphas_mean", "l1_same_alpha_max", "median_first_separation", "errors"], table.trajectory)
+    default: metrics = (["runs", "diverged", "test_accuracy_mean", "test_accuracy_sd", "zeros", "activation_inputs", "zero_ratio", "zeros_exact", "zeros_rounding", "errors"], table.training)
+    }
+    return Summary(columns: by + metrics.columns, rows: order.map { $0 + metrics.compute(groups[$0]!) })
+  }
+
+  // MARK: Output
+
+  public func markdown() -> String {
+    let widths = columns.indices.map { c in max(columns[c].count, rows.map { $0[c].count }.max() ?? 0) }
+    func line(_ cells: [String]) -> String { "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |" }
+    return ([line(columns), "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"] + rows.map(line)).joined(separator: "\n") + "\n"
+  }
+
+  public func latex() -> String {
+    func escape(_ s: String) -> String { s.replacingOccurrences(of: "_", with: "\\_").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "&", with: "\\&") }
+    var out = "\\begin{tabular}{" + String(repeating: "l", count: columns.count) + "}\n\\hline\n"
+    out += columns.map(escape).joined(separator: " & ") + " \\\\\n\\hline\n"
+    for r in rows { out += r.map(escape).joined(separator: " & ") + " \\\\\n" }
+    return out + "\\hline\n\\end{tabular}\n"
+  }
+
+  public func csv() -> String { ([columns] + rows).map(CSV.line).joined() }
+}
+
+/// Column access and the per-experiment statistics.
+struct Table {
+  let header: [String]
+  func index(_ c: String) -> Int { header.firstIndex(of: c)! }
+  func ok(_ rows: [[String]]) -> [[String]] { rows.filter { $0[index("error")].isEmpty } }
+  func errors(_ rows: [[String]]) -> String { "\(Set(rows.filter { !$0[index("error")].isEmpty }.map { $0[index("trial")] }).count)" }
+  func trials(_ rows: [[String]]) -> [String: [[String]]] { Dictionary(grouping: rows) { $0[index("trial")] } }
+
+  func bifurcation(_ rows: [[String]]) -> [String] {
+    let good = ok(rows)
+    let n = good.count, k = good.filter { $0[index("in_s")] == "1" }.count
+    let (low, high) = Statistics.wilson(successes: k, trials: n)
+    let firsts = good.compactMap { Double($0[index("first_difference")]) }
+    return ["\(n)", "\(k)", Statistics.format(n == 0 ? nil : Double(k) / Double(n)), Statistics.format(low), Statistics.format(high),
+            Statistics.format(Statistics.quantile(firsts, 0.5)), errors(rows)]
+  }
+
+  func gradientDifference(_ rows: [[String]]) -> [String] {
+    let good = ok(rows)
+    let byTrial = trials(good)
+    let affected = byTrial.values.filter { $0.contains { $0[index("differs")] == "1" } }.count
+    let (low, high) = Statistics.wilson(successes: affected, trials: byTrial.count)
+    let differing = good.filter { $0[index("differs")] == "1" }
+    let rel = differing.compactMap { Double($0[index("rel_diff")]) }
+    return ["\(byTrial.count)", "\(affected)", Statistics.format(byTrial.isEmpty ? nil : Double(affected) / Double(byTrial.count)),
+            Statistics.format(low), Statistics.format(high), "\(good.count)", "\(differing.count)",
+            Statistics.format(good.isEmpty ? nil : Double(differing.count) / Double(good.count)),
+            Statistics.format(Statistics.quantile(rel, 0.5)), Statistics.format(Statistics.quantile(rel, 0.9)), Statistics.format(rel.max()), errors(rows)]
+  }
+
+  func training(_ rows: [[String]]) -> [String] {
+    let byTrial = trials(ok(rows))
+    var accuracies: [Double] = []
+    var diverged = 0
+    for (_, trial) in byTrial {
+      let last = trial.max { (Int($0[index("epoch")]) ?? 0) < (Int($1[index("epoch")]) ?? 0) }!
+      if trial.contains(where: { $0[index("diverged")] == "1" }) { diverged += 1 } else if let a = Double(last[index("test_accuracy")]) { accuracies.append(a) }
+    }
+    let all = ok(rows)
+    let zeros = all.compactMap { Int($0[index("zeros_total")]) }.reduce(0, +)
+    let inputs = all.compactMap { Int($0[index("activation_inputs")]) }.reduce(0, +)
+    let exact = all.compactMap { Int($0[index("zeros_exact")]) }, rounding = all.compactMap { Int($0[index("zeros_rounding")]) }
+    return ["\(byTrial.count)", "\(diverged)", Statistics.format(Statistics.mean(accuracies)), Statistics.format(Statistics.sd(accuracies)),
+            "\(zeros)", "\(inputs)", Statistics.format(inputs > 0 ? Double(zeros) / Double(inputs) : nil),
+            exact.isEmpty ? "" : "\(exact.reduce(0, +))", rounding.isEmpty ? "" : "\(rounding.reduce(0, +))", errors(rows)]
+  }
+
+  func trajectory(_ rows: [[String]]) -> [String] {
+    let byTrial = trials(ok(rows))
+    var finals: [Double] = [], same = 0.0, separations: [Double] = [], iterations = 0
+    for (_, trial) in byTrial {
+      let sorted = trial.sorted { (Int($0[index("iteration")]) ?? 0) < (Int($1[index("iteration")]) ?? 0) }
+      iterations = max(iterations, sorted.count)
+      if let last = sorted.last, let d = Double(last[index("l1_across_alphas")]) { finals.append(d) }
+      same = max(same, trial.compactMap { Double($0[index("l1_same_alpha")]) }.max() ?? 0)
+      if let s = sorted.first(where: { (Double($0[index("l1_across_alphas")]) ?? 0) > 0 }) { separations.append(Double(s[index("iteration")]) ?? 0) }
+    }
+    return ["\(byTrial.count)", "\(iterations)", Statistics.format(Statistics.mean(finals)), Statistics.format(same),
+            Statistics.format(Statistics.quantile(separations, 0.5)), errors(rows)]
+  }
+}
+
+public enum Statistics {
+  /// The Wilson score interval for k successes in n trials at 95% (z = 1.959963984540054); (nil, nil)
+  /// when n = 0.
+  public static func wilson(successes k: Int, trials n: Int, z: Double = 1.959963984540054) -> (Double?, Double?) {
+    guard n > 0 else { return (nil, nil) }
+    let nn = Double(n), p = Double(k) / nn, z2 = z * z
+    let center = (p + z2 / (2 * nn)) / (1 + z2 / nn)
+    let half = z / (1 + z2 / nn) * (p * (1 - p) / nn + z2 / (4 * nn * nn)).squareRoot()
+    return (max(0, center - half), min(1, center + half))
+  }
+
+  static func mean(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.reduce(0, +) / Double(v.count) }
+
+  /// Sample standard deviation (n − 1); nil for fewer than two values.
+  static func sd(_ v: [Double]) -> Double? {
+    guard v.count > 1, let m = mean(v) else { return nil }
+    return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
+  }
+
+  /// Linear-interpolation quantile (type 7, R's and numpy's default).
+  static func quantile(_ v: [Double], _ q: Double) -> Double? {
+    guard !v.isEmpty else { return nil }
+    let s = v.sorted()
+    let h = Double(s.count - 1) * q
+    let lo = Int(h.rounded(.down)), hi = min(lo + 1, s.count - 1)
+    return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
+  }
+
+  /// Four significant digits (what a table shows; the CSV keeps full precision).
+  static func format(_ x: Double?) -> String {
+    guard let x else { return "" }
+    if x.isNaN { return "nan" }
+    if x == x.rounded() && Swift.abs(x) < 1e9 { return String(Int(x)) }
+    return String(format: "%.4g", x)
+  }
+}

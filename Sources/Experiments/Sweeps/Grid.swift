@@ -1,0 +1,97 @@
+import Datasets
+
+/// A grid of trials: for each parameter a list of values (the defaults where none is given), the
+/// Cartesian product in parameter order (the first parameter varies slowest), and for each combination
+/// the seeds `seed, seed+1, …, seed+runs−1` for each given base seed.
+public struct Grid: Sendable {
+  public let experiment: Experiment
+  /// Canonical values per parameter, in the experiment's parameter order.
+  public let values: [(name: String, values: [String])]
+  public let seeds: [UInt64]
+  /// Identifies the grid (experiment, every value list, the seeds): shard files of one grid share it.
+  public let id: String
+
+  /// Builds a grid from raw values per parameter name (each a list), checking every value and every
+  /// combination. Errors name the option and the valid choices.
+  public init(_ experiment: Experiment, values raw: [String: [String]], runs: Int, seeds baseSeeds: [UInt64]) throws(ParameterError) {
+    for name in raw.keys where experiment.parameter(name) == nil {
+      let valid = experiment.parameters.map(\.name).joined(separator: ", ")
+      throw ParameterError("\(experiment.name) has no option '\(name)'; valid: \(valid), runs, seed")
+    }
+    guard runs >= 1 else { throw ParameterError("--runs must be at least 1, got \(runs): the grid would be empty") }
+    guard !baseSeeds.isEmpty else { throw ParameterError("--seed: no seed given: the grid would be empty") }
+    var lists: [(String, [String])] = []
+    for p in experiment.parameters {
+      let given = raw[p.name] ?? [p.defaultValue]
+      guard !given.isEmpty else { throw ParameterError("--\(p.name): no value given: the grid would be empty") }
+      var canonical: [String] = []
+      for v in given {
+        switch p.canonical(v.trimmingCharacters(in: .whitespaces)) {
+        case .success(let c): if !canonical.contains(c) { canonical.append(c) }
+        case .failure(let e): throw e
+        }
+      }
+      lists.append((p.name, canonical))
+    }
+    var seeds: [UInt64] = []
+    for s in baseSeeds {
+      for r in 0..<runs where !seeds.contains(s &+ UInt64(r)) { seeds.append(s &+ UInt64(r)) }
+    }
+    self.experiment = experiment
+    self.values = lists
+    self.seeds = seeds
+    let text = experiment.name + "\n" + lists.map { "\($0.0)=\($0.1.joined(separator: "|"))" }.joined(separator: "\n")
+      + "\nseeds=" + seeds.map(String.init).joined(separator: ",")
+    self.id = String(SHA256.hex(Array(text.utf8)).prefix(12))
+    // Every combination must make sense before anything runs.
+    for combination in combinations() {
+      if let problem = experiment.check(combination) {
+        let varying = lists.filter { $0.1.count > 1 }.map { "\($0.0)=\(combination[$0.0]!)" }
+        throw ParameterError(varying.isEmpty ? problem.description : "\(problem.description) (in the grid cell \(varying.joined(separator: ", ")))")
+      }
+    }
+  }
+
+  public var combinationCount: Int { values.reduce(1) { $0 * $1.values.count } }
+  public var count: Int { combinationCount * seeds.count }
+
+  func combinations() -> [[String: String]] {
+    var result: [[String: String]] = [[:]]
+    for (name, list) in values {
+      result = result.flatMap { partial in list.map { v in partial.merging([name: v]) { $1 } } }
+    }
+    return result
+  }
+
+  /// Every trial, in grid order: combinations in order, and for each the seeds in order.
+  public func trials() -> [Trial] {
+    var trials: [Trial] = []
+    trials.reserveCapacity(count)
+    for combination in combinations() {
+      for seed in seeds {
+        trials.append(Trial(index: trials.count, values: combination, seed: seed, key: Self.key(experiment, combination, seed)))
+      }
+    }
+    return trials
+  }
+
+  /// The trials of shard `k` of `n` (1-based): every n-th trial, starting at the k-th.
+  public func trials(shard: (k: Int, n: Int)?) -> [Trial] {
+    guard let (k, n) = shard else { return trials() }
+    return trials().filter { $0.index % n == k - 1 }
+  }
+
+  static func key(_ experiment: Experiment, _ values: [String: String], _ seed: UInt64) -> String {
+    let text = experiment.name + "\n" + values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: "\n") + "\nseed=\(seed)"
+    return String(SHA256.hex(Array(text.utf8)).prefix(16))
+  }
+
+  /// Parses `K/N` with 1 ≤ K ≤ N.
+  public static func shard(_ text: String) throws(ParameterError) -> (k: Int, n: Int) {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else {
+      throw ParameterError("--shard '\(text)': expected K/N with 1 ≤ K ≤ N, like 2/4")
+    }
+    return (k, n)
+  }
+}

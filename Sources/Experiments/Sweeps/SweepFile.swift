@@ -1,0 +1,78 @@
+import Foundation
+import Yams
+
+/// A sweep described in a file (YAML or JSON):
+///
+///     experiment: bifurcation
+///     description: ...            # optional, free text
+///     expected-runtime: 2 min     # optional, free text
+///     runs: 20
+///     seed: 0                     # or a list of base seeds
+///     jobs: 2                     # optional
+///     out: results/volume.csv     # optional (the command line's --out wins)
+///     grid:
+///       format: [binary16, bfloat16, binary32, binary64]
+///       widths: "784,256,256,256,10"
+///
+/// Every key under `grid` is an option of the experiment; a value is one value or a list of values.
+/// An unknown key anywhere is an error naming the valid keys.
+public struct SweepFile: Sendable {
+  public var experiment: Experiment
+  public var values: [String: [String]]
+  public var runs: Int
+  public var seeds: [UInt64]
+  public var jobs: Int?
+  public var out: String?
+
+  static let topKeys = ["experiment", "description", "expected-runtime", "runs", "seed", "jobs", "out", "grid"]
+
+  public static func load(_ path: String) throws(ParameterError) -> SweepFile {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ParameterError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")")
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    let parsed: Any?
+    do { parsed = try Yams.load(yaml: text) } catch { throw ParameterError("\(path): not valid YAML or JSON (\(Self.oneLine(error)))") }
+    guard let top = parsed as? [String: Any] else { throw ParameterError("\(path): expected a mapping with experiment and grid keys") }
+    for key in top.keys where !topKeys.contains(key) {
+      throw ParameterError("\(path): unknown key '\(key)'; valid: \(topKeys.joined(separator: ", "))")
+    }
+    guard let name = top["experiment"] as? String else { throw ParameterError("\(path): missing 'experiment' (one of \(Experiment.all.map(\.name).joined(separator: ", ")))") }
+    guard let experiment = Experiment.named(name) else {
+      throw ParameterError("\(path): unknown experiment '\(name)'; valid: \(Experiment.all.map(\.name).joined(separator: ", "))")
+    }
+    let gridValue = top["grid"] ?? [String: Any]()
+    guard let grid = gridValue as? [String: Any] else { throw ParameterError("\(path): 'grid' must be a mapping of option names to values") }
+    var values: [String: [String]] = [:]
+    for (key, value) in grid {
+      guard experiment.parameter(key) != nil else {
+        throw ParameterError("\(path): unknown key '\(key)' in grid; \(experiment.name) options: \(experiment.parameters.map(\.name).joined(separator: ", "))")
+      }
+      let list = (value as? [Any]) ?? [value]
+      values[key] = list.map(Self.scalar)
+    }
+    func integer(_ key: String) throws(ParameterError) -> Int? {
+      guard let v = top[key] else { return nil }
+      guard let n = Int(Self.scalar(v)) else { throw ParameterError("\(path): '\(key)' must be an integer") }
+      return n
+    }
+    let seedValues = (top["seed"] as? [Any]) ?? top["seed"].map { [$0] } ?? [0]
+    var seeds: [UInt64] = []
+    for s in seedValues {
+      guard let n = UInt64(Self.scalar(s)) else { throw ParameterError("\(path): 'seed' must be a non-negative integer or a list of them") }
+      seeds.append(n)
+    }
+    return SweepFile(experiment: experiment, values: values, runs: try integer("runs") ?? 1, seeds: seeds, jobs: try integer("jobs"), out: top["out"].map(Self.scalar))
+  }
+
+  static func scalar(_ v: Any) -> String {
+    if let b = v as? Bool { return b ? "true" : "false" }
+    if let i = v as? Int { return String(i) }
+    if let d = v as? Double { return Parameter.shortest(d) }
+    return "\(v)"
+  }
+
+  static func oneLine(_ error: Error) -> String {
+    "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+  }
+}

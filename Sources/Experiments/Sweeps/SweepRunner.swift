@@ -1,0 +1,185 @@
+import Dispatch
+import Foundation
+
+/// Runs the trials of a grid (or one shard of it) on `jobs` threads, each trial on one thread from
+/// start to end, appending its rows to a results file (or standard output) as they come.
+///
+/// A trial's results do not depend on the thread it runs on or on `jobs`: every trial sets its own
+/// rounding environment and seeds. Rows appear in completion order; `summarize` sorts. A trial that
+/// throws gets one row with the error in the `error` column and does not stop the sweep.
+public struct SweepRunner {
+  public var grid: Grid
+  public var shard: (k: Int, n: Int)?
+  public var jobs: Int
+  public var output: String?
+  public var quiet = false
+  public var context: TrialContext
+
+  public init(grid: Grid, context: TrialContext, jobs: Int, output: String?) {
+    self.grid = grid
+    self.context = context
+    self.jobs = jobs
+    self.output = output
+  }
+
+  public struct Outcome: Sendable {
+    public var trials: Int
+    public var skipped: Int
+    public var failed: Int
+    public var seconds: Double
+  }
+
+  public func run() throws(ParameterError) -> Outcome {
+    let experiment = grid.experiment
+    let all = grid.trials(shard: shard)
+    let file = try output.map { path throws(ParameterError) in try ResultsFile(path: path, header: experiment.header) }
+    let pending = all.filter { !(file?.finished.contains($0.key) ?? false) }
+    let log = ProgressLog(total: pending.count, quiet: quiet)
+    if let file, !quiet {
+      for repair in file.repairs { log.say("\(file.path): \(repair)") }
+    }
+    log.say("\(experiment.name): \(all.count) trials\(shard.map { " (shard \($0.k)/\($0.n) of \(grid.count))" } ?? ""), \(all.count - pending.count) already done, \(min(jobs, max(pending.count, 1))) jobs\(output.map { " -> \($0)" } ?? "")")
+    if file == nil { FileHandle.standardOutput.write(Data(CSV.line(experiment.header).utf8)) }
+    let writer: @Sendable ([[String]]) -> Void = { rows in
+      if let file { file.append(rows) } else { FileHandle.standardOutput.write(Data(rows.map(CSV.line).joined().utf8)) }
+    }
+    let start = DispatchTime.now().uptimeNanoseconds
+    let queue = WorkQueue(count: pending.count)
+    let failures = Counter()
+    let workers = max(1, min(jobs, pending.count))
+    let gridID = grid.id, gridSize = grid.count, context = context
+    let threads = (0..<workers).map { _ in
+      Thread {
+        while let i = queue.next() {
+          let failed = Self.runTrial(pending[i], experiment, gridID, gridSize, context, writer)
+          if failed { failures.add() }
+          log.completed()
+        }
+        queue.done()
+      }
+    }
+    for t in threads {
+      t.stackSize = 64 << 20
+      t.start()
+    }
+    queue.waitForWorkers(workers)
+    log.finish()
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return Outcome(trials: all.count, skipped: all.count - pending.count, failed: failures.value, seconds: seconds)
+  }
+
+  /// Runs one trial, writing its rows; returns whether it failed.
+  static func runTrial(_ trial: Trial, _ experiment: Experiment, _ gridID: String, _ gridSize: Int, _ context: TrialContext, _ write: ([[String]]) -> Void) -> Bool {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let configuration = [experiment.name, trial.key, gridID, "\(gridSize)", "\(trial.index)"] + experiment.parameters.map { trial[$0.name] } + ["\(trial.seed)"]
+    func row(_ results: [String], final: Bool, error: String = "") -> [String] {
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      return configuration + results + [final ? "1" : "0", error, String(format: "%.3f", seconds), Provenance.version, Provenance.commit]
+    }
+    do {
+      var sawFinal = false
+      try experiment.run(trial, context) { results, final in
+        precondition(results.count == experiment.resultColumns.count, "\(experiment.name): \(results.count) results for \(experiment.resultColumns.count) columns")
+        sawFinal = sawFinal || final
+        write([row(results, final: final)])
+      }
+      if !sawFinal { write([row(Array(repeating: "", count: experiment.resultColumns.count), final: true, error: "no result")]) }
+      return false
+    } catch {
+      let message = "\(error)".replacingOccurrences(of: "\n", with: " ")
+      write([row(Array(repeating: "", count: experiment.resultColumns.count), final: true, error: message)])
+      return true
+    }
+  }
+}
+
+/// Hands out trial indices to worker threads.
+final class WorkQueue: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var nextIndex = 0
+  private var finishedWorkers = 0
+  let count: Int
+
+  init(count: Int) { self.count = count }
+
+  func next() -> Int? {
+    condition.lock()
+    defer { condition.unlock() }
+    guard nextIndex < count else { return nil }
+    nextIndex += 1
+    return nextIndex - 1
+  }
+
+  func done() {
+    condition.lock()
+    finishedWorkers += 1
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  func waitForWorkers(_ n: Int) {
+    condition.lock()
+    while finishedWorkers < n { condition.wait() }
+    condition.unlock()
+  }
+}
+
+final class Counter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var n = 0
+  func add() { lock.lock(); n += 1; lock.unlock() }
+  var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+}
+
+/// Progress on standard error: on a terminal a live bar (trials done, rate, ETA), otherwise a plain
+/// line every five seconds; nothing with `quiet`.
+final class ProgressLog: @unchecked Sendable {
+  private let lock = NSLock()
+  private let total: Int
+  private let quiet: Bool
+  private let terminal = isatty(2) != 0
+  private var done = 0
+  private let start = DispatchTime.now().uptimeNanoseconds
+  private var lastPrint: UInt64 = 0
+
+  init(total: Int, quiet: Bool) {
+    self.total = total
+    self.quiet = quiet
+  }
+
+  func say(_ line: String) {
+    guard !quiet else { return }
+    FileHandle.standardError.write(Data(("precisionlab: " + line + "\n").utf8))
+  }
+
+  func completed() {
+    lock.lock()
+    defer { lock.unlock() }
+    done += 1
+    guard !quiet else { return }
+    let now = DispatchTime.now().uptimeNanoseconds
+    let interval: UInt64 = terminal ? 200_000_000 : 5_000_000_000
+    guard now - lastPrint >= interval || done == total else { return }
+    lastPrint = now
+    let elapsed = Double(now - start) / 1e9
+    let rate = Double(done) / max(elapsed, 1e-9)
+    let eta = rate > 0 ? Double(total - done) / rate : 0
+    let status = "\(done)/\(total) trials  \(String(format: "%.2f", rate))/s  ETA \(Self.duration(eta))"
+    if terminal {
+      let width = 30
+      let filled = total == 0 ? width : width * done / total
+      let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+      FileHandle.standardError.write(Data("\r[\(bar)] \(status)  ".utf8))
+    } else {
+      FileHandle.standardError.write(Data("precisionlab: \(status)\n".utf8))
+    }
+  }
+
+  func finish() {
+    if terminal && !quiet && total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+  }
+
+  static func duration(_ s: Double) -> String {
+    s < 60 ? String(format: "%.0fs", s) : s < 3600 ? String(format: "%.0fm%02.0fs", (s / 60).rounded(.down), s.truncatingRemainder(dividingBy: 60)) : String(format: "%.1fh", s / 3600)
+  }
+}
