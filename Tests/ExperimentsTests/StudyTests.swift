@@ -1,0 +1,90 @@
+import Datasets
+import Experiments
+import Foundation
+import Networks
+import Scalars
+import Testing
+
+/// Training (checkpoint and resume, divergence), the zero census and the trajectory experiment.
+@Suite struct StudyTests {
+  static let data = Synthetic.images(count: 256, classes: 10, shape: [1, 8, 8], seed: 3)
+
+  func training(_ format: FloatFormat, epochs: Int, lr: Double = 0.05, checkpoint: String? = nil) -> TrainingStudy {
+    var s = TrainingStudy(
+      model: .mlp(widths: [64, 16, 16, 10], activateFirstLayer: true), compute: ComputeSettings(format: format), activation: .relu(0),
+      optimizer: .sgd(momentum: 0.9, weightDecay: 5e-4), learningRate: lr, epochs: epochs,
+      train: BatchFeed(data: Self.data, batchSize: 32, shuffleSeed: 9), seed: 4)
+    s.test = Synthetic.images(count: 64, classes: 10, shape: [1, 8, 8], seed: 8)
+    s.rootCause = true
+    s.checkpoint = checkpoint
+    return s
+  }
+
+  @Test(arguments: [FloatFormat.bfloat16, .binary32])
+  func interruptedTrainingResumesBitForBit(format: FloatFormat) throws {
+    let dir = NSTemporaryDirectory() + "precisionlab-ckpt-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let straight = try training(format, epochs: 3).run { _ in }
+    // "Interrupted" after epoch 2: the checkpoint holds two epochs; a rerun to 3 epochs resumes.
+    _ = try training(format, epochs: 2, checkpoint: dir + "/run.safetensors").run { _ in }
+    var reported: [TrainingStudy.Epoch] = []
+    let resumed = try training(format, epochs: 3, checkpoint: dir + "/run.safetensors").run { reported.append($0) }
+    #expect(resumed == straight)
+    #expect(reported == straight)  // the restored epochs are reported again, then the new one
+    #expect(straight.count == 3 && !straight.last!.diverged)
+  }
+
+  @Test func divergenceStopsTheRunCleanly() throws {
+    let epochs = try training(.bfloat16, epochs: 4, lr: 1e6).run { _ in }
+    #expect(epochs.last!.diverged)
+    #expect(epochs.count < 4 || epochs.last!.diverged)
+    #expect(!epochs.last!.trainLoss.isFinite)
+  }
+
+  @Test func zeroCensusClassifiesEveryZero() throws {
+    let epochs = try training(.e4m3, epochs: 1).run { _ in }
+    let e = epochs[0]
+    let zeros = e.kinksPerLayer.reduce(0, +)
+    #expect(zeros > 0)
+    #expect(e.exactZeros! + e.roundingZeros! == zeros)
+    #expect(e.activationInputs == [256 * 16, 256 * 16])
+  }
+
+  @Test func trajectoryCopiesWithTheSameAlphaNeverSeparate() throws {
+    var study = TrajectoryStudy(widths: [64, 32, 10], compute: ComputeSettings(format: .bfloat16), learningRate: 0.05, feed: BatchFeed(data: Self.data, batchSize: 32), iterations: 12, seed: 1)
+    study.alphas = (1, 0)
+    var rows: [TrajectoryStudy.Iteration] = []
+    try study.run { rows.append($0) }
+    #expect(rows.count == 12)
+    #expect(rows.allSatisfy { $0.distanceSameAlpha == 0 })
+    // In bfloat16 the kink is hit and the alpha=1 copy separates.
+    #expect(rows.contains { $0.distanceAcrossAlphas > 0 })
+    #expect(rows.allSatisfy { ($0.zeros.0 > 0) == ($0.smallestPreActivation.0 == 0) })
+  }
+
+  @Test func everyExperimentRunsThroughTheSweepDriver() throws {
+    let dir = NSTemporaryDirectory() + "precisionlab-all-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let cache = DataCache(dataDirectory: "/nonexistent")
+    cache.announce = { _ in }
+    let small: [String: [String]] = ["data": ["synthetic"], "widths": ["784,8,10"], "format": ["bf16"], "batch-size": ["64"], "max-batches": ["2"]]
+    for experiment in Experiment.all {
+      var values = small
+      if ["train", "zeros"].contains(experiment.name) { values["epochs"] = ["2"] }
+      if experiment.name == "trajectory" { values["iterations"] = ["3"] }
+      let grid = try Grid(experiment, values: values, runs: 2, seeds: [0])
+      var runner = SweepRunner(grid: grid, context: TrialContext(data: cache, checkpointDirectory: dir + "/ckpt"), jobs: 2, output: "\(dir)/\(experiment.name).csv")
+      runner.quiet = true
+      #expect(try runner.run().failed == 0, "\(experiment.name)")
+      let (header, rows) = try ResultsFile.read("\(dir)/\(experiment.name).csv")
+      let errorIndex = header.firstIndex(of: "error")!
+      #expect(rows.allSatisfy { $0[errorIndex].isEmpty }, "\(experiment.name): \(rows.first.map { $0[errorIndex] } ?? "")")
+      let expectedRows = ["graddiff": 4, "train": 4, "zeros": 4, "trajectory": 6][experiment.name] ?? 2
+      #expect(rows.count == expectedRows, "\(experiment.name)")
+      let summary = try Summary.make(header: header, rows: rows, by: nil)
+      #expect(summary.rows.count == 1 && summary.columns.contains("runs"))
+    }
+  }
+}
