@@ -1,7 +1,7 @@
 # PrecisionLab: `make run` (main job) and `make test` (tests) on a fresh Debian machine with Swift.
 SWIFT ?= swift
 
-.PHONY: run test deps build release verify bench
+.PHONY: run test deps build release verify bench study
 
 # GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
@@ -44,3 +44,13 @@ verify: release
 
 bench: release
 	./.build/release/precisionlab-bench
+
+# The default study (README): bifurcation at fp16, bf16, fp32 and fp64 on the MNIST MLP 784-256-256-256-10,
+# 4 runs per format, one pass of batches of 256; real MNIST when the data directory has it, else synthetic
+# data (said so). Writes results/study/bifurcation.{csv,md,svg} and prints the summary table.
+STUDY_DATA_DIR ?= $(or $(PRECISIONLAB_DATA),data)
+study: release
+	@data=synthetic; [ -f "$(STUDY_DATA_DIR)/mnist/train-labels-idx1-ubyte.gz" ] && data=mnist; \
+	echo "Default study: bifurcation volume, data: $$data (from $(STUDY_DATA_DIR))"; \
+	./.build/release/precisionlab sweep experiments/default-study.yaml --data-dir "$(STUDY_DATA_DIR)" \
+	  --table results/study/bifurcation.md --plot results/study/bifurcation.svg $$( [ $$data = synthetic ] && echo --out results/study/bifurcation-synthetic.csv --data synthetic )

@@ -37,7 +37,6 @@ struct SweepOptions: ParsableArguments {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     if let seed, seeds(seed) == nil { throw ValidationError("--seed '\(seed)': expected non-negative integers separated by commas") }
     if let shard { do { _ = try Grid.shard(shard) } catch { throw ValidationError(error.description) } }
-    if (table != nil || plot != nil) && out == nil { throw ValidationError("--table and --plot need --out FILE.csv") }
   }
 
   func seeds(_ text: String) -> [UInt64]? {
@@ -92,6 +91,7 @@ func runSweep(_ experiment: Experiment, values: [String: [String]], options: Swe
     throw failWithUsage(error.description)
   }
   let output = options.out ?? out
+  if (options.table != nil || options.plot != nil) && output == nil { throw failWithUsage("--table and --plot need --out FILE.csv") }
   let checkpoints = output.map { $0 + ".checkpoints" }
   let cores = ProcessInfo.processInfo.activeProcessorCount
   var runner = SweepRunner(grid: grid, context: TrialContext(data: DataCache(dataDirectory: resolveDataDirectory(options.dataDir)), checkpointDirectory: checkpoints), jobs: options.jobs ?? jobs ?? cores, output: output)
@@ -192,11 +192,13 @@ struct SweepCommand: ParsableCommand {
     commandName: "sweep", abstract: "Run the grid of trials a YAML or JSON file describes (see experiments/).")
   @Argument(help: "The sweep file.") var file: String
   @OptionGroup var options: SweepOptions
+  @Argument(parsing: .allUnrecognized, help: "Experiment options that replace the file's values (for example --data synthetic).") var settings: [String] = []
 
   func run() throws {
     let sweep: SweepFile
     do { sweep = try SweepFile.load(file) } catch { throw failWithUsage(error.description) }
-    try runSweep(sweep.experiment, values: sweep.values, options: options, runs: sweep.runs, seeds: sweep.seeds, jobs: sweep.jobs, out: sweep.out)
+    let overrides = try parseSettings(settings, for: sweep.experiment)
+    try runSweep(sweep.experiment, values: sweep.values.merging(overrides) { $1 }, options: options, runs: sweep.runs, seeds: sweep.seeds, jobs: sweep.jobs, out: sweep.out)
   }
 }
 

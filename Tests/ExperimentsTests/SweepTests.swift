@@ -155,3 +155,19 @@ import Testing
     #expect(try Grid(sweep.experiment, values: sweep.values, runs: sweep.runs, seeds: sweep.seeds).count == 8)
   }
 }
+
+/// Every sweep file shipped in experiments/ loads and forms a valid grid.
+@Suite struct ShippedSweepFiles {
+  @Test func everyFileInExperimentsIsValid() throws {
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("experiments")
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".json") }
+    #expect(files.count >= 8)
+    for name in files {
+      let sweep = try SweepFile.load(folder.appendingPathComponent(name).path)
+      let grid = try Grid(sweep.experiment, values: sweep.values, runs: sweep.runs, seeds: sweep.seeds)
+      #expect(grid.count >= 1, "\(name)")
+      #expect(sweep.out?.hasPrefix("results/") == true, "\(name)")
+    }
+  }
+}
