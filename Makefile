@@ -1,7 +1,7 @@
 # PrecisionLab: `make run` (main job) and `make test` (tests) on a fresh Debian machine with Swift.
 SWIFT ?= swift
 
-.PHONY: run test deps build release verify bench study
+.PHONY: run test deps build release verify bench study reduced
 
 # GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
@@ -54,3 +54,14 @@ study: release
 	echo "Default study: bifurcation volume, data: $$data (from $(STUDY_DATA_DIR))"; \
 	./.build/release/precisionlab sweep experiments/default-study.yaml --data-dir "$(STUDY_DATA_DIR)" \
 	  --table results/study/bifurcation.md --plot results/study/bifurcation.svg $$( [ $$data = synthetic ] && echo --out results/study/bifurcation-synthetic.csv --data synthetic )
+
+# Every reduced sweep of experiments/ (real MNIST required), each with its summary table and figure in
+# results/. Times are printed per sweep; results/README.md lists what a run on this machine took.
+REDUCED = volume-layers-reduced gradient-gaps-reduced zero-census-reduced training-alpha-reduced trajectory-reduced
+reduced: release
+	@for name in $(REDUCED); do \
+	  echo "== $$name"; start=$$(date +%s); \
+	  ./.build/release/precisionlab sweep experiments/$$name.yaml --data-dir "$(STUDY_DATA_DIR)" --quiet \
+	    --table results/$$name.md --plot results/$$name.svg || exit 1; \
+	  echo "== $$name: $$(( $$(date +%s) - start )) s"; \
+	done

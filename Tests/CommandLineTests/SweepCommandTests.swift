@@ -86,6 +86,7 @@ import Testing
       (["sweep", "\(dir)/typo.yaml"], "unknown key 'formatt'"),
       (["bifurcation", "--data", "synthetic", "--widths", "784,8,10", "--max-batches", "1", "--out", "\(dir)/other.csv"], "not this experiment's"),
       (["summarize", "\(dir)/missing.csv"], "does not exist"),
+      (["bifurcation", "--data-dir", "\(dir)/nodata", "--max-batches", "1", "--out", "\(dir)/nodata.csv"], "precisionlab data fetch mnist"),
       (["merge", "\(dir)/missing.csv", "-o", "\(dir)/m.csv"], "does not exist"),
     ]
     for (arguments, message) in cases {
@@ -112,5 +113,37 @@ import Testing
     #expect(svg.hasPrefix("<svg") && svg.contains("binary32") && svg.contains("</svg>"))
     // The SVG is well-formed XML.
     #expect((try? XMLDocument(xmlString: svg)) != nil)
+  }
+}
+
+/// Training sweeps resume from their per-epoch checkpoints after SIGKILL.
+@Suite struct TrainSweepResumeTests {
+  @Test func killedTrainingSweepResumesToTheUninterruptedResult() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let arguments = [
+      "train", "--data", "synthetic", "--widths", "784,16,10", "--format", "fp32", "--batch-size", "32", "--max-batches", "6",
+      "--epochs", "4", "--evaluate", "false", "--relu0", "0,1", "--runs", "2", "--quiet",
+    ]
+    let reference = try CommandLineTests.run(arguments + ["--jobs", "2", "--out", "\(dir)/reference.csv"])
+    #expect(reference.status == 0, "\(reference.error)")
+    let process = Process()
+    process.executableURL = CommandLineTests.executable
+    process.arguments = arguments + ["--jobs", "1", "--out", "\(dir)/killed.csv"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Kill once the first trial has written two epochs (its checkpoint then holds them).
+    for _ in 0..<1200 {
+      let text = (try? String(contentsOfFile: "\(dir)/killed.csv", encoding: .utf8)) ?? ""
+      if text.split(separator: "\n").count >= 3 { break }
+      usleep(25_000)
+    }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    let resumed = try CommandLineTests.run(arguments + ["--jobs", "2", "--out", "\(dir)/killed.csv"])
+    #expect(resumed.status == 0, "\(resumed.error)")
+    #expect(try SweepCommandTests.rows("\(dir)/killed.csv") == SweepCommandTests.rows("\(dir)/reference.csv"))
+    #expect(!FileManager.default.fileExists(atPath: "\(dir)/killed.csv.checkpoints"))
   }
 }

@@ -57,7 +57,12 @@ public struct SVGPlot: Sendable {
 
   public func svg(width: Double = 720, height: Double = 420) -> String {
     let xs = Self.unique(points.map(\.x)), series = Self.unique(points.map(\.series))
-    let (left, right, top, bottom) = (70.0, 170.0, 40.0, 60.0)
+    // Long category labels are drawn slanted, with room below the axis for them.
+    let labelWidth = 6.6 * Double(xs.map(\.count).max() ?? 0)
+    let slanted = labelWidth > 0.95 * (width - 240) / Double(xs.count)
+    let extra = slanted ? labelWidth * 0.5 : 0
+    let height = height + extra
+    let (left, right, top, bottom) = (70.0, 170.0, 40.0, 60.0 + extra)
     let plotW = width - left - right, plotH = height - top - bottom
     let values = points.flatMap { [$0.y] + [$0.low, $0.high].compactMap { $0 } }
     let yMin = min(0, values.min()!), yMax0 = max(values.max()!, yMin + 1e-12)
@@ -79,7 +84,11 @@ public struct SVGPlot: Sendable {
     for (i, x) in xs.enumerated() {
       let cx = left + band * (Double(i) + 0.5)
       out += "<line x1=\"\(f(cx))\" x2=\"\(f(cx))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH + 5))\" stroke=\"black\"/>\n"
-      out += "<text x=\"\(f(cx))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(esc(x))</text>\n"
+      if slanted {
+        out += "<text transform=\"translate(\(f(cx + 4)) \(f(top + plotH + 14))) rotate(-30)\" text-anchor=\"end\">\(esc(x))</text>\n"
+      } else {
+        out += "<text x=\"\(f(cx))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(esc(x))</text>\n"
+      }
     }
     out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
     out += "<text transform=\"translate(18 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"

@@ -34,14 +34,30 @@ public struct SweepRunner {
     let all = grid.trials(shard: shard)
     let file = try output.map { path throws(ParameterError) in try ResultsFile(path: path, header: experiment.header) }
     let pending = all.filter { !(file?.finished.contains($0.key) ?? false) }
+    // Every dataset the pending trials need must load before anything runs (one clear error, not one
+    // failed row per trial).
+    var needed: [String: [Int]] = [:]
+    for t in pending { needed[t["data"]] = Common.sampleShape(t.values) }
+    for (name, shape) in needed.sorted(by: { $0.key < $1.key }) {
+      do { _ = try context.data.load(name, syntheticShape: shape) } catch let error as ParameterError { throw error } catch {
+        throw ParameterError("\(error)")
+      }
+    }
     let log = ProgressLog(total: pending.count, quiet: quiet)
     if let file, !quiet {
       for repair in file.repairs { log.say("\(file.path): \(repair)") }
     }
     log.say("\(experiment.name): \(all.count) trials\(shard.map { " (shard \($0.k)/\($0.n) of \(grid.count))" } ?? ""), \(all.count - pending.count) already done, \(min(jobs, max(pending.count, 1))) jobs\(output.map { " -> \($0)" } ?? "")")
     if file == nil { FileHandle.standardOutput.write(Data(CSV.line(experiment.header).utf8)) }
+    let standardOutput = NSLock()
     let writer: @Sendable ([[String]]) -> Void = { rows in
-      if let file { file.append(rows) } else { FileHandle.standardOutput.write(Data(rows.map(CSV.line).joined().utf8)) }
+      if let file {
+        file.append(rows)
+      } else {
+        standardOutput.lock()
+        FileHandle.standardOutput.write(Data(rows.map(CSV.line).joined().utf8))
+        standardOutput.unlock()
+      }
     }
     let start = DispatchTime.now().uptimeNanoseconds
     let queue = WorkQueue(count: pending.count)

@@ -150,11 +150,7 @@ public struct TrainingStudy: Sendable {
             break
           }
           s.compute.reseed(step: step - 1, phase: 3)
-          if let updated = trainer.step(scaledGradients: gradients, as: T.self) {
-            var p = model.parameters
-            p = updated
-            model.parameters = p
-          }
+          if let updated = trainer.step(scaledGradients: gradients, as: T.self) { model.parameters = updated }
         }
         var record = Epoch(
           epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
