@@ -51,6 +51,19 @@ import Testing
     #expect(e.activationInputs == [256 * 16, 256 * 16])
   }
 
+  @Test func zeroCensusOfAConvolutionalNetwork() throws {
+    var s = training(.e4m3, epochs: 1)
+    s.model = .vgg(config: [.conv(4), .pool, .conv(8), .pool], input: [1, 8, 8], classes: 10, batchNorm: false, widthMultiplier: 1)
+    s.train.maxBatches = 3
+    s.test = nil
+    let e = try s.run { _ in }[0]
+    let zeros = e.kinksPerLayer.reduce(0, +)
+    #expect(zeros > 0)
+    // Every activation follows a convolution here, so every zero is classified.
+    #expect(e.exactZeros! + e.roundingZeros! == zeros)
+    #expect(e.activationInputs == [96 * 4 * 8 * 8, 96 * 8 * 4 * 4])
+  }
+
   @Test func trajectoryCopiesWithTheSameAlphaNeverSeparate() throws {
     var study = TrajectoryStudy(widths: [64, 32, 10], compute: ComputeSettings(format: .bfloat16), learningRate: 0.05, feed: BatchFeed(data: Self.data, batchSize: 32), iterations: 12, seed: 1)
     study.alphas = (1, 0)

@@ -85,6 +85,41 @@ import Testing
     #expect(checked > 0)
   }
 
+  @Test func convolutionZeroCausesAgreeWithDirectExactSums() throws {
+    // Zeros of conv outputs classified through patches, against sums formed directly from the image.
+    var checked = 0
+    for seed in UInt64(0)..<3 {
+      var initializer = Initializer(seed: seed)
+      let specs = VGG.layout([.conv(6), .pool], input: [1, 8, 8], classes: 10)
+      var net = Network(layers: LayerSpec.materialize(specs, &initializer, as: E4M3.self))
+      let (x, _) = Preprocessing().batch(Self.data, indices: Array(0..<16), as: E4M3.self)
+      let forward = net.forwardPass(x, KernelPlan(accumulate: E4M3.self))
+      guard case .conv(let conv, _) = net.layers[0], case .input(let z) = forward.caches[1] else { Issue.record("layout"); return }
+      var exact = 0, zeros = 0
+      for b in 0..<16 {
+        for o in 0..<6 {
+          for r in 0..<8 {
+            for c in 0..<8 where z[b, o, r, c].isZero {
+              zeros += 1
+              var xs: [Double] = [], ws: [Double] = []
+              for i in 0..<3 {
+                for j in 0..<3 where (0..<8).contains(r + i - 1) && (0..<8).contains(c + j - 1) {
+                  xs.append(x[b, 0, r + i - 1, c + j - 1].doubleValue)
+                  ws.append(conv.weight[o, 0, i, j].doubleValue)
+                }
+              }
+              if Self.bigSum(xs, ws, conv.bias![o].doubleValue) == 0 { exact += 1 }
+            }
+          }
+        }
+      }
+      let causes = try #require(net.zeroCauses(forward))
+      #expect(causes.total == zeros && causes.exact == exact, "seed \(seed)")
+      checked += zeros
+    }
+    #expect(checked > 0)
+  }
+
   @Test func zeroCauseClassifiesKnownSums() {
     // x·w + b exactly zero by cancellation, zero only by rounding, and structurally zero.
     let x = Tensor<Float>(shape: [3, 2], storage: [1, 0x1p-30, 1, -1, 0, 0])

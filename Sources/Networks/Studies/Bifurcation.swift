@@ -33,7 +33,8 @@ public struct BifurcationStudy: Sendable {
   /// The paper's loops never reset gradients: compare running sums over the batches instead of each
   /// batch's own gradient.
   public var accumulateGradients = false
-  /// Classify the kink inputs of the differing batches by cause (MLP without batch norm or dropout).
+  /// Classify the kink inputs of the differing batches by cause (those at activations that directly
+  /// follow a dense or convolution layer; see `ZeroCause`).
   public var rootCause = false
   public var screening = true
   /// Keep a record of every examined batch with the norms of both compared gradients (this needs a
@@ -102,7 +103,7 @@ public struct BifurcationStudy: Sendable {
       var record = Record()
       var sums: ([Tensor<T>], [Tensor<T>])? = nil
       var current = modelA
-      if case .mlp = modelA, s.rootCause, ZeroCause.isSupported(T.format) { record.causes = ZeroCauses() }
+      if s.rootCause, s.screening, ZeroCause.isSupported(T.format) { record.causes = ZeroCauses() }
       for b in 0..<s.feed.batchCount {
         s.compute.reseed(step: b, phase: 0)
         let (x0, labels) = s.feed.batch(b, of: order, step: b, as: T.self)
@@ -111,6 +112,7 @@ public struct BifurcationStudy: Sendable {
         var compared: ([Tensor<T>], [Tensor<T>])? = nil
         var kinks: [Int]
         var mlpPass: (MLP<T>, MLP<T>.ForwardPass)? = nil
+        var networkPass: (Network<T>, Network<T>.ForwardPass)? = nil
         if !s.screening {
           // The two-network protocol: each network its own forward and backward.
           let (gA, kA) = Self.gradients(&current, x, labels, plan, s.compute, step: b, s.comparison)
@@ -138,6 +140,7 @@ public struct BifurcationStudy: Sendable {
             let forward = net.forwardPass(x, plan, pass)
             current = .network(net)
             kinks = forward.kinks
+            networkPass = (net, forward)
             if kinks.contains(where: { $0 > 0 }) || s.accumulateGradients || s.recordBatches {
               s.compute.reseed(step: b, phase: 1)
               let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient
@@ -183,6 +186,9 @@ public struct BifurcationStudy: Sendable {
               record.causes! = record.causes! + ZeroCause.classify(
                 input: pass.inputs[l], weight: net.layers[l].weight, bias: net.layers[l].bias, output: pass.preActivations[l])
             }
+          }
+          if record.causes != nil, let (net, pass) = networkPass, let c = net.zeroCauses(pass) {
+            record.causes! = record.causes! + c
           }
           if s.untilFirstDifference { break }
         }

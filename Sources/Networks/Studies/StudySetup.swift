@@ -173,3 +173,24 @@ public func gradientsEqual<T: PrecisionScalar>(_ a: [Tensor<T>], _ b: [Tensor<T>
   }
   return true
 }
+
+extension Network {
+  /// The number of inputs of each activation layer in a forward pass, in forward order (matching
+  /// `ForwardPass.kinks`).
+  public func activationInputCounts(_ forward: ForwardPass) -> [Int] {
+    Self.activationInputCounts(layers, forward.caches)
+  }
+
+  static func activationInputCounts(_ layers: [Layer<T>], _ caches: [Cache]) -> [Int] {
+    var counts: [Int] = []
+    for (layer, cache) in zip(layers, caches) {
+      switch (layer, cache) {
+      case (.activation, .input(let h)): counts.append(h.count)
+      case (.residual(let main, let shortcut), .residual(let mc, let sc)):
+        counts += activationInputCounts(main, mc) + activationInputCounts(shortcut, sc)
+      default: break
+      }
+    }
+    return counts
+  }
+}

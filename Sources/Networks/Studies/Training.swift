@@ -58,7 +58,7 @@ public struct TrainingStudy: Sendable {
     public var testAccuracy: Double?
     /// Activation inputs exactly at the kink per activation layer, over this epoch's training passes.
     public var kinksPerLayer: [Int]
-    /// Activation inputs seen per layer (batch × width summed over the epoch).
+    /// Activation inputs seen per activation layer (batch × its width, summed over the epoch).
     public var activationInputs: [Int]
     public var exactZeros: Int?
     public var roundingZeros: Int?
@@ -135,7 +135,8 @@ public struct TrainingStudy: Sendable {
             s.compute.reseed(step: step, phase: 2)
             let g = net.backward(forward, dLogits: SoftmaxCrossEntropy.scaled(dUnscaled, by: trainer.lossScale), plan, pass)
             (loss, gradients, logits, batchKinks) = (l, g, forward.logits, forward.kinks)
-            sizes = []
+            sizes = net.activationInputCounts(forward)
+            if causes != nil, forward.kinks.contains(where: { $0 > 0 }), let c = net.zeroCauses(forward) { causes! = causes! + c }
             model = .network(net)
           }
           step += 1
