@@ -58,6 +58,12 @@ func parseSettings(_ tokens: [String], for experiment: Experiment) throws -> [St
       value = String(name[name.index(after: eq)...])
       name = String(name[..<eq])
     }
+    // The spelling of the default: stop at the first difference.
+    if name == "until-first-difference", value == nil, experiment.parameter("all-batches") != nil {
+      values["all-batches", default: []].append("false")
+      i += 1
+      continue
+    }
     var parameter = experiment.parameter(name)
     if parameter == nil, name.hasPrefix("no-"), let p = experiment.parameter(String(name.dropFirst(3))), ["true", "false"].contains(p.defaultValue) {
       parameter = p
