@@ -33,7 +33,10 @@ let package = Package(
     .target(name: "Scalars", dependencies: ["CMPFR", "ScalarsSupport"]),
     .target(name: "ScalarConformance", dependencies: ["Scalars"]),
     // Tensors and the kernels (matrix products with a chosen accumulation format and summation order).
-    .target(name: "Tensors", dependencies: ["Scalars", "ScalarsSupport"]),
+    .target(name: "Tensors", dependencies: ["Scalars", "ScalarsSupport", "CKernels"]),
+    // The binary32/binary64 matrix-product kernels (C with AVX2 intrinsics, chosen at run time; fixed
+    // summation order, bit-identical to the generic loop).
+    .target(name: "CKernels"),
     // Dataset readers (IDX, CIFAR), synthetic data, preprocessing and mini-batches.
     .target(name: "Datasets", dependencies: ["CZlib", "Tensors", "Scalars"]),
     // Layers, losses and models generic over the scalar, with exact backprop.

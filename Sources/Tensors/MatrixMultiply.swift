@@ -5,6 +5,9 @@ import Scalars
 /// `[out, in]` weight is), the sum accumulated in `Acc` per `options` and the bias added in `Acc`
 /// after the products, then rounded once into the storage format `S`.
 ///
+/// Sequential sums accumulated in `Float` or `Double` take `FastMatrixMultiply` (SIMD, blocked, the
+/// same bits); everything else the generic loop below.
+///
 /// Rows of `C` are computed independently (one thread each, up to `threads`), each by the same
 /// sequence of operations, so the result does not depend on the thread count.
 public enum MatrixMultiply {
@@ -16,6 +19,9 @@ public enum MatrixMultiply {
     precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[1], "cannot multiply \(a.shape) by \(b.shape)ᵀ")
     let (m, k, n) = (a.shape[0], a.shape[1], b.shape[0])
     if let bias { precondition(bias.shape == [n], "bias shape \(bias.shape) for \(n) outputs") }
+    if FastMatrixMultiply.applies(S.self, Acc.self, options) {
+      return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, fused: options.fused, threads: threads)
+    }
     let biasInAcc: [Acc]? = bias.map { $0.storage.map { ScalarConversion.convert($0, to: Acc.self) } }
     var out = [S](repeating: S(0), count: m * n)
     a.storage.withUnsafeBufferPointer { ap in

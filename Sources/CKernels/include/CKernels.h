@@ -1,0 +1,23 @@
+// Matrix-product kernels for binary32 and binary64 with a FIXED summation order.
+//
+// C[i][j] = (sum over k = 0, 1, ..., K-1 in that order of A[i][k] * B[k][j]) + bias[j], where each step
+// is acc = acc + A[i][k]*B[k][j] with the product rounded and the sum rounded (unfused), or one
+// fused multiply-add per step (fused), acc starting at +0, and the bias added after the last product.
+// That is exactly the scalar loop PrecisionLab's DotProduct runs, so results are bit-identical to it
+// whatever the blocking, the vector width or the thread count: vectorisation is across j (independent
+// outputs), never across k. B is given K-major ([K][N], the transpose of a Linear weight).
+//
+// Rows [row_begin, row_end) of C are computed, so callers can split rows across threads.
+#ifndef PRECISIONLAB_CKERNELS_H
+#define PRECISIONLAB_CKERNELS_H
+
+#include <stddef.h>
+
+void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bt,
+                 const float *bias, float *c, int fused);
+void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *bt,
+                 const double *bias, double *c, int fused);
+/// Which code path runs on this CPU: 2 = AVX2 and FMA, 0 = portable C.
+int pl_gemm_isa(void);
+
+#endif

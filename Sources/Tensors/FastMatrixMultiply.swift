@@ -1,0 +1,97 @@
+import CKernels
+import Dispatch
+import Scalars
+
+/// The binary32/binary64 fast path of `MatrixMultiply.timesTransposed`: SIMD and register blocking in
+/// C (`CKernels`: AVX2 where the CPU has it, portable C otherwise), bit-identical to the generic
+/// sequential loop because every output still accumulates its products in k order, one rounding per
+/// product and per addition (or one per fused step), from +0, with the bias added last. Vectors run
+/// across outputs, never across k, so neither the blocking nor the thread count changes a result.
+///
+/// Used when the summation order is sequential and the accumulation type is `Float` or `Double`; a
+/// storage format within binary64 is converted into it exactly first, and each result is rounded into
+/// the storage format once afterwards, row by row as the generic path does (so stochastic rounding
+/// draws the same bits).
+public enum FastMatrixMultiply {
+  /// Which code path the kernels take on this CPU: "avx2+fma" or "portable C".
+  public static var instructionSet: String { pl_gemm_isa() == 2 ? "avx2+fma" : "portable C" }
+
+  /// Rows per task when the work is split across threads.
+  @usableFromInline static let rowBlock = 16
+
+  @inlinable
+  static func applies<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Bool {
+    guard case .sequential = options.order else { return false }
+    guard Acc.self == Float.self || Acc.self == Double.self else { return false }
+    return S.self == Acc.self || ScalarConversion.isExactInBinary64(S.self)
+  }
+
+  /// `a [m, k]` times `b [n, k]` transposed, plus `bias [n]`, accumulated in `Acc` (Float or Double).
+  @inlinable
+  static func timesTransposed<S: PrecisionScalar, Acc: PrecisionScalar>(
+    _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, accumulate _: Acc.Type, fused: Bool, threads: Int
+  ) -> Tensor<S> {
+    let (m, k, n) = (a.shape[0], a.shape[1], b.shape[0])
+    func widen(_ values: [S]) -> [Acc] {
+      S.self == Acc.self ? unsafeBitCast(values, to: [Acc].self) : values.map { ScalarConversion.convert($0, to: Acc.self) }
+    }
+    let aAcc = widen(a.storage)
+    // B transposed to [k, n] so that each step of k reads a contiguous run of outputs' weights.
+    var bt = [Acc](repeating: Acc(0), count: k * n)
+    b.storage.withUnsafeBufferPointer { bp in
+      bt.withUnsafeMutableBufferPointer { tp in
+        for j in 0..<n { for p in 0..<k { tp[p * n + j] = ScalarConversion.convert(bp[j * k + p], to: Acc.self) } }
+      }
+    }
+    let biasAcc = bias.map { widen($0.storage) }
+    var result = [Acc](repeating: Acc(0), count: m * n)
+    aAcc.withUnsafeBufferPointer { ap in
+      bt.withUnsafeBufferPointer { tp in
+        result.withUnsafeMutableBufferPointer { rp in
+          let biasPointer = biasAcc?.withUnsafeBufferPointer { $0.baseAddress }
+          nonisolated(unsafe) let (ap, tp, rp, bias) = (ap, tp, rp, biasPointer)
+          let blocks = (m + rowBlock - 1) / rowBlock
+          let run: (Int) -> Void = { block in
+            let (begin, end) = (block * rowBlock, min(m, (block + 1) * rowBlock))
+            if Acc.self == Float.self {
+              pl_gemm_f32(begin, end, n, k, UnsafeRawPointer(ap.baseAddress!).assumingMemoryBound(to: Float.self),
+                UnsafeRawPointer(tp.baseAddress!).assumingMemoryBound(to: Float.self),
+                bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
+                UnsafeMutableRawPointer(rp.baseAddress!).assumingMemoryBound(to: Float.self), fused ? 1 : 0)
+            } else {
+              pl_gemm_f64(begin, end, n, k, UnsafeRawPointer(ap.baseAddress!).assumingMemoryBound(to: Double.self),
+                UnsafeRawPointer(tp.baseAddress!).assumingMemoryBound(to: Double.self),
+                bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
+                UnsafeMutableRawPointer(rp.baseAddress!).assumingMemoryBound(to: Double.self), fused ? 1 : 0)
+            }
+          }
+          if threads <= 1 || blocks <= 1 || m == 0 || n == 0 {
+            for block in 0..<blocks { run(block) }
+          } else {
+            // Hardware arithmetic only: no rounding environment to carry, no stream to consume.
+            let workers = min(threads, blocks)
+            nonisolated(unsafe) let run = run
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+              var block = w
+              while block < blocks {
+                run(block)
+                block += workers
+              }
+            }
+          }
+        }
+      }
+    }
+    if S.self == Acc.self { return Tensor(shape: [m, n], storage: unsafeBitCast(result, to: [S].self)) }
+    var out = [S](repeating: S(0), count: m * n)
+    result.withUnsafeBufferPointer { rp in
+      out.withUnsafeMutableBufferPointer { op in
+        nonisolated(unsafe) let (rp, op) = (rp, op)
+        forEachRow(m, threads: threads) { i in
+          for j in 0..<n { op[i * n + j] = ScalarConversion.convert(rp[i * n + j], to: S.self) }
+        }
+      }
+    }
+    return Tensor(shape: [m, n], storage: out)
+  }
+}
