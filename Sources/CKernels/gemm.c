@@ -158,11 +158,12 @@ void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const flo
   size_t i = row_begin;
 #ifdef PL_X86
   if (has_avx2()) {
-    size_t nb = n / 16 * 16;
-    for (; i + ROWS <= row_end; i += ROWS) {
-      for (size_t j = 0; j < nb; j += 16) block_f32(i, j, n, k, a, bt, bias, c, fused);
-      gemm_f32_scalar(i, i + ROWS, nb, n, n, k, a, bt, bias, c, fused);
-    }
+    size_t nb = n / 16 * 16, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
+    // Column panels outer: one panel of B (k x 16) stays in cache across the row blocks.
+    for (size_t j = 0; j < nb; j += 16)
+      for (size_t r = row_begin; r < full; r += ROWS) block_f32(r, j, n, k, a, bt, bias, c, fused);
+    gemm_f32_scalar(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);
+    i = full;
   }
 #endif
   gemm_f32_scalar(i, row_end, 0, n, n, k, a, bt, bias, c, fused);
@@ -173,12 +174,117 @@ void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const dou
   size_t i = row_begin;
 #ifdef PL_X86
   if (has_avx2()) {
-    size_t nb = n / 8 * 8;
-    for (; i + ROWS <= row_end; i += ROWS) {
-      for (size_t j = 0; j < nb; j += 8) block_f64(i, j, n, k, a, bt, bias, c, fused);
-      gemm_f64_scalar(i, i + ROWS, nb, n, n, k, a, bt, bias, c, fused);
-    }
+    size_t nb = n / 8 * 8, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
+    for (size_t j = 0; j < nb; j += 8)
+      for (size_t r = row_begin; r < full; r += ROWS) block_f64(r, j, n, k, a, bt, bias, c, fused);
+    gemm_f64_scalar(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);
+    i = full;
   }
 #endif
   gemm_f64_scalar(i, row_end, 0, n, n, k, a, bt, bias, c, fused);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Low-precision arithmetic rounded after every operation, round to nearest even: binary16 (format 0)
+// and bfloat16 (format 1) values held in binary32. acc = r(acc + r(a*b)), acc from +0, bias added
+// last with one rounding. Exact: a product of two such values is exact in binary32 (22 and 16
+// significant bits; bfloat16 products too small for binary32's grid are below half of bfloat16's
+// smallest subnormal and round to the same result), and rounding a binary32-rounded sum of two p-bit
+// values to p bits is correct because 24 >= 2p + 2 (double rounding is innocuous for addition).
+// binary16 rounding uses F16C's conversion (RNE, subnormals, overflow to infinity); bfloat16 rounds
+// the binary32 bit pattern to its upper 16 bits (RNE, NaN kept).
+
+#ifdef PL_X86
+__attribute__((target("avx2,f16c"))) static inline __m256 round_f16(__m256 v) {
+  return _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+__attribute__((target("avx2,f16c"))) static inline __m256 round_bf16(__m256 v) {
+  __m256i bits = _mm256_castps_si256(v);
+  __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+  __m256i rounded = _mm256_add_epi32(bits, _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), lsb));
+  rounded = _mm256_and_si256(rounded, _mm256_set1_epi32((int)0xFFFF0000u));
+  __m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+  return _mm256_blendv_ps(_mm256_castsi256_ps(rounded), v, nan);
+}
+
+#define ROUND(v) (format == 0 ? round_f16(v) : round_bf16(v))
+
+__attribute__((target("avx2,f16c"))) static void block_round(int format, size_t i, size_t j, size_t n, size_t k,
+                                                             const float *a, const float *bt, const float *bias,
+                                                             float *c, size_t width) {
+  // width 16 (two vectors) or 8 (one); edges go through width-8 blocks over a padded copy.
+  __m256 acc[ROWS][2];
+  for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  const float *a0 = a + i * k;
+  for (size_t p = 0; p < k; p++) {
+    __m256 b0 = _mm256_loadu_ps(bt + p * n + j);
+    __m256 b1 = width == 16 ? _mm256_loadu_ps(bt + p * n + j + 8) : b0;
+    for (int r = 0; r < ROWS; r++) {
+      __m256 x = _mm256_broadcast_ss(a0 + r * k + p);
+      if (format == 0) {
+        acc[r][0] = round_f16(_mm256_add_ps(acc[r][0], round_f16(_mm256_mul_ps(x, b0))));
+        if (width == 16) acc[r][1] = round_f16(_mm256_add_ps(acc[r][1], round_f16(_mm256_mul_ps(x, b1))));
+      } else {
+        acc[r][0] = round_bf16(_mm256_add_ps(acc[r][0], round_bf16(_mm256_mul_ps(x, b0))));
+        if (width == 16) acc[r][1] = round_bf16(_mm256_add_ps(acc[r][1], round_bf16(_mm256_mul_ps(x, b1))));
+      }
+    }
+  }
+  for (int r = 0; r < ROWS; r++) {
+    if (bias) {
+      acc[r][0] = ROUND(_mm256_add_ps(acc[r][0], _mm256_loadu_ps(bias + j)));
+      if (width == 16) acc[r][1] = ROUND(_mm256_add_ps(acc[r][1], _mm256_loadu_ps(bias + j + 8)));
+    }
+    _mm256_storeu_ps(c + (i + r) * n + j, acc[r][0]);
+    if (width == 16) _mm256_storeu_ps(c + (i + r) * n + j + 8, acc[r][1]);
+  }
+}
+
+/// One output at a time with the same operations (8 lanes, lane 0 used): rows and columns at the edges.
+__attribute__((target("avx2,f16c"))) static void scalar_round(int format, size_t i0, size_t i1, size_t j0, size_t j1,
+                                                              size_t n, size_t k, const float *a, const float *bt,
+                                                              const float *bias, float *c) {
+  for (size_t i = i0; i < i1; i++) {
+    for (size_t j = j0; j < j1; j++) {
+      __m256 acc = _mm256_setzero_ps();
+      for (size_t p = 0; p < k; p++) {
+        __m256 prod = ROUND(_mm256_mul_ps(_mm256_set1_ps(a[i * k + p]), _mm256_set1_ps(bt[p * n + j])));
+        acc = ROUND(_mm256_add_ps(acc, prod));
+      }
+      if (bias) acc = ROUND(_mm256_add_ps(acc, _mm256_set1_ps(bias[j])));
+      c[i * n + j] = _mm256_cvtss_f32(acc);
+    }
+  }
+}
+#endif
+
+int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bt,
+                  const float *bias, float *c) {
+#ifdef PL_X86
+  static int cached = -1;
+  if (cached < 0) {
+    __builtin_cpu_init();
+    cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  }
+  if (!cached) return 0;
+  size_t nb = n / 16 * 16, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
+  for (size_t j = 0; j < nb; j += 16)
+    for (size_t r = row_begin; r < full; r += ROWS) block_round(format, r, j, n, k, a, bt, bias, c, 16);
+  scalar_round(format, row_begin, full, nb, n, n, k, a, bt, bias, c);
+  scalar_round(format, full, row_end, 0, n, n, k, a, bt, bias, c);
+  return 1;
+#else
+  (void)format; (void)row_begin; (void)row_end; (void)n; (void)k; (void)a; (void)bt; (void)bias; (void)c;
+  return 0;
+#endif
+}
+
+int pl_gemm_round_available(void) {
+#ifdef PL_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+#else
+  return 0;
+#endif
 }

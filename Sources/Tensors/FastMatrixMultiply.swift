@@ -8,6 +8,9 @@ import Scalars
 /// product and per addition (or one per fused step), from +0, with the bias added last. Vectors run
 /// across outputs, never across k, so neither the blocking nor the thread count changes a result.
 ///
+/// Also binary16 and bfloat16 accumulated in themselves (unfused, nearest even): each product and sum
+/// rounded to the format in SIMD, exactly as the emulated types' loop rounds them.
+///
 /// Used when the summation order is sequential and the accumulation type is `Float` or `Double`; a
 /// storage format within binary64 is converted into it exactly first, and each result is rounded into
 /// the storage format once afterwards, row by row as the generic path does (so stochastic rounding
@@ -18,6 +21,63 @@ public enum FastMatrixMultiply {
 
   /// Rows per task when the work is split across threads.
   @usableFromInline static let rowBlock = 16
+
+  /// Whether the rounded binary16/bfloat16 kernels run on this CPU (AVX2 and F16C).
+  @usableFromInline static let roundedKernelsAvailable = pl_gemm_round_available() != 0
+
+  /// The rounded-arithmetic kernel's format code for `S` accumulated in itself, when it applies:
+  /// binary16 or bfloat16 storage and accumulation, sequential and unfused, rounding to nearest even.
+  @inlinable
+  static func roundedFormat<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Int32? {
+    guard case .sequential = options.order, !options.fused, S.self == Acc.self, roundedKernelsAvailable,
+      RoundingEnvironment.isNearestEven
+    else { return nil }
+    if S.self == Binary16.self { return 0 }
+    if S.self == BFloat16.self { return 1 }
+    return nil
+  }
+
+  /// binary16 or bfloat16 arithmetic rounded after every operation, in SIMD (see `pl_gemm_round`).
+  @inlinable
+  static func roundedTimesTransposed<S: PrecisionScalar>(_ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, format: Int32, threads: Int) -> Tensor<S> {
+    let (m, k, n) = (a.shape[0], a.shape[1], b.shape[0])
+    let aFloat = a.storage.map { Float($0.doubleValue) }
+    var bt = [Float](repeating: 0, count: k * n)
+    b.storage.withUnsafeBufferPointer { bp in
+      bt.withUnsafeMutableBufferPointer { tp in
+        for j in 0..<n { for p in 0..<k { tp[p * n + j] = Float(bp[j * k + p].doubleValue) } }
+      }
+    }
+    let biasFloat = bias.map { $0.storage.map { Float($0.doubleValue) } }
+    var result = [Float](repeating: 0, count: m * n)
+    aFloat.withUnsafeBufferPointer { ap in
+      bt.withUnsafeBufferPointer { tp in
+        result.withUnsafeMutableBufferPointer { rp in
+          let biasPointer = biasFloat?.withUnsafeBufferPointer { $0.baseAddress }
+          nonisolated(unsafe) let (ap, tp, rp, bias) = (ap, tp, rp, biasPointer)
+          let blocks = (m + rowBlock - 1) / rowBlock
+          let run: (Int) -> Void = { block in
+            _ = pl_gemm_round(format, block * rowBlock, min(m, (block + 1) * rowBlock), n, k, ap.baseAddress!, tp.baseAddress!, bias, rp.baseAddress!)
+          }
+          if threads <= 1 || blocks <= 1 {
+            for block in 0..<blocks { run(block) }
+          } else {
+            let workers = min(threads, blocks)
+            nonisolated(unsafe) let run = run
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+              var block = w
+              while block < blocks {
+                run(block)
+                block += workers
+              }
+            }
+          }
+        }
+      }
+    }
+    // Each result is a value of the format held in binary32: exact in binary64.
+    return Tensor(shape: [m, n], storage: unsafeBitCast(result.map { Double($0) }, to: [S].self))
+  }
 
   @inlinable
   static func applies<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Bool {

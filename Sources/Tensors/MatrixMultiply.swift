@@ -19,6 +19,9 @@ public enum MatrixMultiply {
     precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[1], "cannot multiply \(a.shape) by \(b.shape)ᵀ")
     let (m, k, n) = (a.shape[0], a.shape[1], b.shape[0])
     if let bias { precondition(bias.shape == [n], "bias shape \(bias.shape) for \(n) outputs") }
+    if let format = FastMatrixMultiply.roundedFormat(S.self, Acc.self, options) {
+      return FastMatrixMultiply.roundedTimesTransposed(a, b, bias: bias, format: format, threads: threads)
+    }
     if FastMatrixMultiply.applies(S.self, Acc.self, options) {
       return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, fused: options.fused, threads: threads)
     }

@@ -2,7 +2,7 @@
 // second for rounding a binary64 array into each binary64-engine format, and MPFR multiply-accumulate
 // next to raw mpfr_fma on preallocated variables.
 //
-//   swift build -c release && .build/release/precisionlab-bench [--quick] [--write docs/PERFORMANCE.md]
+//   swift build -c release && .build/release/precisionlab-bench [--quick] [--torch PYTHON] [--write docs/PERFORMANCE.md]
 import CMPFR
 import Datasets
 import Dispatch
@@ -212,25 +212,116 @@ for (name, accumulate, repeats) in [("fp16", AccumulationChoice.same, 1), ("fp16
   emit("| \(name) | \(accumulate == .same ? name : accumulate.rawValue) | \(String(format: "%.3f", seconds)) |")
 }
 emit()
-emit("fp16 is hardware `Float16`: on this x86-64 CPU every half operation converts through binary32 in")
-emit("software, which is what makes it slower than emulated bfloat16.")
+emit("fp16 runs as the emulated `Binary16` (bit-identical to hardware half arithmetic, checked")
+emit("exhaustively): this x86-64 CPU has no half arithmetic, and Swift's `Float16` converts through")
+emit("binary32 in library calls on every operation, about 4x slower. fp32 and fp64, and the fp32/fp64")
+emit("accumulation of low-precision storage, take the SIMD kernels below.")
 emit()
-emit("## Matrix multiply, binary32 (256×784 times 784×256, one thread)")
+
+// MARK: Matrix multiply, side by side with PyTorch
+
+/// The `--torch PYTHON` interpreter (a virtual environment with torch), if given.
+let torchPython: String? = CommandLine.arguments.firstIndex(of: "--torch").flatMap {
+  $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
+}
+let peerDirectory = ProcessInfo.processInfo.environment["PRECISIONLAB_PEERS"] ?? "../shared/bench"
+
+/// Runs a peer script and returns its standard output (empty when it fails).
+func peer(_ script: String, _ arguments: [String]) -> String {
+  guard let python = torchPython else { return "" }
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: python)
+  process.arguments = [peerDirectory + "/" + script] + arguments
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = FileHandle.nullDevice
+  do { try process.run() } catch { return "" }
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : ""
+}
+
+/// The number after `key=` or before ` key` in a peer's output line.
+func field(_ line: Substring, after key: String) -> Double? {
+  guard let r = line.range(of: key) else { return nil }
+  return Double(line[r.upperBound...].prefix { !$0.isWhitespace })
+}
+
+emit("## Matrix multiply: PrecisionLab next to PyTorch")
 emit()
+emit("`MatrixMultiply.timesTransposed` (sequential, unfused: each output summed in k order; kernels: \(FastMatrixMultiply.instructionSet))")
+emit("and `torch.matmul` (\(peerDirectory)/torch_matmul.py\(torchPython == nil ? ", not run: pass --torch PYTHON" : "")), GFLOP/s, same machine, same thread count.")
+emit()
+emit("| shape m×k×n | format | threads | PrecisionLab GFLOP/s | PyTorch GFLOP/s | ratio |")
+emit("| --- | --- | ---: | ---: | ---: | ---: |")
+func matmulRate<T: PrecisionScalar>(_: T.Type, _ m: Int, _ k: Int, _ n: Int, threads: Int) -> Double {
+  var g = SplitMix(seed: 3)
+  let a = Tensor<T>(shape: [m, k], doubles: (0..<(m * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
+  let b = Tensor<T>(shape: [n, k], doubles: (0..<(n * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
+  let seconds = time(repeats: quick ? 3 : 10) { blackHole(MatrixMultiply.timesTransposed(a, b, accumulate: T.self, threads: threads)) }
+  return 2.0 * Double(m * k * n) / seconds / 1e9
+}
+for threads in [1, 2] {
+  let torchLines = peer("torch_matmul.py", ["--threads", "\(threads)", "256", "784", "256", "256", "256", "256"]).split(separator: "\n")
+  for (m, k, n) in [(256, 784, 256), (256, 256, 256)] {
+    for (name, torchName) in [("binary32", "float32"), ("binary64", "float64")] {
+      let ours = name == "binary32" ? matmulRate(Float.self, m, k, n, threads: threads) : matmulRate(Double.self, m, k, n, threads: threads)
+      let theirs = torchLines.first { $0.contains(" \(m)x\(k)x\(n) \(torchName) ") }.flatMap { line -> Double? in
+        let parts = line.split(separator: " ")
+        guard let i = parts.firstIndex(of: "GFLOP/s"), i > 0 else { return nil }
+        return Double(parts[i - 1])
+      }
+      emit("| \(m)×\(k)×\(n) | \(name) | \(threads) | \(String(format: "%.1f", ours)) | \(theirs.map { String(format: "%.1f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
+    }
+  }
+}
+emit()
+emit("Other orders (generic loop), binary32 256×784×256, one thread:")
 do {
   var g = SplitMix(seed: 3)
   let a = Tensor<Float>(shape: [256, 784], doubles: (0..<(256 * 784)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
   let b = Tensor<Float>(shape: [256, 784], doubles: (0..<(256 * 784)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
-  for (label, options) in [("sequential, unfused", KernelOptions()), ("sequential, fused", KernelOptions(fused: true)), ("pairwise", KernelOptions(order: .pairwise))] {
-    let seconds = time(repeats: 3) {
-      blackHole(MatrixMultiply.timesTransposed(a, b, accumulate: Float.self, options: options))
-    }
+  for (label, options) in [("sequential, fused (SIMD kernel)", KernelOptions(fused: true)), ("pairwise (generic)", KernelOptions(order: .pairwise)), ("blocked:64 (generic)", KernelOptions(order: .blocked(64)))] {
+    let seconds = time(repeats: 3) { blackHole(MatrixMultiply.timesTransposed(a, b, accumulate: Float.self, options: options)) }
     emit("- \(label): \(String(format: "%.2f", 2.0 * 256 * 784 * 256 / seconds / 1e9)) GFLOP/s")
   }
 }
+
+// MARK: The bifurcation protocol, side by side with PyTorch
+
 emit()
-emit("The kernels are correct, deterministic reference kernels (one dot product per output, in the")
-emit("documented order); blocking, SIMD and threads come with the performance work.")
+emit("## Bifurcation protocol: seconds per 100 mini-batches, next to PyTorch")
+emit()
+let protocolBatches = quick ? 4 : 20
+emit("MNIST MLP 784-256-256-256-10, batch 256, ReLU'(0) = 0 vs 1, every batch (no early stop), first \(protocolBatches)")
+emit("batches of the training set, one run, one thread. PrecisionLab: `BifurcationStudy` (screening: no backward pass")
+emit("on a batch without an exact zero at a ReLU input; shared upper backward). PyTorch: \(peerDirectory)/torch_bifurcation.py")
+emit("(two networks, forward and backward each, as the paper).")
+emit()
+emit("| format | PrecisionLab s/100 batches | backward passes | PyTorch s/100 batches | ratio |")
+emit("| --- | ---: | ---: | ---: | ---: |")
+let mnistData = ProcessInfo.processInfo.environment["PRECISIONLAB_MNIST"] ?? "../shared/data/mnist"
+if let train = try? LabeledImages.idx(images: mnistData + "/train-images-idx3-ubyte.gz", labels: mnistData + "/train-labels-idx1-ubyte.gz") {
+  for (name, accumulate, precision) in [("fp16", AccumulationChoice.same, "16"), ("fp16", .binary32, ""), ("bf16", .same, ""), ("fp32", .same, "32"), ("fp64", .same, "64")] {
+    var study = BifurcationStudy(
+      model: .mlp(widths: [784, 256, 256, 256, 10], activateFirstLayer: true),
+      compute: ComputeSettings(format: try! FloatFormat.named(name), accumulate: accumulate),
+      feed: BatchFeed(data: train, batchSize: 256, maxBatches: protocolBatches), seed: 0)
+    study.untilFirstDifference = false
+    var record: BifurcationStudy.Record? = nil
+    let seconds = time(repeats: 1) { record = try! study.run() }
+    var theirs: Double? = nil
+    if !precision.isEmpty {
+      let out = peer("torch_bifurcation.py", ["--mnist", mnistData, "--precision", precision, "--runs", "1", "--all-batches", "--max-batches", "\(protocolBatches)", "--threads", "1"])
+      theirs = out.split(separator: "\n").last.flatMap { field($0, after: "seconds_per_100_batches=") }
+    }
+    let ours = seconds * 100 / Double(protocolBatches)
+    let label = accumulate == .same ? name : "\(name), fp32 accumulation"
+    emit("| \(label) | \(String(format: "%.2f", ours)) | \(record!.backwardPasses) of \(2 * protocolBatches) | \(theirs.map { String(format: "%.2f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
+  }
+} else {
+  emit("MNIST not found at \(mnistData) (set PRECISIONLAB_MNIST): not measured.")
+}
 
 // MARK: Datasets
 

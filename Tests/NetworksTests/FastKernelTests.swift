@@ -6,24 +6,24 @@ import Testing
 /// The SIMD binary32/binary64 matrix product against the generic sequential dot product, output by
 /// output: bit-identical for every shape edge, fused or not, with or without bias, for 1 and 2 threads.
 @Suite struct FastKernelTests {
-  static func values<T: PrecisionScalar>(_ count: Int, seed: UInt64, as _: T.Type) -> [T] {
+  static func values<T: PrecisionScalar>(_ count: Int, seed: UInt64, as _: T.Type, offset: Int = 0) -> [T] {
     var initializer = Initializer(seed: seed)
     return (0..<count).map { i in
       let u = initializer.uniformUnit()
       if i % 11 == 0 { return T(0) }
       if i % 13 == 0 { return T(-0.0) }
       // Wide exponent spread so that absorption and cancellation happen.
-      let scale = Double(sign: .plus, exponent: Int(initializer.uniformUnit() * 40) - 20, significand: 1)
+      let scale = Double(sign: .plus, exponent: Int(initializer.uniformUnit() * 40) - 20 + offset, significand: 1)
       return T((u - 0.5) * scale)
     }
   }
 
-  func check<S: PrecisionScalar, A: PrecisionScalar>(_: S.Type, accumulate _: A.Type) {
+  func check<S: PrecisionScalar, A: PrecisionScalar>(_: S.Type, accumulate _: A.Type, offset: Int = 0) {
     for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130)] {
       for fused in [false, true] {
         for withBias in [false, true] {
-          let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self))
-          let b = Tensor<S>(shape: [n, k], storage: Self.values(n * k, seed: UInt64(n * 7 + k), as: S.self))
+          let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
+          let b = Tensor<S>(shape: [n, k], storage: Self.values(n * k, seed: UInt64(n * 7 + k), as: S.self, offset: offset))
           let bias = withBias ? Tensor<S>(shape: [n], storage: Self.values(n, seed: 3, as: S.self)) : nil
           let options = KernelOptions(order: .sequential, fused: fused)
           var expected = [S]()
@@ -53,5 +53,16 @@ import Testing
   @Test func binary64() { check(Double.self, accumulate: Double.self) }
   @Test func bfloat16StorageBinary32Accumulation() { check(BFloat16.self, accumulate: Float.self) }
   @Test func binary16StorageBinary64Accumulation() { check(Binary16.self, accumulate: Double.self) }
+  @Test func binary16RoundedAfterEveryOperation() { check(Binary16.self, accumulate: Binary16.self) }
+  @Test func bfloat16RoundedAfterEveryOperation() {
+    check(BFloat16.self, accumulate: BFloat16.self)
+    // Products deep in bfloat16's subnormal range and below binary32's grid; sums near overflow.
+    check(BFloat16.self, accumulate: BFloat16.self, offset: -50)
+    check(BFloat16.self, accumulate: BFloat16.self, offset: 100)
+  }
+  @Test func binary16NearUnderflowAndOverflow() {
+    check(Binary16.self, accumulate: Binary16.self, offset: -6)
+    check(Binary16.self, accumulate: Binary16.self, offset: 8)
+  }
   @Test func instructionSetIsReported() { #expect(["avx2+fma", "portable C"].contains(FastMatrixMultiply.instructionSet)) }
 }

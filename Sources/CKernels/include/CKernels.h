@@ -17,6 +17,13 @@ void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const flo
                  const float *bias, float *c, int fused);
 void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *bt,
                  const double *bias, double *c, int fused);
+/// binary16 (format 0) or bfloat16 (format 1) arithmetic held in binary32, rounded to nearest even after
+/// every product and every addition (acc = r(acc + r(a*b)), from +0, bias added last with one rounding):
+/// exactly the emulated formats' unfused sequential loop. Returns 0 (computing nothing) when the CPU
+/// lacks AVX2 and F16C.
+int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bt,
+                  const float *bias, float *c);
+int pl_gemm_round_available(void);
 /// Which code path runs on this CPU: 2 = AVX2 and FMA, 0 = portable C.
 int pl_gemm_isa(void);
 
