@@ -56,6 +56,28 @@ public struct Preprocessing: Sendable {
     }
     var out = [T]()
     out.reserveCapacity(indices.count * c * oh * ow)
+    // Plain images (no crop, no flip): one table lookup per pixel into preallocated storage.
+    if randomCrop == nil && !horizontalFlip, case .bytes(let bytes) = data.samples {
+      let tables: [[T]] = RoundingEnvironment.with(.nearestEven) {
+        (0..<c).map { ch in (0..<256).map { T(transform(Double($0) / 255, ch)) } }
+      }
+      let plane = h * w, size = c * plane
+      var storage = [T](repeating: tables[0][0], count: indices.count * size)
+      bytes.withUnsafeBufferPointer { b in
+        storage.withUnsafeMutableBufferPointer { o in
+          for (position, i) in indices.enumerated() {
+            for ch in 0..<c {
+              tables[ch].withUnsafeBufferPointer { table in
+                let source = i * size + ch * plane, target = position * size + ch * plane
+                for p in 0..<plane { o[target + p] = table[Int(b[source + p])] }
+              }
+            }
+          }
+        }
+      }
+      let outShape = images ? [indices.count, c, h, w] : [indices.count] + shape
+      return (Tensor<T>(shape: outShape, storage: storage), indices.map { data.labels[$0] })
+    }
     RoundingEnvironment.with(.nearestEven) {
       let tables: [[T]] = (0..<c).map { ch in (0..<256).map { T(transform(Double($0) / 255, ch)) } }
       let zeros = (0..<c).map { T(transform(0, $0)) }

@@ -100,7 +100,14 @@ public enum FastMatrixMultiply {
     var bt = [Acc](repeating: Acc(0), count: k * n)
     b.storage.withUnsafeBufferPointer { bp in
       bt.withUnsafeMutableBufferPointer { tp in
-        for j in 0..<n { for p in 0..<k { tp[p * n + j] = ScalarConversion.convert(bp[j * k + p], to: Acc.self) } }
+        // In 16 x 16 tiles, so that both sides stay in cache.
+        for j0 in stride(from: 0, to: n, by: 16) {
+          for p0 in stride(from: 0, to: k, by: 16) {
+            for j in j0..<min(j0 + 16, n) {
+              for p in p0..<min(p0 + 16, k) { tp[p * n + j] = ScalarConversion.convert(bp[j * k + p], to: Acc.self) }
+            }
+          }
+        }
       }
     }
     let biasAcc = bias.map { widen($0.storage) }
