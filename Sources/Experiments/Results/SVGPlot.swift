@@ -9,6 +9,8 @@ public struct SVGPlot: Sendable {
   public var title = ""
   public var xLabel = ""
   public var yLabel = ""
+  /// The legend's title (the series column), empty for none.
+  public var seriesLabel = ""
   /// Points: x category, series name, y, and an optional interval (low, high).
   public var points: [(x: String, series: String, y: Double, low: Double?, high: Double?)] = []
 
@@ -26,6 +28,7 @@ public struct SVGPlot: Sendable {
     var plot = SVGPlot()
     plot.xLabel = x
     plot.yLabel = y
+    plot.seriesLabel = series ?? ""
     for r in rows {
       guard let v = Double(r[yi]), v.isFinite else { continue }
       plot.points.append((r[xi], si.map { r[$0] } ?? y, v, li.flatMap { Double(r[$0]) }, hi.flatMap { Double(r[$0]) }))
@@ -92,6 +95,7 @@ public struct SVGPlot: Sendable {
     }
     out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
     out += "<text transform=\"translate(18 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
+    if !seriesLabel.isEmpty { out += "<text x=\"\(f(left + plotW + 16))\" y=\"\(f(top - 8))\" font-weight=\"bold\">\(esc(seriesLabel))</text>\n" }
     let barW = band * 0.8 / Double(series.count)
     for (s, name) in series.enumerated() {
       let color = Self.palette[s % Self.palette.count]

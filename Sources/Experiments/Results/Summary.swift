@@ -41,6 +41,11 @@ public struct Summary: Sendable {
       if groups[key] == nil { order.append(key) }
       groups[key, default: []].append(r)
     }
+    // Groups in grid order (the smallest trial index in each), whatever order the trials finished in.
+    if let ti = column("trial_index") {
+      let first = Dictionary(uniqueKeysWithValues: order.map { key in (key, groups[key]!.compactMap { Int($0[ti]) }.min() ?? 0) })
+      order.sort { first[$0]! < first[$1]! }
+    }
     let table = Table(header: header)
     let metrics: (columns: [String], compute: ([[String]]) -> [String])
     switch name {
