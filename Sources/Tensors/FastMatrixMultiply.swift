@@ -22,6 +22,28 @@ public enum FastMatrixMultiply {
   /// Rows per task when the work is split across threads.
   @usableFromInline static let rowBlock = 16
 
+  /// Runs `body(begin, end)` over blocks of `rowBlock` rows on up to `threads` threads. The kernels
+  /// use hardware arithmetic only: there is no rounding environment to carry and no stream to consume.
+  @inlinable
+  static func forEachRowBlock(_ m: Int, threads: Int, _ body: (Int, Int) -> Void) {
+    let blocks = (m + rowBlock - 1) / rowBlock
+    guard threads > 1 && blocks > 1 else {
+      for block in 0..<blocks { body(block * rowBlock, min(m, (block + 1) * rowBlock)) }
+      return
+    }
+    let workers = min(threads, blocks)
+    withoutActuallyEscaping(body) { body in
+      nonisolated(unsafe) let body = body
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        var block = w
+        while block < blocks {
+          body(block * rowBlock, min(m, (block + 1) * rowBlock))
+          block += workers
+        }
+      }
+    }
+  }
+
   /// Whether the rounded binary16/bfloat16 kernels run on this CPU (AVX2 and F16C).
   @usableFromInline static let roundedKernelsAvailable = pl_gemm_round_available() != 0
 
@@ -55,22 +77,8 @@ public enum FastMatrixMultiply {
         result.withUnsafeMutableBufferPointer { rp in
           let biasPointer = biasFloat?.withUnsafeBufferPointer { $0.baseAddress }
           nonisolated(unsafe) let (ap, tp, rp, bias) = (ap, tp, rp, biasPointer)
-          let blocks = (m + rowBlock - 1) / rowBlock
-          let run: (Int) -> Void = { block in
-            _ = pl_gemm_round(format, block * rowBlock, min(m, (block + 1) * rowBlock), n, k, ap.baseAddress!, tp.baseAddress!, bias, rp.baseAddress!)
-          }
-          if threads <= 1 || blocks <= 1 {
-            for block in 0..<blocks { run(block) }
-          } else {
-            let workers = min(threads, blocks)
-            nonisolated(unsafe) let run = run
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-              var block = w
-              while block < blocks {
-                run(block)
-                block += workers
-              }
-            }
+          forEachRowBlock(m, threads: threads) { begin, end in
+            _ = pl_gemm_round(format, begin, end, n, k, ap.baseAddress!, tp.baseAddress!, bias, rp.baseAddress!)
           }
         }
       }
@@ -117,9 +125,7 @@ public enum FastMatrixMultiply {
         result.withUnsafeMutableBufferPointer { rp in
           let biasPointer = biasAcc?.withUnsafeBufferPointer { $0.baseAddress }
           nonisolated(unsafe) let (ap, tp, rp, bias) = (ap, tp, rp, biasPointer)
-          let blocks = (m + rowBlock - 1) / rowBlock
-          let run: (Int) -> Void = { block in
-            let (begin, end) = (block * rowBlock, min(m, (block + 1) * rowBlock))
+          forEachRowBlock(m, threads: threads) { begin, end in
             if Acc.self == Float.self {
               pl_gemm_f32(begin, end, n, k, UnsafeRawPointer(ap.baseAddress!).assumingMemoryBound(to: Float.self),
                 UnsafeRawPointer(tp.baseAddress!).assumingMemoryBound(to: Float.self),
@@ -130,20 +136,6 @@ public enum FastMatrixMultiply {
                 UnsafeRawPointer(tp.baseAddress!).assumingMemoryBound(to: Double.self),
                 bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
                 UnsafeMutableRawPointer(rp.baseAddress!).assumingMemoryBound(to: Double.self), fused ? 1 : 0)
-            }
-          }
-          if threads <= 1 || blocks <= 1 || m == 0 || n == 0 {
-            for block in 0..<blocks { run(block) }
-          } else {
-            // Hardware arithmetic only: no rounding environment to carry, no stream to consume.
-            let workers = min(threads, blocks)
-            nonisolated(unsafe) let run = run
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-              var block = w
-              while block < blocks {
-                run(block)
-                block += workers
-              }
             }
           }
         }

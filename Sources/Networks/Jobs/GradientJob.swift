@@ -104,25 +104,12 @@ public struct GradientJob: Sendable {
       let plan = KernelPlan(accumulate: A.self, options: job.options, threads: job.threads)
       let parameters: SafetensorsFile? = try job.parametersPath.map { path throws(SafetensorsError) in try SafetensorsFile.read(from: path) }
       // The plain MLP runs as its own type; every other model as a general network.
-      let sampleShape: [Int]
+      let sampleShape = StudyModel<T>.sampleShape(job.model)
       var mlp: MLP<T>? = nil
       var network: Network<T>? = nil
-      switch job.model {
-      case .mlp(let widths, let first, let batchNorm, let dropout):
-        sampleShape = [widths[0]]
-        if batchNorm || dropout != nil {
-          var initializer = Initializer(seed: job.initSeed)
-          let specs = MLP<T>.layout(widths: widths, activation: job.activation, activateFirstLayer: first, batchNorm: batchNorm, dropout: dropout)
-          network = Network(layers: LayerSpec.materialize(specs, &initializer, as: T.self))
-        } else {
-          mlp = MLP.pytorchDefault(widths: widths, seed: job.initSeed, activation: job.activation, activateFirstLayer: first)
-        }
-      case .vgg(let config, let shape, let classes, let bn, let width):
-        sampleShape = shape
-        network = VGG.make(config, input: shape, classes: classes, batchNorm: bn, widthMultiplier: width, activation: job.activation, seed: job.initSeed, as: T.self)
-      case .resnet(let blocks, let shape, let classes, let bn, let width, let stem):
-        sampleShape = shape
-        network = ResNet.make(blocks: blocks, input: shape, classes: classes, batchNorm: bn, widthMultiplier: width, stemMaxPool: stem, activation: job.activation, seed: job.initSeed, as: T.self)
+      switch StudyModel<T>.make(job.model, activation: job.activation, seed: job.initSeed) {
+      case .mlp(let m): mlp = m
+      case .network(let n): network = n
       }
       guard x.count == x.shape[0] * sampleShape.reduce(1, *) else {
         throw SafetensorsError("\(job.inputsPath): inputs \(x.shape) do not match the model's input shape \(sampleShape)")
