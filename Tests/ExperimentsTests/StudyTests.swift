@@ -101,3 +101,25 @@ import Testing
     }
   }
 }
+
+/// The README's study example, cut to 3 batches (on MNIST from ../shared when present, else skipped with a
+/// printed reason).
+@Suite struct ReadmeStudyExample {
+  @Test func bifurcationExampleRuns() throws {
+    let dataDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data").path
+    guard FileManager.default.fileExists(atPath: dataDirectory + "/mnist/train-labels-idx1-ubyte.gz") else {
+      print("skipped: no MNIST in \(dataDirectory)")
+      return
+    }
+    let mnist = try DatasetDescriptor.mnist.load(from: dataDirectory).train
+    var study = BifurcationStudy(
+      model: .mlp(widths: [784, 256, 256, 256, 10], activateFirstLayer: true),
+      compute: ComputeSettings(format: .bfloat16, accumulate: .binary32),
+      feed: BatchFeed(data: mnist, batchSize: 256, maxBatches: 3), seed: 7)
+    study.rootCause = true
+    let run = try study.run()
+    #expect(run.batchesExamined >= 1 && run.kinksPerLayer.count == 3)
+    if run.firstDifference != nil { #expect(run.causes!.total > 0) }
+  }
+}
