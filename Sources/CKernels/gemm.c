@@ -212,32 +212,25 @@ __attribute__((target("avx2,f16c"))) static inline __m256 round_bf16(__m256 v) {
 
 __attribute__((target("avx2,f16c"))) static void block_round(int format, size_t i, size_t j, size_t n, size_t k,
                                                              const float *a, const float *bt, const float *bias,
-                                                             float *c, size_t width) {
-  // width 16 (two vectors) or 8 (one); edges go through width-8 blocks over a padded copy.
+                                                             float *c) {
   __m256 acc[ROWS][2];
   for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   const float *a0 = a + i * k;
   for (size_t p = 0; p < k; p++) {
-    __m256 b0 = _mm256_loadu_ps(bt + p * n + j);
-    __m256 b1 = width == 16 ? _mm256_loadu_ps(bt + p * n + j + 8) : b0;
+    __m256 b0 = _mm256_loadu_ps(bt + p * n + j), b1 = _mm256_loadu_ps(bt + p * n + j + 8);
     for (int r = 0; r < ROWS; r++) {
       __m256 x = _mm256_broadcast_ss(a0 + r * k + p);
-      if (format == 0) {
-        acc[r][0] = round_f16(_mm256_add_ps(acc[r][0], round_f16(_mm256_mul_ps(x, b0))));
-        if (width == 16) acc[r][1] = round_f16(_mm256_add_ps(acc[r][1], round_f16(_mm256_mul_ps(x, b1))));
-      } else {
-        acc[r][0] = round_bf16(_mm256_add_ps(acc[r][0], round_bf16(_mm256_mul_ps(x, b0))));
-        if (width == 16) acc[r][1] = round_bf16(_mm256_add_ps(acc[r][1], round_bf16(_mm256_mul_ps(x, b1))));
-      }
+      acc[r][0] = ROUND(_mm256_add_ps(acc[r][0], ROUND(_mm256_mul_ps(x, b0))));
+      acc[r][1] = ROUND(_mm256_add_ps(acc[r][1], ROUND(_mm256_mul_ps(x, b1))));
     }
   }
   for (int r = 0; r < ROWS; r++) {
     if (bias) {
       acc[r][0] = ROUND(_mm256_add_ps(acc[r][0], _mm256_loadu_ps(bias + j)));
-      if (width == 16) acc[r][1] = ROUND(_mm256_add_ps(acc[r][1], _mm256_loadu_ps(bias + j + 8)));
+      acc[r][1] = ROUND(_mm256_add_ps(acc[r][1], _mm256_loadu_ps(bias + j + 8)));
     }
     _mm256_storeu_ps(c + (i + r) * n + j, acc[r][0]);
-    if (width == 16) _mm256_storeu_ps(c + (i + r) * n + j + 8, acc[r][1]);
+    _mm256_storeu_ps(c + (i + r) * n + j + 8, acc[r][1]);
   }
 }
 
@@ -259,18 +252,26 @@ __attribute__((target("avx2,f16c"))) static void scalar_round(int format, size_t
 }
 #endif
 
-int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bt,
-                  const float *bias, float *c) {
+int pl_gemm_round_available(void) {
 #ifdef PL_X86
   static int cached = -1;
   if (cached < 0) {
     __builtin_cpu_init();
     cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
   }
-  if (!cached) return 0;
+  return cached;
+#else
+  return 0;
+#endif
+}
+
+int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bt,
+                  const float *bias, float *c) {
+#ifdef PL_X86
+  if (!pl_gemm_round_available()) return 0;
   size_t nb = n / 16 * 16, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
   for (size_t j = 0; j < nb; j += 16)
-    for (size_t r = row_begin; r < full; r += ROWS) block_round(format, r, j, n, k, a, bt, bias, c, 16);
+    for (size_t r = row_begin; r < full; r += ROWS) block_round(format, r, j, n, k, a, bt, bias, c);
   scalar_round(format, row_begin, full, nb, n, n, k, a, bt, bias, c);
   scalar_round(format, full, row_end, 0, n, n, k, a, bt, bias, c);
   return 1;
@@ -280,11 +281,3 @@ int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t n, size_t
 #endif
 }
 
-int pl_gemm_round_available(void) {
-#ifdef PL_X86
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-#else
-  return 0;
-#endif
-}

@@ -63,28 +63,67 @@ public enum FastMatrixMultiply {
   @inlinable
   static func roundedTimesTransposed<S: PrecisionScalar>(_ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, format: Int32, threads: Int) -> Tensor<S> {
     let (m, k, n) = (a.shape[0], a.shape[1], b.shape[0])
-    let aFloat = a.storage.map { Float($0.doubleValue) }
-    var bt = [Float](repeating: 0, count: k * n)
+    let toFloat = { (x: S) in Float(x.doubleValue) }
+    let result = product(
+      a.storage.map(toFloat), transposed(b, toFloat), bias?.storage.map(toFloat), zero: 0, m: m, n: n, k: k, threads: threads
+    ) { begin, end, a, bt, bias, c in
+      _ = pl_gemm_round(format, begin, end, n, k, a, bt, bias, c)
+    }
+    // Each result is a value of the format held in binary32: exact in binary64.
+    return Tensor(shape: [m, n], storage: unsafeBitCast(result.map { Double($0) }, to: [S].self))
+  }
+
+  /// `b [n, k]` as `[k, n]`, each element converted, in 16 x 16 tiles (both sides stay in cache), so
+  /// that each step of k reads a contiguous run of the outputs' weights.
+  @inlinable
+  static func transposed<S: PrecisionScalar, U>(_ b: Tensor<S>, _ convert: (S) -> U) -> [U] {
+    let (n, k) = (b.shape[0], b.shape[1])
+    guard n > 0 && k > 0 else { return [] }
+    let first = convert(b.storage[0])
+    var bt = [U](repeating: first, count: k * n)
     b.storage.withUnsafeBufferPointer { bp in
       bt.withUnsafeMutableBufferPointer { tp in
-        for j in 0..<n { for p in 0..<k { tp[p * n + j] = Float(bp[j * k + p].doubleValue) } }
-      }
-    }
-    let biasFloat = bias.map { $0.storage.map { Float($0.doubleValue) } }
-    var result = [Float](repeating: 0, count: m * n)
-    aFloat.withUnsafeBufferPointer { ap in
-      bt.withUnsafeBufferPointer { tp in
-        result.withUnsafeMutableBufferPointer { rp in
-          let biasPointer = biasFloat?.withUnsafeBufferPointer { $0.baseAddress }
-          nonisolated(unsafe) let (ap, tp, rp, bias) = (ap, tp, rp, biasPointer)
-          forEachRowBlock(m, threads: threads) { begin, end in
-            _ = pl_gemm_round(format, begin, end, n, k, ap.baseAddress!, tp.baseAddress!, bias, rp.baseAddress!)
+        for j0 in stride(from: 0, to: n, by: 16) {
+          for p0 in stride(from: 0, to: k, by: 16) {
+            for j in j0..<min(j0 + 16, n) {
+              for p in p0..<min(p0 + 16, k) { tp[p * n + j] = convert(bp[j * k + p]) }
+            }
           }
         }
       }
     }
-    // Each result is a value of the format held in binary32: exact in binary64.
-    return Tensor(shape: [m, n], storage: unsafeBitCast(result.map { Double($0) }, to: [S].self))
+    return bt
+  }
+
+  /// The `[m, n]` result of `kernel(rowBegin, rowEnd, a, bt, bias, c)` run over row blocks on up to
+  /// `threads` threads, with every buffer pinned for the duration.
+  @inlinable
+  static func product<U>(
+    _ a: [U], _ bt: [U], _ bias: [U]?, zero: U, m: Int, n: Int, k: Int, threads: Int,
+    kernel: (Int, Int, UnsafePointer<U>, UnsafePointer<U>, UnsafePointer<U>?, UnsafeMutablePointer<U>) -> Void
+  ) -> [U] {
+    var result = [U](repeating: zero, count: m * n)
+    guard m > 0 && n > 0 else { return result }
+    let placeholder: [U] = [zero]  // a valid address for empty operands (k = 0)
+    (a.isEmpty ? placeholder : a).withUnsafeBufferPointer { ap in
+      (bt.isEmpty ? placeholder : bt).withUnsafeBufferPointer { tp in
+        (bias ?? placeholder).withUnsafeBufferPointer { bp in
+          result.withUnsafeMutableBufferPointer { rp in
+            nonisolated(unsafe) let (ap, tp, bp, rp) = (ap.baseAddress!, tp.baseAddress!, bias == nil ? nil : bp.baseAddress!, rp.baseAddress!)
+            forEachRowBlock(m, threads: threads) { begin, end in kernel(begin, end, ap, tp, bp, rp) }
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  /// Reinterprets a pointer to `Acc` when `Acc` is known to be `T` (checked by the caller).
+  @inlinable
+  static func cast<Acc, T>(_ p: UnsafePointer<Acc>) -> UnsafePointer<T> { UnsafeRawPointer(p).assumingMemoryBound(to: T.self) }
+  @inlinable
+  static func cast<Acc, T>(_ p: UnsafeMutablePointer<Acc>) -> UnsafeMutablePointer<T> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
   }
 
   @inlinable
@@ -103,42 +142,13 @@ public enum FastMatrixMultiply {
     func widen(_ values: [S]) -> [Acc] {
       S.self == Acc.self ? unsafeBitCast(values, to: [Acc].self) : values.map { ScalarConversion.convert($0, to: Acc.self) }
     }
-    let aAcc = widen(a.storage)
-    // B transposed to [k, n] so that each step of k reads a contiguous run of outputs' weights.
-    var bt = [Acc](repeating: Acc(0), count: k * n)
-    b.storage.withUnsafeBufferPointer { bp in
-      bt.withUnsafeMutableBufferPointer { tp in
-        // In 16 x 16 tiles, so that both sides stay in cache.
-        for j0 in stride(from: 0, to: n, by: 16) {
-          for p0 in stride(from: 0, to: k, by: 16) {
-            for j in j0..<min(j0 + 16, n) {
-              for p in p0..<min(p0 + 16, k) { tp[p * n + j] = ScalarConversion.convert(bp[j * k + p], to: Acc.self) }
-            }
-          }
-        }
-      }
-    }
-    let biasAcc = bias.map { widen($0.storage) }
-    var result = [Acc](repeating: Acc(0), count: m * n)
-    aAcc.withUnsafeBufferPointer { ap in
-      bt.withUnsafeBufferPointer { tp in
-        result.withUnsafeMutableBufferPointer { rp in
-          let biasPointer = biasAcc?.withUnsafeBufferPointer { $0.baseAddress }
-          nonisolated(unsafe) let (ap, tp, rp, bias) = (ap, tp, rp, biasPointer)
-          forEachRowBlock(m, threads: threads) { begin, end in
-            if Acc.self == Float.self {
-              pl_gemm_f32(begin, end, n, k, UnsafeRawPointer(ap.baseAddress!).assumingMemoryBound(to: Float.self),
-                UnsafeRawPointer(tp.baseAddress!).assumingMemoryBound(to: Float.self),
-                bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
-                UnsafeMutableRawPointer(rp.baseAddress!).assumingMemoryBound(to: Float.self), fused ? 1 : 0)
-            } else {
-              pl_gemm_f64(begin, end, n, k, UnsafeRawPointer(ap.baseAddress!).assumingMemoryBound(to: Double.self),
-                UnsafeRawPointer(tp.baseAddress!).assumingMemoryBound(to: Double.self),
-                bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) },
-                UnsafeMutableRawPointer(rp.baseAddress!).assumingMemoryBound(to: Double.self), fused ? 1 : 0)
-            }
-          }
-        }
+    let toAcc = { (x: S) in ScalarConversion.convert(x, to: Acc.self) }
+    let result = product(widen(a.storage), transposed(b, toAcc), bias.map { widen($0.storage) }, zero: Acc(0), m: m, n: n, k: k, threads: threads) {
+      begin, end, a, bt, bias, c in
+      if Acc.self == Float.self {
+        pl_gemm_f32(begin, end, n, k, Self.cast(a), Self.cast(bt), bias.map(Self.cast), Self.cast(c), fused ? 1 : 0)
+      } else {
+        pl_gemm_f64(begin, end, n, k, Self.cast(a), Self.cast(bt), bias.map(Self.cast), Self.cast(c), fused ? 1 : 0)
       }
     }
     if S.self == Acc.self { return Tensor(shape: [m, n], storage: unsafeBitCast(result, to: [S].self)) }

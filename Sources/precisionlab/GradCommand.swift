@@ -79,11 +79,11 @@ struct GradCommand: ParsableCommand {
 
   func run() throws {
     var job = GradientJob(model: modelOptions.job, format: precision.floatFormat, inputs: try batchInputs())
-    job.accumulate = precision.accumulation
-    job.rounding = precision.roundingMode
-    job.roundingSeed = precision.roundingSeed
-    job.options = precision.kernelOptions
-    job.threads = precision.threads
+    job.compute.accumulate = precision.accumulation
+    job.compute.rounding = precision.roundingMode
+    job.compute.roundingSeed = precision.roundingSeed
+    job.compute.options = precision.kernelOptions
+    job.compute.threads = precision.threads
     job.activation = modelOptions.activation
     job.parametersPath = params
     job.initSeed = seed

@@ -1,6 +1,18 @@
 import Networks
 
 extension Experiment {
+  /// The study a bifurcation or graddiff trial runs: model, computation, data, the alpha pair, the
+  /// kink rule, what is compared, and the accumulated-gradients quirk.
+  static func bifurcationStudy(_ t: Trial, _ context: TrialContext) throws -> BifurcationStudy {
+    let (feed, _) = try Common.feed(t, context)
+    var study = BifurcationStudy(model: Common.modelSpec(t), compute: Common.computeSettings(t), feed: feed, seed: t.seed)
+    study.alphas = Common.alphas(t)
+    study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
+    study.comparison = BifurcationStudy.Comparison(rawValue: t["compare"])!
+    study.accumulateGradients = t.flag("accumulate-gradients")
+    return study
+  }
+
   /// `precisionlab bifurcation`: one row per run (θ).
   public static let bifurcation = Experiment(
     name: "bifurcation",
@@ -18,13 +30,8 @@ extension Experiment {
     rowColumns: [],
     check: { Common.check($0) },
     run: { t, context, emit in
-      let (feed, _) = try Common.feed(t, context)
-      var study = BifurcationStudy(model: Common.modelSpec(t), compute: Common.computeSettings(t), feed: feed, seed: t.seed)
-      study.alphas = Common.alphas(t)
-      study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
-      study.comparison = BifurcationStudy.Comparison(rawValue: t["compare"])!
+      var study = try bifurcationStudy(t, context)
       study.untilFirstDifference = !t.flag("all-batches")
-      study.accumulateGradients = t.flag("accumulate-gradients")
       study.rootCause = t.flag("root-cause")
       let r = try study.run()
       let rel = r.difference.flatMap { d in r.gradient.map { $0.l2 == 0 ? Double.nan : d.l2 / $0.l2 } }

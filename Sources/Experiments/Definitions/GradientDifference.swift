@@ -13,13 +13,8 @@ extension Experiment {
     rowColumns: ["batch"],
     check: { Common.check($0) },
     run: { t, context, emit in
-      let (feed, _) = try Common.feed(t, context)
-      var study = BifurcationStudy(model: Common.modelSpec(t), compute: Common.computeSettings(t), feed: feed, seed: t.seed)
-      study.alphas = Common.alphas(t)
-      study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
-      study.comparison = BifurcationStudy.Comparison(rawValue: t["compare"])!
+      var study = try bifurcationStudy(t, context)
       study.untilFirstDifference = false
-      study.accumulateGradients = t.flag("accumulate-gradients")
       study.recordBatches = true
       let r = try study.run()
       for (i, b) in r.batches.enumerated() {

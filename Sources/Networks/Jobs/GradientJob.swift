@@ -12,12 +12,8 @@ public struct GradientJob: Sendable {
   }
 
   public var model: Model
-  public var format: FloatFormat
-  public var accumulate: AccumulationChoice = .same
-  public var rounding: RoundingMode = .nearestEven
-  public var roundingSeed: UInt64 = 0
-  public var options = KernelOptions()
-  public var threads = 1
+  /// Format, accumulation, rounding (and its seed), summation order, threads.
+  public var compute: ComputeSettings
   public var activation: Activation = .relu(0)
   /// Parameters from a safetensors file, else PyTorch's default initialisation from `initSeed`.
   public var parametersPath: String?
@@ -47,7 +43,7 @@ public struct GradientJob: Sendable {
 
   public init(model: Model, format: FloatFormat, inputs: Inputs) {
     self.model = model
-    self.format = format
+    self.compute = ComputeSettings(format: format)
     self.inputs = inputs
   }
 
@@ -60,18 +56,13 @@ public struct GradientJob: Sendable {
   }
 
   public func run() throws(SafetensorsError) -> Report {
-    let result: Result<Report, SafetensorsError> = RoundingEnvironment.with(rounding, seed: roundingSeed) {
-      Result { () throws(SafetensorsError) -> Report in
-        do {
-          return try ScalarDispatch.visit(format: format, accumulate: accumulate, rounding: rounding, Visitor(job: self))
-        } catch let error as SafetensorsError {
-          throw error
-        } catch {
-          throw SafetensorsError("\(error)")
-        }
-      }
+    do {
+      return try compute.run(Visitor(job: self))
+    } catch let error as SafetensorsError {
+      throw error
+    } catch {
+      throw SafetensorsError("\(error)")
     }
-    return try result.get()
   }
 
   struct Visitor: ScalarVisitor {
@@ -101,7 +92,7 @@ public struct GradientJob: Sendable {
         x = Tensor(shape: [size] + x.shape.dropFirst(), storage: Array(x.storage[(start * width)..<((start + size) * width)]))
         labels = Array(labels[start..<(start + size)])
       }
-      let plan = KernelPlan(accumulate: A.self, options: job.options, threads: job.threads)
+      let plan = KernelPlan(accumulate: A.self, options: job.compute.options, threads: job.compute.threads)
       let parameters: SafetensorsFile? = try job.parametersPath.map { path throws(SafetensorsError) in try SafetensorsFile.read(from: path) }
       // The plain MLP runs as its own type; every other model as a general network.
       let sampleShape = StudyModel<T>.sampleShape(job.model)
@@ -134,8 +125,8 @@ public struct GradientJob: Sendable {
         var file = SafetensorsFile()
         for (name, g) in zip(names, gradients) { file.set(name, g) }
         file.metadata["precisionlab.loss"] = loss.hexDescription
-        file.metadata["precisionlab.kernel"] = "accumulate \(A.format.name), \(job.options)"
-        file.metadata["precisionlab.rounding"] = job.rounding.name
+        file.metadata["precisionlab.kernel"] = "accumulate \(A.format.name), \(job.compute.options)"
+        file.metadata["precisionlab.rounding"] = job.compute.rounding.name
         try file.write(to: out)
       }
       if let path = job.hexDumpPath {
