@@ -1,7 +1,7 @@
 # PrecisionLab: `make run` (main job) and `make test` (tests) on a fresh Debian machine with Swift.
 SWIFT ?= swift
 
-.PHONY: run test deps build release verify bench study reduced
+.PHONY: run test test-deps deps build release verify bench study reduced
 
 # GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
@@ -34,7 +34,19 @@ run: release
 	  printf '  %-5s ' $$f; ./.build/release/precisionlab grad --widths 784,256,256,10 --format $$f --data $$data --batch-size 256 2>&1 | grep -v 'using synthetic data' | tr '\n' ' '; echo; \
 	done
 
-test: deps
+# What the Slurm integration test needs to start a local cluster (Debian's slurm-wlm and munge):
+# installed when root; without them that one test is skipped and says why.
+test-deps:
+	@if [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge) >/dev/null 2>&1 \
+	      || echo "slurm-wlm and munge could not be installed: the Slurm integration test will be skipped"; \
+	  else \
+	    echo "slurm-wlm and munge are missing (not root): the Slurm integration test will be skipped"; \
+	  fi; \
+	fi
+
+test: deps test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -3,13 +3,42 @@ import Datasets
 import Experiments
 import Foundation
 
-/// What every experiment command and `sweep` share: seeds, output, parallelism, shards, data folder.
-struct SweepOptions: ParsableArguments {
+/// What names the trials of a grid besides the experiment's options: runs, seeds, and where the data
+/// is. Shared by the experiment commands, `sweep` and `slurm submit`.
+struct GridOptions: ParsableArguments {
   @Option(help: "Runs (seeds) per grid cell: seeds SEED, SEED+1, ….")
   var runs: Int?
 
   @Option(help: ArgumentHelp("Base seed, or several separated by commas.", valueName: "n[,n…]"))
   var seed: String?
+
+  @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $PRECISIONLAB_DATA, else ./data).", valueName: "dir"))
+  var dataDir: String?
+
+  func validate() throws {
+    if let runs, runs < 1 { throw ValidationError("--runs must be at least 1, got \(runs): the grid would be empty") }
+    if let seed, seeds(seed) == nil { throw ValidationError("--seed '\(seed)': expected non-negative integers separated by commas") }
+  }
+
+  func seeds(_ text: String) -> [UInt64]? {
+    let parts = text.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+    return parts.isEmpty || parts.contains(nil) ? nil : parts.map { $0! }
+  }
+
+  /// The grid of `values`, with these options' runs and seeds winning over a sweep file's.
+  func grid(_ experiment: Experiment, values: [String: [String]], runs: Int?, seeds: [UInt64]?) throws -> Grid {
+    do {
+      return try Grid(experiment, values: values, runs: self.runs ?? runs ?? 1, seeds: seed.flatMap(self.seeds) ?? seeds ?? [0])
+    } catch {
+      throw failWithUsage(error.description)
+    }
+  }
+}
+
+/// What every experiment command and `sweep` share: the grid's seeds and data, output, parallelism,
+/// shards, summary files.
+struct SweepOptions: ParsableArguments {
+  @OptionGroup var grid: GridOptions
 
   @Option(help: ArgumentHelp("Append results to this CSV (resumes: finished trials are skipped). Default: standard output.", valueName: "file.csv"))
   var out: String?
@@ -19,9 +48,6 @@ struct SweepOptions: ParsableArguments {
 
   @Option(help: ArgumentHelp("Run only part K of N of the grid (cluster job arrays).", valueName: "K/N"))
   var shard: String?
-
-  @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $PRECISIONLAB_DATA, else ./data).", valueName: "dir"))
-  var dataDir: String?
 
   @Option(help: ArgumentHelp("Also write the summary table (markdown) here.", valueName: "file.md"))
   var table: String?
@@ -33,15 +59,8 @@ struct SweepOptions: ParsableArguments {
   var quiet = false
 
   func validate() throws {
-    if let runs, runs < 1 { throw ValidationError("--runs must be at least 1, got \(runs): the grid would be empty") }
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-    if let seed, seeds(seed) == nil { throw ValidationError("--seed '\(seed)': expected non-negative integers separated by commas") }
     if let shard { do { _ = try Grid.shard(shard) } catch { throw ValidationError(error.description) } }
-  }
-
-  func seeds(_ text: String) -> [UInt64]? {
-    let parts = text.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-    return parts.isEmpty || parts.contains(nil) ? nil : parts.map { $0! }
   }
 }
 
@@ -90,17 +109,12 @@ func parseSettings(_ tokens: [String], for experiment: Experiment) throws -> [St
 
 /// Runs a grid, then prints the summary (and writes the table and plot when asked).
 func runSweep(_ experiment: Experiment, values: [String: [String]], options: SweepOptions, runs: Int?, seeds: [UInt64]?, jobs: Int?, out: String?) throws {
-  let grid: Grid
-  do {
-    grid = try Grid(experiment, values: values, runs: options.runs ?? runs ?? 1, seeds: options.seed.flatMap(options.seeds) ?? seeds ?? [0])
-  } catch {
-    throw failWithUsage(error.description)
-  }
+  let grid = try options.grid.grid(experiment, values: values, runs: runs, seeds: seeds)
   let output = options.out ?? out
   if (options.table != nil || options.plot != nil) && output == nil { throw failWithUsage("--table and --plot need --out FILE.csv") }
   let checkpoints = output.map { $0 + ".checkpoints" }
   let cores = ProcessInfo.processInfo.activeProcessorCount
-  var runner = SweepRunner(grid: grid, context: TrialContext(data: DataCache(dataDirectory: resolveDataDirectory(options.dataDir)), checkpointDirectory: checkpoints), jobs: options.jobs ?? jobs ?? cores, output: output)
+  var runner = SweepRunner(grid: grid, context: TrialContext(data: DataCache(dataDirectory: resolveDataDirectory(options.grid.dataDir)), checkpointDirectory: checkpoints), jobs: options.jobs ?? jobs ?? cores, output: output)
   runner.quiet = options.quiet
   runner.shard = try options.shard.map { try Grid.shard($0) }
   let outcome: SweepRunner.Outcome
@@ -110,18 +124,24 @@ func runSweep(_ experiment: Experiment, values: [String: [String]], options: Swe
     writeAll("precisionlab: \(outcome.trials - outcome.skipped) trials in \(String(format: "%.1f", outcome.seconds)) s, \(outcome.skipped) skipped (already done), \(outcome.failed) failed\n", to: 2)
   }
   guard let output else { return }
-  let (header, rows) = try ResultsFile.read(output)
+  print(try writeSummary(of: output, experiment: experiment, table: options.table, plot: options.plot), terminator: "")
+}
+
+/// The summary of a results CSV as markdown, also written to `table` and drawn to `plot` when given:
+/// the bifurcation and graddiff ratio with its interval, or each experiment's headline column.
+func writeSummary(of results: String, experiment: Experiment, table: String?, plot: String?) throws -> String {
+  let (header, rows) = try ResultsFile.read(results)
   let summary = try Summary.make(header: header, rows: rows, by: nil)
-  print(summary.markdown(), terminator: "")
-  if let table = options.table { try writeText(summary.markdown(), to: table) }
-  if let path = options.plot {
+  if let table { try writeText(summary.markdown(), to: table) }
+  if let path = plot {
     let y = ["bifurcation", "graddiff"].contains(experiment.name) ? "ratio" : experiment.name == "trajectory" ? "l1_across_alphas_mean" : experiment.name == "zeros" ? "zero_ratio" : "test_accuracy_mean"
     let by = Array(summary.columns.prefix { $0 != "runs" })
     let withInterval = summary.columns.contains("ci_low")
-    var plot = try SVGPlot.from(columns: summary.columns, rows: summary.rows, x: by[0], y: y, series: by.count > 1 ? by[1] : nil, low: withInterval ? "ci_low" : nil, high: withInterval ? "ci_high" : nil)
-    plot.title = "\(experiment.name): \(y) (\(output))"
-    try writeText(plot.svg(), to: path)
+    var figure = try SVGPlot.from(columns: summary.columns, rows: summary.rows, x: by[0], y: y, series: by.count > 1 ? by[1] : nil, low: withInterval ? "ci_low" : nil, high: withInterval ? "ci_high" : nil)
+    figure.title = "\(experiment.name): \(y) (\(results))"
+    try writeText(figure.svg(), to: path)
   }
+  return summary.markdown()
 }
 
 func writeText(_ text: String, to path: String) throws {
@@ -206,6 +226,21 @@ struct SweepCommand: ParsableCommand {
     let overrides = try parseSettings(settings, for: sweep.experiment)
     try runSweep(sweep.experiment, values: sweep.values.merging(overrides) { $1 }, options: options, runs: sweep.runs, seeds: sweep.seeds, jobs: sweep.jobs, out: sweep.out)
   }
+}
+
+/// An experiment named on the command line with its options, or a sweep file with the options that
+/// replace its values: the experiment, the value lists, and the file's runs and seeds.
+func experimentOrSweep(_ target: String, settings: [String]) throws -> (Experiment, [String: [String]], runs: Int?, seeds: [UInt64]?) {
+  if let experiment = Experiment.named(target) {
+    return (experiment, try parseSettings(settings, for: experiment), nil, nil)
+  }
+  guard FileManager.default.fileExists(atPath: target) else {
+    throw failWithUsage("'\(target)' is neither an experiment (\(Experiment.all.map(\.name).joined(separator: ", "))) nor a sweep file")
+  }
+  let sweep: SweepFile
+  do { sweep = try SweepFile.load(target) } catch { throw failWithUsage(error.description) }
+  let overrides = try parseSettings(settings, for: sweep.experiment)
+  return (sweep.experiment, sweep.values.merging(overrides) { $1 }, sweep.runs, sweep.seeds)
 }
 
 /// `precisionlab summarize FILE.csv --by COLS`.

@@ -14,7 +14,7 @@ struct PrecisionLab: ParsableCommand {
     subcommands: [
       FormatsCommand.self, CalcCommand.self, GradCommand.self, DataCommand.self, BifurcationCommand.self,
       GradientDifferenceCommand.self, ZerosCommand.self, TrainCommand.self, TrajectoryCommand.self, SweepCommand.self,
-      SummarizeCommand.self, PlotCommand.self, MergeCommand.self,
+      SummarizeCommand.self, PlotCommand.self, MergeCommand.self, SlurmCommand.self,
     ]
   )
 

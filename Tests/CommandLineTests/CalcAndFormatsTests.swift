@@ -19,10 +19,11 @@ import Testing
       .deletingLastPathComponent().appendingPathComponent(".build/debug/precisionlab")  // Tests/CommandLineTests/…
   }
 
-  static func run(_ arguments: [String], input: String = "") throws -> Run {
+  static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Run {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
     process.standardOutput = stdout
     process.standardError = stderr

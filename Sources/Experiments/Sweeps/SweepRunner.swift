@@ -34,15 +34,7 @@ public struct SweepRunner {
     let all = grid.trials(shard: shard)
     let file = try output.map { path throws(ParameterError) in try ResultsFile(path: path, header: experiment.header) }
     let pending = all.filter { !(file?.finished.contains($0.key) ?? false) }
-    // Every dataset the pending trials need must load before anything runs (one clear error, not one
-    // failed row per trial).
-    var needed: [String: [Int]] = [:]
-    for t in pending { needed[t["data"]] = Common.sampleShape(t.values) }
-    for (name, shape) in needed.sorted(by: { $0.key < $1.key }) {
-      do { _ = try context.data.load(name, syntheticShape: shape) } catch let error as ParameterError { throw error } catch {
-        throw ParameterError("\(error)")
-      }
-    }
+    try Self.loadData(for: pending, context)
     let log = ProgressLog(total: pending.count, quiet: quiet)
     if let file, !quiet {
       for repair in file.repairs { log.say("\(file.path): \(repair)") }
@@ -82,6 +74,18 @@ public struct SweepRunner {
     log.finish()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     return Outcome(trials: all.count, skipped: all.count - pending.count, failed: failures.value, seconds: seconds)
+  }
+
+  /// Loads every dataset the trials need, so that a missing or damaged dataset is one clear error
+  /// before anything runs (not one failed row per trial, or one failed task per shard).
+  public static func loadData(for trials: [Trial], _ context: TrialContext) throws(ParameterError) {
+    var needed: [String: [Int]] = [:]
+    for t in trials { needed[t["data"]] = Common.sampleShape(t.values) }
+    for (name, shape) in needed.sorted(by: { $0.key < $1.key }) {
+      do { _ = try context.data.load(name, syntheticShape: shape) } catch let error as ParameterError { throw error } catch {
+        throw ParameterError("\(error)")
+      }
+    }
   }
 
   /// Runs one trial, writing its rows; returns whether it failed.
