@@ -155,6 +155,7 @@ emit("preallocated `mpfr_t` variables.")
 emit()
 emit("| precision | fusedMultiplyAccumulate | raw mpfr_fma | ratio | multiplyAccumulate (unfused) | raw mpfr_mul + mpfr_add | ratio |")
 emit("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+var rawCost: [Int: (fused: Double, unfused: Double)] = [:]
 for bits in [113, 256] {
   let format = try! FloatFormat.named("mpfr:\(bits)")
   let n = quick ? 256 : 1024, rounds = quick ? 20 : 200
@@ -191,7 +192,36 @@ for bits in [113, 256] {
   } / Double(n * rounds) * 1e9
   for i in 0..<(2 * n + 2) { mpfr_clear(raw + i) }
   raw.deallocate()
+  rawCost[bits] = (rawFused, rawUnfused)
   emit(String(format: "| %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f |", bits, fused, rawFused, fused / rawFused, unfused, rawUnfused, unfused / rawUnfused))
+}
+
+emit()
+let mpfrShape = quick ? (16, 128, 16) : (32, 512, 32)
+emit("## MPFR matrix multiply vs raw MPFR (ns per multiply-add)")
+emit()
+emit("`MatrixMultiply.timesTransposed` of \(mpfrShape.0)×\(mpfrShape.1) by \(mpfrShape.1)×\(mpfrShape.2) `MPFRFloat` matrices (nearest-even,")
+emit("unbounded exponent, one thread; each output accumulated in place in k order), per multiply-add,")
+emit("next to the raw C-style loops above on preallocated `mpfr_t` variables.")
+emit()
+emit("| precision | order | matrix multiply ns | raw MPFR ns | ratio |")
+emit("| ---: | --- | ---: | ---: | ---: |")
+for bits in [113, 256] {
+  let format = try! FloatFormat.named("mpfr:\(bits)")
+  let (m, k, n) = mpfrShape
+  var g = SplitMix(seed: 5)
+  let (a, b) = MPFRFloat.withFormat(format) {
+    (Tensor<MPFRFloat>(shape: [m, k], doubles: (0..<(m * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }),
+     Tensor<MPFRFloat>(shape: [n, k], doubles: (0..<(n * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }))
+  }
+  for (label, fused) in [("fused (mpfr_fma)", true), ("unfused (mpfr_mul + mpfr_add)", false)] {
+    let seconds = MPFRFloat.withFormat(format) {
+      time(repeats: 3) { blackHole(MatrixMultiply.timesTransposed(a, b, accumulate: MPFRFloat.self, options: KernelOptions(fused: fused), threads: 1)) }
+    }
+    let ours = seconds / Double(m * k * n) * 1e9
+    let raw = fused ? rawCost[bits]!.fused : rawCost[bits]!.unfused
+    emit(String(format: "| %d | %@ | %.1f | %.1f | %.2f |", bits, label, ours, raw, ours / raw))
+  }
 }
 
 // MARK: Networks
@@ -322,6 +352,72 @@ if let train = try? LabeledImages.idx(images: mnistData + "/train-images-idx3-ub
 } else {
   emit("MNIST not found at \(mnistData) (set PRECISIONLAB_MNIST): not measured.")
 }
+
+// MARK: Sweeps: throughput and memory
+
+/// Runs the precisionlab executable beside this one; returns wall seconds and peak resident memory
+/// (bytes), or nil when it cannot run or fails.
+func runPrecisionLab(_ arguments: [String]) -> (seconds: Double, peakBytes: Int)? {
+  let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("precisionlab").path
+  guard FileManager.default.isExecutableFile(atPath: executable) else { return nil }
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+  var argv = ([executable] + arguments).map { strdup($0) } + [nil]
+  defer { argv.forEach { free($0) } }
+  var pid: pid_t = 0
+  let start = DispatchTime.now().uptimeNanoseconds
+  guard posix_spawn(&pid, executable, &actions, nil, &argv, environ) == 0 else { return nil }
+  var status: Int32 = 0
+  var usage = rusage()
+  while wait4(pid, &status, 0, &usage) == -1 && errno == EINTR {}
+  let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+  guard status == 0 else { return nil }
+  return (seconds, usage.ru_maxrss * 1024)  // Linux reports kilobytes
+}
+
+emit()
+emit("## Sweeps: throughput with 1 and 2 jobs, peak memory")
+emit()
+let sweepData = (mnistData as NSString).deletingLastPathComponent
+let sweepFolder = NSTemporaryDirectory() + "precisionlab-bench-\(getpid())"
+try? FileManager.default.createDirectory(atPath: sweepFolder, withIntermediateDirectories: true)
+if FileManager.default.fileExists(atPath: mnistData + "/train-images-idx3-ubyte.gz") {
+  let runs = quick ? 4 : 16, batches = quick ? 2 : 8
+  let throughputArguments = ["bifurcation", "--data", "mnist", "--data-dir", sweepData, "--format", "fp16", "--all-batches", "--max-batches", "\(batches)", "--runs", "\(runs)", "--quiet"]
+  emit("`precisionlab bifurcation --data mnist --format fp16 --all-batches --max-batches \(batches) --runs \(runs) --jobs J` (MLP")
+  emit("784-256-256-256-10, batch 256), as a separate process; trials per second of wall time, including loading MNIST.")
+  emit()
+  emit("| jobs | seconds | trials per second | speed-up |")
+  emit("| ---: | ---: | ---: | ---: |")
+  var one: Double? = nil
+  for jobs in [1, 2] {
+    let out = sweepFolder + "/throughput-\(jobs).csv"
+    try? FileManager.default.removeItem(atPath: out)
+    if let r = runPrecisionLab(throughputArguments + ["--jobs", "\(jobs)", "--out", out]) {
+      let rate = Double(runs) / r.seconds
+      if jobs == 1 { one = rate }
+      emit("| \(jobs) | \(String(format: "%.2f", r.seconds)) | \(String(format: "%.2f", rate)) | \(one.map { String(format: "%.2f", rate / $0) } ?? "–") |")
+    } else {
+      emit("| \(jobs) | failed (is precisionlab built beside the bench?) | | |")
+    }
+  }
+  emit()
+  let bigRuns = quick ? 50 : 1000
+  let memoryArguments = ["bifurcation", "--data", "mnist", "--data-dir", sweepData, "--format", "fp16", "--runs", "\(bigRuns)", "--jobs", "2", "--quiet", "--out", sweepFolder + "/memory.csv"]
+  if let r = runPrecisionLab(memoryArguments) {
+    emit("A \(bigRuns)-run MNIST bifurcation sweep (`precisionlab bifurcation --data mnist --format fp16 --runs \(bigRuns) --jobs 2`,")
+    emit("until the first difference, the paper's protocol): peak resident memory \(String(format: "%.0f", Double(r.peakBytes) / 1048576)) MiB (`ru_maxrss`), \(String(format: "%.0f", r.seconds)) s.")
+  } else {
+    emit("The \(bigRuns)-run sweep failed (is precisionlab built beside the bench?): not measured.")
+  }
+} else {
+  emit("MNIST not found at \(mnistData) (set PRECISIONLAB_MNIST): not measured.")
+}
+try? FileManager.default.removeItem(atPath: sweepFolder)
 
 // MARK: Datasets
 

@@ -65,6 +65,7 @@ public struct SlurmScript: Sendable {
       exit_file=\(q(folder))/status/shard-$k.exit
       rm -f "$exit_file"
       trap 'status=$?; echo "$status" > "$exit_file"; echo "precisionlab: shard $k/\(n) ended with status $status at $(date -u +%Y-%m-%dT%H:%M:%SZ)"' EXIT
+      trap 'exit 143' TERM; trap 'exit 129' HUP; trap 'exit 130' INT  # cancelled, preempted or out of time: not a success
       echo "precisionlab: shard $k/\(n) of grid \(array.grid) on $(hostname), job ${SLURM_JOB_ID:-?} (array ${SLURM_ARRAY_JOB_ID:-?}), started $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
       """ + prologueLines + """
