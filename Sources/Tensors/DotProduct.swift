@@ -37,6 +37,13 @@ public enum DotProduct {
     fused: Bool
   ) -> A {
     var acc = A(0)
+    if S.self == A.self {
+      // Same format: no conversion, and the type may run the whole sum at once (MPFR does).
+      let xa = UnsafeRawPointer(x + range.lowerBound * xStride).assumingMemoryBound(to: A.self)
+      let ya = UnsafeRawPointer(y + range.lowerBound * yStride).assumingMemoryBound(to: A.self)
+      A.accumulateProducts(&acc, xa, xStride, ya, yStride, count: range.count, fused: fused)
+      return acc
+    }
     if fused {
       for k in range {
         A.fusedMultiplyAccumulate(

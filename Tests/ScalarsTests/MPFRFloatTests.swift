@@ -1,6 +1,7 @@
 import BigInt
 import CMPFR
 import Foundation
+import ScalarConformance
 import Scalars
 import Testing
 
@@ -110,5 +111,50 @@ import Testing
     // Small formats: correctly rounded in every mode (neighbours of e in bfloat16: 2.703125, 2.71875).
     #expect(RoundingEnvironment.with(.towardZero) { BFloat16.exp(BFloat16(1)) }.doubleValue == 2.703125)
     #expect(RoundingEnvironment.with(.towardPositive) { BFloat16.exp(BFloat16(1)) }.doubleValue == 2.71875)
+  }
+
+  /// The run of a dot product (`accumulateProducts`: range set once, MPFR on the operands in place)
+  /// gives the bits of the term-by-term multiply-accumulates, which the oracle tests check, in every
+  /// mode and in bounded formats where terms overflow and go subnormal.
+  @Test func runOfProductsEqualsTermByTerm() throws {
+    var g = SplitMix(seed: 11)
+    // Operand exponents: wide; tiny (products and sums subnormal in mpfr:5:15); large (they overflow).
+    for (name, exponents) in [("mpfr:113", -20...20), ("mpfr:24:127", -75...(-60)), ("mpfr:5:15", -20...20), ("mpfr:5:15", -13...(-10)), ("mpfr:5:15", 4...10), ("mpfr:2", -20...20)] {
+      let format = try FloatFormat.named(name)
+      let count = 40
+      let (x, y) = MPFRFloat.withFormat(format) { () -> ([MPFRFloat], [MPFRFloat]) in
+        let value = { () -> MPFRFloat in
+          let e = exponents.lowerBound + Int(g.next() % UInt64(exponents.count))
+          let m = Double(g.next() >> 11) * 0x1p-53 + 0.5
+          return MPFRFloat(m * Double(sign: g.next() % 2 == 0 ? .plus : .minus, exponent: e, significand: 1))
+        }
+        return ((0..<count).map { _ in value() }, (0..<count).map { _ in value() })
+      }
+      for mode in RoundingMode.allCases {
+        for fused in [false, true] {
+          let (run, terms) = MPFRFloat.withFormat(format) { () -> (MPFRFloat, MPFRFloat) in
+            let run = RoundingEnvironment.with(mode, seed: 5) { () -> MPFRFloat in
+              var acc = MPFRFloat(0)
+              x.withUnsafeBufferPointer { xp in
+                y.withUnsafeBufferPointer { yp in
+                  // Every second element, to exercise the strides.
+                  MPFRFloat.accumulateProducts(&acc, xp.baseAddress!, 2, yp.baseAddress!, 2, count: count / 2, fused: fused)
+                }
+              }
+              return acc
+            }
+            let terms = RoundingEnvironment.with(mode, seed: 5) { () -> MPFRFloat in
+              var acc = MPFRFloat(0)
+              for k in stride(from: 0, to: count, by: 2) {
+                if fused { MPFRFloat.fusedMultiplyAccumulate(&acc, x[k], y[k]) } else { MPFRFloat.multiplyAccumulate(&acc, x[k], y[k]) }
+              }
+              return acc
+            }
+            return (run, terms)
+          }
+          #expect(run.hexDescription == terms.hexDescription, "\(name) \(exponents) \(mode) fused=\(fused): \(run.hexDescription) vs \(terms.hexDescription)")
+        }
+      }
+    }
   }
 }

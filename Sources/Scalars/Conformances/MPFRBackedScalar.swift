@@ -61,4 +61,37 @@ extension MPFRBackedScalar {
   @inlinable public static func fusedMultiplyAccumulate(_ acc: inout Self, _ a: Self, _ b: Self) {
     acc.number.multiplyAccumulate(a.number, b.number, fused: true, mode)
   }
+
+  /// The run of multiply-accumulates of a dot product, as `multiplyAccumulate` term by term, with the
+  /// exponent range set once for the run and MPFR called on the operands' storage directly (the
+  /// unfused product in the accumulator's scratch variable): the same operations, so the same bits,
+  /// at close to raw MPFR's cost. Modes MPFR cannot round natively go term by term.
+  @inlinable public static func accumulateProducts(
+    _ acc: inout Self, _ x: UnsafePointer<Self>, _ xStride: Int, _ y: UnsafePointer<Self>, _ yStride: Int,
+    count: Int, fused: Bool
+  ) {
+    let mode = Self.mode
+    acc.number.makeUnique()
+    let c = acc.number.constants
+    guard MPFRArithmetic.isNative(mode, c) else {
+      for k in 0..<count {
+        acc.number.multiplyAccumulate(x[k * xStride].number, y[k * yStride].number, fused: fused, mode)
+      }
+      return
+    }
+    let rnd = MPFRArithmetic.mpfrMode(mode)
+    let p = acc.number.pointer, product = acc.number.storage.scratch
+    MPFRArithmetic.withRange(c) {
+      for k in 0..<count {
+        let pa = x[k * xStride].number.pointer, pb = y[k * yStride].number.pointer
+        if fused {
+          MPFRArithmetic.finishNative(p, mpfr_fma(p, pa, pb, p, rnd), c, rnd)
+        } else {
+          MPFRArithmetic.finishNative(product, mpfr_mul(product, pa, pb, rnd), c, rnd)
+          MPFRArithmetic.finishNative(p, mpfr_add(p, p, product, rnd), c, rnd)
+        }
+      }
+    }
+    withExtendedLifetime(acc) {}
+  }
 }

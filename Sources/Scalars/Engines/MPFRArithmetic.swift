@@ -42,17 +42,37 @@ public enum MPFRArithmetic {
     _ destination: UnsafeMutablePointer<__mpfr_struct>, _ c: MPFRFormatConstants, _ mode: RoundingMode,
     _ operation: (UnsafeMutablePointer<__mpfr_struct>, mpfr_rnd_t) -> Int32
   ) {
-    if mode.rawValue <= RoundingMode.towardNegative.rawValue && mode != .nearestAway && c.nativeDirected {
+    if isNative(mode, c) {
       let rnd = mpfrMode(mode)
       setRange(c)
-      var t = operation(destination, rnd)
-      if c.bounded {
-        t = mpfr_check_range(destination, t, rnd)
-        if c.hasSubnormals { _ = mpfr_subnormalize(destination, t, rnd) }
-      }
+      finishNative(destination, operation(destination, rnd), c, rnd)
       return
     }
     applyViaOdd(destination, c, mode, operation)
+  }
+
+  /// Whether `mode` in format `c` is MPFR's own correct rounding (with the format's exponent range
+  /// set on the thread), not the round-to-odd path.
+  @inlinable @inline(__always)
+  public static func isNative(_ mode: RoundingMode, _ c: MPFRFormatConstants) -> Bool {
+    mode.rawValue <= RoundingMode.towardNegative.rawValue && mode != .nearestAway && c.nativeDirected
+  }
+
+  /// After a native operation returned ternary value `t`: the format's overflow, underflow and
+  /// subnormals (nothing for MPFR's unbounded range). The thread's range must be the format's.
+  @inlinable @inline(__always)
+  public static func finishNative(_ destination: UnsafeMutablePointer<__mpfr_struct>, _ t: Int32, _ c: MPFRFormatConstants, _ rnd: mpfr_rnd_t) {
+    guard c.bounded else { return }
+    let checked = mpfr_check_range(destination, t, rnd)
+    if c.hasSubnormals { _ = mpfr_subnormalize(destination, checked, rnd) }
+  }
+
+  /// Runs `body` with the format's exponent range set on this thread, for a run of native operations
+  /// (each still followed by `finishNative`): the range is set once, not per operation.
+  @inlinable @inline(__always)
+  public static func withRange<R>(_ c: MPFRFormatConstants, _ body: () -> R) -> R {
+    setRange(c)
+    return body()
   }
 
   @inlinable

@@ -78,6 +78,15 @@ public protocol PrecisionScalar: Comparable, Sendable, CustomStringConvertible, 
   /// for every type (including `Float16`, whose standard library `addingProduct` rounds twice on
   /// x86_64 Linux).
   static func fusedMultiplyAccumulate(_ acc: inout Self, _ a: Self, _ b: Self)
+
+  /// A run of the kernels' multiply-accumulates: for k in 0..<count, in k order,
+  /// `multiplyAccumulate(&acc, x[k·xStride], y[k·yStride])` (or the fused one). Exactly those
+  /// operations, so exactly their result; a type may run them faster (the MPFR types set the thread's
+  /// exponent range once for the run and call MPFR on the operands in place, with no reference
+  /// counting per term).
+  static func accumulateProducts(
+    _ acc: inout Self, _ x: UnsafePointer<Self>, _ xStride: Int, _ y: UnsafePointer<Self>, _ yStride: Int,
+    count: Int, fused: Bool)
 }
 
 extension PrecisionScalar where IntegerLiteralType == Int {
@@ -93,6 +102,17 @@ extension PrecisionScalar {
 
   @inlinable public static func multiplyAccumulate(_ acc: inout Self, _ a: Self, _ b: Self) {
     acc += a * b
+  }
+
+  @inlinable public static func accumulateProducts(
+    _ acc: inout Self, _ x: UnsafePointer<Self>, _ xStride: Int, _ y: UnsafePointer<Self>, _ yStride: Int,
+    count: Int, fused: Bool
+  ) {
+    if fused {
+      for k in 0..<count { fusedMultiplyAccumulate(&acc, x[k * xStride], y[k * yStride]) }
+    } else {
+      for k in 0..<count { multiplyAccumulate(&acc, x[k * xStride], y[k * yStride]) }
+    }
   }
 
   /// `a × b + c` with one rounding.
