@@ -76,7 +76,7 @@ let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
   .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown"
 emit("# Performance: scalars")
 emit()
-emit("Written by `.build/release/precisionlab-bench --write docs/PERFORMANCE.md` (release build).")
+emit("Written by `.build/release/precisionlab-bench \(CommandLine.arguments.dropFirst().joined(separator: " "))` (release build).")
 emit("Machine: \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores. Each figure is the best of 5 timed runs.")
 emit()
 emit("## ns per operation (arrays of values in [0.5, 2), one thread)")
