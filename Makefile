@@ -34,15 +34,15 @@ run: release
 	  printf '  %-5s ' $$f; ./.build/release/precisionlab grad --widths 784,256,256,10 --format $$f --data $$data --batch-size 256 2>&1 | grep -v 'using synthetic data' | tr '\n' ' '; echo; \
 	done
 
-# What the Slurm integration test needs to start a local cluster (Debian's slurm-wlm and munge):
-# installed when root; without them that one test is skipped and says why.
+# What two optional parts' tests need: a local Slurm cluster (Debian's slurm-wlm and munge) and the
+# BLAS backend (OpenBLAS). Installed when root; without them those tests are skipped and say why.
 test-deps:
-	@if [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ]; then \
+	@if [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ] || ! ls /usr/lib/*/libopenblas.so.0 >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge) >/dev/null 2>&1 \
-	      || echo "slurm-wlm and munge could not be installed: the Slurm integration test will be skipped"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge libopenblas0-pthread) >/dev/null 2>&1 \
+	      || echo "slurm-wlm, munge or libopenblas0 could not be installed: the Slurm or BLAS tests will be skipped"; \
 	  else \
-	    echo "slurm-wlm and munge are missing (not root): the Slurm integration test will be skipped"; \
+	    echo "slurm-wlm, munge or libopenblas0 are missing (not root): the Slurm or BLAS tests will be skipped"; \
 	  fi; \
 	fi
 

@@ -14,7 +14,7 @@ public enum DotProduct {
   ) -> A {
     var acc: A
     switch options.order {
-    case .sequential:
+    case .sequential, .blas:  // BLAS computes matrix products (MatrixMultiply); other sums stay sequential
       acc = sequential(x, xStride, y, yStride, range: 0..<count, fused: options.fused) as A
     case .blocked(let size):
       acc = A(0)

@@ -11,20 +11,28 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
     /// Sequential within consecutive blocks of `size` terms (each block from zero), then the block
     /// sums added sequentially in block order.
     case blocked(Int)
+    /// Summation order: BLAS's. Matrix products by the BLAS library found at run time (`BLAS`), binary32
+    /// and binary64 accumulated in themselves at nearest-even only: the library chooses the order
+    /// (blocking, vector width, FMA), so results are not reproducible across libraries, versions or
+    /// CPUs. For asking whether a result depends on the library. Other sums (bias gradients, pooling)
+    /// stay sequential.
+    case blas
 
     public var description: String {
       switch self {
       case .sequential: return "sequential"
       case .pairwise: return "pairwise"
       case .blocked(let size): return "blocked:\(size)"
+      case .blas: return "blas"
       }
     }
 
-    /// Parses `sequential`, `pairwise` or `blocked:N` (N ≥ 1).
+    /// Parses `sequential`, `pairwise`, `blocked:N` (N ≥ 1) or `blas`.
     public init?(name: String) {
       switch name {
       case "sequential": self = .sequential
       case "pairwise": self = .pairwise
+      case "blas": self = .blas
       default:
         guard name.hasPrefix("blocked:"), let n = Int(name.dropFirst(8)), n >= 1 else { return nil }
         self = .blocked(n)

@@ -6,7 +6,8 @@ import Scalars
 /// after the products, then rounded once into the storage format `S`.
 ///
 /// Sequential sums accumulated in `Float` or `Double` take `FastMatrixMultiply` (SIMD, blocked, the
-/// same bits); everything else the generic loop below.
+/// same bits); the `blas` order takes `BLAS` (the library's own order); everything else the generic
+/// loop below.
 ///
 /// Rows of `C` are computed independently (one thread each, up to `threads`), each by the same
 /// sequence of operations, so the result does not depend on the thread count.
@@ -19,6 +20,9 @@ public enum MatrixMultiply {
     precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[1], "cannot multiply \(a.shape) by \(b.shape)ᵀ")
     let (m, k, n) = (a.shape[0], a.shape[1], b.shape[0])
     if let bias { precondition(bias.shape == [n], "bias shape \(bias.shape) for \(n) outputs") }
+    if case .blas = options.order {
+      return BLAS.timesTransposed(a, b, bias: bias, accumulate: Acc.self, threads: threads)
+    }
     if let format = FastMatrixMultiply.roundedFormat(S.self, Acc.self, options) {
       return FastMatrixMultiply.roundedTimesTransposed(a, b, bias: bias, format: format, threads: threads)
     }

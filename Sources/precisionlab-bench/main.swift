@@ -282,13 +282,16 @@ emit()
 emit("`MatrixMultiply.timesTransposed` (sequential, unfused: each output summed in k order; kernels: \(FastMatrixMultiply.instructionSet))")
 emit("and `torch.matmul` (\(peerDirectory)/torch_matmul.py\(torchPython == nil ? ", not run: pass --torch PYTHON" : "")), GFLOP/s, same machine, same thread count.")
 emit()
-emit("| shape m×k×n | format | threads | PrecisionLab GFLOP/s | PyTorch GFLOP/s | ratio |")
-emit("| --- | --- | ---: | ---: | ---: | ---: |")
-func matmulRate<T: PrecisionScalar>(_: T.Type, _ m: Int, _ k: Int, _ n: Int, threads: Int) -> Double {
+emit("The OpenBLAS column is the optional BLAS backend (`--summation blas`; summation order: BLAS's, not fixed):")
+emit("\(BLAS.isAvailable ? BLAS.library : "not measured: \(BLAS.library)").")
+emit()
+emit("| shape m×k×n | format | threads | PrecisionLab GFLOP/s | OpenBLAS GFLOP/s | PyTorch GFLOP/s | ratio PrecisionLab / PyTorch |")
+emit("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+func matmulRate<T: PrecisionScalar>(_: T.Type, _ m: Int, _ k: Int, _ n: Int, threads: Int, options: KernelOptions = KernelOptions()) -> Double {
   var g = SplitMix(seed: 3)
   let a = Tensor<T>(shape: [m, k], doubles: (0..<(m * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
   let b = Tensor<T>(shape: [n, k], doubles: (0..<(n * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
-  let seconds = time(repeats: quick ? 3 : 10) { blackHole(MatrixMultiply.timesTransposed(a, b, accumulate: T.self, threads: threads)) }
+  let seconds = time(repeats: quick ? 3 : 10) { blackHole(MatrixMultiply.timesTransposed(a, b, accumulate: T.self, options: options, threads: threads)) }
   return 2.0 * Double(m * k * n) / seconds / 1e9
 }
 for threads in [1, 2] {
@@ -296,12 +299,15 @@ for threads in [1, 2] {
   for (m, k, n) in [(256, 784, 256), (256, 256, 256)] {
     for (name, torchName) in [("binary32", "float32"), ("binary64", "float64")] {
       let ours = name == "binary32" ? matmulRate(Float.self, m, k, n, threads: threads) : matmulRate(Double.self, m, k, n, threads: threads)
+      let blas = !BLAS.isAvailable ? nil : name == "binary32"
+        ? matmulRate(Float.self, m, k, n, threads: threads, options: KernelOptions(order: .blas))
+        : matmulRate(Double.self, m, k, n, threads: threads, options: KernelOptions(order: .blas))
       let theirs = torchLines.first { $0.contains(" \(m)x\(k)x\(n) \(torchName) ") }.flatMap { line -> Double? in
         let parts = line.split(separator: " ")
         guard let i = parts.firstIndex(of: "GFLOP/s"), i > 0 else { return nil }
         return Double(parts[i - 1])
       }
-      emit("| \(m)×\(k)×\(n) | \(name) | \(threads) | \(String(format: "%.1f", ours)) | \(theirs.map { String(format: "%.1f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
+      emit("| \(m)×\(k)×\(n) | \(name) | \(threads) | \(String(format: "%.1f", ours)) | \(blas.map { String(format: "%.1f", $0) } ?? "–") | \(theirs.map { String(format: "%.1f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
     }
   }
 }
@@ -332,10 +338,14 @@ emit("| format | PrecisionLab s/100 batches | backward passes | PyTorch s/100 ba
 emit("| --- | ---: | ---: | ---: | ---: |")
 let mnistData = ProcessInfo.processInfo.environment["PRECISIONLAB_MNIST"] ?? "../shared/data/mnist"
 if let train = try? LabeledImages.idx(images: mnistData + "/train-images-idx3-ubyte.gz", labels: mnistData + "/train-labels-idx1-ubyte.gz") {
-  for (name, accumulate, precision) in [("fp16", AccumulationChoice.same, "16"), ("fp16", .binary32, ""), ("bf16", .same, ""), ("fp32", .same, "32"), ("fp64", .same, "64")] {
+  var protocolRows: [(String, AccumulationChoice, String, KernelOptions.SummationOrder)] = [("fp16", .same, "16", .sequential), ("fp16", .binary32, "", .sequential), ("bf16", .same, "", .sequential), ("fp32", .same, "32", .sequential), ("fp64", .same, "64", .sequential)]
+  if BLAS.isAvailable { protocolRows += [("fp32", .same, "32", .blas), ("fp64", .same, "64", .blas)] }
+  for (name, accumulate, precision, order) in protocolRows {
+    var compute = ComputeSettings(format: try! FloatFormat.named(name), accumulate: accumulate)
+    compute.options = KernelOptions(order: order)
     var study = BifurcationStudy(
       model: .mlp(widths: [784, 256, 256, 256, 10], activateFirstLayer: true),
-      compute: ComputeSettings(format: try! FloatFormat.named(name), accumulate: accumulate),
+      compute: compute,
       feed: BatchFeed(data: train, batchSize: 256, maxBatches: protocolBatches), seed: 0)
     study.untilFirstDifference = false
     var record: BifurcationStudy.Record? = nil
@@ -346,7 +356,7 @@ if let train = try? LabeledImages.idx(images: mnistData + "/train-images-idx3-ub
       theirs = out.split(separator: "\n").last.flatMap { field($0, after: "seconds_per_100_batches=") }
     }
     let ours = seconds * 100 / Double(protocolBatches)
-    let label = accumulate == .same ? name : "\(name), fp32 accumulation"
+    let label = (accumulate == .same ? name : "\(name), fp32 accumulation") + (order == .blas ? ", OpenBLAS (summation order: BLAS's)" : "")
     emit("| \(label) | \(String(format: "%.2f", ours)) | \(record!.backwardPasses) of \(2 * protocolBatches) | \(theirs.map { String(format: "%.2f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
   }
 } else {

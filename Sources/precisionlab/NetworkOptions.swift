@@ -17,7 +17,7 @@ struct PrecisionOptions: ParsableArguments {
   @Option(name: .customLong("rounding-seed"), help: "Seed of the stochastic-rounding stream.")
   var roundingSeed: UInt64 = 0
 
-  @Option(help: ArgumentHelp("Summation order of dot products: sequential, pairwise or blocked:N.", valueName: "order"))
+  @Option(help: ArgumentHelp("Summation order of dot products: sequential, pairwise, blocked:N, or blas (the BLAS library's own order; binary32/64 only).", valueName: "order"))
   var summation: String = "sequential"
 
   @Flag(help: "Fused multiply-add in the kernels (one rounding per term).")
@@ -44,7 +44,13 @@ struct PrecisionOptions: ParsableArguments {
       throw ValidationError("--accumulate \(accumulate) needs a storage format within binary64; \(format.name) accumulates in itself (--accumulate same)")
     }
     guard KernelOptions.SummationOrder(name: summation) != nil else {
-      throw ValidationError("unknown summation order '\(summation)'; valid: sequential, pairwise, blocked:N (N ≥ 1)")
+      throw ValidationError("unknown summation order '\(summation)'; valid: sequential, pairwise, blocked:N (N ≥ 1), blas")
+    }
+    if summation == "blas" {
+      let accumulation = choice == .same ? format : choice == .binary32 ? FloatFormat.binary32 : FloatFormat.binary64
+      if let problem = BLAS.problem(storage: format, accumulate: accumulation, mode: RoundingMode(name: rounding)!, fused: fused) {
+        throw ValidationError("--summation blas: \(problem)")
+      }
     }
     guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
   }

@@ -86,4 +86,16 @@ import Testing
     let missing = try CommandLineTests.run(["grad", "--data", "mnist", "--data-dir", "/nonexistent", "--batch-size", "8"])
     #expect(missing.status == 65 && missing.error.contains("precisionlab data fetch mnist"))
   }
+
+  /// `--summation blas` is refused with one line where BLAS cannot compute (bfloat16, or no library),
+  /// and runs where it can.
+  @Test func blasSummationIsCheckedThenRuns() throws {
+    let bad = try CommandLineTests.run(["grad", "--widths", "784,16,10", "--format", "bf16", "--data", "synthetic", "--summation", "blas"])
+    #expect(bad.status == 64)
+    #expect(bad.error.contains("--summation blas") && bad.error.split(separator: "\n").count == 1, "\(bad.error)")
+    guard BLAS.isAvailable else { return }
+    let good = try CommandLineTests.run(["grad", "--widths", "784,16,10", "--format", "fp64", "--data", "synthetic", "--summation", "blas"])
+    #expect(good.status == 0, "\(good.error)")
+    #expect(good.output.hasPrefix("loss "))
+  }
 }

@@ -36,7 +36,7 @@ import Testing
       return add(pairwise(r.lowerBound..<m), pairwise(m..<r.upperBound))
     }
     switch order {
-    case .sequential: return sequential(0..<x.count)
+    case .sequential, .blas: return sequential(0..<x.count)  // DotProduct sums sequentially under blas (BLAS is for matrix products)
     case .pairwise: return pairwise(0..<x.count)
     case .blocked(let size):
       return stride(from: 0, to: x.count, by: size).reduce(Float(0)) { add($0, sequential($1..<min($1 + size, x.count))) }
@@ -48,7 +48,7 @@ import Testing
       let x = Self.values(n, seed: UInt64(n)).map { BFloat16($0) }
       let y = Self.values(n, seed: UInt64(n) + 99).map { BFloat16($0) }
       let xf = x.map { Float($0.doubleValue) }, yf = y.map { Float($0.doubleValue) }
-      for order in [KernelOptions.SummationOrder.sequential, .pairwise, .blocked(3), .blocked(16)] {
+      for order in [KernelOptions.SummationOrder.sequential, .pairwise, .blocked(3), .blocked(16), .blas] {
         let got: BFloat16 = x.withUnsafeBufferPointer { xp in
           y.withUnsafeBufferPointer { yp in
             DotProduct.sum(xp.baseAddress!, 1, yp.baseAddress!, 1, count: n, initial: nil, options: KernelOptions(order: order))

@@ -27,4 +27,19 @@ int pl_gemm_round_available(void);
 /// Which code path runs on this CPU: 2 = AVX2 and FMA, 0 = portable C.
 int pl_gemm_isa(void);
 
+// An optional BLAS (OpenBLAS or any CBLAS library), loaded at run time with dlopen so that nothing is
+// needed to build: $PRECISIONLAB_BLAS if set, else libopenblas.so.0, libopenblas.so, libblas.so.3.
+// Its summation order is the library's own (blocking, vector width, FMA use and threads are its
+// choice), so its results are not PrecisionLab's fixed-order ones: "summation order: BLAS's".
+
+/// 1 when a library with cblas_sgemm and cblas_dgemm was loaded (it is set to one thread per call).
+int pl_blas_available(void);
+/// The library loaded (its file name, and OpenBLAS's configuration string when it has one), or why
+/// none was: never NULL.
+const char *pl_blas_description(void);
+/// C[i][j] = sum_k A[i][k] * B[j][k] for rows [row_begin, row_end) of C, all row-major (B is [N][K],
+/// a Linear weight), by cblas_sgemm / cblas_dgemm with beta = 0.
+void pl_blas_sgemm_nt(size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *b, float *c);
+void pl_blas_dgemm_nt(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *b, double *c);
+
 #endif

@@ -41,9 +41,9 @@ enum Common {
       RoundingMode(name: v).map { .success($0.name) }
         ?? .failure(ParameterError("--rounding: unknown mode '\(v)'; valid: \(RoundingMode.allCases.map(\.name).joined(separator: ", "))"))
     },
-    Parameter("summation", default: "sequential", help: "Summation order: sequential, pairwise or blocked:N.") { v in
+    Parameter("summation", default: "sequential", help: "Summation order: sequential, pairwise, blocked:N, or blas (the BLAS library's own order; binary32/64).") { v in
       KernelOptions.SummationOrder(name: v).map { .success($0.description) }
-        ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, blocked:N"))
+        ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, blocked:N, blas"))
     },
     .flag("fused", default: false, help: "Fused multiply-add in the kernels."),
   ]
@@ -91,6 +91,9 @@ enum Common {
     if !ScalarDispatch.supports(format: format, accumulate: accumulate) {
       return ParameterError("--accumulate \(v["accumulate"]!) needs a storage format within binary64, not \(format.name)")
     }
+    if v["summation"] == "blas", let problem = blasProblem(format, accumulate, RoundingMode(name: v["rounding"]!)!, fused: v["fused"] == "true") {
+      return ParameterError("--summation blas: \(problem)")
+    }
     let shape = sampleShape(v)
     if v["model"] == "mlp" {
       let widths = Parameter.integerList(v["widths"]!)!
@@ -107,6 +110,12 @@ enum Common {
       if shape.count != 3 || shape[0] != channels { return ParameterError("--normalize \(n) is for \(channels)-channel images, not samples of shape \(shape)") }
     }
     return nil
+  }
+
+  /// Why the BLAS backend cannot compute this format, accumulation and mode, or nil.
+  static func blasProblem(_ format: FloatFormat, _ accumulate: AccumulationChoice, _ mode: RoundingMode, fused: Bool) -> String? {
+    let accumulation = accumulate == .same ? format : accumulate == .binary32 ? FloatFormat.binary32 : FloatFormat.binary64
+    return BLAS.problem(storage: format, accumulate: accumulation, mode: mode, fused: fused)
   }
 
   static func modelSpec(_ t: Trial) -> GradientJob.Model {
