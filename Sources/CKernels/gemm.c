@@ -60,14 +60,25 @@ static void gemm_f64_scalar(size_t i0, size_t i1, size_t j0, size_t j1, size_t n
 // registers, k in order. Unfused: _mm256_mul then _mm256_add (two roundings, as the scalar loop).
 
 #define ROWS 4
+// k is cut into chunks of KC terms (each output still summed in k order, see block_f32).
+#define KC 256
 
-__attribute__((target("avx2,fma"))) static void block_f32(size_t i, size_t j, size_t n, size_t k, const float *a,
-                                                          const float *bt, const float *bias, float *c, int fused) {
+__attribute__((target("avx2,fma"))) static void block_f32(size_t i, size_t j, size_t n, size_t k, size_t p0, size_t p1,
+                                                          const float *a, const float *bt, const float *bias, float *c, int fused) {
   __m256 acc[ROWS][2];
-  for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  // The first chunk of k starts from +0; later chunks continue from the sums stored by the previous
+  // one (stored and reloaded exactly, so each output is still one sum in k order).
+  if (p0 == 0) {
+    for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  } else {
+    for (int r = 0; r < ROWS; r++) {
+      acc[r][0] = _mm256_loadu_ps(c + (i + r) * n + j);
+      acc[r][1] = _mm256_loadu_ps(c + (i + r) * n + j + 8);
+    }
+  }
   const float *a0 = a + i * k;
   if (fused) {
-    for (size_t p = 0; p < k; p++) {
+    for (size_t p = p0; p < p1; p++) {
       __m256 b0 = _mm256_loadu_ps(bt + p * n + j), b1 = _mm256_loadu_ps(bt + p * n + j + 8);
       for (int r = 0; r < ROWS; r++) {
         __m256 x = _mm256_broadcast_ss(a0 + r * k + p);
@@ -76,7 +87,7 @@ __attribute__((target("avx2,fma"))) static void block_f32(size_t i, size_t j, si
       }
     }
   } else {
-    for (size_t p = 0; p < k; p++) {
+    for (size_t p = p0; p < p1; p++) {
       __m256 b0 = _mm256_loadu_ps(bt + p * n + j), b1 = _mm256_loadu_ps(bt + p * n + j + 8);
       for (int r = 0; r < ROWS; r++) {
         __m256 x = _mm256_broadcast_ss(a0 + r * k + p);
@@ -85,7 +96,7 @@ __attribute__((target("avx2,fma"))) static void block_f32(size_t i, size_t j, si
       }
     }
   }
-  if (bias) {
+  if (bias && p1 == k) {
     __m256 c0 = _mm256_loadu_ps(bias + j), c1 = _mm256_loadu_ps(bias + j + 8);
     for (int r = 0; r < ROWS; r++) {
       acc[r][0] = _mm256_add_ps(acc[r][0], c0);
@@ -98,13 +109,22 @@ __attribute__((target("avx2,fma"))) static void block_f32(size_t i, size_t j, si
   }
 }
 
-__attribute__((target("avx2,fma"))) static void block_f64(size_t i, size_t j, size_t n, size_t k, const double *a,
-                                                          const double *bt, const double *bias, double *c, int fused) {
+__attribute__((target("avx2,fma"))) static void block_f64(size_t i, size_t j, size_t n, size_t k, size_t p0, size_t p1,
+                                                          const double *a, const double *bt, const double *bias, double *c, int fused) {
   __m256d acc[ROWS][2];
-  for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_pd();
+  // The first chunk of k starts from +0; later chunks continue from the sums stored by the previous
+  // one (stored and reloaded exactly, so each output is still one sum in k order).
+  if (p0 == 0) {
+    for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_pd();
+  } else {
+    for (int r = 0; r < ROWS; r++) {
+      acc[r][0] = _mm256_loadu_pd(c + (i + r) * n + j);
+      acc[r][1] = _mm256_loadu_pd(c + (i + r) * n + j + 4);
+    }
+  }
   const double *a0 = a + i * k;
   if (fused) {
-    for (size_t p = 0; p < k; p++) {
+    for (size_t p = p0; p < p1; p++) {
       __m256d b0 = _mm256_loadu_pd(bt + p * n + j), b1 = _mm256_loadu_pd(bt + p * n + j + 4);
       for (int r = 0; r < ROWS; r++) {
         __m256d x = _mm256_broadcast_sd(a0 + r * k + p);
@@ -113,7 +133,7 @@ __attribute__((target("avx2,fma"))) static void block_f64(size_t i, size_t j, si
       }
     }
   } else {
-    for (size_t p = 0; p < k; p++) {
+    for (size_t p = p0; p < p1; p++) {
       __m256d b0 = _mm256_loadu_pd(bt + p * n + j), b1 = _mm256_loadu_pd(bt + p * n + j + 4);
       for (int r = 0; r < ROWS; r++) {
         __m256d x = _mm256_broadcast_sd(a0 + r * k + p);
@@ -122,7 +142,7 @@ __attribute__((target("avx2,fma"))) static void block_f64(size_t i, size_t j, si
       }
     }
   }
-  if (bias) {
+  if (bias && p1 == k) {
     __m256d c0 = _mm256_loadu_pd(bias + j), c1 = _mm256_loadu_pd(bias + j + 4);
     for (int r = 0; r < ROWS; r++) {
       acc[r][0] = _mm256_add_pd(acc[r][0], c0);
@@ -159,9 +179,15 @@ void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const flo
 #ifdef PL_X86
   if (has_avx2()) {
     size_t nb = n / 16 * 16, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
-    // Column panels outer: one panel of B (k x 16) stays in cache across the row blocks.
-    for (size_t j = 0; j < nb; j += 16)
-      for (size_t r = row_begin; r < full; r += ROWS) block_f32(r, j, n, k, a, bt, bias, c, fused);
+    // Chunks of k outer, then column panels: one panel chunk of B (KC x 16, 16 KB) stays in the L1
+    // cache across the row blocks.
+    size_t p0 = 0;
+    do {
+      size_t p1 = k - p0 > KC ? p0 + KC : k;
+      for (size_t j = 0; j < nb; j += 16)
+        for (size_t r = row_begin; r < full; r += ROWS) block_f32(r, j, n, k, p0, p1, a, bt, bias, c, fused);
+      p0 = p1;
+    } while (p0 < k);
     gemm_f32_scalar(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);
     i = full;
   }
@@ -175,8 +201,13 @@ void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const dou
 #ifdef PL_X86
   if (has_avx2()) {
     size_t nb = n / 8 * 8, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
-    for (size_t j = 0; j < nb; j += 8)
-      for (size_t r = row_begin; r < full; r += ROWS) block_f64(r, j, n, k, a, bt, bias, c, fused);
+    size_t p0 = 0;
+    do {
+      size_t p1 = k - p0 > KC ? p0 + KC : k;
+      for (size_t j = 0; j < nb; j += 8)
+        for (size_t r = row_begin; r < full; r += ROWS) block_f64(r, j, n, k, p0, p1, a, bt, bias, c, fused);
+      p0 = p1;
+    } while (p0 < k);
     gemm_f64_scalar(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);
     i = full;
   }

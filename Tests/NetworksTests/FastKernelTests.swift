@@ -19,7 +19,8 @@ import Testing
   }
 
   func check<S: PrecisionScalar, A: PrecisionScalar>(_: S.Type, accumulate _: A.Type, offset: Int = 0) {
-    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130)] {
+    // k beyond 256 crosses the kernels' k chunks (a multiple, one past, a partial last chunk).
+    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600)] {
       for fused in [false, true] {
         for withBias in [false, true] {
           let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
