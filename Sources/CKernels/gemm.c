@@ -56,104 +56,57 @@ static void gemm_f64_scalar(size_t i0, size_t i1, size_t j0, size_t j1, size_t n
 
 #ifdef PL_X86
 // ---------------------------------------------------------------------------------------------------
-// AVX2 micro-kernels: 4 rows x 16 columns (float) or 4 rows x 8 columns (double), accumulators in
+// AVX2 micro-kernels: 4 rows x 16 or 8 columns (float), 4 rows x 8 or 4 columns (double), accumulators in
 // registers, k in order. Unfused: _mm256_mul then _mm256_add (two roundings, as the scalar loop).
 
 #define ROWS 4
-// k is cut into chunks of KC terms (each output still summed in k order, see block_f32).
+// k is cut into chunks of KC terms (each output still summed in k order, see PL_BLOCK).
 #define KC 256
 
-__attribute__((target("avx2,fma"))) static void block_f32(size_t i, size_t j, size_t n, size_t k, size_t p0, size_t p1,
-                                                          const float *a, const float *bt, const float *bias, float *c, int fused) {
-  __m256 acc[ROWS][2];
-  // The first chunk of k starts from +0; later chunks continue from the sums stored by the previous
-  // one (stored and reloaded exactly, so each output is still one sum in k order).
-  if (p0 == 0) {
-    for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  } else {
-    for (int r = 0; r < ROWS; r++) {
-      acc[r][0] = _mm256_loadu_ps(c + (i + r) * n + j);
-      acc[r][1] = _mm256_loadu_ps(c + (i + r) * n + j + 8);
-    }
+// One body per type, inlined into a wide (two vectors: 16 floats or 8 doubles) and a narrow (one
+// vector) instance; the narrow one covers the column edge (n = 10 outputs: 8 in SIMD, 2 scalar).
+#define PL_BLOCK(NAME, T, V, WIDTH, SETZERO, LOAD, STORE, BROADCAST, FMADD, ADD, MUL)                       \
+  __attribute__((target("avx2,fma"), always_inline)) static inline void NAME##_body(                          \
+      size_t i, size_t j, size_t n, size_t k, size_t p0, size_t p1, const T *a, const T *bt, const T *bias,    \
+      T *c, int fused, const int vectors) {                                                                  \
+    V acc[ROWS][2];                                                                                          \
+    /* The first chunk of k starts from +0; later chunks continue from the sums stored by the previous */   \
+    /* one (stored and reloaded exactly, so each output is still one sum in k order). */                     \
+    for (int r = 0; r < ROWS; r++)                                                                           \
+      for (int v = 0; v < vectors; v++) acc[r][v] = p0 == 0 ? SETZERO() : LOAD(c + (i + r) * n + j + v * WIDTH); \
+    const T *a0 = a + i * k;                                                                                 \
+    if (fused) {                                                                                             \
+      for (size_t p = p0; p < p1; p++)                                                                       \
+        for (int r = 0; r < ROWS; r++) {                                                                     \
+          V x = BROADCAST(a0 + r * k + p);                                                                   \
+          for (int v = 0; v < vectors; v++) acc[r][v] = FMADD(x, LOAD(bt + p * n + j + v * WIDTH), acc[r][v]); \
+        }                                                                                                    \
+    } else {                                                                                                 \
+      for (size_t p = p0; p < p1; p++)                                                                       \
+        for (int r = 0; r < ROWS; r++) {                                                                     \
+          V x = BROADCAST(a0 + r * k + p);                                                                   \
+          for (int v = 0; v < vectors; v++) acc[r][v] = ADD(acc[r][v], MUL(x, LOAD(bt + p * n + j + v * WIDTH))); \
+        }                                                                                                    \
+    }                                                                                                        \
+    if (bias && p1 == k)                                                                                     \
+      for (int r = 0; r < ROWS; r++)                                                                         \
+        for (int v = 0; v < vectors; v++) acc[r][v] = ADD(acc[r][v], LOAD(bias + j + v * WIDTH));           \
+    for (int r = 0; r < ROWS; r++)                                                                           \
+      for (int v = 0; v < vectors; v++) STORE(c + (i + r) * n + j + v * WIDTH, acc[r][v]);                 \
+  }                                                                                                          \
+  __attribute__((target("avx2,fma"))) static void NAME##_wide(size_t i, size_t j, size_t n, size_t k, size_t p0, \
+      size_t p1, const T *a, const T *bt, const T *bias, T *c, int fused) {                                 \
+    NAME##_body(i, j, n, k, p0, p1, a, bt, bias, c, fused, 2);                                               \
+  }                                                                                                          \
+  __attribute__((target("avx2,fma"))) static void NAME##_narrow(size_t i, size_t j, size_t n, size_t k, size_t p0, \
+      size_t p1, const T *a, const T *bt, const T *bias, T *c, int fused) {                                 \
+    NAME##_body(i, j, n, k, p0, p1, a, bt, bias, c, fused, 1);                                               \
   }
-  const float *a0 = a + i * k;
-  if (fused) {
-    for (size_t p = p0; p < p1; p++) {
-      __m256 b0 = _mm256_loadu_ps(bt + p * n + j), b1 = _mm256_loadu_ps(bt + p * n + j + 8);
-      for (int r = 0; r < ROWS; r++) {
-        __m256 x = _mm256_broadcast_ss(a0 + r * k + p);
-        acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
-        acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
-      }
-    }
-  } else {
-    for (size_t p = p0; p < p1; p++) {
-      __m256 b0 = _mm256_loadu_ps(bt + p * n + j), b1 = _mm256_loadu_ps(bt + p * n + j + 8);
-      for (int r = 0; r < ROWS; r++) {
-        __m256 x = _mm256_broadcast_ss(a0 + r * k + p);
-        acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_mul_ps(x, b0));
-        acc[r][1] = _mm256_add_ps(acc[r][1], _mm256_mul_ps(x, b1));
-      }
-    }
-  }
-  if (bias && p1 == k) {
-    __m256 c0 = _mm256_loadu_ps(bias + j), c1 = _mm256_loadu_ps(bias + j + 8);
-    for (int r = 0; r < ROWS; r++) {
-      acc[r][0] = _mm256_add_ps(acc[r][0], c0);
-      acc[r][1] = _mm256_add_ps(acc[r][1], c1);
-    }
-  }
-  for (int r = 0; r < ROWS; r++) {
-    _mm256_storeu_ps(c + (i + r) * n + j, acc[r][0]);
-    _mm256_storeu_ps(c + (i + r) * n + j + 8, acc[r][1]);
-  }
-}
 
-__attribute__((target("avx2,fma"))) static void block_f64(size_t i, size_t j, size_t n, size_t k, size_t p0, size_t p1,
-                                                          const double *a, const double *bt, const double *bias, double *c, int fused) {
-  __m256d acc[ROWS][2];
-  // The first chunk of k starts from +0; later chunks continue from the sums stored by the previous
-  // one (stored and reloaded exactly, so each output is still one sum in k order).
-  if (p0 == 0) {
-    for (int r = 0; r < ROWS; r++) acc[r][0] = acc[r][1] = _mm256_setzero_pd();
-  } else {
-    for (int r = 0; r < ROWS; r++) {
-      acc[r][0] = _mm256_loadu_pd(c + (i + r) * n + j);
-      acc[r][1] = _mm256_loadu_pd(c + (i + r) * n + j + 4);
-    }
-  }
-  const double *a0 = a + i * k;
-  if (fused) {
-    for (size_t p = p0; p < p1; p++) {
-      __m256d b0 = _mm256_loadu_pd(bt + p * n + j), b1 = _mm256_loadu_pd(bt + p * n + j + 4);
-      for (int r = 0; r < ROWS; r++) {
-        __m256d x = _mm256_broadcast_sd(a0 + r * k + p);
-        acc[r][0] = _mm256_fmadd_pd(x, b0, acc[r][0]);
-        acc[r][1] = _mm256_fmadd_pd(x, b1, acc[r][1]);
-      }
-    }
-  } else {
-    for (size_t p = p0; p < p1; p++) {
-      __m256d b0 = _mm256_loadu_pd(bt + p * n + j), b1 = _mm256_loadu_pd(bt + p * n + j + 4);
-      for (int r = 0; r < ROWS; r++) {
-        __m256d x = _mm256_broadcast_sd(a0 + r * k + p);
-        acc[r][0] = _mm256_add_pd(acc[r][0], _mm256_mul_pd(x, b0));
-        acc[r][1] = _mm256_add_pd(acc[r][1], _mm256_mul_pd(x, b1));
-      }
-    }
-  }
-  if (bias && p1 == k) {
-    __m256d c0 = _mm256_loadu_pd(bias + j), c1 = _mm256_loadu_pd(bias + j + 4);
-    for (int r = 0; r < ROWS; r++) {
-      acc[r][0] = _mm256_add_pd(acc[r][0], c0);
-      acc[r][1] = _mm256_add_pd(acc[r][1], c1);
-    }
-  }
-  for (int r = 0; r < ROWS; r++) {
-    _mm256_storeu_pd(c + (i + r) * n + j, acc[r][0]);
-    _mm256_storeu_pd(c + (i + r) * n + j + 4, acc[r][1]);
-  }
-}
+PL_BLOCK(block_f32, float, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss,
+         _mm256_fmadd_ps, _mm256_add_ps, _mm256_mul_ps)
+PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd,
+         _mm256_fmadd_pd, _mm256_add_pd, _mm256_mul_pd)
 
 static int has_avx2(void) {
   static int cached = -1;
@@ -178,14 +131,16 @@ void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const flo
   size_t i = row_begin;
 #ifdef PL_X86
   if (has_avx2()) {
-    size_t nb = n / 16 * 16, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
+    size_t nw = n / 16 * 16, nb = n / 8 * 8, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
     // Chunks of k outer, then column panels: one panel chunk of B (KC x 16, 16 KB) stays in the L1
-    // cache across the row blocks.
+    // cache across the row blocks; a last panel of 8 columns takes the narrow kernel.
     size_t p0 = 0;
     do {
       size_t p1 = k - p0 > KC ? p0 + KC : k;
-      for (size_t j = 0; j < nb; j += 16)
-        for (size_t r = row_begin; r < full; r += ROWS) block_f32(r, j, n, k, p0, p1, a, bt, bias, c, fused);
+      for (size_t j = 0; j < nw; j += 16)
+        for (size_t r = row_begin; r < full; r += ROWS) block_f32_wide(r, j, n, k, p0, p1, a, bt, bias, c, fused);
+      if (nb > nw)
+        for (size_t r = row_begin; r < full; r += ROWS) block_f32_narrow(r, nw, n, k, p0, p1, a, bt, bias, c, fused);
       p0 = p1;
     } while (p0 < k);
     gemm_f32_scalar(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);
@@ -200,12 +155,14 @@ void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const dou
   size_t i = row_begin;
 #ifdef PL_X86
   if (has_avx2()) {
-    size_t nb = n / 8 * 8, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
+    size_t nw = n / 8 * 8, nb = n / 4 * 4, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
     size_t p0 = 0;
     do {
       size_t p1 = k - p0 > KC ? p0 + KC : k;
-      for (size_t j = 0; j < nb; j += 8)
-        for (size_t r = row_begin; r < full; r += ROWS) block_f64(r, j, n, k, p0, p1, a, bt, bias, c, fused);
+      for (size_t j = 0; j < nw; j += 8)
+        for (size_t r = row_begin; r < full; r += ROWS) block_f64_wide(r, j, n, k, p0, p1, a, bt, bias, c, fused);
+      if (nb > nw)
+        for (size_t r = row_begin; r < full; r += ROWS) block_f64_narrow(r, nw, n, k, p0, p1, a, bt, bias, c, fused);
       p0 = p1;
     } while (p0 < k);
     gemm_f64_scalar(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);

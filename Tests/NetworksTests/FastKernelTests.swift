@@ -19,8 +19,9 @@ import Testing
   }
 
   func check<S: PrecisionScalar, A: PrecisionScalar>(_: S.Type, accumulate _: A.Type, offset: Int = 0) {
-    // k beyond 256 crosses the kernels' k chunks (a multiple, one past, a partial last chunk).
-    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600)] {
+    // k beyond 256 crosses the kernels' k chunks (a multiple, one past, a partial last chunk); n = 10
+    // and 12 take the narrow column kernels and the scalar edge.
+    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40)] {
       for fused in [false, true] {
         for withBias in [false, true] {
           let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
