@@ -88,7 +88,9 @@ struct SlurmSubmitCommand: ParsableCommand {
       throw failWithUnavailable("\(error.description) (the scripts are in \(folder))")
     }
     manifest.record(id, kind: "array", shards: Array(1...array))
-    try? manifest.save(folder)
+    do { try manifest.save(folder) } catch {
+      throw failWithDataError("the array is submitted (job \(id)), but \(error.description); status and resubmit will not know the job")
+    }
     var mergeNote = ""
     if !noMerge {
       let mergeID = try submitMerge(folder, array: &manifest, after: id, alsoAfter: [], overrides: [])
