@@ -14,45 +14,29 @@
 // ---------------------------------------------------------------------------------------------------
 // Portable reference path (also used for edges): one output at a time, k in order.
 
-static void gemm_f32_scalar(size_t i0, size_t i1, size_t j0, size_t j1, size_t n, size_t k, const float *a,
-                            const float *bt, const float *bias, float *c, int fused) {
-  for (size_t i = i0; i < i1; i++) {
-    for (size_t j = j0; j < j1; j++) {
-      float acc = 0.0f;
-      const float *ai = a + i * k;
-      if (fused) {
-        for (size_t p = 0; p < k; p++) acc = fmaf(ai[p], bt[p * n + j], acc);
-      } else {
-        for (size_t p = 0; p < k; p++) {
-          float prod = ai[p] * bt[p * n + j];
-          acc = acc + prod;
-        }
-      }
-      if (bias) acc = acc + bias[j];
-      c[i * n + j] = acc;
-    }
+#define PL_SCALAR(NAME, T, FMA)                                                                              \
+  static void NAME(size_t i0, size_t i1, size_t j0, size_t j1, size_t n, size_t k, const T *a, const T *bt,  \
+                   const T *bias, T *c, int fused) {                                                        \
+    for (size_t i = i0; i < i1; i++) {                                                                       \
+      for (size_t j = j0; j < j1; j++) {                                                                     \
+        T acc = 0;                                                                                           \
+        const T *ai = a + i * k;                                                                             \
+        if (fused) {                                                                                         \
+          for (size_t p = 0; p < k; p++) acc = FMA(ai[p], bt[p * n + j], acc);                               \
+        } else {                                                                                             \
+          for (size_t p = 0; p < k; p++) {                                                                   \
+            T prod = ai[p] * bt[p * n + j];                                                                  \
+            acc = acc + prod;                                                                                \
+          }                                                                                                  \
+        }                                                                                                    \
+        if (bias) acc = acc + bias[j];                                                                       \
+        c[i * n + j] = acc;                                                                                  \
+      }                                                                                                      \
+    }                                                                                                        \
   }
-}
 
-static void gemm_f64_scalar(size_t i0, size_t i1, size_t j0, size_t j1, size_t n, size_t k, const double *a,
-                            const double *bt, const double *bias, double *c, int fused) {
-  for (size_t i = i0; i < i1; i++) {
-    for (size_t j = j0; j < j1; j++) {
-      double acc = 0.0;
-      const double *ai = a + i * k;
-      if (fused) {
-        for (size_t p = 0; p < k; p++) acc = fma(ai[p], bt[p * n + j], acc);
-      } else {
-        for (size_t p = 0; p < k; p++) {
-          double prod = ai[p] * bt[p * n + j];
-          acc = acc + prod;
-        }
-      }
-      if (bias) acc = acc + bias[j];
-      c[i * n + j] = acc;
-    }
-  }
-}
+PL_SCALAR(gemm_f32_scalar, float, fmaf)
+PL_SCALAR(gemm_f64_scalar, double, fma)
 
 #ifdef PL_X86
 // ---------------------------------------------------------------------------------------------------
@@ -126,49 +110,41 @@ int pl_gemm_isa(void) {
 #endif
 }
 
+// Rows [row_begin, row_end): SIMD blocks of ROWS rows where the CPU has AVX2, the scalar loop for the
+// remaining columns and rows. Chunks of k outer, then column panels: one panel chunk of B (KC x 2
+// vectors, 16 KB) stays in the L1 cache across the row blocks; a last one-vector panel takes the
+// narrow kernel.
+#ifdef PL_X86
+#define PL_SIMD_ROWS(BLOCK, SCALAR, WIDTH)                                                                   \
+  if (has_avx2()) {                                                                                          \
+    size_t nw = n / (2 * WIDTH) * (2 * WIDTH), nb = n / WIDTH * WIDTH;                                       \
+    size_t full = row_begin + (row_end - row_begin) / ROWS * ROWS, p0 = 0;                                   \
+    do {                                                                                                     \
+      size_t p1 = k - p0 > KC ? p0 + KC : k;                                                                 \
+      for (size_t j = 0; j < nw; j += 2 * WIDTH)                                                             \
+        for (size_t r = row_begin; r < full; r += ROWS) BLOCK##_wide(r, j, n, k, p0, p1, a, bt, bias, c, fused); \
+      if (nb > nw)                                                                                           \
+        for (size_t r = row_begin; r < full; r += ROWS) BLOCK##_narrow(r, nw, n, k, p0, p1, a, bt, bias, c, fused); \
+      p0 = p1;                                                                                               \
+    } while (p0 < k);                                                                                        \
+    SCALAR(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);                                             \
+    i = full;                                                                                                \
+  }
+#else
+#define PL_SIMD_ROWS(BLOCK, SCALAR, WIDTH)
+#endif
+
 void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bt,
                  const float *bias, float *c, int fused) {
   size_t i = row_begin;
-#ifdef PL_X86
-  if (has_avx2()) {
-    size_t nw = n / 16 * 16, nb = n / 8 * 8, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
-    // Chunks of k outer, then column panels: one panel chunk of B (KC x 16, 16 KB) stays in the L1
-    // cache across the row blocks; a last panel of 8 columns takes the narrow kernel.
-    size_t p0 = 0;
-    do {
-      size_t p1 = k - p0 > KC ? p0 + KC : k;
-      for (size_t j = 0; j < nw; j += 16)
-        for (size_t r = row_begin; r < full; r += ROWS) block_f32_wide(r, j, n, k, p0, p1, a, bt, bias, c, fused);
-      if (nb > nw)
-        for (size_t r = row_begin; r < full; r += ROWS) block_f32_narrow(r, nw, n, k, p0, p1, a, bt, bias, c, fused);
-      p0 = p1;
-    } while (p0 < k);
-    gemm_f32_scalar(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);
-    i = full;
-  }
-#endif
+  PL_SIMD_ROWS(block_f32, gemm_f32_scalar, 8)
   gemm_f32_scalar(i, row_end, 0, n, n, k, a, bt, bias, c, fused);
 }
 
 void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *bt,
                  const double *bias, double *c, int fused) {
   size_t i = row_begin;
-#ifdef PL_X86
-  if (has_avx2()) {
-    size_t nw = n / 8 * 8, nb = n / 4 * 4, full = row_begin + (row_end - row_begin) / ROWS * ROWS;
-    size_t p0 = 0;
-    do {
-      size_t p1 = k - p0 > KC ? p0 + KC : k;
-      for (size_t j = 0; j < nw; j += 8)
-        for (size_t r = row_begin; r < full; r += ROWS) block_f64_wide(r, j, n, k, p0, p1, a, bt, bias, c, fused);
-      if (nb > nw)
-        for (size_t r = row_begin; r < full; r += ROWS) block_f64_narrow(r, nw, n, k, p0, p1, a, bt, bias, c, fused);
-      p0 = p1;
-    } while (p0 < k);
-    gemm_f64_scalar(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);
-    i = full;
-  }
-#endif
+  PL_SIMD_ROWS(block_f64, gemm_f64_scalar, 4)
   gemm_f64_scalar(i, row_end, 0, n, n, k, a, bt, bias, c, fused);
 }
 

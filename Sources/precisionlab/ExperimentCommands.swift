@@ -221,11 +221,17 @@ struct SweepCommand: ParsableCommand {
   @Argument(parsing: .allUnrecognized, help: "Experiment options that replace the file's values (for example --data synthetic).") var settings: [String] = []
 
   func run() throws {
-    let sweep: SweepFile
-    do { sweep = try SweepFile.load(file) } catch { throw failWithUsage(error.description) }
-    let overrides = try parseSettings(settings, for: sweep.experiment)
-    try runSweep(sweep.experiment, values: sweep.values.merging(overrides) { $1 }, options: options, runs: sweep.runs, seeds: sweep.seeds, jobs: sweep.jobs, out: sweep.out)
+    let sweep = try loadSweep(file, settings: settings)
+    try runSweep(sweep.experiment, values: sweep.values, options: options, runs: sweep.runs, seeds: sweep.seeds, jobs: sweep.jobs, out: sweep.out)
   }
+}
+
+/// A sweep file with the experiment options given on the command line replacing its values.
+func loadSweep(_ path: String, settings: [String]) throws -> SweepFile {
+  var sweep: SweepFile
+  do { sweep = try SweepFile.load(path) } catch { throw failWithUsage(error.description) }
+  sweep.values.merge(try parseSettings(settings, for: sweep.experiment)) { $1 }
+  return sweep
 }
 
 /// An experiment named on the command line with its options, or a sweep file with the options that
@@ -237,10 +243,8 @@ func experimentOrSweep(_ target: String, settings: [String]) throws -> (Experime
   guard FileManager.default.fileExists(atPath: target) else {
     throw failWithUsage("'\(target)' is neither an experiment (\(Experiment.all.map(\.name).joined(separator: ", "))) nor a sweep file")
   }
-  let sweep: SweepFile
-  do { sweep = try SweepFile.load(target) } catch { throw failWithUsage(error.description) }
-  let overrides = try parseSettings(settings, for: sweep.experiment)
-  return (sweep.experiment, sweep.values.merging(overrides) { $1 }, sweep.runs, sweep.seeds)
+  let sweep = try loadSweep(target, settings: settings)
+  return (sweep.experiment, sweep.values, sweep.runs, sweep.seeds)
 }
 
 /// `precisionlab summarize FILE.csv --by COLS`.

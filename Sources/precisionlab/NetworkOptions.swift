@@ -47,8 +47,7 @@ struct PrecisionOptions: ParsableArguments {
       throw ValidationError("unknown summation order '\(summation)'; valid: sequential, pairwise, blocked:N (N ≥ 1), blas")
     }
     if summation == "blas" {
-      let accumulation = choice == .same ? format : choice == .binary32 ? FloatFormat.binary32 : FloatFormat.binary64
-      if let problem = BLAS.problem(storage: format, accumulate: accumulation, mode: RoundingMode(name: rounding)!, fused: fused) {
+      if let problem = BLAS.problem(storage: format, accumulate: choice.format(storage: format), mode: RoundingMode(name: rounding)!, fused: fused) {
         throw ValidationError("--summation blas: \(problem)")
       }
     }

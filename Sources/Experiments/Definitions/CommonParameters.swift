@@ -91,7 +91,9 @@ enum Common {
     if !ScalarDispatch.supports(format: format, accumulate: accumulate) {
       return ParameterError("--accumulate \(v["accumulate"]!) needs a storage format within binary64, not \(format.name)")
     }
-    if v["summation"] == "blas", let problem = blasProblem(format, accumulate, RoundingMode(name: v["rounding"]!)!, fused: v["fused"] == "true") {
+    if v["summation"] == "blas",
+      let problem = BLAS.problem(storage: format, accumulate: accumulate.format(storage: format), mode: RoundingMode(name: v["rounding"]!)!, fused: v["fused"] == "true")
+    {
       return ParameterError("--summation blas: \(problem)")
     }
     let shape = sampleShape(v)
@@ -110,12 +112,6 @@ enum Common {
       if shape.count != 3 || shape[0] != channels { return ParameterError("--normalize \(n) is for \(channels)-channel images, not samples of shape \(shape)") }
     }
     return nil
-  }
-
-  /// Why the BLAS backend cannot compute this format, accumulation and mode, or nil.
-  static func blasProblem(_ format: FloatFormat, _ accumulate: AccumulationChoice, _ mode: RoundingMode, fused: Bool) -> String? {
-    let accumulation = accumulate == .same ? format : accumulate == .binary32 ? FloatFormat.binary32 : FloatFormat.binary64
-    return BLAS.problem(storage: format, accumulate: accumulation, mode: mode, fused: fused)
   }
 
   static func modelSpec(_ t: Trial) -> GradientJob.Model {

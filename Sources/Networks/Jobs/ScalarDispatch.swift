@@ -34,6 +34,15 @@ public enum AccumulationChoice: String, Sendable, CaseIterable {
       self = .same
     }
   }
+
+  /// The format sums accumulate in, for values stored in `storage`.
+  public func format(storage: FloatFormat) -> FloatFormat {
+    switch self {
+    case .same: return storage
+    case .binary32: return .binary32
+    case .binary64: return .binary64
+    }
+  }
 }
 
 public enum ScalarDispatch {
