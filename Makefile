@@ -34,15 +34,18 @@ run: release
 	  printf '  %-5s ' $$f; ./.build/release/precisionlab grad --widths 784,256,256,10 --format $$f --data $$data --batch-size 256 2>&1 | grep -v 'using synthetic data' | tr '\n' ' '; echo; \
 	done
 
-# What two optional parts' tests need: a local Slurm cluster (Debian's slurm-wlm and munge) and the
-# BLAS backend (OpenBLAS). Installed when root; without them those tests are skipped and say why.
+# What optional parts' tests need: a local Slurm cluster (Debian's slurm-wlm and munge), the BLAS
+# backend (OpenBLAS) and the real Fashion-MNIST files (Debian's dataset-fashion-mnist, served to the
+# fetch test). Installed when root; without them those tests are skipped and say why.
+TEST_PACKAGES = slurm-wlm munge libopenblas0-pthread dataset-fashion-mnist
 test-deps:
-	@if [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ] || ! ls /usr/lib/*/libopenblas.so.0 >/dev/null 2>&1; then \
+	@if [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ] || ! ls /usr/lib/*/libopenblas.so.0 >/dev/null 2>&1 \
+	  || [ ! -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge libopenblas0-pthread) >/dev/null 2>&1 \
-	      || echo "slurm-wlm, munge or libopenblas0 could not be installed: the Slurm or BLAS tests will be skipped"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES)) >/dev/null 2>&1 \
+	      || echo "some of $(TEST_PACKAGES) could not be installed: the tests that need them will be skipped"; \
 	  else \
-	    echo "slurm-wlm, munge or libopenblas0 are missing (not root): the Slurm or BLAS tests will be skipped"; \
+	    echo "some of $(TEST_PACKAGES) are missing (not root): the tests that need them will be skipped"; \
 	  fi; \
 	fi
 

@@ -4,10 +4,50 @@ import Foundation
 /// order) and the SHA-256 of each DECOMPRESSED file, against which every download is verified.
 public struct DatasetDescriptor: Sendable {
   public struct File: Sendable {
-    /// The name on the mirrors and on disk (gzip-compressed as served).
+    /// The name on the mirrors and on disk (gzip-compressed as served, or an archive member).
     public let name: String
     /// SHA-256 of the decompressed content; nil when this build has no verified value.
     public let sha256: String?
+    /// MD5 of the decompressed content, where the publisher or other tools list only that (the
+    /// CIFAR-10 batches); checked in addition to any SHA-256, never accepted on its own at download.
+    public let md5: String?
+
+    public init(name: String, sha256: String? = nil, md5: String? = nil) {
+      self.name = name
+      self.sha256 = sha256
+      self.md5 = md5
+    }
+
+    /// What this build's checksums say of the file's decompressed content: a mismatch names the
+    /// checksum that differs, with both values.
+    public func check(_ contents: [UInt8]) -> Check {
+      let digest = SHA256.hex(contents)
+      if let expected = sha256, digest != expected {
+        return .mismatch("SHA-256 of the decompressed file is \(digest), expected \(expected)", sha256: digest)
+      }
+      if let expected = md5 {
+        let md5Digest = MD5.hex(contents)
+        if md5Digest != expected { return .mismatch("MD5 of the decompressed file is \(md5Digest), expected \(expected)", sha256: digest) }
+      }
+      if sha256 != nil { return .verified("SHA-256", sha256: digest) }
+      if md5 != nil { return .verified("MD5", sha256: digest) }
+      return .unverified(sha256: digest)
+    }
+  }
+
+  /// The outcome of `File.check`; every case carries the content's SHA-256.
+  public enum Check: Equatable, Sendable {
+    /// The content matches this build's checksums (named: "SHA-256" or "MD5").
+    case verified(String, sha256: String)
+    case mismatch(String, sha256: String)
+    /// This build has no checksum for the file.
+    case unverified(sha256: String)
+
+    public var sha256: String {
+      switch self {
+      case .verified(_, let d), .mismatch(_, let d), .unverified(let d): d
+      }
+    }
   }
 
   public enum Layout: Sendable {
@@ -21,11 +61,29 @@ public struct DatasetDescriptor: Sendable {
   public let files: [File]
   public let mirrors: [String]
   public let classes: Int
-  public var layout: Layout = .idx
+  public var layout: Layout
   /// When set, the mirrors serve this gzipped tar archive, and `files` are stored from its members
   /// `memberPrefix + name`.
-  public var archive: String? = nil
-  public var memberPrefix = ""
+  public var archive: String?
+  /// SHA-256 of that archive as served (every member's bytes follow from it).
+  public var archiveSHA256: String?
+  public var memberPrefix: String
+
+  public init(name: String, files: [File], mirrors: [String], classes: Int, layout: Layout = .idx,
+              archive: String? = nil, archiveSHA256: String? = nil, memberPrefix: String = "") {
+    self.name = name
+    self.files = files
+    self.mirrors = mirrors
+    self.classes = classes
+    self.layout = layout
+    self.archive = archive
+    self.archiveSHA256 = archiveSHA256
+    self.memberPrefix = memberPrefix
+  }
+
+  /// Whether a download of `file` can be verified by this build: by the file's SHA-256, or for an
+  /// archive by the archive's SHA-256 (an MD5 alone is not enough).
+  public func canVerify(_ file: File) -> Bool { file.sha256 != nil || archiveSHA256 != nil }
 
   /// MNIST, with the checksums of the original IDX files.
   public static let mnist = DatasetDescriptor(
@@ -43,22 +101,43 @@ public struct DatasetDescriptor: Sendable {
     ],
     classes: 10)
 
-  /// Fashion-MNIST (same IDX layout). This build has no verified checksums for it yet: fetching it
-  /// needs `--allow-unverified`, and prints the checksums it computed.
+  /// Fashion-MNIST (same IDX layout). The checksums are of the decompressed IDX files (mirrors
+  /// compress them differently: Debian's `dataset-fashion-mnist` package recompressed them); they were
+  /// computed from that package's files and agree with the values several independent public
+  /// projects list. The first mirror is that package's folder, used when it is installed.
   public static let fashionMNIST = DatasetDescriptor(
     name: "fashion-mnist",
-    files: ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
-      .map { File(name: $0, sha256: nil) },
-    mirrors: ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
+    files: [
+      File(name: "train-images-idx3-ubyte.gz", sha256: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+      File(name: "train-labels-idx1-ubyte.gz", sha256: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+      File(name: "t10k-images-idx3-ubyte.gz", sha256: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+      File(name: "t10k-labels-idx1-ubyte.gz", sha256: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+    ],
+    mirrors: [
+      "file:///usr/share/datasets/fashion-mnist/",
+      "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+      "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+    ],
     classes: 10)
 
-  /// CIFAR-10 (binary version), one gzipped tar archive. No verified checksums in this build yet.
+  /// CIFAR-10 (binary version), one gzipped tar archive. Verified by the archive's SHA-256 (170,052,171
+  /// bytes; the value several independent public projects list, whose MD5 is the one on the
+  /// publisher's page) and each extracted batch by the MD5 independent projects list for it (no
+  /// SHA-256 of the batch files is published; their SHA-256 is printed at fetch).
   public static let cifar10 = DatasetDescriptor(
     name: "cifar10",
-    files: ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"]
-      .map { File(name: $0, sha256: nil) },
+    files: [
+      File(name: "data_batch_1.bin", md5: "5dd7e06a14cb22eb9f671a540d1b7c25"),
+      File(name: "data_batch_2.bin", md5: "5ea93a67294ea407fff1d09f752e9692"),
+      File(name: "data_batch_3.bin", md5: "942cd6a4bcdd0dd3c604fbe906cb4421"),
+      File(name: "data_batch_4.bin", md5: "ae636b3ba5c66a11e91e8cb52e771fcb"),
+      File(name: "data_batch_5.bin", md5: "53f37980c15c3d472c316c40844f3f0d"),
+      File(name: "test_batch.bin", md5: "803d5f7f4d78ea53de84dbe85f74fb6d"),
+    ],
     mirrors: ["https://www.cs.toronto.edu/~kriz/"],
-    classes: 10, layout: .cifar, archive: "cifar-10-binary.tar.gz", memberPrefix: "cifar-10-batches-bin/")
+    classes: 10, layout: .cifar, archive: "cifar-10-binary.tar.gz",
+    archiveSHA256: "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+    memberPrefix: "cifar-10-batches-bin/")
 
   public static let all: [DatasetDescriptor] = [mnist, fashionMNIST, cifar10]
 

@@ -12,6 +12,8 @@ public struct Fetcher {
   public var extraMirrors: [String] = []
   /// Whether to fall back on the dataset's built-in mirrors after `extraMirrors`.
   public var useBuiltInMirrors = true
+  /// Whether to keep files of a descriptor that has no checksum for them (custom descriptors only:
+  /// every built-in dataset has checksums).
   public var allowUnverified = false
   /// Progress and status lines (standard error in the CLI).
   public var log: (String) -> Void = { _ in }
@@ -39,10 +41,8 @@ public struct Fetcher {
     var outcomes: [Outcome] = []
     for file in dataset.files {
       let path = (directory as NSString).appendingPathComponent(file.name)
-      if let existing = FileManager.default.contents(atPath: path), let expected = file.sha256,
-        let digest = try? Self.decompressedDigest([UInt8](existing), file: path), digest == expected
-      {
-        outcomes.append(Outcome(file: path, status: "present, verified", sha256: digest))
+      if case .verified(let how, let digest) = Self.checkStored(file, at: path) {
+        outcomes.append(Outcome(file: path, status: "present, verified (\(how))", sha256: digest))
         continue
       }
       try requireChecksum(file, dataset)
@@ -51,10 +51,10 @@ public struct Fetcher {
       for url in urls(file.name, dataset) {
         do {
           let bytes = try download(url)
-          let digest = try Self.decompressedDigest(bytes, file: url)
-          try check(digest, file, url)
+          let check = file.check(Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: url) : bytes)
+          let status = try Self.status(check, source: url)
           try store(bytes, at: path)
-          stored = Outcome(file: path, status: file.sha256 == nil ? "downloaded, UNVERIFIED" : "downloaded, verified", sha256: digest)
+          stored = Outcome(file: path, status: status, sha256: check.sha256)
           break
         } catch {
           failures.append(error.description)
@@ -69,45 +69,69 @@ public struct Fetcher {
     return outcomes
   }
 
+  /// What this build's checksums say of a file already in the data directory (nil when absent or
+  /// not a readable gzip).
+  public static func checkStored(_ file: DatasetDescriptor.File, at path: String) -> DatasetDescriptor.Check? {
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    let bytes = [UInt8](data)
+    guard let contents = try? (Gzip.isCompressed(bytes) ? Gzip.decompress(bytes, file: path) : bytes) else { return nil }
+    return file.check(contents)
+  }
+
   func urls(_ name: String, _ dataset: DatasetDescriptor) -> [String] {
     (extraMirrors + (useBuiltInMirrors ? dataset.mirrors : [])).map { $0.hasSuffix("/") ? $0 + name : $0 + "/" + name }
   }
 
   func requireChecksum(_ file: DatasetDescriptor.File, _ dataset: DatasetDescriptor) throws(DataError) {
-    if file.sha256 == nil && !allowUnverified {
-      throw DataError(file: file.name, "this build has no verified SHA-256 for \(dataset.name); rerun with --allow-unverified to keep unverified files")
+    if !dataset.canVerify(file) && !allowUnverified {
+      throw DataError(file: file.name, "this build has no verified SHA-256 for \(dataset.name); set allowUnverified to keep unverified files")
     }
   }
 
-  func check(_ digest: String, _ file: DatasetDescriptor.File, _ source: String) throws(DataError) {
-    if let expected = file.sha256, digest != expected {
-      throw DataError(file: source, "checksum mismatch (SHA-256 of the decompressed file is \(digest), expected \(expected))")
+  /// The stored file's status, or the checksum mismatch as an error naming `source`.
+  static func status(_ check: DatasetDescriptor.Check, source: String, archiveVerified: Bool = false) throws(DataError) -> String {
+    switch check {
+    case .mismatch(let what, _): throw DataError(file: source, "checksum mismatch (\(what))")
+    case .verified(let how, _): return "downloaded, verified (\(archiveVerified ? "archive SHA-256, " : "")\(how))"
+    case .unverified: return archiveVerified ? "downloaded, verified (archive SHA-256)" : "downloaded, UNVERIFIED"
     }
   }
 
-  /// A dataset served as one gzipped tar archive: download it once, then verify and store each
-  /// member; nothing is stored unless every member is present and verified.
+  /// A dataset served as one gzipped tar archive: download it once, check its SHA-256, then check and
+  /// store each member; nothing is stored unless the archive and every member are present and pass.
   func fetchArchive(_ dataset: DatasetDescriptor, into directory: String) throws(DataError) -> [Outcome] {
+    let present = dataset.files.map { Self.checkStored($0, at: (directory as NSString).appendingPathComponent($0.name)) }
+    if present.allSatisfy({ if case .verified = $0 { true } else { false } }) {
+      return zip(dataset.files, present).map { file, check in
+        guard case .verified(let how, let digest) = check else { preconditionFailure() }
+        return Outcome(file: (directory as NSString).appendingPathComponent(file.name), status: "present, verified (\(how))", sha256: digest)
+      }
+    }
     for file in dataset.files { try requireChecksum(file, dataset) }
     var failures: [String] = []
     for url in urls(dataset.archive!, dataset) {
       do {
         let compressed = try download(url)
+        if let expected = dataset.archiveSHA256 {
+          let digest = SHA256.hex(compressed)
+          guard digest == expected else {
+            throw DataError(file: url, "checksum mismatch (SHA-256 of the archive is \(digest), expected \(expected))")
+          }
+        }
         let entries = try Tar.entries(try Gzip.decompress(compressed, file: url), file: url)
-        var members: [(DatasetDescriptor.File, [UInt8], String)] = []
+        var members: [(DatasetDescriptor.File, [UInt8], String, String)] = []
         for file in dataset.files {
           guard let entry = entries.first(where: { $0.path == dataset.memberPrefix + file.name }) else {
             throw DataError(file: url, "the archive has no member \(dataset.memberPrefix + file.name)")
           }
-          let digest = SHA256.hex(entry.contents)
-          try check(digest, file, url + "#" + file.name)
-          members.append((file, entry.contents, digest))
+          let check = file.check(entry.contents)
+          let status = try Self.status(check, source: url + "#" + file.name, archiveVerified: dataset.archiveSHA256 != nil)
+          members.append((file, entry.contents, check.sha256, status))
         }
         var outcomes: [Outcome] = []
-        for (file, contents, digest) in members {
+        for (file, contents, digest, status) in members {
           let path = (directory as NSString).appendingPathComponent(file.name)
           try store(contents, at: path)
-          let status = file.sha256 == nil ? "downloaded, UNVERIFIED" : "downloaded, verified"
           log("\(file.name): \(status)")
           outcomes.append(Outcome(file: path, status: status, sha256: digest))
         }
@@ -117,10 +141,6 @@ public struct Fetcher {
       }
     }
     throw DataError(file: dataset.archive!, "every mirror failed: " + failures.joined(separator: "; "))
-  }
-
-  static func decompressedDigest(_ bytes: [UInt8], file: String) throws(DataError) -> String {
-    SHA256.hex(Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: file) : bytes)
   }
 
   /// Writes `bytes` next to `path` under a temporary name, then renames it into place.
@@ -136,7 +156,16 @@ public struct Fetcher {
   }
 
   /// The body of a successful (200) response; one clear error otherwise.
+  /// A mirror may also be a local folder (`file:///path/` or `/path/`), read directly.
   func download(_ url: String) throws(DataError) -> [UInt8] {
+    if url.hasPrefix("/") || url.hasPrefix("file://") {
+      let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw DataError(file: url, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+      }
+      log("\(url): read \(data.count) bytes")
+      return [UInt8](data)
+    }
     guard let u = URL(string: url) else { throw DataError(file: url, "not a valid URL") }
     let progress = ProgressDelegate(url: url, log: log)
     let session = URLSession(configuration: .ephemeral, delegate: progress, delegateQueue: nil)

@@ -16,7 +16,7 @@ struct DataCommand: ParsableCommand {
 
   struct Fetch: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Download a dataset, verify every decompressed file's SHA-256, store it atomically.")
+      abstract: "Download a dataset, verify every decompressed file against this build's checksums, store it atomically.")
 
     @Argument(help: ArgumentHelp("Dataset: \(DatasetDescriptor.all.map(\.name).joined(separator: ", ")).", valueName: "name"))
     var name: String
@@ -29,8 +29,6 @@ struct DataCommand: ParsableCommand {
     @Flag(name: .customLong("only-mirror"), help: "Try only the --mirror URLs, not the built-in mirrors.")
     var onlyMirror = false
 
-    @Flag(name: .customLong("allow-unverified"), help: "Keep files for which this build has no verified checksum (prints theirs).")
-    var allowUnverified = false
 
     func validate() throws {
       guard !onlyMirror || !mirror.isEmpty else { throw ValidationError("--only-mirror needs at least one --mirror") }
@@ -42,7 +40,6 @@ struct DataCommand: ParsableCommand {
     func run() throws {
       var fetcher = Fetcher(dataDirectory: directoryOption.directory)
       fetcher.extraMirrors = mirror
-      fetcher.allowUnverified = allowUnverified
       fetcher.useBuiltInMirrors = !onlyMirror
       fetcher.log = { writeAll("\($0)\n", to: 2) }
       do {
@@ -66,15 +63,11 @@ struct DataCommand: ParsableCommand {
         for file in dataset.files {
           let path = (dataset.directory(in: directoryOption.directory) as NSString).appendingPathComponent(file.name)
           let status: String
-          if let bytes = FileManager.default.contents(atPath: path) {
-            let raw = [UInt8](bytes)
-            if let digest = try? SHA256.hex(Gzip.isCompressed(raw) ? Gzip.decompress(raw, file: path) : raw) {
-              status = file.sha256 == nil ? "present, unverified (sha256 \(digest))" : (digest == file.sha256 ? "present, verified" : "present, CHECKSUM MISMATCH")
-            } else {
-              status = "present, unreadable (corrupt gzip)"
-            }
-          } else {
-            status = "missing"
+          switch Fetcher.checkStored(file, at: path) {
+          case .verified(let how, _): status = "present, verified (\(how))"
+          case .mismatch(let what, _): status = "present, CHECKSUM MISMATCH (\(what))"
+          case .unverified(let digest): status = "present, unverified (sha256 \(digest))"
+          case nil: status = FileManager.default.fileExists(atPath: path) ? "present, unreadable (corrupt gzip)" : "missing"
           }
           print("\(dataset.name)  \(file.name)  \(status)")
         }

@@ -72,6 +72,41 @@ import Testing
     #expect(!files.contains { $0.contains("partial") })
   }
 
+  /// Debian's `dataset-fashion-mnist` package (installed by `make test` when root): the real files,
+  /// gzip-compressed differently from Zalando's, so only their decompressed checksums can match.
+  static let debianFashionMNIST: String? =
+    FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz") ? "/usr/share/datasets/fashion-mnist" : nil
+
+  @Test func fetchesVerifiesAndLoadsFashionMNIST() throws {
+    guard let root = Self.debianFashionMNIST else {
+      print("skipped: Debian's dataset-fashion-mnist is not installed (make test installs it when root)"); return
+    }
+    let (url, server) = try Self.startServer(root: root)
+    defer { kill(server.processIdentifier, SIGKILL) }
+    let data = Self.directory()
+    let r = try CommandLineTests.run(["data", "fetch", "fashion-mnist", "--data-dir", data, "--mirror", url, "--only-mirror"])
+    #expect(r.status == 0, "\(r.error)")
+    #expect(r.output.components(separatedBy: "downloaded, verified (SHA-256)").count == 5)
+    #expect(r.error.contains("100% of") && r.error.contains(url))
+    let (train, test) = try DatasetDescriptor.fashionMNIST.load(from: data)
+    // Published facts about Fashion-MNIST: 6,000 training and 1,000 test images per class, the first
+    // training image an ankle boot (9), pixel mean 0.2860 and deviation 0.3530 (the constants of the
+    // usual Normalize).
+    #expect(train.labelCounts == Array(repeating: 6000, count: 10) && test.labelCounts == Array(repeating: 1000, count: 10))
+    #expect(train.labels.first == 9 && train.sampleShape == [1, 28, 28])
+    guard case .bytes(let pixels) = train.samples else { Issue.record("IDX images are bytes"); return }
+    var sum = 0.0, squares = 0.0
+    for k in pixels { let x = Double(k) / 255; sum += x; squares += x * x }
+    let mean = sum / Double(pixels.count)
+    #expect((mean * 10_000).rounded() == 2860 && ((squares / Double(pixels.count) - mean * mean).squareRoot() * 10_000).rounded() == 3530)
+    // A local folder is a mirror too (what the built-in file:///usr/share/datasets/... mirror uses).
+    let local = Self.directory()
+    let copied = try CommandLineTests.run(["data", "fetch", "fashion-mnist", "--data-dir", local, "--mirror", root, "--only-mirror"])
+    #expect(copied.status == 0 && copied.output.components(separatedBy: "verified (SHA-256)").count == 5, "\(copied.error)")
+    let missing = try CommandLineTests.run(["data", "fetch", "fashion-mnist", "--data-dir", Self.directory(), "--mirror", Self.directory(), "--only-mirror"])
+    #expect(missing.status == 65 && missing.error.contains("train-images-idx3-ubyte.gz: no such file"), "\(missing.error)")
+  }
+
   @Test func failuresAreOneLineAndLeaveGoodFilesAlone() throws {
     let root = Self.directory()
     let (url, server) = try Self.startServer(root: root)
@@ -107,8 +142,8 @@ import Testing
   }
 }
 
-/// CIFAR-10 is served as one gzipped tar archive: members verified (or, without checksums in this
-/// build, kept only with --allow-unverified) and stored; the batches load as CIFAR.
+/// CIFAR-10 is served as one gzipped tar archive: the archive's SHA-256 and each member's MD5 are
+/// checked, then the members stored; the batches load as CIFAR.
 @Suite struct CIFARFetchTests {
   /// A ustar archive of regular files.
   static func tar(_ files: [(String, [UInt8])]) -> [UInt8] {
@@ -131,24 +166,85 @@ import Testing
     return out + [UInt8](repeating: 0, count: 1024)
   }
 
-  @Test func fetchesAndLoadsAnArchive() throws {
-    let root = DataCommandTests.directory()
+  /// Six small batches (k + 2 records of batch k), the archive the mirrors would serve.
+  static func archive() -> (bytes: [UInt8], members: [(String, [UInt8])]) {
     var members: [(String, [UInt8])] = []
     for (k, name) in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"].enumerated() {
       let records = (0..<(k + 2)).flatMap { r -> [UInt8] in [UInt8(r % 10)] + [UInt8](repeating: UInt8(k), count: 3072) }
       members.append(("cifar-10-batches-bin/\(name).bin", records))
     }
-    #expect(FileManager.default.createFile(atPath: root + "/cifar-10-binary.tar.gz", contents: Data(gzippedForTests(Self.tar(members)))))
+    return (gzippedForTests(tar(members)), members)
+  }
+
+  /// A hash computed by Python's hashlib (the oracle for this build's SHA-256 and MD5).
+  static func pythonHash(_ algorithm: String, _ bytes: [UInt8]) throws -> String {
+    let input = DataCommandTests.directory() + "/bytes"
+    #expect(FileManager.default.createFile(atPath: input, contents: Data(bytes)))
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", "import hashlib,sys; print(hashlib.new(sys.argv[1], open(sys.argv[2],'rb').read()).hexdigest())", algorithm, input]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// The real CIFAR-10 entry refuses an archive that is not the published one, storing nothing.
+  @Test func refusesAnArchiveThatIsNotThePublishedOne() throws {
+    let root = DataCommandTests.directory()
+    let (bytes, _) = Self.archive()
+    #expect(FileManager.default.createFile(atPath: root + "/cifar-10-binary.tar.gz", contents: Data(bytes)))
     let (url, server) = try DataCommandTests.startServer(root: root)
     defer { kill(server.processIdentifier, SIGKILL) }
     let data = DataCommandTests.directory()
     let refused = try CommandLineTests.run(["data", "fetch", "cifar10", "--data-dir", data, "--mirror", url, "--only-mirror"])
-    #expect(refused.status == 65 && refused.error.contains("no verified SHA-256 for cifar10"), "\(refused.error)")
-    let r = try CommandLineTests.run(["data", "fetch", "cifar10", "--data-dir", data, "--mirror", url, "--only-mirror", "--allow-unverified"])
-    #expect(r.status == 0, "\(r.error)")
-    #expect(r.output.components(separatedBy: "downloaded, UNVERIFIED").count == 7)
-    let (train, test) = try DatasetDescriptor.cifar10.load(from: data)
+    #expect(refused.status == 65, "\(refused.error)")
+    #expect(refused.error.contains("checksum mismatch (SHA-256 of the archive is \(try Self.pythonHash("sha256", bytes)), expected c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd)"), "\(refused.error)")
+    #expect((try? FileManager.default.contentsOfDirectory(atPath: data + "/cifar10")) == [])
+  }
+
+  /// An archive entry like CIFAR-10's, with this archive's checksums: verified, stored and loaded; a
+  /// member whose MD5 differs stops everything before any member is stored.
+  @Test func fetchesChecksAndLoadsAnArchive() throws {
+    let root = DataCommandTests.directory()
+    let (bytes, members) = Self.archive()
+    #expect(FileManager.default.createFile(atPath: root + "/cifar-10-binary.tar.gz", contents: Data(bytes)))
+    let (url, server) = try DataCommandTests.startServer(root: root)
+    defer { kill(server.processIdentifier, SIGKILL) }
+    let reference = DatasetDescriptor.cifar10
+    func entry(wrongMD5At bad: Int?) throws -> DatasetDescriptor {
+      let files = try zip(reference.files, members).enumerated().map { k, pair in
+        DatasetDescriptor.File(name: pair.0.name, md5: k == bad ? String(repeating: "0", count: 32) : try Self.pythonHash("md5", pair.1.1))
+      }
+      return DatasetDescriptor(name: "cifar10", files: files, mirrors: [], classes: 10, layout: .cifar, archive: reference.archive,
+                               archiveSHA256: try Self.pythonHash("sha256", bytes), memberPrefix: reference.memberPrefix)
+    }
+    let data = DataCommandTests.directory()
+    var fetcher = Fetcher(dataDirectory: data)
+    fetcher.extraMirrors = [url]
+    fetcher.useBuiltInMirrors = false
+    #expect {
+      _ = try fetcher.fetch(try entry(wrongMD5At: 4))
+    } throws: { error in
+      "\(error)".contains("#data_batch_5.bin: checksum mismatch (MD5 of the decompressed file is \(try! Self.pythonHash("md5", members[4].1)), expected 000")
+    }
+    #expect((try? FileManager.default.contentsOfDirectory(atPath: data + "/cifar10")) == [])
+    let outcomes = try fetcher.fetch(try entry(wrongMD5At: nil))
+    #expect(outcomes.map(\.status) == Array(repeating: "downloaded, verified (archive SHA-256, MD5)", count: 6))
+    #expect(try outcomes.map(\.sha256) == members.map { try Self.pythonHash("sha256", $0.1) })
+    let (train, test) = try reference.load(from: data)
     #expect(train.count == 2 + 3 + 4 + 5 + 6 && test.count == 7 && train.sampleShape == [3, 32, 32])
+    // A descriptor without checksums is refused unless unverified files are allowed.
+    let bare = DatasetDescriptor(name: "bare", files: reference.files.map { .init(name: $0.name) }, mirrors: [], classes: 10,
+                                 layout: .cifar, archive: reference.archive, memberPrefix: reference.memberPrefix)
+    #expect { _ = try fetcher.fetch(bare) } throws: { "\($0)".contains("this build has no verified SHA-256 for bare") }
+    var lenient = fetcher
+    lenient.allowUnverified = true
+    #expect(try lenient.fetch(bare).map(\.status) == Array(repeating: "downloaded, UNVERIFIED", count: 6))
+    // Present and intact: nothing downloaded again.
+    #expect(try fetcher.fetch(try entry(wrongMD5At: nil)).map(\.status) == Array(repeating: "present, verified (MD5)", count: 6))
   }
 }
 

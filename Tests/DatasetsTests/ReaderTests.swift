@@ -10,6 +10,33 @@ import Testing
     #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
   }
 
+  /// RFC 1321's test suite (appendix A.5), then coreutils' md5sum on lengths around the padding edges.
+  @Test func md5KnownAnswersAndAgreesWithMd5sum() throws {
+    let suite: [(String, String)] = [
+      ("", "d41d8cd98f00b204e9800998ecf8427e"),
+      ("a", "0cc175b9c0f1b6a831c399e269772661"),
+      ("abc", "900150983cd24fb0d6963f7d28e17f72"),
+      ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+      ("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"),
+      ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f"),
+      (String(repeating: "1234567890", count: 8), "57edf4a22be3c955ac49da2e2107b67a"),
+    ]
+    for (text, digest) in suite { #expect(MD5.hex(Array(text.utf8)) == digest, "\(text)") }
+    for length in [55, 56, 63, 64, 65, 119, 120, 1000, 100_003] {
+      let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+      let path = temporaryFile("md5", bytes)
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      p.arguments = ["md5sum", path]
+      let out = Pipe()
+      p.standardOutput = out
+      try p.run()
+      let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      p.waitUntilExit()
+      #expect(MD5.hex(bytes) == String(text.prefix(32)), "length \(length)")
+    }
+  }
+
   @Test func gzipRoundTripAndTruncation() throws {
     let data = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 7 / 3) }
     let compressed = gzipped(data)
