@@ -8,8 +8,8 @@ public struct DatasetDescriptor: Sendable {
     public let name: String
     /// SHA-256 of the decompressed content; nil when this build has no verified value.
     public let sha256: String?
-    /// MD5 of the decompressed content, where the publisher or other tools list only that (the
-    /// CIFAR-10 batches); checked in addition to any SHA-256, never accepted on its own at download.
+    /// MD5 of the decompressed content, where the publisher or other projects list one; checked in
+    /// addition to any SHA-256, never enough on its own at download.
     public let md5: String?
 
     public init(name: String, sha256: String? = nil, md5: String? = nil) {
@@ -29,15 +29,14 @@ public struct DatasetDescriptor: Sendable {
         let md5Digest = MD5.hex(contents)
         if md5Digest != expected { return .mismatch("MD5 of the decompressed file is \(md5Digest), expected \(expected)", sha256: digest) }
       }
-      if sha256 != nil { return .verified("SHA-256", sha256: digest) }
-      if md5 != nil { return .verified("MD5", sha256: digest) }
-      return .unverified(sha256: digest)
+      let checked = [sha256 == nil ? nil : "SHA-256", md5 == nil ? nil : "MD5"].compactMap { $0 }
+      return checked.isEmpty ? .unverified(sha256: digest) : .verified(checked.joined(separator: " and "), sha256: digest)
     }
   }
 
   /// The outcome of `File.check`; every case carries the content's SHA-256.
   public enum Check: Equatable, Sendable {
-    /// The content matches this build's checksums (named: "SHA-256" or "MD5").
+    /// The content matches this build's checksums (named: "SHA-256", "MD5" or "SHA-256 and MD5").
     case verified(String, sha256: String)
     case mismatch(String, sha256: String)
     /// This build has no checksum for the file.
@@ -120,19 +119,20 @@ public struct DatasetDescriptor: Sendable {
     ],
     classes: 10)
 
-  /// CIFAR-10 (binary version), one gzipped tar archive. Verified by the archive's SHA-256 (170,052,171
-  /// bytes; the value several independent public projects list, whose MD5 is the one on the
-  /// publisher's page) and each extracted batch by the MD5 independent projects list for it (no
-  /// SHA-256 of the batch files is published; their SHA-256 is printed at fetch).
+  /// CIFAR-10 (binary version), one gzipped tar archive of 170,052,171 bytes. Checked: the archive's
+  /// SHA-256 (the value several independent public projects list, for the file whose MD5 is the one
+  /// on the publisher's page), then each extracted batch's SHA-256 (as an independent project lists
+  /// them; the test batch's also matches a second, independent record) and MD5 (as three further
+  /// projects list them).
   public static let cifar10 = DatasetDescriptor(
     name: "cifar10",
     files: [
-      File(name: "data_batch_1.bin", md5: "5dd7e06a14cb22eb9f671a540d1b7c25"),
-      File(name: "data_batch_2.bin", md5: "5ea93a67294ea407fff1d09f752e9692"),
-      File(name: "data_batch_3.bin", md5: "942cd6a4bcdd0dd3c604fbe906cb4421"),
-      File(name: "data_batch_4.bin", md5: "ae636b3ba5c66a11e91e8cb52e771fcb"),
-      File(name: "data_batch_5.bin", md5: "53f37980c15c3d472c316c40844f3f0d"),
-      File(name: "test_batch.bin", md5: "803d5f7f4d78ea53de84dbe85f74fb6d"),
+      File(name: "data_batch_1.bin", sha256: "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5", md5: "5dd7e06a14cb22eb9f671a540d1b7c25"),
+      File(name: "data_batch_2.bin", sha256: "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed", md5: "5ea93a67294ea407fff1d09f752e9692"),
+      File(name: "data_batch_3.bin", sha256: "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67", md5: "942cd6a4bcdd0dd3c604fbe906cb4421"),
+      File(name: "data_batch_4.bin", sha256: "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48", md5: "ae636b3ba5c66a11e91e8cb52e771fcb"),
+      File(name: "data_batch_5.bin", sha256: "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add", md5: "53f37980c15c3d472c316c40844f3f0d"),
+      File(name: "test_batch.bin", sha256: "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b", md5: "803d5f7f4d78ea53de84dbe85f74fb6d"),
     ],
     mirrors: ["https://www.cs.toronto.edu/~kriz/"],
     classes: 10, layout: .cifar, archive: "cifar-10-binary.tar.gz",

@@ -92,7 +92,7 @@ public struct Fetcher {
   static func status(_ check: DatasetDescriptor.Check, source: String, archiveVerified: Bool = false) throws(DataError) -> String {
     switch check {
     case .mismatch(let what, _): throw DataError(file: source, "checksum mismatch (\(what))")
-    case .verified(let how, _): return "downloaded, verified (\(archiveVerified ? "archive SHA-256, " : "")\(how))"
+    case .verified(let how, _): return "downloaded, verified (\(how))"
     case .unverified: return archiveVerified ? "downloaded, verified (archive SHA-256)" : "downloaded, UNVERIFIED"
     }
   }

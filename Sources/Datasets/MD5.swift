@@ -1,6 +1,6 @@
-/// MD5 (RFC 1321). Not for security: only to compare files with the MD5 checksums that datasets'
-/// publishers and other tools list where no SHA-256 is published (the CIFAR-10 batch files); a
-/// download is never accepted on an MD5 alone (see `DatasetDescriptor`).
+/// MD5 (RFC 1321). Not for security: only to compare files with the MD5 checksums datasets' publishers
+/// and other projects list (the CIFAR-10 batch files), in addition to a SHA-256; a download is never
+/// accepted on an MD5 alone (see `DatasetDescriptor.canVerify`).
 public enum MD5 {
   /// Per-round left-rotation amounts.
   static let shifts: [UInt32] = [

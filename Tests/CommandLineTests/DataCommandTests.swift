@@ -205,8 +205,9 @@ import Testing
     #expect((try? FileManager.default.contentsOfDirectory(atPath: data + "/cifar10")) == [])
   }
 
-  /// An archive entry like CIFAR-10's, with this archive's checksums: verified, stored and loaded; a
-  /// member whose MD5 differs stops everything before any member is stored.
+  /// An archive entry like CIFAR-10's, with this archive's checksums (archive SHA-256, each member's
+  /// SHA-256 and MD5): verified, stored and loaded; a member whose MD5 differs stops everything
+  /// before any member is stored; a descriptor with no checksums is refused unless allowed.
   @Test func fetchesChecksAndLoadsAnArchive() throws {
     let root = DataCommandTests.directory()
     let (bytes, members) = Self.archive()
@@ -216,7 +217,8 @@ import Testing
     let reference = DatasetDescriptor.cifar10
     func entry(wrongMD5At bad: Int?) throws -> DatasetDescriptor {
       let files = try zip(reference.files, members).enumerated().map { k, pair in
-        DatasetDescriptor.File(name: pair.0.name, md5: k == bad ? String(repeating: "0", count: 32) : try Self.pythonHash("md5", pair.1.1))
+        DatasetDescriptor.File(name: pair.0.name, sha256: try Self.pythonHash("sha256", pair.1.1),
+                               md5: k == bad ? String(repeating: "0", count: 32) : try Self.pythonHash("md5", pair.1.1))
       }
       return DatasetDescriptor(name: "cifar10", files: files, mirrors: [], classes: 10, layout: .cifar, archive: reference.archive,
                                archiveSHA256: try Self.pythonHash("sha256", bytes), memberPrefix: reference.memberPrefix)
@@ -232,7 +234,7 @@ import Testing
     }
     #expect((try? FileManager.default.contentsOfDirectory(atPath: data + "/cifar10")) == [])
     let outcomes = try fetcher.fetch(try entry(wrongMD5At: nil))
-    #expect(outcomes.map(\.status) == Array(repeating: "downloaded, verified (archive SHA-256, MD5)", count: 6))
+    #expect(outcomes.map(\.status) == Array(repeating: "downloaded, verified (SHA-256 and MD5)", count: 6))
     #expect(try outcomes.map(\.sha256) == members.map { try Self.pythonHash("sha256", $0.1) })
     let (train, test) = try reference.load(from: data)
     #expect(train.count == 2 + 3 + 4 + 5 + 6 && test.count == 7 && train.sampleShape == [3, 32, 32])
@@ -244,7 +246,7 @@ import Testing
     lenient.allowUnverified = true
     #expect(try lenient.fetch(bare).map(\.status) == Array(repeating: "downloaded, UNVERIFIED", count: 6))
     // Present and intact: nothing downloaded again.
-    #expect(try fetcher.fetch(try entry(wrongMD5At: nil)).map(\.status) == Array(repeating: "present, verified (MD5)", count: 6))
+    #expect(try fetcher.fetch(try entry(wrongMD5At: nil)).map(\.status) == Array(repeating: "present, verified (SHA-256 and MD5)", count: 6))
   }
 }
 
