@@ -12,20 +12,46 @@
 #endif
 
 // ---------------------------------------------------------------------------------------------------
-// Portable reference path (also used for edges): one output at a time, k in order.
+// B arrives packed (see CKernels.h): panels of PL_NR_F32 = 16 (binary32) or PL_NR_F64 = 8 (binary64)
+// outputs, each panel k rows of that many values, contiguous, zero-padded past n. The element of output
+// j at step p is bp[(j / NR) * k * NR + p * NR + j % NR].
 
-#define PL_SCALAR(NAME, T, FMA)                                                                              \
-  static void NAME(size_t i0, size_t i1, size_t j0, size_t j1, size_t n, size_t k, const T *a, const T *bt,  \
-                   const T *bias, T *c, int fused) {                                                        \
+// Packing b [n][k] (row-major, a Linear weight) into that layout: for each panel, 16 steps of k at a
+// time, so the panel's rows of b stay in the L1 cache while the destination is written contiguously.
+#define PL_PACK(NAME, T, NR)                                                                                 \
+  void NAME(size_t n, size_t k, const T *b, T *bp, size_t panel_begin, size_t panel_end) {                   \
+    for (size_t j0 = panel_begin * NR; j0 < n && j0 < panel_end * NR; j0 += NR) {                            \
+      T *panel = bp + j0 * k;                                                                                \
+      size_t cols = n - j0 < NR ? n - j0 : NR;                                                               \
+      for (size_t p0 = 0; p0 < k; p0 += 16) {                                                                \
+        size_t p1 = k - p0 < 16 ? k : p0 + 16;                                                               \
+        for (size_t p = p0; p < p1; p++) {                                                                   \
+          T *row = panel + p * NR;                                                                           \
+          size_t jj = 0;                                                                                     \
+          for (; jj < cols; jj++) row[jj] = b[(j0 + jj) * k + p];                                            \
+          for (; jj < NR; jj++) row[jj] = 0;                                                                 \
+        }                                                                                                    \
+      }                                                                                                      \
+    }                                                                                                        \
+  }
+
+PL_PACK(pl_pack_f32, float, PL_NR_F32)
+PL_PACK(pl_pack_f64, double, PL_NR_F64)
+
+// Portable path (CPUs without AVX2): one output at a time, k in order.
+#define PL_SCALAR(NAME, T, FMA, NR)                                                                          \
+  static void NAME(size_t i0, size_t i1, size_t n, size_t k, const T *a, const T *bp, const T *bias, T *c,   \
+                   int fused) {                                                                              \
     for (size_t i = i0; i < i1; i++) {                                                                       \
-      for (size_t j = j0; j < j1; j++) {                                                                     \
+      const T *ai = a + i * k;                                                                               \
+      for (size_t j = 0; j < n; j++) {                                                                       \
+        const T *col = bp + (j / NR) * k * NR + j % NR;                                                      \
         T acc = 0;                                                                                           \
-        const T *ai = a + i * k;                                                                             \
         if (fused) {                                                                                         \
-          for (size_t p = 0; p < k; p++) acc = FMA(ai[p], bt[p * n + j], acc);                               \
+          for (size_t p = 0; p < k; p++) acc = FMA(ai[p], col[p * NR], acc);                                 \
         } else {                                                                                             \
           for (size_t p = 0; p < k; p++) {                                                                   \
-            T prod = ai[p] * bt[p * n + j];                                                                  \
+            T prod = ai[p] * col[p * NR];                                                                    \
             acc = acc + prod;                                                                                \
           }                                                                                                  \
         }                                                                                                    \
@@ -35,56 +61,79 @@
     }                                                                                                        \
   }
 
-PL_SCALAR(gemm_f32_scalar, float, fmaf)
-PL_SCALAR(gemm_f64_scalar, double, fma)
+PL_SCALAR(gemm_f32_scalar, float, fmaf, PL_NR_F32)
+PL_SCALAR(gemm_f64_scalar, double, fma, PL_NR_F64)
 
 #ifdef PL_X86
 // ---------------------------------------------------------------------------------------------------
-// AVX2 micro-kernels: 4 rows x 16 or 8 columns (float), 4 rows x 8 or 4 columns (double), accumulators in
-// registers, k in order. Unfused: _mm256_mul then _mm256_add (two roundings, as the scalar loop).
+// AVX2 micro-kernel: up to MR = 6 rows x one panel (two vectors: 16 floats or 8 doubles), 12
+// accumulators in registers, k in order; one contiguous panel row of B (64 bytes) per step, so a
+// panel streams through the cache without the set conflicts a [K][N] layout with a power-of-two N
+// causes. Unfused: _mm256_mul then _mm256_add (two roundings, as the scalar loop). A partial last
+// panel is computed whole (zero padding) and only its n % NR valid outputs are stored.
 
-#define ROWS 4
-// k is cut into chunks of KC terms (each output still summed in k order, see PL_BLOCK).
-#define KC 256
+#define MR 6
 
-// One body per type, inlined into a wide (two vectors: 16 floats or 8 doubles) and a narrow (one
-// vector) instance; the narrow one covers the column edge (n = 10 outputs: 8 in SIMD, 2 scalar).
 #define PL_BLOCK(NAME, T, V, WIDTH, SETZERO, LOAD, STORE, BROADCAST, FMADD, ADD, MUL)                       \
   __attribute__((target("avx2,fma"), always_inline)) static inline void NAME##_body(                          \
-      size_t i, size_t j, size_t n, size_t k, size_t p0, size_t p1, const T *a, const T *bt, const T *bias,    \
-      T *c, int fused, const int vectors) {                                                                  \
-    V acc[ROWS][2];                                                                                          \
-    /* The first chunk of k starts from +0; later chunks continue from the sums stored by the previous */   \
-    /* one (stored and reloaded exactly, so each output is still one sum in k order). */                     \
-    for (int r = 0; r < ROWS; r++)                                                                           \
-      for (int v = 0; v < vectors; v++) acc[r][v] = p0 == 0 ? SETZERO() : LOAD(c + (i + r) * n + j + v * WIDTH); \
+      size_t i, const int rows, size_t j, size_t n, size_t k, const T *a, const T *panel, const T *bias,       \
+      T *c, int fused) {                                                                                     \
+    V acc[MR][2];                                                                                            \
+    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = SETZERO();                                        \
     const T *a0 = a + i * k;                                                                                 \
     if (fused) {                                                                                             \
-      for (size_t p = p0; p < p1; p++)                                                                       \
-        for (int r = 0; r < ROWS; r++) {                                                                     \
+      for (size_t p = 0; p < k; p++) {                                                                       \
+        V b0 = LOAD(panel + p * 2 * WIDTH), b1 = LOAD(panel + p * 2 * WIDTH + WIDTH);                        \
+        for (int r = 0; r < rows; r++) {                                                                     \
           V x = BROADCAST(a0 + r * k + p);                                                                   \
-          for (int v = 0; v < vectors; v++) acc[r][v] = FMADD(x, LOAD(bt + p * n + j + v * WIDTH), acc[r][v]); \
+          acc[r][0] = FMADD(x, b0, acc[r][0]);                                                               \
+          acc[r][1] = FMADD(x, b1, acc[r][1]);                                                               \
         }                                                                                                    \
+      }                                                                                                      \
     } else {                                                                                                 \
-      for (size_t p = p0; p < p1; p++)                                                                       \
-        for (int r = 0; r < ROWS; r++) {                                                                     \
+      for (size_t p = 0; p < k; p++) {                                                                       \
+        V b0 = LOAD(panel + p * 2 * WIDTH), b1 = LOAD(panel + p * 2 * WIDTH + WIDTH);                        \
+        for (int r = 0; r < rows; r++) {                                                                     \
           V x = BROADCAST(a0 + r * k + p);                                                                   \
-          for (int v = 0; v < vectors; v++) acc[r][v] = ADD(acc[r][v], MUL(x, LOAD(bt + p * n + j + v * WIDTH))); \
+          acc[r][0] = ADD(acc[r][0], MUL(x, b0));                                                            \
+          acc[r][1] = ADD(acc[r][1], MUL(x, b1));                                                            \
         }                                                                                                    \
+      }                                                                                                      \
     }                                                                                                        \
-    if (bias && p1 == k)                                                                                     \
-      for (int r = 0; r < ROWS; r++)                                                                         \
-        for (int v = 0; v < vectors; v++) acc[r][v] = ADD(acc[r][v], LOAD(bias + j + v * WIDTH));           \
-    for (int r = 0; r < ROWS; r++)                                                                           \
-      for (int v = 0; v < vectors; v++) STORE(c + (i + r) * n + j + v * WIDTH, acc[r][v]);                 \
+    if (n - j >= 2 * WIDTH) {                                                                                \
+      for (int r = 0; r < rows; r++) {                                                                       \
+        if (bias) {                                                                                          \
+          acc[r][0] = ADD(acc[r][0], LOAD(bias + j));                                                        \
+          acc[r][1] = ADD(acc[r][1], LOAD(bias + j + WIDTH));                                                \
+        }                                                                                                    \
+        STORE(c + (i + r) * n + j, acc[r][0]);                                                               \
+        STORE(c + (i + r) * n + j + WIDTH, acc[r][1]);                                                       \
+      }                                                                                                      \
+    } else {                                                                                                 \
+      T tmp[2 * WIDTH];                                                                                      \
+      for (int r = 0; r < rows; r++) {                                                                       \
+        STORE(tmp, acc[r][0]);                                                                               \
+        STORE(tmp + WIDTH, acc[r][1]);                                                                       \
+        for (size_t jj = 0; jj < n - j; jj++) {                                                              \
+          T sum = tmp[jj];                                                                                   \
+          if (bias) sum = sum + bias[j + jj];                                                                \
+          c[(i + r) * n + j + jj] = sum;                                                                     \
+        }                                                                                                    \
+      }                                                                                                      \
+    }                                                                                                        \
   }                                                                                                          \
-  __attribute__((target("avx2,fma"))) static void NAME##_wide(size_t i, size_t j, size_t n, size_t k, size_t p0, \
-      size_t p1, const T *a, const T *bt, const T *bias, T *c, int fused) {                                 \
-    NAME##_body(i, j, n, k, p0, p1, a, bt, bias, c, fused, 2);                                               \
-  }                                                                                                          \
-  __attribute__((target("avx2,fma"))) static void NAME##_narrow(size_t i, size_t j, size_t n, size_t k, size_t p0, \
-      size_t p1, const T *a, const T *bt, const T *bias, T *c, int fused) {                                 \
-    NAME##_body(i, j, n, k, p0, p1, a, bt, bias, c, fused, 1);                                               \
+  /* One instance per row count, so the accumulators stay in registers at the row edge too. */              \
+  __attribute__((target("avx2,fma"))) static void NAME(size_t i, size_t rows, size_t j, size_t n, size_t k,   \
+                                                       const T *a, const T *panel, const T *bias, T *c,      \
+                                                       int fused) {                                          \
+    switch (rows) {                                                                                          \
+    case 6: NAME##_body(i, 6, j, n, k, a, panel, bias, c, fused); break;                                     \
+    case 5: NAME##_body(i, 5, j, n, k, a, panel, bias, c, fused); break;                                     \
+    case 4: NAME##_body(i, 4, j, n, k, a, panel, bias, c, fused); break;                                     \
+    case 3: NAME##_body(i, 3, j, n, k, a, panel, bias, c, fused); break;                                     \
+    case 2: NAME##_body(i, 2, j, n, k, a, panel, bias, c, fused); break;                                     \
+    default: NAME##_body(i, 1, j, n, k, a, panel, bias, c, fused); break;                                    \
+    }                                                                                                        \
   }
 
 PL_BLOCK(block_f32, float, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss,
@@ -102,6 +151,10 @@ static int has_avx2(void) {
 }
 #endif
 
+// Set by tests to run the portable loop on an AVX2 machine too (results are the same by contract).
+static _Atomic int portable_only = 0;
+void pl_gemm_set_portable_only(int on) { portable_only = on; }
+
 int pl_gemm_isa(void) {
 #ifdef PL_X86
   return has_avx2() ? 2 : 0;
@@ -110,42 +163,30 @@ int pl_gemm_isa(void) {
 #endif
 }
 
-// Rows [row_begin, row_end): SIMD blocks of ROWS rows where the CPU has AVX2, the scalar loop for the
-// remaining columns and rows. Chunks of k outer, then column panels: one panel chunk of B (KC x 2
-// vectors, 16 KB) stays in the L1 cache across the row blocks; a last one-vector panel takes the
-// narrow kernel.
+// Rows [row_begin, row_end): panels outer (a panel of B is reused from the cache by every row block),
+// blocks of MR rows inner, the last one shorter; the portable loop where the CPU lacks AVX2.
 #ifdef PL_X86
-#define PL_SIMD_ROWS(BLOCK, SCALAR, WIDTH)                                                                   \
-  if (has_avx2()) {                                                                                          \
-    size_t nw = n / (2 * WIDTH) * (2 * WIDTH), nb = n / WIDTH * WIDTH;                                       \
-    size_t full = row_begin + (row_end - row_begin) / ROWS * ROWS, p0 = 0;                                   \
-    do {                                                                                                     \
-      size_t p1 = k - p0 > KC ? p0 + KC : k;                                                                 \
-      for (size_t j = 0; j < nw; j += 2 * WIDTH)                                                             \
-        for (size_t r = row_begin; r < full; r += ROWS) BLOCK##_wide(r, j, n, k, p0, p1, a, bt, bias, c, fused); \
-      if (nb > nw)                                                                                           \
-        for (size_t r = row_begin; r < full; r += ROWS) BLOCK##_narrow(r, nw, n, k, p0, p1, a, bt, bias, c, fused); \
-      p0 = p1;                                                                                               \
-    } while (p0 < k);                                                                                        \
-    SCALAR(row_begin, full, nb, n, n, k, a, bt, bias, c, fused);                                             \
-    i = full;                                                                                                \
+#define PL_DRIVE(BLOCK, NR)                                                                                  \
+  if (has_avx2() && !portable_only) {                                                                                        \
+    for (size_t j = 0; j < n; j += NR)                                                                       \
+      for (size_t r = row_begin; r < row_end; r += MR)                                                       \
+        BLOCK(r, row_end - r < MR ? row_end - r : MR, j, n, k, a, bp + j * k, bias, c, fused);               \
+    return;                                                                                                  \
   }
 #else
-#define PL_SIMD_ROWS(BLOCK, SCALAR, WIDTH)
+#define PL_DRIVE(BLOCK, NR)
 #endif
 
-void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bt,
+void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bp,
                  const float *bias, float *c, int fused) {
-  size_t i = row_begin;
-  PL_SIMD_ROWS(block_f32, gemm_f32_scalar, 8)
-  gemm_f32_scalar(i, row_end, 0, n, n, k, a, bt, bias, c, fused);
+  PL_DRIVE(block_f32, PL_NR_F32)
+  gemm_f32_scalar(row_begin, row_end, n, k, a, bp, bias, c, fused);
 }
 
-void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *bt,
+void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *bp,
                  const double *bias, double *c, int fused) {
-  size_t i = row_begin;
-  PL_SIMD_ROWS(block_f64, gemm_f64_scalar, 4)
-  gemm_f64_scalar(i, row_end, 0, n, n, k, a, bt, bias, c, fused);
+  PL_DRIVE(block_f64, PL_NR_F64)
+  gemm_f64_scalar(row_begin, row_end, n, k, a, bp, bias, c, fused);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -173,6 +214,8 @@ __attribute__((target("avx2,f16c"))) static inline __m256 round_bf16(__m256 v) {
 }
 
 #define ROUND(v) (format == 0 ? round_f16(v) : round_bf16(v))
+// Rows per block of the rounded kernel.
+#define ROWS 4
 
 __attribute__((target("avx2,f16c"))) static void block_round(int format, size_t i, size_t j, size_t n, size_t k,
                                                              const float *a, const float *bt, const float *bias,

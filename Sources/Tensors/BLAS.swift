@@ -40,7 +40,7 @@ public enum BLAS {
       b.storage.withUnsafeBufferPointer { bp in
         out.withUnsafeMutableBufferPointer { op in
           nonisolated(unsafe) let (ap, bp, op) = (ap, bp, op)
-          FastMatrixMultiply.forEachRowBlock(m, threads: threads) { begin, end in
+          FastMatrixMultiply.forEachRowBlock(m, threads: threads, rowBlock: 16) { begin, end in
             let (pa, pb, pc) = (UnsafeRawPointer(ap.baseAddress!), UnsafeRawPointer(bp.baseAddress!), UnsafeMutableRawPointer(op.baseAddress!))
             if S.self == Float.self {
               pl_blas_sgemm_nt(begin, end, n, k, pa.assumingMemoryBound(to: Float.self), pb.assumingMemoryBound(to: Float.self), pc.assumingMemoryBound(to: Float.self))

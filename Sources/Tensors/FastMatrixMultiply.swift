@@ -19,13 +19,14 @@ public enum FastMatrixMultiply {
   /// Which code path the kernels take on this CPU: "avx2+fma" or "portable C".
   public static var instructionSet: String { pl_gemm_isa() == 2 ? "avx2+fma" : "portable C" }
 
-  /// Rows per task when the work is split across threads.
-  @usableFromInline static let rowBlock = 16
+  /// Rows per task when the work is split across threads: a multiple of the kernels' row blocks (6
+  /// rows for binary32/64, 4 for the rounded kernel).
+  @usableFromInline static let rowBlock = 24
 
   /// Runs `body(begin, end)` over blocks of `rowBlock` rows on up to `threads` threads. The kernels
   /// use hardware arithmetic only: there is no rounding environment to carry and no stream to consume.
   @inlinable
-  static func forEachRowBlock(_ m: Int, threads: Int, _ body: (Int, Int) -> Void) {
+  static func forEachRowBlock(_ m: Int, threads: Int, rowBlock: Int = rowBlock, _ body: (Int, Int) -> Void) {
     let blocks = (m + rowBlock - 1) / rowBlock
     guard threads > 1 && blocks > 1 else {
       for block in 0..<blocks { body(block * rowBlock, min(m, (block + 1) * rowBlock)) }
@@ -95,6 +96,38 @@ public enum FastMatrixMultiply {
     return bt
   }
 
+  /// `b [n, k]` converted to `Acc` (`Float` or `Double`, exactly) and packed for the binary32/64 kernels
+  /// (`pl_pack_f32` / `pl_pack_f64`, see `CKernels.h`): panels of 16 or 8 outputs, each panel `k`
+  /// contiguous rows, zero past `n`; the panels split across up to `threads` threads.
+  @inlinable
+  static func packed<S: PrecisionScalar, Acc: PrecisionScalar>(_ b: Tensor<S>, as _: Acc.Type, threads: Int) -> [Acc] {
+    let (n, k) = (b.shape[0], b.shape[1])
+    let width = Int(Acc.self == Float.self ? PL_NR_F32 : PL_NR_F64)
+    let panels = (n + width - 1) / width
+    let count = panels * width * k
+    guard count > 0 else { return [] }
+    let source = S.self == Acc.self ? unsafeBitCast(b.storage, to: [Acc].self) : b.storage.map { ScalarConversion.convert($0, to: Acc.self) }
+    return [Acc](unsafeUninitializedCapacity: count) { buffer, initialized in
+      source.withUnsafeBufferPointer { sp in
+        nonisolated(unsafe) let (from, to) = (sp.baseAddress!, buffer.baseAddress!)
+        let pack: @Sendable (Int, Int) -> Void = { first, last in
+          if Acc.self == Float.self {
+            pl_pack_f32(n, k, Self.cast(from), Self.cast(to), first, last)
+          } else {
+            pl_pack_f64(n, k, Self.cast(from), Self.cast(to), first, last)
+          }
+        }
+        let workers = min(threads, panels)
+        if workers > 1 {
+          DispatchQueue.concurrentPerform(iterations: workers) { w in pack(panels * w / workers, panels * (w + 1) / workers) }
+        } else {
+          pack(0, panels)
+        }
+      }
+      initialized = count
+    }
+  }
+
   /// The `[m, n]` result of `kernel(rowBegin, rowEnd, a, bt, bias, c)` run over row blocks on up to
   /// `threads` threads, with every buffer pinned for the duration.
   @inlinable
@@ -142,13 +175,12 @@ public enum FastMatrixMultiply {
     func widen(_ values: [S]) -> [Acc] {
       S.self == Acc.self ? unsafeBitCast(values, to: [Acc].self) : values.map { ScalarConversion.convert($0, to: Acc.self) }
     }
-    let toAcc = { (x: S) in ScalarConversion.convert(x, to: Acc.self) }
-    let result = product(widen(a.storage), transposed(b, toAcc), bias.map { widen($0.storage) }, zero: Acc(0), m: m, n: n, k: k, threads: threads) {
-      begin, end, a, bt, bias, c in
+    let result = product(widen(a.storage), packed(b, as: Acc.self, threads: threads), bias.map { widen($0.storage) }, zero: Acc(0), m: m, n: n, k: k, threads: threads) {
+      begin, end, a, bp, bias, c in
       if Acc.self == Float.self {
-        pl_gemm_f32(begin, end, n, k, Self.cast(a), Self.cast(bt), bias.map(Self.cast), Self.cast(c), fused ? 1 : 0)
+        pl_gemm_f32(begin, end, n, k, Self.cast(a), Self.cast(bp), bias.map(Self.cast), Self.cast(c), fused ? 1 : 0)
       } else {
-        pl_gemm_f64(begin, end, n, k, Self.cast(a), Self.cast(bt), bias.map(Self.cast), Self.cast(c), fused ? 1 : 0)
+        pl_gemm_f64(begin, end, n, k, Self.cast(a), Self.cast(bp), bias.map(Self.cast), Self.cast(c), fused ? 1 : 0)
       }
     }
     if S.self == Acc.self { return Tensor(shape: [m, n], storage: unsafeBitCast(result, to: [S].self)) }

@@ -1,3 +1,4 @@
+import CKernels
 import Networks
 import Scalars
 import Tensors
@@ -19,9 +20,10 @@ import Testing
   }
 
   func check<S: PrecisionScalar, A: PrecisionScalar>(_: S.Type, accumulate _: A.Type, offset: Int = 0) {
-    // k beyond 256 crosses the kernels' k chunks (a multiple, one past, a partial last chunk); n = 10
-    // and 12 take the narrow column kernels and the scalar edge.
-    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40)] {
+    // Every row count of the last row block (m mod 6 = 0 ... 5, m mod 4 for the rounded kernel), partial
+    // and whole column panels (n mod 16 and n mod 8), long k; m = 50 and 61 span several 24-row tasks, so
+    // two threads really split the rows.
+    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20)] {
       for fused in [false, true] {
         for withBias in [false, true] {
           let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
@@ -65,6 +67,14 @@ import Testing
   @Test func binary16NearUnderflowAndOverflow() {
     check(Binary16.self, accumulate: Binary16.self, offset: -6)
     check(Binary16.self, accumulate: Binary16.self, offset: 8)
+  }
+  /// The portable C loop (what CPUs without AVX2 run), forced on this one: the same packed operand.
+  @Test func portableLoopEqualsTheGenericLoop() {
+    pl_gemm_set_portable_only(1)
+    defer { pl_gemm_set_portable_only(0) }
+    check(Float.self, accumulate: Float.self)
+    check(Double.self, accumulate: Double.self)
+    check(Binary16.self, accumulate: Float.self)
   }
   @Test func instructionSetIsReported() { #expect(["avx2+fma", "portable C"].contains(FastMatrixMultiply.instructionSet)) }
 }

@@ -5,7 +5,12 @@
 // fused multiply-add per step (fused), acc starting at +0, and the bias added after the last product.
 // That is exactly the scalar loop PrecisionLab's DotProduct runs, so results are bit-identical to it
 // whatever the blocking, the vector width or the thread count: vectorisation is across j (independent
-// outputs), never across k. B is given K-major ([K][N], the transpose of a Linear weight).
+// outputs), never across k.
+//
+// B is given PACKED: panels of PL_NR_F32 (binary32) or PL_NR_F64 (binary64) consecutive outputs; panel q
+// holds, for p = 0 ..< K, the NR values B[p][q*NR ..< q*NR + NR] contiguously (zero past N), so the
+// element for output j at step p is bp[(j / NR) * K * NR + p * NR + j % NR] and the whole buffer has
+// ceil(N / NR) * NR * K elements.
 //
 // Rows [row_begin, row_end) of C are computed, so callers can split rows across threads.
 #ifndef PRECISIONLAB_CKERNELS_H
@@ -13,9 +18,16 @@
 
 #include <stddef.h>
 
-void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bt,
+#define PL_NR_F32 16
+#define PL_NR_F64 8
+
+/// Packs panels [panel_begin, panel_end) of b [n][k] (row-major) into the layout above (bp has
+/// ceil(n / NR) * NR * k elements; panels are independent, so callers can split them across threads).
+void pl_pack_f32(size_t n, size_t k, const float *b, float *bp, size_t panel_begin, size_t panel_end);
+void pl_pack_f64(size_t n, size_t k, const double *b, double *bp, size_t panel_begin, size_t panel_end);
+void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bp,
                  const float *bias, float *c, int fused);
-void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *bt,
+void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *bp,
                  const double *bias, double *c, int fused);
 /// binary16 (format 0) or bfloat16 (format 1) arithmetic held in binary32, rounded to nearest even after
 /// every product and every addition (acc = r(acc + r(a*b)), from +0, bias added last with one rounding):
@@ -26,6 +38,8 @@ int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t n, size_t
 int pl_gemm_round_available(void);
 /// Which code path runs on this CPU: 2 = AVX2 and FMA, 0 = portable C.
 int pl_gemm_isa(void);
+/// For tests: nonzero makes pl_gemm_f32/f64 take the portable C loop even where AVX2 is available.
+void pl_gemm_set_portable_only(int on);
 
 // An optional BLAS (OpenBLAS or any CBLAS library), loaded at run time with dlopen so that nothing is
 // needed to build: $PRECISIONLAB_BLAS if set, else libopenblas.so.0, libopenblas.so, libblas.so.3.
