@@ -40,11 +40,11 @@ PL_PACK(pl_pack_f64, double, PL_NR_F64)
 
 // Portable path (CPUs without AVX2): one output at a time, k in order.
 #define PL_SCALAR(NAME, T, FMA, NR)                                                                          \
-  static void NAME(size_t i0, size_t i1, size_t n, size_t k, const T *a, const T *bp, const T *bias, T *c,   \
-                   int fused) {                                                                              \
+  static void NAME(size_t i0, size_t i1, size_t j0, size_t j1, size_t n, size_t k, const T *a, const T *bp,  \
+                   const T *bias, T *c, int fused) {                                                         \
     for (size_t i = i0; i < i1; i++) {                                                                       \
       const T *ai = a + i * k;                                                                               \
-      for (size_t j = 0; j < n; j++) {                                                                       \
+      for (size_t j = j0; j < j1; j++) {                                                                     \
         const T *col = bp + (j / NR) * k * NR + j % NR;                                                      \
         T acc = 0;                                                                                           \
         if (fused) {                                                                                         \
@@ -163,12 +163,13 @@ int pl_gemm_isa(void) {
 #endif
 }
 
-// Rows [row_begin, row_end): panels outer (a panel of B is reused from the cache by every row block),
-// blocks of MR rows inner, the last one shorter; the portable loop where the CPU lacks AVX2.
+// Rows [row_begin, row_end) and panels [panel_begin, panel_end): panels outer (a panel of B is reused
+// from the cache by every row block), blocks of MR rows inner, the last one shorter; the portable loop
+// where the CPU lacks AVX2.
 #ifdef PL_X86
 #define PL_DRIVE(BLOCK, NR)                                                                                  \
-  if (has_avx2() && !portable_only) {                                                                                        \
-    for (size_t j = 0; j < n; j += NR)                                                                       \
+  if (has_avx2() && !portable_only) {                                                                        \
+    for (size_t j = j0; j < j1; j += NR)                                                                     \
       for (size_t r = row_begin; r < row_end; r += MR)                                                       \
         BLOCK(r, row_end - r < MR ? row_end - r : MR, j, n, k, a, bp + j * k, bias, c, fused);               \
     return;                                                                                                  \
@@ -177,16 +178,18 @@ int pl_gemm_isa(void) {
 #define PL_DRIVE(BLOCK, NR)
 #endif
 
-void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bp,
-                 const float *bias, float *c, int fused) {
+void pl_gemm_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                 const float *a, const float *bp, const float *bias, float *c, int fused) {
+  size_t j0 = panel_begin * PL_NR_F32, j1 = panel_end * PL_NR_F32 < n ? panel_end * PL_NR_F32 : n;
   PL_DRIVE(block_f32, PL_NR_F32)
-  gemm_f32_scalar(row_begin, row_end, n, k, a, bp, bias, c, fused);
+  gemm_f32_scalar(row_begin, row_end, j0, j1, n, k, a, bp, bias, c, fused);
 }
 
-void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *bp,
-                 const double *bias, double *c, int fused) {
+void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                 const double *a, const double *bp, const double *bias, double *c, int fused) {
+  size_t j0 = panel_begin * PL_NR_F64, j1 = panel_end * PL_NR_F64 < n ? panel_end * PL_NR_F64 : n;
   PL_DRIVE(block_f64, PL_NR_F64)
-  gemm_f64_scalar(row_begin, row_end, n, k, a, bp, bias, c, fused);
+  gemm_f64_scalar(row_begin, row_end, j0, j1, n, k, a, bp, bias, c, fused);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -96,38 +96,6 @@ public enum FastMatrixMultiply {
     return bt
   }
 
-  /// `b [n, k]` converted to `Acc` (`Float` or `Double`, exactly) and packed for the binary32/64 kernels
-  /// (`pl_pack_f32` / `pl_pack_f64`, see `CKernels.h`): panels of 16 or 8 outputs, each panel `k`
-  /// contiguous rows, zero past `n`; the panels split across up to `threads` threads.
-  @inlinable
-  static func packed<S: PrecisionScalar, Acc: PrecisionScalar>(_ b: Tensor<S>, as _: Acc.Type, threads: Int) -> [Acc] {
-    let (n, k) = (b.shape[0], b.shape[1])
-    let width = Int(Acc.self == Float.self ? PL_NR_F32 : PL_NR_F64)
-    let panels = (n + width - 1) / width
-    let count = panels * width * k
-    guard count > 0 else { return [] }
-    let source = S.self == Acc.self ? unsafeBitCast(b.storage, to: [Acc].self) : b.storage.map { ScalarConversion.convert($0, to: Acc.self) }
-    return [Acc](unsafeUninitializedCapacity: count) { buffer, initialized in
-      source.withUnsafeBufferPointer { sp in
-        nonisolated(unsafe) let (from, to) = (sp.baseAddress!, buffer.baseAddress!)
-        let pack: @Sendable (Int, Int) -> Void = { first, last in
-          if Acc.self == Float.self {
-            pl_pack_f32(n, k, Self.cast(from), Self.cast(to), first, last)
-          } else {
-            pl_pack_f64(n, k, Self.cast(from), Self.cast(to), first, last)
-          }
-        }
-        let workers = min(threads, panels)
-        if workers > 1 {
-          DispatchQueue.concurrentPerform(iterations: workers) { w in pack(panels * w / workers, panels * (w + 1) / workers) }
-        } else {
-          pack(0, panels)
-        }
-      }
-      initialized = count
-    }
-  }
-
   /// The `[m, n]` result of `kernel(rowBegin, rowEnd, a, bt, bias, c)` run over row blocks on up to
   /// `threads` threads, with every buffer pinned for the duration.
   @inlinable
@@ -149,6 +117,61 @@ public enum FastMatrixMultiply {
       }
     }
     return result
+  }
+
+  /// `a [m, k]` times `b [n, k]` transposed plus `bias`, in `Acc` (`Float` or `Double`) by
+  /// `pl_gemm_f32` / `pl_gemm_f64`: `b` is packed into panels of 16 or 8 outputs (`pl_pack_*`), then
+  /// computed in blocks of `rowBlock` rows. With several threads and at least as many panels, each
+  /// thread packs and computes its own run of panels (one parallel region, balanced to a panel);
+  /// with fewer panels (n ≤ 16 or 8) the rows are split instead. Every output is the same sequence of
+  /// operations either way.
+  @inlinable
+  static func packedProduct<Acc: PrecisionScalar>(
+    _ a: [Acc], _ b: [Acc], _ bias: [Acc]?, m: Int, n: Int, k: Int, fused: Bool, threads: Int
+  ) -> [Acc] {
+    guard m > 0 && n > 0 else { return [] }
+    let isFloat = Acc.self == Float.self
+    let width = Int(isFloat ? PL_NR_F32 : PL_NR_F64)
+    let panels = (n + width - 1) / width
+    let packedB = UnsafeMutablePointer<Acc>.allocate(capacity: max(panels * width * k, 1))
+    defer { packedB.deallocate() }
+    let placeholder: [Acc] = [Acc(0)]  // a valid address for empty operands (k = 0)
+    return [Acc](unsafeUninitializedCapacity: m * n) { out, initialized in
+      // The kernels write every output; debug builds (the tests) start from NaN so that a skipped one
+      // cannot pass for a result left in reused memory.
+      if _isDebugAssertConfiguration() { out.initialize(repeating: Acc(Double.nan)) }
+      (a.isEmpty ? placeholder : a).withUnsafeBufferPointer { ap in
+        (b.isEmpty ? placeholder : b).withUnsafeBufferPointer { bp in
+          (bias ?? placeholder).withUnsafeBufferPointer { biasp in
+            nonisolated(unsafe) let (ap, bp, pp, cp) = (ap.baseAddress!, bp.baseAddress!, packedB, out.baseAddress!)
+            nonisolated(unsafe) let biasPointer = bias == nil ? nil : biasp.baseAddress
+            let pack: @Sendable (Int, Int) -> Void = { first, last in
+              if isFloat { pl_pack_f32(n, k, Self.cast(bp), Self.cast(pp), first, last) } else { pl_pack_f64(n, k, Self.cast(bp), Self.cast(pp), first, last) }
+            }
+            let compute: @Sendable (Int, Int, Int, Int) -> Void = { r0, r1, q0, q1 in
+              let bias: UnsafePointer<Acc>? = biasPointer
+              if isFloat {
+                pl_gemm_f32(r0, r1, q0, q1, n, k, Self.cast(ap), Self.cast(UnsafePointer(pp)), bias.map(Self.cast), Self.cast(cp), fused ? 1 : 0)
+              } else {
+                pl_gemm_f64(r0, r1, q0, q1, n, k, Self.cast(ap), Self.cast(UnsafePointer(pp)), bias.map(Self.cast), Self.cast(cp), fused ? 1 : 0)
+              }
+            }
+            let workers = min(threads, panels)
+            if workers > 1 {
+              DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let (q0, q1) = (panels * w / workers, panels * (w + 1) / workers)
+                pack(q0, q1)
+                for r0 in stride(from: 0, to: m, by: rowBlock) { compute(r0, min(r0 + rowBlock, m), q0, q1) }
+              }
+            } else {
+              pack(0, panels)
+              forEachRowBlock(m, threads: threads) { r0, r1 in compute(r0, r1, 0, panels) }
+            }
+          }
+        }
+      }
+      initialized = m * n
+    }
   }
 
   /// Reinterprets a pointer to `Acc` when `Acc` is known to be `T` (checked by the caller).
@@ -175,14 +198,7 @@ public enum FastMatrixMultiply {
     func widen(_ values: [S]) -> [Acc] {
       S.self == Acc.self ? unsafeBitCast(values, to: [Acc].self) : values.map { ScalarConversion.convert($0, to: Acc.self) }
     }
-    let result = product(widen(a.storage), packed(b, as: Acc.self, threads: threads), bias.map { widen($0.storage) }, zero: Acc(0), m: m, n: n, k: k, threads: threads) {
-      begin, end, a, bp, bias, c in
-      if Acc.self == Float.self {
-        pl_gemm_f32(begin, end, n, k, Self.cast(a), Self.cast(bp), bias.map(Self.cast), Self.cast(c), fused ? 1 : 0)
-      } else {
-        pl_gemm_f64(begin, end, n, k, Self.cast(a), Self.cast(bp), bias.map(Self.cast), Self.cast(c), fused ? 1 : 0)
-      }
-    }
+    let result = packedProduct(widen(a.storage), widen(b.storage), bias.map { widen($0.storage) }, m: m, n: n, k: k, fused: fused, threads: threads)
     if S.self == Acc.self { return Tensor(shape: [m, n], storage: unsafeBitCast(result, to: [S].self)) }
     var out = [S](repeating: S(0), count: m * n)
     result.withUnsafeBufferPointer { rp in

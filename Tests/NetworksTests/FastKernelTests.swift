@@ -21,9 +21,10 @@ import Testing
 
   func check<S: PrecisionScalar, A: PrecisionScalar>(_: S.Type, accumulate _: A.Type, offset: Int = 0) {
     // Every row count of the last row block (m mod 6 = 0 ... 5, m mod 4 for the rounded kernel), partial
-    // and whole column panels (n mod 16 and n mod 8), long k; m = 50 and 61 span several 24-row tasks, so
-    // two threads really split the rows.
-    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20)] {
+    // and whole column panels (n mod 16 and n mod 8), long k. With two threads the binary32/64 kernels
+    // split the column panels between the threads (n = 17 ... 48) or, with one panel, the 24-row
+    // blocks (n ≤ 16 and m = 40, 50, 61); the rounded kernel always splits rows.
+    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30)] {
       for fused in [false, true] {
         for withBias in [false, true] {
           let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))

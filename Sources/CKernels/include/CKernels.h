@@ -12,7 +12,8 @@
 // element for output j at step p is bp[(j / NR) * K * NR + p * NR + j % NR] and the whole buffer has
 // ceil(N / NR) * NR * K elements.
 //
-// Rows [row_begin, row_end) of C are computed, so callers can split rows across threads.
+// Any block of rows and panels of C can be computed on its own, so callers can split rows or panels
+// across threads.
 #ifndef PRECISIONLAB_CKERNELS_H
 #define PRECISIONLAB_CKERNELS_H
 
@@ -25,10 +26,11 @@
 /// ceil(n / NR) * NR * k elements; panels are independent, so callers can split them across threads).
 void pl_pack_f32(size_t n, size_t k, const float *b, float *bp, size_t panel_begin, size_t panel_end);
 void pl_pack_f64(size_t n, size_t k, const double *b, double *bp, size_t panel_begin, size_t panel_end);
-void pl_gemm_f32(size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bp,
-                 const float *bias, float *c, int fused);
-void pl_gemm_f64(size_t row_begin, size_t row_end, size_t n, size_t k, const double *a, const double *bp,
-                 const double *bias, double *c, int fused);
+/// Rows [row_begin, row_end) of C restricted to the outputs of panels [panel_begin, panel_end).
+void pl_gemm_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                 const float *a, const float *bp, const float *bias, float *c, int fused);
+void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                 const double *a, const double *bp, const double *bias, double *c, int fused);
 /// binary16 (format 0) or bfloat16 (format 1) arithmetic held in binary32, rounded to nearest even after
 /// every product and every addition (acc = r(acc + r(a*b)), from +0, bias added last with one rounding):
 /// exactly the emulated formats' unfused sequential loop. Returns 0 (computing nothing) when the CPU
