@@ -396,21 +396,26 @@ let sweepData = (mnistData as NSString).deletingLastPathComponent
 let sweepFolder = NSTemporaryDirectory() + "precisionlab-bench-\(getpid())"
 try? FileManager.default.createDirectory(atPath: sweepFolder, withIntermediateDirectories: true)
 if FileManager.default.fileExists(atPath: mnistData + "/train-images-idx3-ubyte.gz") {
-  let runs = quick ? 4 : 16, batches = quick ? 2 : 8
+  let runs = quick ? 4 : 32, batches = quick ? 2 : 8
   let throughputArguments = ["bifurcation", "--data", "mnist", "--data-dir", sweepData, "--format", "fp16", "--all-batches", "--max-batches", "\(batches)", "--runs", "\(runs)", "--quiet"]
   emit("`precisionlab bifurcation --data mnist --format fp16 --all-batches --max-batches \(batches) --runs \(runs) --jobs J` (MLP")
-  emit("784-256-256-256-10, batch 256), as a separate process; trials per second of wall time, including loading MNIST.")
+  emit("784-256-256-256-10, batch 256), as a separate process, 1 and 2 jobs alternately, twice each, the faster run of each;")
+  emit("trials per second of wall time, including loading MNIST.")
   emit()
   emit("| jobs | seconds | trials per second | speed-up |")
   emit("| ---: | ---: | ---: | ---: |")
-  var one: Double? = nil
-  for jobs in [1, 2] {
+  // Alternating 1, 2, 1, 2 spreads a slow spell of this shared machine over both job counts.
+  var best: [Int: Double] = [:]
+  for jobs in [1, 2, 1, 2] {
     let out = sweepFolder + "/throughput-\(jobs).csv"
     try? FileManager.default.removeItem(atPath: out)
-    if let r = runPrecisionLab(throughputArguments + ["--jobs", "\(jobs)", "--out", out]) {
-      let rate = Double(runs) / r.seconds
-      if jobs == 1 { one = rate }
-      emit("| \(jobs) | \(String(format: "%.2f", r.seconds)) | \(String(format: "%.2f", rate)) | \(one.map { String(format: "%.2f", rate / $0) } ?? "–") |")
+    if let r = runPrecisionLab(throughputArguments + ["--jobs", "\(jobs)", "--out", out]) { best[jobs] = min(best[jobs] ?? .infinity, r.seconds) }
+  }
+  for jobs in [1, 2] {
+    if let seconds = best[jobs] {
+      let rate = Double(runs) / seconds
+      let speedUp = best[1].map { String(format: "%.2f", $0 / seconds) } ?? "–"
+      emit("| \(jobs) | \(String(format: "%.2f", seconds)) | \(String(format: "%.2f", rate)) | \(speedUp) |")
     } else {
       emit("| \(jobs) | failed (is precisionlab built beside the bench?) | | |")
     }
