@@ -84,15 +84,22 @@ public struct DatasetDescriptor: Sendable {
   /// archive by the archive's SHA-256 (an MD5 alone is not enough).
   public func canVerify(_ file: File) -> Bool { file.sha256 != nil || archiveSHA256 != nil }
 
+  /// The four gzipped IDX files of an MNIST-like dataset (training images and labels, then test images
+  /// and labels), with the SHA-256 of each decompressed file in that order.
+  static func idxFiles(sha256: [String]) -> [File] {
+    zip(["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"], sha256)
+      .map { File(name: $0, sha256: $1) }
+  }
+
   /// MNIST, with the checksums of the original IDX files.
   public static let mnist = DatasetDescriptor(
     name: "mnist",
-    files: [
-      File(name: "train-images-idx3-ubyte.gz", sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-      File(name: "train-labels-idx1-ubyte.gz", sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
-      File(name: "t10k-images-idx3-ubyte.gz", sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-      File(name: "t10k-labels-idx1-ubyte.gz", sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
-    ],
+    files: idxFiles(sha256: [
+      "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+      "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+      "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+      "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ]),
     mirrors: [
       "https://ossci-datasets.s3.amazonaws.com/mnist/",
       "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -106,12 +113,12 @@ public struct DatasetDescriptor: Sendable {
   /// projects list. The first mirror is that package's folder, used when it is installed.
   public static let fashionMNIST = DatasetDescriptor(
     name: "fashion-mnist",
-    files: [
-      File(name: "train-images-idx3-ubyte.gz", sha256: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-      File(name: "train-labels-idx1-ubyte.gz", sha256: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-      File(name: "t10k-images-idx3-ubyte.gz", sha256: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-      File(name: "t10k-labels-idx1-ubyte.gz", sha256: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
-    ],
+    files: idxFiles(sha256: [
+      "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+      "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+      "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+      "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    ]),
     mirrors: [
       "file:///usr/share/datasets/fashion-mnist/",
       "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",

@@ -23,16 +23,10 @@ public enum MD5 {
   ]
 
   /// The digest as 32 lowercase hexadecimal digits.
-  public static func hex(_ bytes: [UInt8]) -> String {
-    digest(bytes).map { String($0, radix: 16).leftPadded(2) }.joined()
-  }
+  public static func hex(_ bytes: [UInt8]) -> String { hexDigits(digest(bytes)) }
 
   public static func digest(_ bytes: [UInt8]) -> [UInt8] {
-    var message = bytes
-    let bitLength = UInt64(bytes.count) &* 8
-    message.append(0x80)
-    while message.count % 64 != 56 { message.append(0) }
-    for i in 0..<8 { message.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
+    let message = padded(bytes, bigEndianLength: false)
     var a0: UInt32 = 0x67452301, b0: UInt32 = 0xefcdab89, c0: UInt32 = 0x98badcfe, d0: UInt32 = 0x10325476
     // Unsafe buffers keep the loop free of bounds checks (debug builds hash tens of megabytes).
     let x = UnsafeMutablePointer<UInt32>.allocate(capacity: 16)

@@ -12,17 +12,11 @@ public enum SHA256 {
   ]
 
   /// The digest as 64 lowercase hexadecimal digits.
-  public static func hex(_ bytes: [UInt8]) -> String {
-    digest(bytes).map { String($0, radix: 16).leftPadded(2) }.joined()
-  }
+  public static func hex(_ bytes: [UInt8]) -> String { hexDigits(digest(bytes)) }
 
   public static func digest(_ bytes: [UInt8]) -> [UInt8] {
     var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-    var message = bytes
-    let bitLength = UInt64(bytes.count) * 8
-    message.append(0x80)
-    while message.count % 64 != 56 { message.append(0) }
-    for i in (0..<8).reversed() { message.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
+    let message = padded(bytes, bigEndianLength: true)
     // Unsafe buffers keep the compression loop free of bounds checks and reference counting, which
     // matters in debug builds that hash tens of megabytes.
     let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
@@ -60,6 +54,23 @@ public enum SHA256 {
     for i in 0..<8 { h[i] = hp[i] }
     return h.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
   }
+}
+
+/// Bytes as lowercase hexadecimal digits, two per byte.
+func hexDigits(_ bytes: [UInt8]) -> String { bytes.map { String($0, radix: 16).leftPadded(2) }.joined() }
+
+/// The Merkle–Damgård padding SHA-256 and MD5 share: 0x80, zeros to 56 mod 64 bytes, then the length in
+/// bits as 8 bytes (big-endian for SHA-256, little-endian for MD5).
+func padded(_ bytes: [UInt8], bigEndianLength: Bool) -> [UInt8] {
+  var message = bytes
+  let bitLength = UInt64(bytes.count) &* 8
+  message.append(0x80)
+  while message.count % 64 != 56 { message.append(0) }
+  for i in 0..<8 {
+    let shift = 8 * UInt64(bigEndianLength ? 7 - i : i)
+    message.append(UInt8(truncatingIfNeeded: bitLength >> shift))
+  }
+  return message
 }
 
 extension String {

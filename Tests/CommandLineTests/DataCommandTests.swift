@@ -53,15 +53,22 @@ import Testing
     return d
   }
 
+  /// `data fetch NAME` from the mirror at `url` alone into a new data directory: its four IDX files
+  /// downloaded (progress to 100 %) and verified by their SHA-256. Returns the data directory.
+  static func fetchIDX(_ name: String, from url: String) throws -> String {
+    let data = directory()
+    let r = try CommandLineTests.run(["data", "fetch", name, "--data-dir", data, "--mirror", url, "--only-mirror"])
+    #expect(r.status == 0, "\(r.error)")
+    #expect(r.output.components(separatedBy: "downloaded, verified (SHA-256)").count == 5)
+    #expect(r.error.contains("100% of") && r.error.contains(url))
+    return data
+  }
+
   @Test func fetchesVerifiesAndLoadsMNIST() throws {
     guard let mnist = Self.mnist else { print("skipped: ../shared/data/mnist is absent"); return }
     let (url, server) = try Self.startServer(root: mnist)
     defer { kill(server.processIdentifier, SIGKILL) }
-    let data = Self.directory()
-    let r = try CommandLineTests.run(["data", "fetch", "mnist", "--data-dir", data, "--mirror", url, "--only-mirror"])
-    #expect(r.status == 0, "\(r.error)")
-    #expect(r.output.components(separatedBy: "downloaded, verified").count == 5)
-    #expect(r.error.contains("100% of"))
+    let data = try Self.fetchIDX("mnist", from: url)
     let (train, test) = try DatasetDescriptor.mnist.load(from: data)
     #expect(train.labelCounts == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949] && test.count == 10000)
     let list = try CommandLineTests.run(["data", "list", "--data-dir", data])
@@ -83,11 +90,7 @@ import Testing
     }
     let (url, server) = try Self.startServer(root: root)
     defer { kill(server.processIdentifier, SIGKILL) }
-    let data = Self.directory()
-    let r = try CommandLineTests.run(["data", "fetch", "fashion-mnist", "--data-dir", data, "--mirror", url, "--only-mirror"])
-    #expect(r.status == 0, "\(r.error)")
-    #expect(r.output.components(separatedBy: "downloaded, verified (SHA-256)").count == 5)
-    #expect(r.error.contains("100% of") && r.error.contains(url))
+    let data = try Self.fetchIDX("fashion-mnist", from: url)
     let (train, test) = try DatasetDescriptor.fashionMNIST.load(from: data)
     // Published facts about Fashion-MNIST: 6,000 training and 1,000 test images per class, the first
     // training image an ankle boot (9), pixel mean 0.2860 and deviation 0.3530 (the constants of the
