@@ -155,6 +155,8 @@ static int has_avx2(void) {
 static _Atomic int portable_only = 0;
 void pl_gemm_set_portable_only(int on) { portable_only = on; }
 
+size_t pl_claim(size_t *counter) { return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }
+
 int pl_gemm_isa(void) {
 #ifdef PL_X86
   return has_avx2() ? 2 : 0;

@@ -23,26 +23,33 @@ public enum FastMatrixMultiply {
   /// rows for binary32/64, 4 for the rounded kernel).
   @usableFromInline static let rowBlock = 24
 
+  /// Runs `body(unit)` for every unit in `0..<units` on up to `threads` threads, each thread claiming
+  /// the next unit when it is free (an atomic counter): the calling thread starts at once and a worker
+  /// that wakes late (~0.1–0.2 ms here) takes only what is left, so short products still gain from a
+  /// second thread. Which thread computes a unit never changes what it computes.
+  @inlinable
+  static func forEachUnit(_ units: Int, threads: Int, _ body: (Int) -> Void) {
+    let workers = min(threads, units)
+    guard workers > 1 else {
+      for unit in 0..<units { body(unit) }
+      return
+    }
+    let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    next.initialize(to: 0)
+    defer { next.deallocate() }
+    withoutActuallyEscaping(body) { body in
+      nonisolated(unsafe) let (body, next) = (body, next)
+      DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while case let unit = pl_claim(next), unit < units { body(unit) }
+      }
+    }
+  }
+
   /// Runs `body(begin, end)` over blocks of `rowBlock` rows on up to `threads` threads. The kernels
   /// use hardware arithmetic only: there is no rounding environment to carry and no stream to consume.
   @inlinable
   static func forEachRowBlock(_ m: Int, threads: Int, rowBlock: Int = rowBlock, _ body: (Int, Int) -> Void) {
-    let blocks = (m + rowBlock - 1) / rowBlock
-    guard threads > 1 && blocks > 1 else {
-      for block in 0..<blocks { body(block * rowBlock, min(m, (block + 1) * rowBlock)) }
-      return
-    }
-    let workers = min(threads, blocks)
-    withoutActuallyEscaping(body) { body in
-      nonisolated(unsafe) let body = body
-      DispatchQueue.concurrentPerform(iterations: workers) { w in
-        var block = w
-        while block < blocks {
-          body(block * rowBlock, min(m, (block + 1) * rowBlock))
-          block += workers
-        }
-      }
-    }
+    forEachUnit((m + rowBlock - 1) / rowBlock, threads: threads) { block in body(block * rowBlock, min(m, (block + 1) * rowBlock)) }
   }
 
   /// Whether the rounded binary16/bfloat16 kernels run on this CPU (AVX2 and F16C).
@@ -121,10 +128,10 @@ public enum FastMatrixMultiply {
 
   /// `a [m, k]` times `b [n, k]` transposed plus `bias`, in `Acc` (`Float` or `Double`) by
   /// `pl_gemm_f32` / `pl_gemm_f64`: `b` is packed into panels of 16 or 8 outputs (`pl_pack_*`), then
-  /// computed in blocks of `rowBlock` rows. With several threads and at least as many panels, each
-  /// thread packs and computes its own run of panels (one parallel region, balanced to a panel);
-  /// with fewer panels (n ≤ 16 or 8) the rows are split instead. Every output is the same sequence of
-  /// operations either way.
+  /// computed in blocks of `rowBlock` rows. With several threads and several panels, the threads claim
+  /// panels one at a time and pack and compute each (one parallel region, no packing pass to wait
+  /// for); with one panel (n ≤ 16 or 8) they claim row blocks instead. Every output is the same
+  /// sequence of operations either way.
   @inlinable
   static func packedProduct<Acc: PrecisionScalar>(
     _ a: [Acc], _ b: [Acc], _ bias: [Acc]?, m: Int, n: Int, k: Int, fused: Bool, threads: Int
@@ -139,7 +146,9 @@ public enum FastMatrixMultiply {
     return [Acc](unsafeUninitializedCapacity: m * n) { out, initialized in
       // The kernels write every output; debug builds (the tests) start from NaN so that a skipped one
       // cannot pass for a result left in reused memory.
-      if _isDebugAssertConfiguration() { out.initialize(repeating: Acc(Double.nan)) }
+      #if DEBUG
+      out.initialize(repeating: Acc(Double.nan))
+      #endif
       (a.isEmpty ? placeholder : a).withUnsafeBufferPointer { ap in
         (b.isEmpty ? placeholder : b).withUnsafeBufferPointer { bp in
           (bias ?? placeholder).withUnsafeBufferPointer { biasp in
@@ -156,12 +165,10 @@ public enum FastMatrixMultiply {
                 pl_gemm_f64(r0, r1, q0, q1, n, k, Self.cast(ap), Self.cast(UnsafePointer(pp)), bias.map(Self.cast), Self.cast(cp), fused ? 1 : 0)
               }
             }
-            let workers = min(threads, panels)
-            if workers > 1 {
-              DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let (q0, q1) = (panels * w / workers, panels * (w + 1) / workers)
-                pack(q0, q1)
-                for r0 in stride(from: 0, to: m, by: rowBlock) { compute(r0, min(r0 + rowBlock, m), q0, q1) }
+            if min(threads, panels) > 1 {
+              forEachUnit(panels, threads: threads) { q in
+                pack(q, q + 1)
+                for r0 in stride(from: 0, to: m, by: rowBlock) { compute(r0, min(r0 + rowBlock, m), q, q + 1) }
               }
             } else {
               pack(0, panels)

@@ -40,6 +40,8 @@ int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t n, size_t
 int pl_gemm_round_available(void);
 /// Which code path runs on this CPU: 2 = AVX2 and FMA, 0 = portable C.
 int pl_gemm_isa(void);
+/// Atomically returns *counter and increments it (threads claiming units of work).
+size_t pl_claim(size_t *counter);
 /// For tests: nonzero makes pl_gemm_f32/f64 take the portable C loop even where AVX2 is available.
 void pl_gemm_set_portable_only(int on);
 
