@@ -123,6 +123,28 @@ import Testing
     #expect(Self.mismatches(WideFloat<WideNoSubnormalsSaturating>.self, samples: 30) == [])
   }
 
+  /// `EmulatedFloat`, the one type the networks use for every binary64-engine format other than
+  /// binary16 and bfloat16, with each preset and custom formats set at run time.
+  @Test(arguments: [
+    FloatFormat.tf32, .binary32, .e4m3, .e4m3.saturating(), .e5m2, .e5m2.saturating(), .fp6e2m3, .fp6e3m2, .fp4e2m1,
+    try! FloatFormat.named("ieee:10:15"), try! FloatFormat.named("ieee:26:100"), try! FloatFormat.named("ieee:5:3"),
+  ])
+  func emulatedFloatWithARuntimeFormat(format: FloatFormat) {
+    let failures = EmulatedFloat.withFormat(format) { Self.mismatches(EmulatedFloat.self, samples: 40) }
+    #expect(failures == [], "\(format.name)")
+    #expect(EmulatedFloat.withFormat(format) { EmulatedFloat.format } == format)
+  }
+
+  /// The MPFR-engine presets as `MPFRFloat` with the format set at run time (what the networks use
+  /// for them), keeping their names.
+  @Test func mpfrFloatWithPresetFormats() {
+    for format in [FloatFormat.binary64, .x87Extended, .binary128] {
+      let failures = MPFRFloat.withFormat(format) { Self.mismatches(MPFRFloat.self, samples: 20) }
+      #expect(failures == [], "\(format.name)")
+      #expect(MPFRFloat.withFormat(format) { MPFRFloat.format } == format)
+    }
+  }
+
   @Test func mpfrAtRuntimePrecisions() {
     for name in ["mpfr:2", "mpfr:7", "mpfr:200", "mpfr:40:100"] {
       let format = try! FloatFormat.named(name)

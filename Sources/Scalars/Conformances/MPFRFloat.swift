@@ -26,6 +26,7 @@ public struct MPFRFloat: MPFRBackedScalar {
   public static var threadFormat: FloatFormat {
     get {
       let e = pl_environment_get()
+      if let box = e.mpfr_format { return Unmanaged<FormatBox>.fromOpaque(box).takeUnretainedValue().format }
       guard e.mpfr_precision != 0 else { return defaultFormat }
       return try! FloatFormat(
         name: e.mpfr_bounded != 0 ? "mpfr:\(e.mpfr_precision):\(e.mpfr_emax)" : "mpfr:\(e.mpfr_precision)",
@@ -44,12 +45,16 @@ public struct MPFRFloat: MPFRBackedScalar {
       e.pointee.mpfr_infinities = newValue.hasInfinities ? 1 : 0
       e.pointee.mpfr_deficit = Int32(newValue.largestSignificandDeficit)
       e.pointee.mpfr_overflow = Int32(FloatFormat.OverflowBehavior.allCases.firstIndex(of: newValue.overflow)!)
+      e.pointee.mpfr_format = nil
     }
   }
 
   /// Runs `body` with `format` as this thread's format for new values, then restores the previous one.
+  /// Within `body`, `MPFRFloat.format` is `format` itself, name included (`binary128`, not
+  /// `mpfr:113:16383`).
   public static func withFormat<R>(_ format: FloatFormat, _ body: () throws -> R) rethrows -> R {
     let saved = pl_environment_get()
+    let box = Unmanaged.passRetained(FormatBox(format))
     defer {
       let e = pl_environment_pointer()!
       e.pointee.mpfr_precision = saved.mpfr_precision
@@ -60,8 +65,11 @@ public struct MPFRFloat: MPFRBackedScalar {
       e.pointee.mpfr_infinities = saved.mpfr_infinities
       e.pointee.mpfr_deficit = saved.mpfr_deficit
       e.pointee.mpfr_overflow = saved.mpfr_overflow
+      e.pointee.mpfr_format = saved.mpfr_format
+      box.release()
     }
     threadFormat = format
+    pl_environment_pointer()!.pointee.mpfr_format = UnsafeRawPointer(box.toOpaque())
     return try body()
   }
 

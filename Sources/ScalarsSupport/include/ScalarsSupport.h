@@ -25,6 +25,14 @@ typedef struct pl_environment {
   int32_t mpfr_infinities;
   int32_t mpfr_deficit;
   int32_t mpfr_overflow;
+  /// The `FloatFormat` that `MPFRFloat.withFormat` set (a retained Swift object, so that the format keeps
+  /// its name, binary64 or binary128 say), or NULL when the fields above were set one by one.
+  const void *mpfr_format;
+  /// Format of EmulatedFloat values on this thread: its binary64-engine constants (a Swift
+  /// `SmallFormatConstants`, plain data) and its `FloatFormat` (a retained Swift object), both owned by
+  /// the `EmulatedFloat.withFormat` scope that set them; NULL when none is set.
+  const void *small_constants;
+  const void *small_format;
 } pl_environment;
 
 
