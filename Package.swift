@@ -15,7 +15,7 @@ let package = Package(
     .executable(name: "precisionlab-verify", targets: ["precisionlab-verify"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.6.0"),
     .package(url: "https://github.com/attaswift/BigInt", from: "6.0.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
   ],
@@ -52,18 +52,20 @@ let package = Package(
     ),
     .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "ScalarConformance", "Tensors", "Networks", "Datasets", "CMPFR"]),
     .executableTarget(name: "precisionlab-verify", dependencies: ["Scalars"]),
+    // One test target per library module (Tests/ mirrors Sources/), and the executable run as a user runs it.
     .testTarget(
       name: "ScalarsTests",
       dependencies: ["Scalars", "ScalarConformance", "CMPFR", .product(name: "BigInt", package: "BigInt")]
     ),
+    .testTarget(name: "ScalarConformanceTests", dependencies: ["ScalarConformance", "Scalars"]),
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Scalars", "CKernels"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "Scalars", "CZlib"]),
-    // The precisionlab executable run as a user runs it.
-    .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars", "Datasets", "Experiments"]),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Networks", "Tensors", "Scalars", "Datasets", "CMPFR"]),
     .testTarget(
       name: "NetworksTests",
-      dependencies: ["Networks", "Tensors", "Scalars", .product(name: "BigInt", package: "BigInt")],
+      dependencies: ["Networks", "Tensors", "Scalars", "Datasets", .product(name: "BigInt", package: "BigInt")],
       exclude: ["Fixtures"]
     ),
+    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Networks", "Tensors", "Scalars", "Datasets", "CMPFR"]),
+    .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars", "Datasets", "Experiments"]),
   ]
 )

@@ -7,6 +7,32 @@ import Scalars
 /// format into `A` (see `ScalarConversion`); `initial` is added after all products. The result stays
 /// in `A`; callers round it into the storage format once.
 public enum DotProduct {
+  /// `round_S(Σ_k x[k·xStride] × y[k·yStride])`, or with `divisor` `round_S((Σ …) / divisor)` (the
+  /// quotient computed in the accumulation format, then rounded once): the sum accumulated as `plan`
+  /// says (format, order, fusion). An empty sum is +0.
+  @inlinable
+  public static func rounded<S: PrecisionScalar>(
+    _ x: UnsafePointer<S>, _ xStride: Int, _ y: UnsafePointer<S>, _ yStride: Int, count: Int, dividedBy divisor: Int? = nil,
+    plan: KernelPlan
+  ) -> S {
+    plan.checkAccumulation(storage: S.self)
+    switch plan.accumulation {
+    case .same: return rounded(x, xStride, y, yStride, count: count, divisor, S.self, plan.options)
+    case .binary32: return rounded(x, xStride, y, yStride, count: count, divisor, Float.self, plan.options)
+    case .binary64: return rounded(x, xStride, y, yStride, count: count, divisor, Double.self, plan.options)
+    }
+  }
+
+  @inlinable
+  static func rounded<S: PrecisionScalar, A: PrecisionScalar>(
+    _ x: UnsafePointer<S>, _ xStride: Int, _ y: UnsafePointer<S>, _ yStride: Int, count: Int, _ divisor: Int?, _: A.Type,
+    _ options: KernelOptions
+  ) -> S {
+    var acc: A = count == 0 ? A(0) : sum(x, xStride, y, yStride, count: count, initial: nil, options: options)
+    if let divisor { acc = acc / A(divisor) }
+    return ScalarConversion.convert(acc, to: S.self)
+  }
+
   @inlinable
   public static func sum<S: PrecisionScalar, A: PrecisionScalar>(
     _ x: UnsafePointer<S>, _ xStride: Int, _ y: UnsafePointer<S>, _ yStride: Int, count: Int,

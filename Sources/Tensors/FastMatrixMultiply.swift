@@ -56,14 +56,16 @@ public enum FastMatrixMultiply {
   @usableFromInline static let roundedKernelsAvailable = pl_gemm_round_available() != 0
 
   /// The rounded-arithmetic kernel's format code for `S` accumulated in itself, when it applies:
-  /// binary16 or bfloat16 storage and accumulation, sequential and unfused, rounding to nearest even.
+  /// binary16 or bfloat16 storage and accumulation (any type of that format), sequential and unfused,
+  /// rounding to nearest even.
   @inlinable
   static func roundedFormat<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Int32? {
     guard case .sequential = options.order, !options.fused, S.self == Acc.self, roundedKernelsAvailable,
       RoundingEnvironment.isNearestEven
     else { return nil }
-    if S.self == Binary16.self { return 0 }
-    if S.self == BFloat16.self { return 1 }
+    let constants = S.format.small
+    if constants == FloatFormat.binary16.small { return 0 }
+    if constants == FloatFormat.bfloat16.small { return 1 }
     return nil
   }
 
@@ -77,8 +79,8 @@ public enum FastMatrixMultiply {
     ) { begin, end, a, bt, bias, c in
       _ = pl_gemm_round(format, begin, end, n, k, a, bt, bias, c)
     }
-    // Each result is a value of the format held in binary32: exact in binary64.
-    return Tensor(shape: [m, n], storage: unsafeBitCast(result.map { Double($0) }, to: [S].self))
+    // Each result is a value of the format held in binary32, so converting it back is exact.
+    return Tensor(shape: [m, n], storage: result.map { S(Double($0)) })
   }
 
   /// `b [n, k]` as `[k, n]`, each element converted, in 16 x 16 tiles (both sides stay in cache), so

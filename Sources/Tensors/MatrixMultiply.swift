@@ -12,6 +12,28 @@ import Scalars
 /// Rows of `C` are computed independently (one thread each, up to `threads`), each by the same
 /// sequence of operations, so the result does not depend on the thread count.
 public enum MatrixMultiply {
+  /// `a [m, k]` times `b [n, k]` transposed, plus `bias [n]`, accumulated as `plan` says.
+  @inlinable
+  public static func timesTransposed<S: PrecisionScalar>(_ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>? = nil, plan: KernelPlan) -> Tensor<S> {
+    plan.checkAccumulation(storage: S.self)
+    switch plan.accumulation {
+    case .same: return timesTransposed(a, b, bias: bias, accumulate: S.self, options: plan.options, threads: plan.threads)
+    case .binary32: return timesTransposed(a, b, bias: bias, accumulate: Float.self, options: plan.options, threads: plan.threads)
+    case .binary64: return timesTransposed(a, b, bias: bias, accumulate: Double.self, options: plan.options, threads: plan.threads)
+    }
+  }
+
+  /// Column sums of a matrix (the bias gradient), accumulated as `plan` says.
+  @inlinable
+  public static func columnSums<S: PrecisionScalar>(_ x: Tensor<S>, plan: KernelPlan) -> Tensor<S> {
+    plan.checkAccumulation(storage: S.self)
+    switch plan.accumulation {
+    case .same: return columnSums(x, accumulate: S.self, options: plan.options)
+    case .binary32: return columnSums(x, accumulate: Float.self, options: plan.options)
+    case .binary64: return columnSums(x, accumulate: Double.self, options: plan.options)
+    }
+  }
+
   @inlinable
   public static func timesTransposed<S: PrecisionScalar, Acc: PrecisionScalar>(
     _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>? = nil, accumulate _: Acc.Type,

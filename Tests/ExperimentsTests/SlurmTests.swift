@@ -58,7 +58,7 @@ import Testing
     #expect(reloaded.id == grid.id)
     #expect(reloaded.trials().map(\.key) == grid.trials().map(\.key))
     // A second submit into the same folder is refused, naming what to do instead.
-    #expect(throws: ParameterError.self) { try array.create(in: dir, grid: grid, settings: SlurmJobSettings()) }
+    #expect(throws: ClusterError.self) { try array.create(in: dir, grid: grid, settings: SlurmJobSettings()) }
     // More shards than trials is refused.
     #expect(throws: ParameterError.self) { _ = try SlurmArray(grid: grid, shards: grid.count + 1, precisionlab: "/x", dataDirectory: "/d") }
     // Both scripts are valid bash (bash -n parses without running).

@@ -105,7 +105,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try "experiment,trial,grid\nx,y,z\n".write(toFile: "\(dir)/other.csv", atomically: true, encoding: .utf8)
     let before = try String(contentsOfFile: "\(dir)/other.csv", encoding: .utf8)
-    #expect(throws: ParameterError.self) { try ResultsFile(path: "\(dir)/other.csv", header: Experiment.bifurcation.header) }
+    #expect(throws: ResultsError.self) { try ResultsFile(path: "\(dir)/other.csv", header: Experiment.bifurcation.header) }
     #expect(try String(contentsOfFile: "\(dir)/other.csv", encoding: .utf8) == before)
   }
 

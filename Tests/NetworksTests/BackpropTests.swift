@@ -17,29 +17,29 @@ import Testing
   /// MPFR at 256 bits: the two agree to far better than any format the toolkit studies.
   static func finiteDifferenceError(widths: [Int], activation: Activation, activateFirst: Bool = true) -> Double {
     MPFRFloat.withFormat(mpfr256) {
-      let net = MLP<MPFRFloat>.pytorchDefault(widths: widths, seed: 3, activation: activation, activateFirstLayer: activateFirst)
+      var net: Network<MPFRFloat> = ModelSpec.mlp(widths: widths, activateFirstLayer: activateFirst).make(activation: activation, seed: 3)
       let batch = 3
       let x = Tensor<MPFRFloat>(shape: [batch, widths[0]], doubles: inputs(batch, widths[0], seed: 4))
       let labels = (0..<batch).map { $0 % widths.last! }
-      let plan = KernelPlan(accumulate: MPFRFloat.self)
+      let plan = KernelPlan()
       let (_, gradients, kinks) = net.lossAndGradients(x, labels: labels, plan)
       #expect(kinks.allSatisfy { $0 == 0 }, "random inputs should not hit a kink")
       let h = MPFRFloat(0x1p-60)
       var worst = 0.0
-      let largest = gradients.all.flatMap(\.storage).map { abs($0.doubleValue) }.max()!
+      let largest = gradients.flatMap(\.storage).map { abs($0.doubleValue) }.max()!
       #expect(largest > 1e-3, "gradients should not vanish: largest \(largest)")
-      for l in net.layers.indices {
-        for (isBias, count) in [(false, net.layers[l].weight.count), (true, net.layers[l].bias.count)] {
-          for i in 0..<count {
-            func perturbed(_ delta: MPFRFloat) -> MPFRFloat {
-              var copy = net
-              if isBias { copy.layers[l].bias.storage[i] += delta } else { copy.layers[l].weight.storage[i] += delta }
-              return copy.loss(x, labels: labels, plan)
-            }
-            let fd = (perturbed(h) - perturbed(-h)) / (MPFRFloat(2) * h)
-            let analytic = isBias ? gradients.biases[l].storage[i] : gradients.weights[l].storage[i]
-            worst = max(worst, abs((fd - analytic).doubleValue))
+      let parameters = net.parameters
+      for p in parameters.indices {
+        for i in 0..<parameters[p].count {
+          func perturbed(_ delta: MPFRFloat) -> MPFRFloat {
+            var copy = net
+            var changed = parameters
+            changed[p].storage[i] += delta
+            copy.parameters = changed
+            return copy.loss(x, labels: labels, plan)
           }
+          let fd = (perturbed(h) - perturbed(-h)) / (MPFRFloat(2) * h)
+          worst = max(worst, abs((fd - gradients[p].storage[i]).doubleValue))
         }
       }
       return worst
@@ -59,13 +59,13 @@ import Testing
   /// The same θ and data in binary64 and in MPFR at 256 bits give gradients within ~1e-13 relative.
   @Test func doubleAgreesWithMPFR() {
     let widths = [20, 16, 16, 4]
-    let netD = MLP<Double>.pytorchDefault(widths: widths, seed: 11)
+    var netD: Network<Double> = ModelSpec.mlp(widths: widths).make(seed: 11)
     let xD = Tensor<Double>(shape: [8, 20], doubles: Self.inputs(8, 20, seed: 12))
     let labels = (0..<8).map { $0 % 4 }
-    let gD = netD.lossAndGradients(xD, labels: labels, KernelPlan(accumulate: Double.self)).gradients.all
+    let gD = netD.lossAndGradients(xD, labels: labels, KernelPlan()).gradients
     let gM = MPFRFloat.withFormat(Self.mpfr256) {
-      MLP<MPFRFloat>.pytorchDefault(widths: widths, seed: 11)
-        .lossAndGradients(xD.converted(to: MPFRFloat.self), labels: labels, KernelPlan(accumulate: MPFRFloat.self)).gradients.all
+      var net: Network<MPFRFloat> = ModelSpec.mlp(widths: widths).make(seed: 11)
+      return net.lossAndGradients(xD.converted(to: MPFRFloat.self), labels: labels, KernelPlan()).gradients
     }
     for (d, m) in zip(gD, gM) {
       let difference = zip(d.storage, m.storage).map { ($0 - $1.doubleValue) * ($0 - $1.doubleValue) }.reduce(0, +).squareRoot()
@@ -76,14 +76,15 @@ import Testing
 
   /// Results do not depend on the thread count, even with stochastic rounding.
   @Test func identicalAcrossThreadCounts() {
-    let net = MLP<BFloat16>.pytorchDefault(widths: [30, 20, 20, 5], seed: 21)
+    let net: Network<BFloat16> = ModelSpec.mlp(widths: [30, 20, 20, 5]).make(seed: 21)
     let x = Tensor<BFloat16>(shape: [16, 30], doubles: Self.inputs(16, 30, seed: 22))
     let labels = (0..<16).map { $0 % 5 }
     for mode in [RoundingMode.nearestEven, .stochastic] {
       let runs = [1, 2, 5].map { threads in
         RoundingEnvironment.with(mode, seed: 7) {
-          net.lossAndGradients(x, labels: labels, KernelPlan(accumulate: Float.self, options: KernelOptions(order: .blocked(8)), threads: threads))
-            .gradients.all.map { $0.storage.map(\.hexDescription) }
+          var copy = net
+          return copy.lossAndGradients(x, labels: labels, KernelPlan(accumulate: .binary32, options: KernelOptions(order: .blocked(8)), threads: threads))
+            .gradients.map { $0.storage.map(\.hexDescription) }
         }
       }
       #expect(runs[0] == runs[1] && runs[1] == runs[2], "\(mode)")
@@ -92,10 +93,8 @@ import Testing
 
   /// A network built in binary32 and converted equals one built directly in the target format.
   @Test func convertedEqualsDirect() {
-    let direct = MLP<Binary16>.pytorchDefault(widths: [10, 6, 3], seed: 5)
-    let converted = MLP<Float>.pytorchDefault(widths: [10, 6, 3], seed: 5).converted(to: Binary16.self)
-    for (a, b) in zip(direct.layers, converted.layers) {
-      #expect(a.weight.storage == b.weight.storage && a.bias.storage == b.bias.storage)
-    }
+    let direct: Network<Binary16> = ModelSpec.mlp(widths: [10, 6, 3]).make(seed: 5)
+    let converted = (ModelSpec.mlp(widths: [10, 6, 3]).make(seed: 5) as Network<Float>).converted(to: Binary16.self)
+    for (a, b) in zip(direct.parameters, converted.parameters) { #expect(a.storage == b.storage) }
   }
 }

@@ -14,7 +14,7 @@ import Testing
     var compute = ComputeSettings(format: format, accumulate: accumulate, rounding: rounding)
     compute.roundingSeed = 7
     let feed = BatchFeed(data: Self.data, batchSize: 16)
-    return BifurcationStudy(model: .mlp(widths: widths, activateFirstLayer: true), compute: compute, feed: feed, seed: seed)
+    return BifurcationStudy(model: .mlp(widths: widths), compute: compute, feed: feed, seed: seed)
   }
 
   @Test(arguments: [
@@ -50,18 +50,29 @@ import Testing
     if format.precision < 12 && accumulate == .same { #expect(differing > 0, "\(format.name): no run differed; the test would prove nothing") }
   }
 
-  @Test func networkModelsScreenExactly() throws {
-    // A VGG-like network (general Network path) on 1x8x8 images.
+  /// Convolutional networks (VGG without and ResNet with batch norm) screen exactly too: the paired
+  /// backward through pooling, batch norm and residual blocks equals two networks' own passes.
+  @Test(arguments: [
+    ModelSpec.vgg([.conv(4), .pool, .conv(6), .pool], input: [1, 8, 8], classes: 10),
+    ModelSpec.resnet(blocks: [1, 1], input: [1, 8, 8], classes: 10, batchNorm: true, widthMultiplier: 1.0 / 16),
+  ])
+  func networkModelsScreenExactly(model: ModelSpec) throws {
+    var differing = 0
     for seed in UInt64(0)..<4 {
-      var fast = study(.bfloat16, seed: seed)
-      fast.model = .vgg(config: [.conv(4), .pool, .conv(6), .pool], input: [1, 8, 8], classes: 10, batchNorm: false, widthMultiplier: 1)
-      fast.untilFirstDifference = false
-      var naive = fast
-      naive.screening = false
-      let a = try fast.run(), b = try naive.run()
-      #expect(a.firstDifference == b.firstDifference && a.batchesDiffering == b.batchesDiffering && a.kinksPerLayer == b.kinksPerLayer)
-      #expect(a.difference == b.difference)
+      for comparison in [BifurcationStudy.Comparison.firstLayer, .all] {
+        var fast = study(.bfloat16, seed: seed)
+        fast.model = model
+        fast.comparison = comparison
+        fast.untilFirstDifference = false
+        var naive = fast
+        naive.screening = false
+        let a = try fast.run(), b = try naive.run()
+        #expect(a.firstDifference == b.firstDifference && a.batchesDiffering == b.batchesDiffering && a.kinksPerLayer == b.kinksPerLayer)
+        #expect(a.difference == b.difference && a.gradient == b.gradient)
+        differing += a.batchesDiffering
+      }
     }
+    #expect(differing > 0, "no batch differed: the comparison would prove nothing")
   }
 
   @Test func binary64NeverDiffersOnSynthetic() throws {
@@ -93,7 +104,7 @@ import Testing
       let specs = VGG.layout([.conv(6), .pool], input: [1, 8, 8], classes: 10)
       var net = Network(layers: LayerSpec.materialize(specs, &initializer, as: E4M3.self))
       let (x, _) = Preprocessing().batch(Self.data, indices: Array(0..<16), as: E4M3.self)
-      let forward = net.forwardPass(x, KernelPlan(accumulate: E4M3.self))
+      let forward = net.forwardPass(x, KernelPlan())
       guard case .conv(let conv, _) = net.layers[0], case .input(let z) = forward.caches[1] else { Issue.record("layout"); return }
       var exact = 0, zeros = 0
       for b in 0..<16 {

@@ -35,43 +35,47 @@ import Testing
   /// A 2-2-2 network whose first hidden unit's pre-activation is exactly 0: alpha = 0 and alpha = 1
   /// give different gradients exactly in that unit's incoming weights and bias; elsewhere identical.
   @Test func exactZeroChangesExactlyTheExpectedGradients() {
-    func net(_ alpha: Double) -> MLP<Float> {
-      MLP(
-        layers: [
-          Linear(weight: Tensor(shape: [2, 2], doubles: [1, -1, 0.5, 0.25]), bias: Tensor(shape: [2], doubles: [0, 0.125])),
-          Linear(weight: Tensor(shape: [2, 2], doubles: [0.75, -0.5, 0.25, 1]), bias: Tensor(shape: [2], doubles: [0, 0])),
-        ], activation: .relu(alpha))
+    func net(_ alpha: Double) -> Network<Float> {
+      Network(layers: [
+        .linear(Linear(weight: Tensor(shape: [2, 2], doubles: [1, -1, 0.5, 0.25]), bias: Tensor(shape: [2], doubles: [0, 0.125])), name: "0"),
+        .activation(.relu(alpha)),
+        .linear(Linear(weight: Tensor(shape: [2, 2], doubles: [0.75, -0.5, 0.25, 1]), bias: Tensor(shape: [2], doubles: [0, 0])), name: "2"),
+      ])
     }
     let x = Tensor<Float>(shape: [1, 2], doubles: [1.5, 1.5])  // unit 0: 1.5 − 1.5 + 0 = 0 exactly
-    let plan = KernelPlan(accumulate: Float.self)
-    let g0 = net(0).lossAndGradients(x, labels: [1], plan)
-    let g1 = net(1).lossAndGradients(x, labels: [1], plan)
+    let plan = KernelPlan()
+    var (net0, net1) = (net(0), net(1))
+    let g0 = net0.lossAndGradients(x, labels: [1], plan)
+    let g1 = net1.lossAndGradients(x, labels: [1], plan)
+    let (weight0, bias0, weight1) = (0, 1, 2)  // parameterNames order
     #expect(g0.kinks == [1])
     #expect(g0.loss == g1.loss)
-    #expect(g0.gradients.weights[1].storage == g1.gradients.weights[1].storage)
-    #expect(g0.gradients.weights[0].storage[0...1] != g1.gradients.weights[0].storage[0...1])
-    #expect(g0.gradients.weights[0].storage[2...3] == g1.gradients.weights[0].storage[2...3])
-    #expect(g0.gradients.biases[0][0] != g1.gradients.biases[0][0])
-    #expect(g0.gradients.biases[0][1] == g1.gradients.biases[0][1])
-    #expect(g0.gradients.weights[0].storage[0...1].allSatisfy { $0 == 0 })
+    #expect(g0.gradients[weight1].storage == g1.gradients[weight1].storage)
+    #expect(g0.gradients[weight0].storage[0...1] != g1.gradients[weight0].storage[0...1])
+    #expect(g0.gradients[weight0].storage[2...3] == g1.gradients[weight0].storage[2...3])
+    #expect(g0.gradients[bias0][0] != g1.gradients[bias0][0])
+    #expect(g0.gradients[bias0][1] == g1.gradients[bias0][1])
+    #expect(g0.gradients[weight0].storage[0...1].allSatisfy { $0 == 0 })
   }
 
   @Test func parameterNamesFollowSequential() {
-    let a = MLP<Float>.pytorchDefault(widths: [784, 256, 256, 10], seed: 1)
+    let a: Network<Float> = MLP.make(widths: [784, 256, 256, 10], seed: 1)
     #expect(a.parameterNames == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"])
-    let b = MLP<Float>.pytorchDefault(widths: [784, 256, 256, 10], seed: 1, activateFirstLayer: false)
+    let b: Network<Float> = MLP.make(widths: [784, 256, 256, 10], activateFirstLayer: false, seed: 1)
     #expect(b.parameterNames == ["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"])
+    let c: Network<Float> = MLP.make(widths: [784, 256, 256, 10], batchNorm: true, dropout: 0.5, seed: 1)
+    #expect(c.parameterNames == ["0.weight", "0.bias", "1.weight", "1.bias", "4.weight", "4.bias", "5.weight", "5.bias", "8.weight", "8.bias"])
   }
 
   @Test func initialisationIsPyTorchsDefaultInBinary32() {
-    let net = MLP<Double>.pytorchDefault(widths: [100, 7], seed: 42)
+    let net: Network<Double> = MLP.make(widths: [100, 7], seed: 42)
     let bound = 0.1
-    #expect(net.layers[0].weight.storage.allSatisfy { abs($0) <= bound && Double(Float($0)) == $0 })
-    #expect(net.layers[0].bias.storage.allSatisfy { abs($0) <= bound })
-    let again = MLP<Double>.pytorchDefault(widths: [100, 7], seed: 42)
-    #expect(again.layers[0].weight.storage == net.layers[0].weight.storage)
+    #expect(net.parameters[0].storage.allSatisfy { abs($0) <= bound && Double(Float($0)) == $0 })
+    #expect(net.parameters[1].storage.allSatisfy { abs($0) <= bound })
+    let again: Network<Double> = MLP.make(widths: [100, 7], seed: 42)
+    #expect(again.parameters[0].storage == net.parameters[0].storage)
     // Mean near 0 and variance near bound²/3 for 700 draws.
-    let w = net.layers[0].weight.storage
+    let w = net.parameters[0].storage
     let mean = w.reduce(0, +) / Double(w.count)
     let variance = w.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(w.count)
     #expect(abs(mean) < 0.01 && abs(variance - bound * bound / 3) < 0.0008)

@@ -77,19 +77,19 @@ import Testing
   /// bfloat16 model, binary32 master weights, loss scaling: the loss falls; an overflowing scaled
   /// gradient skips the step and halves a dynamic scale.
   @Test func mixedPrecisionTraining() {
-    var model = MLP<BFloat16>.pytorchDefault(widths: [4, 8, 3], seed: 3)
+    var model: Network<BFloat16> = MLP.make(widths: [4, 8, 3], seed: 3)
     let x = Tensor<BFloat16>(shape: [6, 4], doubles: (0..<24).map { Double($0 % 7) / 7 - 0.4 })
     let labels = [0, 1, 2, 0, 1, 2]
-    let plan = KernelPlan(accumulate: Float.self)
+    let plan = KernelPlan(accumulate: .binary32)
     var trainer = MixedPrecisionTrainer(parameters: model.parameters, optimizer: Optimizer<Float>(.sgd(momentum: 0.9), learningRate: 0.1), lossScale: 256)
     let before = model.loss(x, labels: labels, plan).doubleValue
     for _ in 0..<60 {
-      let g = model.lossAndGradients(x, labels: labels, plan, lossScale: trainer.lossScale).gradients.all
+      let g = model.lossAndGradients(x, labels: labels, plan, lossScale: trainer.lossScale).gradients
       if let updated = trainer.step(scaledGradients: g, as: BFloat16.self) { model.parameters = updated }
     }
     #expect(model.loss(x, labels: labels, plan).doubleValue < 0.5 * before)
     var dynamic = MixedPrecisionTrainer(parameters: model.parameters, optimizer: Optimizer<Float>(.sgd(), learningRate: 0.1), lossScale: 1e39, dynamicScaling: true)
-    let g = model.lossAndGradients(x, labels: labels, plan, lossScale: 1e39).gradients.all
+    let g = model.lossAndGradients(x, labels: labels, plan, lossScale: 1e39).gradients
     #expect(dynamic.step(scaledGradients: g, as: BFloat16.self) == nil)
     #expect(dynamic.skippedSteps == 1 && dynamic.lossScale == 5e38)
   }

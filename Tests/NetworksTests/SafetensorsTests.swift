@@ -15,11 +15,11 @@ import Testing
   /// Linear(3,2)), written by numpy (Fixtures/make_pytorch_mlp.py), loads as is.
   @Test func loadsAPyTorchStateDict() throws {
     let file = try SafetensorsFile.read(from: Self.fixtures.appendingPathComponent("pytorch_mlp_4_3_2.safetensors").path)
-    var model = MLP<Float>.pytorchDefault(widths: [4, 3, 2], seed: 1)
+    var model: Network<Float> = MLP.make(widths: [4, 3, 2], seed: 1)
     model.parameters = try file.parameters(names: model.parameterNames, shapes: model.parameters.map(\.shape), as: Float.self)
-    #expect(model.layers[0].weight.doubles == (0..<12).map { Double($0) / 8 - 1 })
-    #expect(model.layers[0].bias.doubles == [0.5, -0.25, 0.125])
-    #expect(model.layers[1].weight.shape == [2, 3] && model.layers[1].bias.doubles == [1, -1])
+    #expect(model.parameters[0].doubles == (0..<12).map { Double($0) / 8 - 1 })
+    #expect(model.parameters[1].doubles == [0.5, -0.25, 0.125])
+    #expect(model.parameters[2].shape == [2, 3] && model.parameters[3].doubles == [1, -1])
     #expect(try file.tensor("half", as: Double.self).doubles == [1, -2.5, 65504, 0x1p-24])
     #expect(try file.tensor("brain", as: Double.self).doubles == [1, -3.140625, 0x1p-133])
   }
@@ -58,7 +58,7 @@ import Testing
   }
 
   @Test func mismatchesAndDamagedFilesNameTheProblem() throws {
-    let model = MLP<Float>.pytorchDefault(widths: [4, 5, 2], seed: 1)
+    let model: Network<Float> = MLP.make(widths: [4, 5, 2], seed: 1)
     let file = try SafetensorsFile.read(from: Self.fixtures.appendingPathComponent("pytorch_mlp_4_3_2.safetensors").path)
     #expect(throws: SafetensorsError("parameter '0.weight' has shape [3, 4] in the file, [5, 4] in the model")) {
       _ = try file.parameters(names: model.parameterNames, shapes: model.parameters.map(\.shape), as: Float.self)

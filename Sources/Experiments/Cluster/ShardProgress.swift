@@ -53,7 +53,7 @@ public struct ShardProgress: Sendable, Equatable {
   /// set with a message that names every shard short of its trials and how to rerun them. The merged
   /// file is in grid order, as `precisionlab merge` writes it, so it equals a single-machine run of
   /// the same grid apart from the wall times.
-  public static func merge(_ folder: String, into output: String? = nil) throws(ParameterError) -> (trials: Int, rows: Int, path: String) {
+  public static func merge(_ folder: String, into output: String? = nil) throws(ClusterError) -> (trials: Int, rows: Int, path: String) {
     let array = try SlurmArray.load(folder)
     let grid = try array.loadGrid(folder)
     let progress = read(folder, array, grid)
@@ -63,12 +63,13 @@ public struct ShardProgress: Sendable, Equatable {
         p.problem ?? (p.fileExists ? "shard \(p.shard)/\(array.shards) has \(p.finished) of \(p.expected) trials" : "shard \(p.shard)/\(array.shards) has no results file")
       }
       let shards = short.map { String($0.shard) }.joined(separator: ",")
-      throw ParameterError("cannot merge \(folder): \(short.count) of \(array.shards) shards incomplete: \(list.joined(separator: "; ")); rerun them with 'precisionlab slurm resubmit \(folder) --shards \(shards)'")
+      throw ClusterError("cannot merge \(folder): \(short.count) of \(array.shards) shards incomplete: \(list.joined(separator: "; ")); rerun them with 'precisionlab slurm resubmit \(folder) --shards \(shards)'")
     }
     let path = output ?? SlurmArray.mergedPath(folder)
-    let (trials, rows) = try Merge.merge((1...array.shards).map { array.shardPath(folder, $0) }, into: path)
+    let (trials, rows): (Int, Int)
+    do { (trials, rows) = try Merge.merge((1...array.shards).map { array.shardPath(folder, $0) }, into: path) } catch { throw ClusterError(error.description) }
     guard trials == array.trials else {
-      throw ParameterError("\(path): merged \(trials) trials, but the grid has \(array.trials)")
+      throw ClusterError("\(path): merged \(trials) trials, but the grid has \(array.trials)")
     }
     return (trials, rows, path)
   }

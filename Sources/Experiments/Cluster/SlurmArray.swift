@@ -76,18 +76,18 @@ public struct SlurmArray: Codable, Sendable, Equatable {
   /// Writes the frozen grid, the manifest and the two scripts into a new folder (or one holding
   /// nothing of another grid). A folder that already holds this grid's array is refused too: its
   /// jobs are followed with `status` and mended with `resubmit`.
-  public func create(in folder: String, grid: Grid, settings: SlurmJobSettings, prologue: String = "") throws(ParameterError) {
+  public func create(in folder: String, grid: Grid, settings: SlurmJobSettings, prologue: String = "") throws(ClusterError) {
     let manager = FileManager.default
     if manager.fileExists(atPath: Self.manifestPath(folder)) {
       let existing = try? Self.load(folder)
       if let existing, existing.grid == self.grid {
-        throw ParameterError("\(folder) already holds this grid's array (jobs \(existing.jobs.map(\.id).joined(separator: ", "))); follow it with 'precisionlab slurm status \(folder)', rerun shards with 'precisionlab slurm resubmit \(folder)'")
+        throw ClusterError("\(folder) already holds this grid's array (jobs \(existing.jobs.map(\.id).joined(separator: ", "))); follow it with 'precisionlab slurm status \(folder)', rerun shards with 'precisionlab slurm resubmit \(folder)'")
       }
-      throw ParameterError("\(folder) already holds another sweep's array (grid \(existing?.grid ?? "unreadable")); choose another --results folder")
+      throw ClusterError("\(folder) already holds another sweep's array (grid \(existing?.grid ?? "unreadable")); choose another --results folder")
     }
     for sub in ["shards", "logs", "status"] {
       do { try manager.createDirectory(atPath: folder + "/" + sub, withIntermediateDirectories: true) } catch {
-        throw ParameterError("\(folder): cannot create it (\(error.localizedDescription))")
+        throw ClusterError("\(folder): cannot create it (\(error.localizedDescription))")
       }
     }
     try Self.write(Self.sweepText(grid), to: Self.sweepPath(folder))
@@ -99,30 +99,35 @@ public struct SlurmArray: Codable, Sendable, Equatable {
 
   /// The grid of the folder, rebuilt from its sweep file; refuses a sweep file that no longer matches
   /// the manifest (edited by hand, or another version of the experiment's options).
-  public func loadGrid(_ folder: String) throws(ParameterError) -> Grid {
-    let sweep = try SweepFile.load(Self.sweepPath(folder))
-    let grid = try Grid(sweep.experiment, values: sweep.values, runs: sweep.runs, seeds: sweep.seeds)
+  public func loadGrid(_ folder: String) throws(ClusterError) -> Grid {
+    let grid: Grid
+    do {
+      let sweep = try SweepFile.load(Self.sweepPath(folder))
+      grid = try Grid(sweep.experiment, values: sweep.values, runs: sweep.runs, seeds: sweep.seeds)
+    } catch {
+      throw ClusterError(error.description)
+    }
     guard grid.id == self.grid, grid.count == trials else {
-      throw ParameterError("\(Self.sweepPath(folder)): its grid (\(grid.id), \(grid.count) trials) is not the one submitted (\(self.grid), \(trials) trials); was it edited?")
+      throw ClusterError("\(Self.sweepPath(folder)): its grid (\(grid.id), \(grid.count) trials) is not the one submitted (\(self.grid), \(trials) trials); was it edited?")
     }
     return grid
   }
 
-  public static func load(_ folder: String) throws(ParameterError) -> SlurmArray {
+  public static func load(_ folder: String) throws(ClusterError) -> SlurmArray {
     let path = manifestPath(folder)
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw ParameterError("\(folder): not a PrecisionLab Slurm results folder (no \(manifestName); 'precisionlab slurm submit' writes one)")
+      throw ClusterError("\(folder): not a PrecisionLab Slurm results folder (no \(manifestName); 'precisionlab slurm submit' writes one)")
     }
     do { return try JSONDecoder().decode(SlurmArray.self, from: data) } catch {
-      throw ParameterError("\(path): not a PrecisionLab Slurm manifest (\(error.localizedDescription))")
+      throw ClusterError("\(path): not a PrecisionLab Slurm manifest (\(error.localizedDescription))")
     }
   }
 
   /// Rewrites the manifest through a temporary file and a rename.
-  public func save(_ folder: String) throws(ParameterError) {
+  public func save(_ folder: String) throws(ClusterError) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    guard let data = try? encoder.encode(self) else { throw ParameterError("cannot encode the Slurm manifest") }
+    guard let data = try? encoder.encode(self) else { throw ClusterError("cannot encode the Slurm manifest") }
     try Self.write(String(decoding: data, as: UTF8.self) + "\n", to: Self.manifestPath(folder))
   }
 
@@ -137,10 +142,10 @@ public struct SlurmArray: Codable, Sendable, Equatable {
     return String(decoding: data, as: UTF8.self) + "\n"
   }
 
-  static func write(_ text: String, to path: String) throws(ParameterError) {
+  static func write(_ text: String, to path: String) throws(ClusterError) {
     let temporary = path + ".partial"
     guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, path) == 0 else {
-      throw ParameterError("\(path): cannot be written (is its folder writable?)")
+      throw ClusterError("\(path): cannot be written (is its folder writable?)")
     }
   }
 

@@ -53,14 +53,14 @@ public struct SlurmClient: Sendable {
   }
 
   /// Submits a script; returns the job id. Errors carry sbatch's own message.
-  public func submit(_ script: String, options: [String]) throws(ParameterError) -> String {
+  public func submit(_ script: String, options: [String]) throws(ClusterError) -> String {
     guard let result = Self.run("sbatch", ["--parsable"] + options + [script]) else {
-      throw ParameterError("sbatch not found in PATH: is this a Slurm login node? ('--dry-run' prints the scripts without submitting)")
+      throw ClusterError("sbatch not found in PATH: is this a Slurm login node? ('--dry-run' prints the scripts without submitting)")
     }
     let id = result.output.split(separator: "\n").last.map { String($0.split(separator: ";")[0]) }?.trimmingCharacters(in: .whitespaces) ?? ""
     guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
       let message = result.error.split(separator: "\n").map(String.init).joined(separator: " ").trimmingCharacters(in: .whitespaces)
-      throw ParameterError("sbatch refused the job: \(message.isEmpty ? "status \(result.status), output '\(result.output)'" : message)")
+      throw ClusterError("sbatch refused the job: \(message.isEmpty ? "status \(result.status), output '\(result.output)'" : message)")
     }
     return id
   }

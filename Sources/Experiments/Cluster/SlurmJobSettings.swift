@@ -18,6 +18,8 @@ public struct SlurmJobSettings: Sendable, Equatable {
   public var prologue: [String]
   /// Further sbatch options, passed as they are (for example `--qos=long`).
   public var extraOptions: [String]
+  /// Tasks run their shard with `--quiet` (no progress lines in the logs).
+  public var quiet = false
 
   public init(partition: String? = nil, time: String? = nil, cpusPerTask: Int = 1, memory: String? = nil, account: String? = nil,
               maxParallel: Int? = nil, prologue: [String] = [], extraOptions: [String] = []) {

@@ -72,7 +72,7 @@ public struct SlurmScript: Sendable {
 
       \(q(array.precisionlab)) sweep \(q(SlurmArray.sweepPath(folder))) --shard "$k/\(n)" \\
         --out \(q(folder))/shards/shard-$k-of-\(n).csv --jobs "${SLURM_CPUS_PER_TASK:-\(settings.cpusPerTask)}" \\
-        --data-dir \(q(array.dataDirectory))
+        --data-dir \(q(array.dataDirectory))\(settings.quiet ? " --quiet" : "")
 
       """
   }

@@ -30,7 +30,7 @@ public struct SlurmStatus: Sendable {
   /// Shards that neither are done nor wait nor run: what `resubmit` submits by default.
   public var needRerun: [Int] { shards.filter { [.failed, .incomplete, .notStarted].contains($0.state) }.map(\.progress.shard) }
 
-  public init(folder: String, client: SlurmClient? = SlurmClient()) throws(ParameterError) {
+  public init(folder: String, client: SlurmClient? = SlurmClient()) throws(ClusterError) {
     let array = try SlurmArray.load(folder)
     let grid = try array.loadGrid(folder)
     let progress = ShardProgress.read(folder, array, grid)

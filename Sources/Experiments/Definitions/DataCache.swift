@@ -19,7 +19,7 @@ public final class DataCache: @unchecked Sendable {
 
   /// The training and test sets of `name` (`mnist`, `fashion-mnist`, `cifar10`, or `synthetic` with
   /// images of `shape`: `[1, 28, 28]`, `[3, 32, 32]`, or `[n]` for Gaussian blobs of n features).
-  public func load(_ name: String, syntheticShape shape: [Int]) throws -> (train: LabeledImages, test: LabeledImages) {
+  public func load(_ name: String, syntheticShape shape: [Int]) throws(DataError) -> (train: LabeledImages, test: LabeledImages) {
     let key = name == "synthetic" ? "synthetic:\(shape)" : name
     lock.lock()
     defer { lock.unlock() }
@@ -38,11 +38,11 @@ public final class DataCache: @unchecked Sendable {
                   Synthetic.gaussianBlobs(count: Self.syntheticCount / 6, classes: 10, shape: shape, seed: 2))
       }
     } else {
-      guard let descriptor = DatasetDescriptor.named(name) else { throw ParameterError("unknown dataset '\(name)'") }
+      guard let descriptor = DatasetDescriptor.named(name) else { throw DataError("unknown dataset '\(name)'") }
       do {
         loaded = try descriptor.load(from: dataDirectory)
       } catch {
-        throw ParameterError("\(error.description) (fetch it with: precisionlab data fetch \(name), or use --data synthetic)")
+        throw DataError("\(error.description) (fetch it with: precisionlab data fetch \(name), or use --data synthetic)")
       }
     }
     sets[key] = loaded

@@ -1,36 +1,6 @@
 import Foundation
 import Networks
 
-/// One trial of a grid: a value for every parameter (canonical spelling) and a seed.
-public struct Trial: Sendable, Hashable {
-  /// Position in the full grid (before sharding), from 0.
-  public let index: Int
-  public let values: [String: String]
-  public let seed: UInt64
-  /// Stable key: a hash of the experiment, every parameter value and the seed.
-  public let key: String
-
-  public subscript(_ name: String) -> String {
-    guard let v = values[name] else { preconditionFailure("trial has no parameter '\(name)'") }
-    return v
-  }
-  func flag(_ name: String) -> Bool { self[name] == "true" }
-  func int(_ name: String) -> Int { Int(self[name])! }
-  func double(_ name: String) -> Double { Double(self[name])! }
-}
-
-/// What a trial may use besides its values.
-public struct TrialContext: Sendable {
-  public let data: DataCache
-  /// A folder for per-trial checkpoints (training), or nil for none.
-  public let checkpointDirectory: String?
-
-  public init(data: DataCache, checkpointDirectory: String?) {
-    self.data = data
-    self.checkpointDirectory = checkpointDirectory
-  }
-}
-
 /// An experiment: its parameters (the configuration columns), its measured columns, a check of each
 /// combination of values, and the code that runs one trial. `run` emits result rows through its last
 /// argument, the trial's last row with `final` set; rows of a trial that never emitted a final row are
@@ -47,6 +17,25 @@ public struct Experiment: Sendable {
 
   public func parameter(_ name: String) -> Parameter? { parameters.first { $0.name == name } }
 
+  /// The options as a table (parsing, help, completion).
+  public var table: ParameterTable { ParameterTable(parameters, owner: name) }
+
+  /// The options of every study: model, computation, ReLU'(0) (one value or a pair), data.
+  static func studyParameters(relu0: String, pair: Bool, batchSize: Int) -> [Parameter] {
+    ModelParameters.all + ComputeParameters.all + [KinkParameters.relu0(default: relu0, pair: pair), KinkParameters.rule]
+      + DataParameters.all(batchSize: batchSize)
+  }
+
+  /// The checks every study's values pass: the computation, the data, and the model on that data.
+  static func studyProblem(_ v: [String: String]) -> ParameterError? {
+    if let problem = ComputeParameters.problem(v) ?? DataParameters.problem(v) { return problem }
+    let shape = DataParameters.sampleShape(v)
+    if let problem = ModelParameters.spec(v, sampleShape: shape).problem(sampleShape: shape, dataClasses: DataParameters.classes) {
+      return ParameterError("--model \(v["model"]!) on --data \(v["data"]!): \(problem)")
+    }
+    return nil
+  }
+
   public static let all: [Experiment] = [.bifurcation, .gradientDifference, .zeros, .training, .trajectory]
 
   public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
@@ -58,36 +47,3 @@ public struct Experiment: Sendable {
   }
 }
 
-/// The toolkit's version and, when known, the git commit it was built from (read from the checkout
-/// the executable lives in, else the current directory's).
-public enum Provenance {
-  public static let version = "0.5.0"
-
-  public static let commit: String = {
-    var candidates = [FileManager.default.currentDirectoryPath]
-    let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-    candidates.insert(executable.deletingLastPathComponent().path, at: 0)
-    for start in candidates {
-      var dir = URL(fileURLWithPath: start)
-      for _ in 0..<8 {
-        let git = dir.appendingPathComponent(".git")
-        if let head = try? String(contentsOf: git.appendingPathComponent("HEAD"), encoding: .utf8) {
-          let line = head.trimmingCharacters(in: .whitespacesAndNewlines)
-          guard line.hasPrefix("ref: ") else { return String(line.prefix(12)) }
-          let ref = String(line.dropFirst(5))
-          if let hash = try? String(contentsOf: git.appendingPathComponent(ref), encoding: .utf8) {
-            return String(hash.trimmingCharacters(in: .whitespacesAndNewlines).prefix(12))
-          }
-          if let packed = try? String(contentsOf: git.appendingPathComponent("packed-refs"), encoding: .utf8),
-            let entry = packed.split(separator: "\n").first(where: { $0.hasSuffix(" " + ref) })
-          {
-            return String(entry.prefix(12))
-          }
-          return ""
-        }
-        dir.deleteLastPathComponent()
-      }
-    }
-    return ""
-  }()
-}

@@ -7,23 +7,23 @@ import Foundation
 /// for every trial of the grid (the message says how many are missing and which). Duplicate rows of a
 /// trial (the same trial in two files) are kept once.
 public enum Merge {
-  public static func merge(_ paths: [String], into output: String, allowIncomplete: Bool = false) throws(ParameterError) -> (trials: Int, rows: Int) {
-    guard !paths.isEmpty else { throw ParameterError("merge: no input files") }
+  public static func merge(_ paths: [String], into output: String, allowIncomplete: Bool = false) throws(ResultsError) -> (trials: Int, rows: Int) {
+    guard !paths.isEmpty else { throw ResultsError("merge: no input files") }
     var header: [String]? = nil
     var rows: [[String]] = []
     var gridOf: [String: String] = [:]
     for path in paths {
       let (h, r) = try ResultsFile.read(path)
-      if let header, header != h { throw ParameterError("\(path): its columns differ from \(paths[0])'s (another experiment or version)") }
+      if let header, header != h { throw ResultsError("\(path): its columns differ from \(paths[0])'s (another experiment or version)") }
       header = h
-      guard let gi = h.firstIndex(of: "grid") else { throw ParameterError("\(path): not a PrecisionLab results file (no 'grid' column)") }
+      guard let gi = h.firstIndex(of: "grid") else { throw ResultsError("\(path): not a PrecisionLab results file (no 'grid' column)") }
       for g in Set(r.map { $0[gi] }) { gridOf[g] = gridOf[g] ?? path }
       rows += r
     }
     let h = header!
     if gridOf.count > 1 {
       let list = gridOf.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
-      throw ParameterError("the files come from different grids: \(list); merge only the shards of one sweep")
+      throw ResultsError("the files come from different grids: \(list); merge only the shards of one sweep")
     }
     let (ti, ki, fi, si) = (h.firstIndex(of: "trial_index")!, h.firstIndex(of: "trial")!, h.firstIndex(of: "final")!, h.firstIndex(of: "grid_size")!)
     let rowKeys = Experiment.named(rows.first?[0] ?? "")?.rowColumns.compactMap { h.firstIndex(of: $0) } ?? []
@@ -40,7 +40,7 @@ public enum Merge {
     let missing = (0..<size).filter { !present.contains($0) }
     if !missing.isEmpty && !allowIncomplete {
       let shown = missing.prefix(10).map(String.init).joined(separator: ", ")
-      throw ParameterError("incomplete: \(missing.count) of \(size) trials have no finished row (trial_index \(shown)\(missing.count > 10 ? ", …" : "")); rerun their shards, or pass --allow-incomplete")
+      throw ResultsError("incomplete: \(missing.count) of \(size) trials have no finished row (trial_index \(shown)\(missing.count > 10 ? ", …" : "")); rerun their shards, or pass --allow-incomplete")
     }
     merged.sort { a, b in
       let (x, y) = (Int(a[ti]) ?? 0, Int(b[ti]) ?? 0)
@@ -51,7 +51,7 @@ public enum Merge {
     let text = ([h] + merged).map(CSV.line).joined()
     let temporary = output + ".partial"
     guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, output) == 0 else {
-      throw ParameterError("\(output): cannot be written")
+      throw ResultsError("\(output): cannot be written")
     }
     return (present.count, merged.count)
   }

@@ -17,14 +17,14 @@ public struct SVGPlot: Sendable {
   public init() {}
 
   /// Points from a table: `x`, `y` and `series` columns, error bars from `low`/`high` when given.
-  public static func from(columns: [String], rows: [[String]], x: String, y: String, series: String?, low: String?, high: String?) throws(ParameterError) -> SVGPlot {
-    func index(_ c: String) throws(ParameterError) -> Int {
-      guard let i = columns.firstIndex(of: c) else { throw ParameterError("no column '\(c)'; columns: \(columns.joined(separator: ", "))") }
+  public static func from(columns: [String], rows: [[String]], x: String, y: String, series: String?, low: String?, high: String?) throws(ResultsError) -> SVGPlot {
+    func index(_ c: String) throws(ResultsError) -> Int {
+      guard let i = columns.firstIndex(of: c) else { throw ResultsError("no column '\(c)'; columns: \(columns.joined(separator: ", "))") }
       return i
     }
     let (xi, yi) = (try index(x), try index(y))
-    let si = try series.map { c throws(ParameterError) in try index(c) }
-    let li = try low.map { c throws(ParameterError) in try index(c) }, hi = try high.map { c throws(ParameterError) in try index(c) }
+    let si = try series.map { c throws(ResultsError) in try index(c) }
+    let li = try low.map { c throws(ResultsError) in try index(c) }, hi = try high.map { c throws(ResultsError) in try index(c) }
     var plot = SVGPlot()
     plot.xLabel = x
     plot.yLabel = y
@@ -33,7 +33,7 @@ public struct SVGPlot: Sendable {
       guard let v = Double(r[yi]), v.isFinite else { continue }
       plot.points.append((r[xi], si.map { r[$0] } ?? y, v, li.flatMap { Double(r[$0]) }, hi.flatMap { Double(r[$0]) }))
     }
-    guard !plot.points.isEmpty else { throw ParameterError("column '\(y)' has no numeric values to plot") }
+    guard !plot.points.isEmpty else { throw ResultsError("column '\(y)' has no numeric values to plot") }
     return plot
   }
 

@@ -14,19 +14,19 @@ public struct Summary: Sendable {
   public var columns: [String]
   public var rows: [[String]]
 
-  public static func make(header: [String], rows: [[String]], by requested: [String]?) throws(ParameterError) -> Summary {
+  public static func make(header: [String], rows: [[String]], by requested: [String]?) throws(ResultsError) -> Summary {
     guard let experimentIndex = header.firstIndex(of: "experiment"), let first = rows.first else {
-      throw ParameterError(rows.isEmpty ? "no rows to summarize" : "not a PrecisionLab results file (no 'experiment' column)")
+      throw ResultsError(rows.isEmpty ? "no rows to summarize" : "not a PrecisionLab results file (no 'experiment' column)")
     }
     let name = first[experimentIndex]
-    guard let experiment = Experiment.named(name) else { throw ParameterError("unknown experiment '\(name)' in the results") }
-    guard rows.allSatisfy({ $0[experimentIndex] == name }) else { throw ParameterError("the file mixes experiments; summarize one at a time") }
+    guard let experiment = Experiment.named(name) else { throw ResultsError("unknown experiment '\(name)' in the results") }
+    guard rows.allSatisfy({ $0[experimentIndex] == name }) else { throw ResultsError("the file mixes experiments; summarize one at a time") }
     let column = { (c: String) -> Int? in header.firstIndex(of: c) }
     let configuration = experiment.parameters.map(\.column)
     let by: [String]
     if let requested {
       for c in requested where column(c) == nil {
-        throw ParameterError("--by: no column '\(c)'; configuration columns: \(configuration.joined(separator: ", "))")
+        throw ResultsError("--by: no column '\(c)'; configuration columns: \(configuration.joined(separator: ", "))")
       }
       by = requested
     } else {

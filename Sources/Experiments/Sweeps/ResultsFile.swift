@@ -19,12 +19,12 @@ public final class ResultsFile: @unchecked Sendable {
   private let handle: FileHandle
   private let lock = NSLock()
 
-  public init(path: String, header: [String]) throws(ParameterError) {
+  public init(path: String, header: [String]) throws(ResultsError) {
     self.path = path
     self.header = header
     let manager = FileManager.default
     if manager.fileExists(atPath: path) {
-      guard let data = manager.contents(atPath: path) else { throw ParameterError("\(path): cannot be read") }
+      guard let data = manager.contents(atPath: path) else { throw ResultsError("\(path): cannot be read") }
       let text = String(decoding: data, as: UTF8.self)
       let (records, torn, goodLength) = CSV.parse(text)
       if records.isEmpty && !torn {
@@ -32,7 +32,7 @@ public final class ResultsFile: @unchecked Sendable {
       } else {
         guard let first = records.first, first == header else {
           let found = records.first.map { $0.prefix(4).joined(separator: ",") } ?? "a torn line"
-          throw ParameterError("\(path): its header (\(found), …) is not this experiment's (\(header.prefix(4).joined(separator: ",")), …); choose another --out file")
+          throw ResultsError("\(path): its header (\(found), …) is not this experiment's (\(header.prefix(4).joined(separator: ",")), …); choose another --out file")
         }
         let keyIndex = header.firstIndex(of: "trial")!, finalIndex = header.firstIndex(of: "final")!
         var good: [[String]] = []
@@ -49,18 +49,18 @@ public final class ResultsFile: @unchecked Sendable {
           let temporary = path + ".repair"
           let body = ([header] + kept).map(CSV.line).joined()
           guard manager.createFile(atPath: temporary, contents: Data(body.utf8)), rename(temporary, path) == 0 else {
-            throw ParameterError("\(path): cannot rewrite it to drop unfinished rows (is its folder writable?)")
+            throw ResultsError("\(path): cannot rewrite it to drop unfinished rows (is its folder writable?)")
           }
         }
         finished = done
         rowCount = kept.count
       }
       if records.isEmpty && !torn {
-        guard let h = FileHandle(forWritingAtPath: path) else { throw ParameterError("\(path): cannot be opened for writing") }
+        guard let h = FileHandle(forWritingAtPath: path) else { throw ResultsError("\(path): cannot be opened for writing") }
         h.write(Data(CSV.line(header).utf8))
         handle = h
       } else {
-        guard let h = FileHandle(forWritingAtPath: path) else { throw ParameterError("\(path): cannot be opened for writing") }
+        guard let h = FileHandle(forWritingAtPath: path) else { throw ResultsError("\(path): cannot be opened for writing") }
         handle = h
       }
       handle.seekToEndOfFile()
@@ -68,7 +68,7 @@ public final class ResultsFile: @unchecked Sendable {
       let folder = (path as NSString).deletingLastPathComponent
       if !folder.isEmpty { try? manager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
       guard manager.createFile(atPath: path, contents: Data(CSV.line(header).utf8)), let h = FileHandle(forWritingAtPath: path) else {
-        throw ParameterError("\(path): cannot be created (is its folder writable?)")
+        throw ResultsError("\(path): cannot be created (is its folder writable?)")
       }
       handle = h
       handle.seekToEndOfFile()
@@ -87,12 +87,12 @@ public final class ResultsFile: @unchecked Sendable {
   }
 
   /// Reads a results file whole: header and rows (a torn last line is ignored).
-  public static func read(_ path: String) throws(ParameterError) -> (header: [String], rows: [[String]]) {
+  public static func read(_ path: String) throws(ResultsError) -> (header: [String], rows: [[String]]) {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw ParameterError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")")
+      throw ResultsError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")")
     }
     let (records, _, _) = CSV.parse(String(decoding: data, as: UTF8.self))
-    guard let header = records.first else { throw ParameterError("\(path): empty, no CSV header") }
+    guard let header = records.first else { throw ResultsError("\(path): empty, no CSV header") }
     let rows = records.dropFirst().filter { $0.count == header.count }
     return (header, Array(rows))
   }

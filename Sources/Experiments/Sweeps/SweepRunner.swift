@@ -1,3 +1,4 @@
+import Datasets
 import Dispatch
 import Foundation
 
@@ -29,10 +30,11 @@ public struct SweepRunner {
     public var seconds: Double
   }
 
-  public func run() throws(ParameterError) -> Outcome {
+  /// Errors: `ResultsError` (the results file), `DataError` (a dataset), before any trial runs.
+  public func run() throws -> Outcome {
     let experiment = grid.experiment
     let all = grid.trials(shard: shard)
-    let file = try output.map { path throws(ParameterError) in try ResultsFile(path: path, header: experiment.header) }
+    let file = try output.map { path throws(ResultsError) in try ResultsFile(path: path, header: experiment.header) }
     let pending = all.filter { !(file?.finished.contains($0.key) ?? false) }
     try Self.loadData(for: pending, context)
     let log = ProgressLog(total: pending.count, quiet: quiet)
@@ -78,13 +80,11 @@ public struct SweepRunner {
 
   /// Loads every dataset the trials need, so that a missing or damaged dataset is one clear error
   /// before anything runs (not one failed row per trial, or one failed task per shard).
-  public static func loadData(for trials: [Trial], _ context: TrialContext) throws(ParameterError) {
+  public static func loadData(for trials: [Trial], _ context: TrialContext) throws(DataError) {
     var needed: [String: [Int]] = [:]
-    for t in trials { needed[t["data"]] = Common.sampleShape(t.values) }
+    for t in trials { needed[t["data"]] = DataParameters.sampleShape(t.values) }
     for (name, shape) in needed.sorted(by: { $0.key < $1.key }) {
-      do { _ = try context.data.load(name, syntheticShape: shape) } catch let error as ParameterError { throw error } catch {
-        throw ParameterError("\(error)")
-      }
+      _ = try context.data.load(name, syntheticShape: shape)
     }
   }
 
@@ -110,96 +110,5 @@ public struct SweepRunner {
       write([row(Array(repeating: "", count: experiment.resultColumns.count), final: true, error: message)])
       return true
     }
-  }
-}
-
-/// Hands out trial indices to worker threads.
-final class WorkQueue: @unchecked Sendable {
-  private let condition = NSCondition()
-  private var nextIndex = 0
-  private var finishedWorkers = 0
-  let count: Int
-
-  init(count: Int) { self.count = count }
-
-  func next() -> Int? {
-    condition.lock()
-    defer { condition.unlock() }
-    guard nextIndex < count else { return nil }
-    nextIndex += 1
-    return nextIndex - 1
-  }
-
-  func done() {
-    condition.lock()
-    finishedWorkers += 1
-    condition.broadcast()
-    condition.unlock()
-  }
-
-  func waitForWorkers(_ n: Int) {
-    condition.lock()
-    while finishedWorkers < n { condition.wait() }
-    condition.unlock()
-  }
-}
-
-final class Counter: @unchecked Sendable {
-  private let lock = NSLock()
-  private var n = 0
-  func add() { lock.lock(); n += 1; lock.unlock() }
-  var value: Int { lock.lock(); defer { lock.unlock() }; return n }
-}
-
-/// Progress on standard error: on a terminal a live bar (trials done, rate, ETA), otherwise a plain
-/// line every five seconds; nothing with `quiet`.
-final class ProgressLog: @unchecked Sendable {
-  private let lock = NSLock()
-  private let total: Int
-  private let quiet: Bool
-  private let terminal = isatty(2) != 0
-  private var done = 0
-  private let start = DispatchTime.now().uptimeNanoseconds
-  private var lastPrint: UInt64 = 0
-
-  init(total: Int, quiet: Bool) {
-    self.total = total
-    self.quiet = quiet
-  }
-
-  func say(_ line: String) {
-    guard !quiet else { return }
-    FileHandle.standardError.write(Data(("precisionlab: " + line + "\n").utf8))
-  }
-
-  func completed() {
-    lock.lock()
-    defer { lock.unlock() }
-    done += 1
-    guard !quiet else { return }
-    let now = DispatchTime.now().uptimeNanoseconds
-    let interval: UInt64 = terminal ? 200_000_000 : 5_000_000_000
-    guard now - lastPrint >= interval || done == total else { return }
-    lastPrint = now
-    let elapsed = Double(now - start) / 1e9
-    let rate = Double(done) / max(elapsed, 1e-9)
-    let eta = rate > 0 ? Double(total - done) / rate : 0
-    let status = "\(done)/\(total) trials  \(String(format: "%.2f", rate))/s  ETA \(Self.duration(eta))"
-    if terminal {
-      let width = 30
-      let filled = total == 0 ? width : width * done / total
-      let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-      FileHandle.standardError.write(Data("\r[\(bar)] \(status)  ".utf8))
-    } else {
-      FileHandle.standardError.write(Data("precisionlab: \(status)\n".utf8))
-    }
-  }
-
-  func finish() {
-    if terminal && !quiet && total > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-  }
-
-  static func duration(_ s: Double) -> String {
-    s < 60 ? String(format: "%.0fs", s) : s < 3600 ? String(format: "%.0fm%02.0fs", (s / 60).rounded(.down), s.truncatingRemainder(dividingBy: 60)) : String(format: "%.1fh", s / 3600)
   }
 }

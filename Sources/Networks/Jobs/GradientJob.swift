@@ -5,13 +5,8 @@ import Tensors
 /// One loss and every gradient of a model on one batch, in a format chosen at run time: what
 /// `precisionlab grad` runs.
 public struct GradientJob: Sendable {
-  public enum Model: Sendable {
-    case mlp(widths: [Int], activateFirstLayer: Bool, batchNorm: Bool = false, dropout: Double? = nil)
-    case vgg(config: [VGG.Item], input: [Int], classes: Int, batchNorm: Bool, widthMultiplier: Double)
-    case resnet(blocks: [Int], input: [Int], classes: Int, batchNorm: Bool, widthMultiplier: Double, stemMaxPool: Bool)
-  }
-
-  public var model: Model
+  /// The model; an empty `input` takes the shape of one row of the inputs.
+  public var model: ModelSpec
   /// Format, accumulation, rounding (and its seed), summation order, threads.
   public var compute: ComputeSettings
   public var activation: Activation = .relu(0)
@@ -41,7 +36,7 @@ public struct GradientJob: Sendable {
   public var outputPath: String?
   public var hexDumpPath: String?
 
-  public init(model: Model, format: FloatFormat, inputs: Inputs) {
+  public init(model: ModelSpec, format: FloatFormat, inputs: Inputs) {
     self.model = model
     self.compute = ComputeSettings(format: format)
     self.inputs = inputs
@@ -55,20 +50,15 @@ public struct GradientJob: Sendable {
     public var batchRows: Int
   }
 
-  public func run() throws(SafetensorsError) -> Report {
-    do {
-      return try compute.run(Visitor(job: self))
-    } catch let error as SafetensorsError {
-      throw error
-    } catch {
-      throw SafetensorsError("\(error)")
-    }
+  /// Runs the job. Errors (`GradientJobError`, `SafetensorsError`) name the file and the problem.
+  public func run() throws -> Report {
+    try compute.run(Visitor(job: self))
   }
 
   struct Visitor: ScalarVisitor {
     let job: GradientJob
 
-    func visit<T: PrecisionScalar, A: PrecisionScalar>(storage _: T.Type, accumulate _: A.Type) throws -> Report {
+    func visit<T: PrecisionScalar>(storage _: T.Type) throws -> Report {
       var x: Tensor<T>
       var labels: [Int]
       switch job.inputs {
@@ -81,51 +71,42 @@ public struct GradientJob: Sendable {
         labels = l
       }
       guard x.rank >= 2, x.shape[0] == labels.count else {
-        throw SafetensorsError("\(job.inputsPath): 'inputs' \(x.shape) and 'labels' [\(labels.count)] disagree")
+        throw GradientJobError("\(job.inputsPath): 'inputs' \(x.shape) and 'labels' [\(labels.count)] disagree")
       }
       if let size = job.batchSize {
         let start = job.batchIndex * size
         guard size >= 1, start >= 0, start + size <= labels.count else {
-          throw SafetensorsError("\(job.inputsPath): batch \(job.batchIndex) of size \(size) is outside its \(labels.count) rows")
+          throw GradientJobError("\(job.inputsPath): batch \(job.batchIndex) of size \(size) is outside its \(labels.count) rows")
         }
         let width = x.count / x.shape[0]
         x = Tensor(shape: [size] + x.shape.dropFirst(), storage: Array(x.storage[(start * width)..<((start + size) * width)]))
         labels = Array(labels[start..<(start + size)])
       }
-      let plan = KernelPlan(accumulate: A.self, options: job.compute.options, threads: job.compute.threads)
+      let plan = job.compute.plan
       let parameters: SafetensorsFile? = try job.parametersPath.map { path throws(SafetensorsError) in try SafetensorsFile.read(from: path) }
-      // The plain MLP runs as its own type; every other model as a general network.
-      let sampleShape = StudyModel<T>.sampleShape(job.model)
-      var mlp: MLP<T>? = nil
-      var network: Network<T>? = nil
-      switch StudyModel<T>.make(job.model, activation: job.activation, seed: job.initSeed) {
-      case .mlp(let m): mlp = m
-      case .network(let n): network = n
-      }
+      var model = job.model
+      if model.input.isEmpty { model.input = Array(x.shape.dropFirst()) }
+      let sampleShape = model.input
       guard x.count == x.shape[0] * sampleShape.reduce(1, *) else {
-        throw SafetensorsError("\(job.inputsPath): inputs \(x.shape) do not match the model's input shape \(sampleShape)")
+        throw GradientJobError("\(job.inputsPath): inputs \(x.shape) do not match the model's input shape \(sampleShape)")
       }
-      let input = x.reshaped([x.shape[0]] + sampleShape)
-      let (loss, gradients, kinks, names): (T, [Tensor<T>], [Int], [String])
-      if var net = network {
-        if let parameters {
-          net.parameters = try parameters.parameters(names: net.parameterNames, shapes: net.parameters.map(\.shape), as: T.self)
-        }
-        let r = net.lossAndGradients(input, labels: labels, plan)
-        (loss, gradients, kinks, names) = (r.loss, r.gradients, r.kinks, net.parameterNames)
-      } else {
-        var net = mlp!
-        if let parameters {
-          net.parameters = try parameters.parameters(names: net.parameterNames, shapes: net.parameters.map(\.shape), as: T.self)
-        }
-        let r = net.lossAndGradients(input, labels: labels, plan)
-        (loss, gradients, kinks, names) = (r.loss, r.gradients.all, r.kinks, net.parameterNames)
+      if let problem = model.problem(sampleShape: sampleShape, dataClasses: model.classes) {
+        throw GradientJobError("\(job.inputsPath): \(problem)")
       }
+      if let label = labels.first(where: { !(0..<model.classes).contains($0) }) {
+        throw GradientJobError("\(job.inputsPath): label \(label) is outside the model's \(model.classes) classes 0..<\(model.classes)")
+      }
+      var network: Network<T> = model.make(activation: job.activation, seed: job.initSeed)
+      if let parameters {
+        network.parameters = try parameters.parameters(names: network.parameterNames, shapes: network.parameters.map(\.shape), as: T.self)
+      }
+      let (loss, gradients, kinks) = network.lossAndGradients(x.reshaped([x.shape[0]] + sampleShape), labels: labels, plan)
+      let names = network.parameterNames
       if let out = job.outputPath {
         var file = SafetensorsFile()
         for (name, g) in zip(names, gradients) { file.set(name, g) }
         file.metadata["precisionlab.loss"] = loss.hexDescription
-        file.metadata["precisionlab.kernel"] = "accumulate \(A.format.name), \(job.compute.options)"
+        file.metadata["precisionlab.kernel"] = "accumulate \(plan.accumulationFormat(storage: T.self).name), \(job.compute.options)"
         file.metadata["precisionlab.rounding"] = job.compute.rounding.name
         try file.write(to: out)
       }
@@ -133,10 +114,16 @@ public struct GradientJob: Sendable {
         do {
           try SafetensorsFile.hexDump(Array(zip(names, gradients))).write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-          throw SafetensorsError("\(path): cannot write (\(error.localizedDescription))")
+          throw GradientJobError("\(path): cannot write (\(error.localizedDescription))")
         }
       }
       return Report(lossHex: loss.hexDescription, loss: loss.doubleValue, kinks: kinks, parameterNames: names, batchRows: labels.count)
     }
   }
+}
+
+/// Inputs that do not fit a gradient job: one line naming the file and the problem.
+public struct GradientJobError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
 }

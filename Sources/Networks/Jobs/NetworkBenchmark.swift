@@ -11,19 +11,18 @@ public enum NetworkBenchmark {
     widths: [Int], batch: Int, format: FloatFormat, accumulate: AccumulationChoice = .same,
     options: KernelOptions = KernelOptions(), threads: Int = 1, repeats: Int = 3
   ) throws -> Double {
-    try ScalarDispatch.visit(format: format, accumulate: accumulate, rounding: .nearestEven,
-      MLPTiming(widths: widths, batch: batch, options: options, threads: threads, repeats: repeats))
+    try ScalarDispatch.visit(format: format, rounding: .nearestEven,
+      MLPTiming(widths: widths, batch: batch, plan: KernelPlan(accumulate: accumulate, options: options, threads: threads), repeats: repeats))
   }
 
   struct MLPTiming: ScalarVisitor {
     let widths: [Int]
     let batch: Int
-    let options: KernelOptions
-    let threads: Int
+    let plan: KernelPlan
     let repeats: Int
 
-    func visit<T: PrecisionScalar, A: PrecisionScalar>(storage _: T.Type, accumulate _: A.Type) throws -> Double {
-      let net = MLP<T>.pytorchDefault(widths: widths, seed: 1)
+    func visit<T: PrecisionScalar>(storage _: T.Type) throws -> Double {
+      var net: Network<T> = ModelSpec.mlp(widths: widths).make(seed: 1)
       var initializer = Initializer(seed: 2)
       let pixels = (0..<(batch * widths[0])).map { _ -> Double in
         let u = initializer.uniformUnit()
@@ -31,7 +30,6 @@ public enum NetworkBenchmark {
       }
       let x = Tensor<T>(shape: [batch, widths[0]], doubles: pixels)
       let labels = (0..<batch).map { $0 % widths.last! }
-      let plan = KernelPlan(accumulate: A.self, options: options, threads: threads)
       var best = Double.infinity
       for _ in 0..<repeats {
         let start = DispatchTime.now().uptimeNanoseconds

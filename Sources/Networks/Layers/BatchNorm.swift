@@ -46,16 +46,17 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
     return out
   }
 
-  static func sum<Acc: PrecisionScalar>(_ values: [T], _ plan: KernelPlan<Acc>) -> Acc {
+  /// `round(Σ values)`, or `round((Σ values) / divisor)` with the quotient in the accumulation format.
+  static func sum(_ values: [T], dividedBy divisor: Int? = nil, _ plan: KernelPlan) -> T {
     let ones = [T](repeating: T(1), count: values.count)
     return values.withUnsafeBufferPointer { vp in
       ones.withUnsafeBufferPointer { op in
-        DotProduct.sum(vp.baseAddress!, 1, op.baseAddress!, 1, count: values.count, initial: nil, options: plan.options)
+        DotProduct.rounded(vp.baseAddress!, 1, op.baseAddress!, 1, count: values.count, dividedBy: divisor, plan: plan)
       }
     }
   }
 
-  public mutating func forward<Acc: PrecisionScalar>(_ x: Tensor<T>, training: Bool, _ plan: KernelPlan<Acc>) -> (Tensor<T>, Cache?) {
+  public mutating func forward(_ x: Tensor<T>, training: Bool, _ plan: KernelPlan) -> (Tensor<T>, Cache?) {
     let (n, c, spatial) = Self.layout(x.shape)
     precondition(c == channels, "BatchNorm for \(channels) channels got \(x.shape)")
     let m = n * spatial
@@ -67,9 +68,9 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
       let values = Self.channelValues(x, ch)
       let mean: T, variance: T
       if training {
-        mean = ScalarConversion.convert(Self.sum(values, plan) / Acc(m), to: T.self)
+        mean = Self.sum(values, dividedBy: m, plan)
         let squares = values.map { ($0 - mean) * ($0 - mean) }
-        variance = ScalarConversion.convert(Self.sum(squares, plan) / Acc(m), to: T.self)
+        variance = Self.sum(squares, dividedBy: m, plan)
         let unbiased = m > 1 ? variance * T(m) / T(m - 1) : variance
         let mo = T(momentum)
         runningMean.storage[ch] = (T(1) - mo) * runningMean.storage[ch] + mo * mean
@@ -93,7 +94,7 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
     return (y, training ? Cache(normalized: Tensor(shape: x.shape, storage: normalized), inverseDeviation: inverse) : nil)
   }
 
-  public func backward<Acc: PrecisionScalar>(_ cache: Cache, gradOut: Tensor<T>, _ plan: KernelPlan<Acc>) -> (input: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>) {
+  public func backward(_ cache: Cache, gradOut: Tensor<T>, _ plan: KernelPlan) -> (input: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>) {
     let (n, c, spatial) = Self.layout(gradOut.shape)
     let m = T(n * spatial)
     var dx = gradOut.storage
@@ -101,8 +102,8 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
     for ch in 0..<c {
       let dy = Self.channelValues(gradOut, ch)
       let xhat = Self.channelValues(cache.normalized, ch)
-      let sumDy: T = ScalarConversion.convert(Self.sum(dy, plan), to: T.self)
-      let sumDyXhat: T = ScalarConversion.convert(Self.sum(zip(dy, xhat).map { $0 * $1 }, plan), to: T.self)
+      let sumDy = Self.sum(dy, plan)
+      let sumDyXhat = Self.sum(zip(dy, xhat).map { $0 * $1 }, plan)
       dGamma.append(sumDyXhat)
       dBeta.append(sumDy)
       let scale = gamma.storage[ch] * cache.inverseDeviation[ch]

@@ -60,13 +60,13 @@ public struct Conv2d<T: PrecisionScalar>: Sendable {
     return Tensor(shape: [n * oh * ow, c * kh * kw], storage: out)
   }
 
-  public func forward<Acc: PrecisionScalar>(_ x: Tensor<T>, _ plan: KernelPlan<Acc>) -> Tensor<T> {
+  public func forward(_ x: Tensor<T>, _ plan: KernelPlan) -> Tensor<T> {
     precondition(x.rank == 4 && x.shape[1] == inChannels, "Conv2d expects [batch, \(inChannels), h, w], got \(x.shape)")
     let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
     let (oh, ow) = outputSize(h, w)
     precondition(oh >= 1 && ow >= 1, "Conv2d: input \(h)x\(w) too small for kernel \(kernel) with padding \(padding)")
     let flatWeight = weight.reshaped([outChannels, weight.count / outChannels])
-    let rows = MatrixMultiply.timesTransposed(patches(x), flatWeight, bias: bias, accumulate: Acc.self, options: plan.options, threads: plan.threads)
+    let rows = MatrixMultiply.timesTransposed(patches(x), flatWeight, bias: bias, plan: plan)
     return Self.channelsFirst(rows, n: n, c: outChannels, h: oh, w: ow)
   }
 
@@ -85,19 +85,23 @@ public struct Conv2d<T: PrecisionScalar>: Sendable {
     return Tensor(shape: [n * h * w, c], storage: out)
   }
 
-  public func backward<Acc: PrecisionScalar>(
-    input x: Tensor<T>, gradOut: Tensor<T>, needInput: Bool, _ plan: KernelPlan<Acc>
+  public func backward(
+    input x: Tensor<T>, gradOut: Tensor<T>, needInput: Bool, _ plan: KernelPlan
   ) -> (weight: Tensor<T>, bias: Tensor<T>?, input: Tensor<T>?) {
+    let (dW, dB) = parameterGradients(input: x, gradOut: gradOut, plan)
+    return (dW, dB, needInput ? inputGradient(inputShape: x.shape, gradOut: gradOut, plan) : nil)
+  }
+
+  /// The weight gradient (one sum over (batch, output row, output column) per element) and the bias
+  /// gradient (the same sum of grad_out).
+  public func parameterGradients(input x: Tensor<T>, gradOut: Tensor<T>, _ plan: KernelPlan) -> (weight: Tensor<T>, bias: Tensor<T>?) {
     let dRows = Self.channelsLast(gradOut)  // [n·oh·ow, out]
-    let dW = MatrixMultiply.timesTransposed(
-      dRows.transposed(), patches(x).transposed(), accumulate: Acc.self, options: plan.options, threads: plan.threads
-    ).reshaped(weight.shape)
-    let dB = bias == nil ? nil : MatrixMultiply.columnSums(dRows, accumulate: Acc.self, options: plan.options)
-    return (dW, dB, needInput ? inputGradient(x.shape, gradOut, plan) : nil)
+    let dW = MatrixMultiply.timesTransposed(dRows.transposed(), patches(x).transposed(), plan: plan).reshaped(weight.shape)
+    return (dW, bias == nil ? nil : MatrixMultiply.columnSums(dRows, plan: plan))
   }
 
   /// Each input element's gradient as one dot product over (out channel, i, j).
-  func inputGradient<Acc: PrecisionScalar>(_ shape: [Int], _ gradOut: Tensor<T>, _ plan: KernelPlan<Acc>) -> Tensor<T> {
+  public func inputGradient(inputShape shape: [Int], gradOut: Tensor<T>, _ plan: KernelPlan) -> Tensor<T> {
     let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
     let (kh, kw) = kernel
     let (oh, ow) = (gradOut.shape[2], gradOut.shape[3])
@@ -126,12 +130,9 @@ public struct Conv2d<T: PrecisionScalar>: Sendable {
                 }
               }
             }
-            let acc: Acc = gs.withUnsafeBufferPointer { gp in
-              ws.withUnsafeBufferPointer { wp in
-                gp.isEmpty ? Acc(0) : DotProduct.sum(gp.baseAddress!, 1, wp.baseAddress!, 1, count: gp.count, initial: nil, options: plan.options)
-              }
+            outPointer[((b * c + ch) * h + y) * w + xx] = gs.isEmpty ? T(0) : gs.withUnsafeBufferPointer { gp in
+              ws.withUnsafeBufferPointer { wp in DotProduct.rounded(gp.baseAddress!, 1, wp.baseAddress!, 1, count: gp.count, plan: plan) }
             }
-            outPointer[((b * c + ch) * h + y) * w + xx] = ScalarConversion.convert(acc, to: T.self)
           }
         }
       }

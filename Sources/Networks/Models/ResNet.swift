@@ -50,21 +50,4 @@ public enum ResNet {
     }
     return layers + [.avgPool(.global), .linear(inputs: channels, outputs: classes, name: "linear")]
   }
-
-  /// The network, initialised from `seed`.
-  public static func make<T: PrecisionScalar>(
-    blocks: [Int] = [2, 2, 2, 2], input: [Int], classes: Int, batchNorm: Bool = true,
-    widthMultiplier: Double = 1, stemMaxPool: Bool = false, activation: Activation = .relu(0),
-    seed: UInt64, initFormat: FloatFormat = .binary32, as _: T.Type = T.self
-  ) -> Network<T> {
-    var initializer = Initializer(seed: seed, format: initFormat)
-    let specs = layout(blocks: blocks, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: widthMultiplier, stemMaxPool: stemMaxPool, activation: activation)
-    return Network(layers: LayerSpec.materialize(specs, &initializer, as: T.self))
-  }
-
-  public static func parameterShapes(
-    blocks: [Int] = [2, 2, 2, 2], input: [Int], classes: Int, batchNorm: Bool = true, widthMultiplier: Double = 1
-  ) -> [[Int]] {
-    LayerSpec.parameterShapes(layout(blocks: blocks, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: widthMultiplier))
-  }
 }

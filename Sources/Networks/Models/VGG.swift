@@ -52,21 +52,4 @@ public enum VGG {
     }
     return features + [.flatten, .linear(inputs: channels * h * w, outputs: classes, name: "classifier")]
   }
-
-  /// The network, initialised from `seed`.
-  public static func make<T: PrecisionScalar>(
-    _ config: [Item] = vgg11, input: [Int], classes: Int, batchNorm: Bool = false,
-    widthMultiplier: Double = 1, activation: Activation = .relu(0), poolTies: MaxPoolTieRule = .first,
-    seed: UInt64, initFormat: FloatFormat = .binary32, as _: T.Type = T.self
-  ) -> Network<T> {
-    var initializer = Initializer(seed: seed, format: initFormat)
-    let specs = layout(config, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: widthMultiplier, activation: activation, poolTies: poolTies)
-    return Network(layers: LayerSpec.materialize(specs, &initializer, as: T.self))
-  }
-
-  public static func parameterShapes(
-    _ config: [Item] = vgg11, input: [Int], classes: Int, batchNorm: Bool = false, widthMultiplier: Double = 1
-  ) -> [[Int]] {
-    LayerSpec.parameterShapes(layout(config, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: widthMultiplier))
-  }
 }

@@ -19,25 +19,6 @@ public enum OptimizerKind: Sendable, Hashable {
   case innaprop(alpha: Double = 0.1, beta: Double = 0.9, sigma: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01)
 }
 
-/// Learning rate by step t = 0, 1, …
-public enum LearningRateSchedule: Sendable, Hashable {
-  case constant
-  /// η_min + (η₀ − η_min)·(1 + cos(π·t/T))/2 (PyTorch's CosineAnnealingLR without restarts).
-  case cosine(totalSteps: Int, minimum: Double = 0)
-  /// η₀·γ^⌊t/every⌋.
-  case step(every: Int, gamma: Double)
-
-  public func rate(_ base: Double, step t: Int) -> Double {
-    switch self {
-    case .constant: return base
-    case .cosine(let total, let minimum):
-      return minimum + (base - minimum) * (1 + cos(Double.pi * Double(min(t, total)) / Double(max(total, 1)))) / 2
-    case .step(let every, let gamma):
-      return base * pow(gamma, Double(t / max(every, 1)))
-    }
-  }
-}
-
 /// An optimiser's state for a list of parameter tensors in format `M`.
 public struct Optimizer<M: PrecisionScalar>: Sendable {
   public let kind: OptimizerKind

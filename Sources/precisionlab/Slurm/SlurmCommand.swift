@@ -75,11 +75,6 @@ func slurmFolder(_ target: String) throws -> String {
   return folder
 }
 
-func absolutePath(_ path: String) -> String {
-  let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/"))
-  return url.standardizedFileURL.path
-}
-
 /// Submits the merge job of a folder, to start once `after` succeeds (and `alsoAfter` ended).
 func submitMerge(_ folder: String, array: inout SlurmArray, after job: String, alsoAfter others: [String], overrides: [String]) throws -> String {
   let dependency = "--dependency=" + (["afterok:\(job)"] + others.map { "afterany:\($0)" }).joined(separator: ",")
@@ -92,8 +87,3 @@ func submitMerge(_ folder: String, array: inout SlurmArray, after job: String, a
   }
 }
 
-/// Exit status 69 (EX_UNAVAILABLE): the cluster's tools are missing or refused.
-func failWithUnavailable(_ message: String) -> ExitCode {
-  writeAll("precisionlab: \(message)\n", to: 2)
-  return ExitCode(69)
-}

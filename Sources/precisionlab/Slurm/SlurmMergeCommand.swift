@@ -23,8 +23,10 @@ struct SlurmMergeCommand: ParsableCommand {
       writeAll("precisionlab: merged \(array.shards) shards: \(trials) trials, \(rows) rows -> \(path)\n", to: 2)
       let experiment = Experiment.named(array.experiment)!
       print(try writeSummary(of: path, experiment: experiment, table: SlurmArray.tablePath(folder), plot: SlurmArray.plotPath(folder)), terminator: "")
-    } catch let error as ParameterError {
-      throw failWithDataError(error.description)
+    } catch let code as ExitCode {
+      throw code
+    } catch {
+      throw failWithDataError("\(error)")
     }
   }
 }

@@ -25,6 +25,7 @@ struct SlurmSubmitCommand: ParsableCommand {
 
   @OptionGroup var grid: GridOptions
   @OptionGroup var job: SlurmJobOptions
+  @OptionGroup var progress: ProgressOptions
 
   @Option(help: ArgumentHelp("Shell line run before each task, for example 'module load gcc' (repeatable).", valueName: "line"))
   var prologue: [String] = []
@@ -66,6 +67,7 @@ struct SlurmSubmitCommand: ParsableCommand {
     }
     var settings = job.settings
     settings.prologue = prologue
+    settings.quiet = progress.quiet
     let dataDirectory = absolutePath(resolveDataDirectory(self.grid.dataDir))
     var manifest: SlurmArray
     do { manifest = try SlurmArray(grid: grid, shards: array, precisionlab: executable, dataDirectory: dataDirectory) } catch { throw failWithUsage(error.description) }
@@ -73,7 +75,7 @@ struct SlurmSubmitCommand: ParsableCommand {
     if dryRun {
       print("# \(SlurmArray.arrayScriptPath(folder))\n" + script.arrayScript())
       if !noMerge { print("# \(SlurmArray.mergeScriptPath(folder)) (submitted with --dependency=afterok:<array job> --kill-on-invalid-dep=yes)\n" + script.mergeScript()) }
-      writeAll("precisionlab: dry run: \(grid.count) trials in \(array) shards; nothing written or submitted\n", to: 2)
+      if !progress.quiet { writeAll("precisionlab: dry run: \(grid.count) trials in \(array) shards; nothing written or submitted\n", to: 2) }
       return
     }
     // A dataset that is missing or damaged fails here once, not in every task.
@@ -98,6 +100,7 @@ struct SlurmSubmitCommand: ParsableCommand {
       do { try manifest.save(folder) } catch { throw failWithDataError(error.description) }
     }
     print(id)
+    if progress.quiet { return }
     writeAll("precisionlab: grid \(grid.id): \(grid.count) trials in \(array) shards -> \(folder); array job \(id)\(mergeNote); follow it with 'precisionlab slurm status \(id)'\n", to: 2)
   }
 

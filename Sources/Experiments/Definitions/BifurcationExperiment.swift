@@ -1,0 +1,45 @@
+import Networks
+
+extension Experiment {
+  /// The study a bifurcation or graddiff trial runs: model, computation, data, the alpha pair, the
+  /// kink rule, what is compared, and the accumulated-gradients quirk.
+  static func bifurcationStudy(_ t: Trial, _ context: TrialContext) throws -> BifurcationStudy {
+    let (feed, _) = try t.feed(context)
+    var study = BifurcationStudy(model: t.model, compute: t.compute(threads: context.threads), feed: feed, seed: t.seed)
+    study.alphas = KinkParameters.alphas(t.values)
+    study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
+    study.comparison = BifurcationStudy.Comparison(rawValue: t["compare"])!
+    study.accumulateGradients = t.flag("accumulate-gradients")
+    return study
+  }
+
+  /// `precisionlab bifurcation`: one row per run (θ).
+  public static let bifurcation = Experiment(
+    name: "bifurcation",
+    abstract: "Volume of the bifurcation zone: does backprop with ReLU'(0)=A and =B give different gradients for a fresh θ?",
+    parameters: studyParameters(relu0: "0,1", pair: true, batchSize: 256) + [
+      .choice("compare", ["first-layer", "all"], default: "first-layer", help: "Compare the first layer's weight gradient (the paper) or every gradient."),
+      .flag("all-batches", default: false, help: "Examine every batch instead of stopping at the first difference."),
+      .flag("accumulate-gradients", default: false, help: "The paper's quirk: compare gradients summed over the batches so far."),
+      .flag("root-cause", default: false, help: "Classify the zeros of the differing batches exactly (MLP)."),
+    ],
+    resultColumns: [
+      "in_s", "first_difference", "batches_examined", "batches_differing", "batches_with_zeros", "zeros_per_layer", "zeros_total",
+      "diff_l1", "diff_l2", "grad_l2", "rel_diff", "backward_passes", "zeros_exact", "zeros_rounding",
+    ],
+    rowColumns: [],
+    check: studyProblem,
+    run: { t, context, emit in
+      var study = try bifurcationStudy(t, context)
+      study.untilFirstDifference = !t.flag("all-batches")
+      study.rootCause = t.flag("root-cause")
+      let r = try study.run()
+      let rel = r.difference.flatMap { d in r.gradient.map { $0.l2 == 0 ? Double.nan : d.l2 / $0.l2 } }
+      emit([
+        r.firstDifference == nil ? "0" : "1", r.firstDifference.map(String.init) ?? "", "\(r.batchesExamined)",
+        "\(r.batchesDiffering)", "\(r.batchesWithKinks)", ResultText.list(r.kinksPerLayer), "\(r.kinksPerLayer.reduce(0, +))",
+        ResultText.number(r.difference?.l1), ResultText.number(r.difference?.l2), ResultText.number(r.gradient?.l2), ResultText.number(rel),
+        "\(r.backwardPasses)", r.causes.map { "\($0.exact)" } ?? "", r.causes.map { "\($0.rounding)" } ?? "",
+      ], true)
+    })
+}

@@ -1,0 +1,92 @@
+import Datasets
+import Foundation
+import Networks
+
+extension Experiment {
+  static func trainingParameters(epochs: Int, rootCause: Bool, lr: String, momentum: String, weightDecay: String) -> [Parameter] {
+    [
+      .choice("optimizer", ["sgd", "adam", "adamw", "innaprop"], default: "sgd", help: "Optimiser."),
+      .real("lr", default: lr, help: "Learning rate.", valid: { $0 > 0 && $0.isFinite }, rule: "a positive number"),
+      .real("momentum", default: momentum, help: "SGD momentum.", valid: { $0 >= 0 && $0 < 1 }, rule: "a number in [0, 1)"),
+      .real("weight-decay", default: weightDecay, help: "Weight decay.", valid: { $0 >= 0 && $0.isFinite }, rule: "a number ≥ 0"),
+      .choice("schedule", ["constant", "cosine"], default: "constant", help: "Learning-rate schedule (cosine: annealed to 0 over the run)."),
+      .integer("epochs", default: epochs, minimum: 1, help: "Epochs."),
+      .choice("master", ["same", "binary32", "binary64"], default: "same", help: "Master weights' format (mixed precision)."),
+      Parameter("loss-scale", default: "1", help: "Loss scale: a number, or dynamic.") { v in
+        if v == "dynamic" { return .success(v) }
+        guard let x = Double(v), x > 0, x.isFinite else { return .failure(ParameterError("--loss-scale: expected a positive number or dynamic, got '\(v)'")) }
+        return .success(Parameter.shortest(x))
+      },
+      .flag("root-cause", default: rootCause, help: "Classify every exact zero by exact recomputation (MLP)."),
+      .flag("evaluate", default: true, help: "Test loss and accuracy after each epoch."),
+    ]
+  }
+
+  static func runTraining(_ t: Trial, _ context: TrialContext, _ emit: ([String], Bool) -> Void) throws {
+    let (feed, test) = try t.feed(context)
+    let optimizer: OptimizerKind
+    let wd = t.double("weight-decay")
+    switch t["optimizer"] {
+    case "adam": optimizer = .adam(weightDecay: wd)
+    case "adamw": optimizer = .adamW(weightDecay: wd)
+    case "innaprop": optimizer = .innaprop(weightDecay: wd)
+    default: optimizer = .sgd(momentum: t.double("momentum"), weightDecay: wd)
+    }
+    var study = TrainingStudy(
+      model: t.model, compute: t.compute(threads: context.threads), activation: KinkParameters.activation(t.values),
+      optimizer: optimizer, learningRate: t.double("lr"), epochs: t.int("epochs"), train: feed, seed: t.seed)
+    if t["schedule"] == "cosine" { study.schedule = .cosine(totalSteps: t.int("epochs") * feed.batchCount) }
+    study.master = TrainingStudy.MasterWeights(rawValue: t["master"])!
+    if t["loss-scale"] == "dynamic" {
+      study.lossScale = 65536
+      study.dynamicLossScale = true
+    } else {
+      study.lossScale = t.double("loss-scale")
+    }
+    study.rootCause = t.flag("root-cause")
+    if t.flag("evaluate") {
+      study.test = test
+      study.testPreprocessing = Preprocessing(normalization: DataParameters.preprocessing(t.values, seed: t.seed).normalization)
+    }
+    if let dir = context.checkpointDirectory {
+      try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      study.checkpoint = dir + "/" + t.key + ".safetensors"
+    }
+    let epochs = t.int("epochs")
+    _ = try withoutActuallyEscaping(emit) { emit in try study.run { e in
+      let seen = e.activationInputs.reduce(0, +)
+      let zeros = e.kinksPerLayer.reduce(0, +)
+      emit([
+        "\(e.epoch)", ResultText.number(e.trainLoss), ResultText.number(e.trainAccuracy), ResultText.number(e.testLoss), ResultText.number(e.testAccuracy),
+        ResultText.list(e.kinksPerLayer), "\(zeros)", "\(seen)", seen > 0 ? ResultText.number(Double(zeros) / Double(seen)) : "",
+        e.exactZeros.map(String.init) ?? "", e.roundingZeros.map(String.init) ?? "", e.diverged ? "1" : "0", "\(e.skippedSteps)",
+        ResultText.number(e.lossScale),
+      ], e.diverged || e.epoch == epochs)
+    } }
+    if let path = study.checkpoint { try? FileManager.default.removeItem(atPath: path) }  // finished: the CSV holds everything
+  }
+
+  static let trainingColumns = [
+    "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "zeros_per_layer", "zeros_total", "activation_inputs",
+    "zero_ratio", "zeros_exact", "zeros_rounding", "diverged", "skipped_steps", "loss_scale",
+  ]
+
+  /// `precisionlab train`: one row per epoch.
+  public static let training = Experiment(
+    name: "train",
+    abstract: "Training with a chosen ReLU'(0): per-epoch loss, accuracy, exact zeros, divergence; checkpointed each epoch.",
+    parameters: studyParameters(relu0: "0", pair: false, batchSize: 256)
+      + trainingParameters(epochs: 5, rootCause: false, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
+    resultColumns: trainingColumns, rowColumns: ["epoch"],
+    check: studyProblem, run: runTraining)
+
+  /// `precisionlab zeros`: the exact-zero census during training (the paper's protocol: SGD 0.01,
+  /// momentum 0.9, weight decay 5e-4, batch 256, file order), every zero classified by cause.
+  public static let zeros = Experiment(
+    name: "zeros",
+    abstract: "Exact-zero census during training: zeros among ReLU inputs per layer and epoch, each classified exactly by cause.",
+    parameters: studyParameters(relu0: "0", pair: false, batchSize: 256)
+      + trainingParameters(epochs: 1, rootCause: true, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
+    resultColumns: trainingColumns, rowColumns: ["epoch"],
+    check: studyProblem, run: runTraining)
+}

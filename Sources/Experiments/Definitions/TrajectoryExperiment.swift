@@ -1,0 +1,34 @@
+import Networks
+
+extension Experiment {
+  /// `precisionlab trajectory`: one row per iteration.
+  public static let trajectory = Experiment(
+    name: "trajectory",
+    abstract: "Three copies of one θ (ReLU'(0) = A, B, B) trained by plain SGD on the same batches: parameter distances per iteration.",
+    parameters: studyParameters(relu0: "1,0", pair: true, batchSize: 128).map { $0.name == "widths" ? $0.withDefault("784,2000,128,10") : $0 } + [
+        .real("lr", default: "0.01", help: "SGD learning rate.", valid: { $0 > 0 && $0.isFinite }, rule: "a positive number"),
+        .integer("iterations", default: 200, minimum: 1, help: "SGD iterations."),
+      ],
+    resultColumns: ["iteration", "l1_across_alphas", "l1_same_alpha", "min_abs_pre_a", "min_abs_pre_b", "zeros_first_layer_a", "zeros_first_layer_b"],
+    rowColumns: ["iteration"],
+    check: { v in
+      if v["model"] != "mlp" { return ParameterError("trajectory runs an MLP (--model mlp)") }
+      return studyProblem(v)
+    },
+    run: { t, context, emit in
+      let (feed, _) = try t.feed(context)
+      let iterations = t.int("iterations")
+      var study = TrajectoryStudy(
+        widths: Parameter.integerList(t["widths"])!, compute: t.compute(threads: context.threads), learningRate: t.double("lr"), feed: feed,
+        iterations: iterations, seed: t.seed)
+      study.activateFirstLayer = t.flag("first-relu")
+      study.alphas = KinkParameters.alphas(t.values)
+      study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
+      try withoutActuallyEscaping(emit) { emit in try study.run { i in
+        emit([
+          "\(i.iteration)", ResultText.number(i.distanceAcrossAlphas), ResultText.number(i.distanceSameAlpha),
+          ResultText.number(i.smallestPreActivation.0), ResultText.number(i.smallestPreActivation.1), "\(i.zeros.0)", "\(i.zeros.1)",
+        ], i.iteration == iterations)
+      } }
+    })
+}

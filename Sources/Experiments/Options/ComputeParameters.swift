@@ -1,0 +1,61 @@
+import Networks
+import Scalars
+import Tensors
+
+/// How a computation rounds: storage format, accumulation, rounding mode and its seed, summation
+/// order, fusion. Spelled once for every computing command.
+public enum ComputeParameters {
+  public static let all: [Parameter] = [
+    .format(default: "binary32", help: "Storage format (see `precisionlab formats`)."),
+    Parameter("accumulate", default: "same", help: "Accumulation format of the kernels: same (the storage format), fp32 or fp64.", completions: ["same", "fp32", "fp64"]) { v in
+      switch v {
+      case "same": return .success("same")
+      case "fp32", "binary32": return .success("binary32")
+      case "fp64", "binary64": return .success("binary64")
+      default: return .failure(ParameterError("--accumulate: unknown value '\(v)'; valid: same, fp32, fp64 (same accumulates in the storage format)"))
+      }
+    },
+    Parameter("rounding", default: "nearest-even", help: "Rounding mode.", completions: RoundingMode.allCases.map(\.name)) { v in
+      RoundingMode(name: v).map { .success($0.name) }
+        ?? .failure(ParameterError("--rounding: unknown mode '\(v)'; valid: \(RoundingMode.allCases.map(\.name).joined(separator: ", "))"))
+    },
+    Parameter("rounding-seed", default: "seed", help: "Seed of the stochastic-rounding streams (seed: the run's seed).") { v in
+      if v == "seed" { return .success(v) }
+      guard let n = UInt64(v) else { return .failure(ParameterError("--rounding-seed: expected a non-negative integer or 'seed', got '\(v)'")) }
+      return .success("\(n)")
+    },
+    Parameter(
+      "summation", default: "sequential", help: "Summation order: sequential, pairwise, blocked:N, or blas (the BLAS library's own order; binary32/64).",
+      completions: ["sequential", "pairwise", "blocked:32", "blas"]
+    ) { v in
+      KernelOptions.SummationOrder(name: v).map { .success($0.description) }
+        ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, blocked:N (N ≥ 1), blas"))
+    },
+    .flag("fused", default: false, help: "Fused multiply-add in the kernels (one rounding per term)."),
+  ]
+
+  /// The settings the values name, for a run whose seed is `seed`.
+  public static func settings(_ v: [String: String], seed: UInt64, threads: Int = 1) -> ComputeSettings {
+    var c = ComputeSettings(
+      format: try! FloatFormat.named(v["format"]!), accumulate: AccumulationChoice(rawValue: v["accumulate"]!)!,
+      rounding: RoundingMode(name: v["rounding"]!)!)
+    c.roundingSeed = v["rounding-seed"] == "seed" ? seed : UInt64(v["rounding-seed"]!)!
+    c.options = KernelOptions(order: KernelOptions.SummationOrder(name: v["summation"]!)!, fused: v["fused"] == "true")
+    c.threads = threads
+    return c
+  }
+
+  /// Why the values cannot compute together, or nil.
+  public static func problem(_ v: [String: String]) -> ParameterError? {
+    let format = try! FloatFormat.named(v["format"]!)
+    let accumulate = AccumulationChoice(rawValue: v["accumulate"]!)!
+    if let problem = accumulate.problem(storage: format) { return ParameterError("--accumulate \(accumulate.rawValue): \(problem)") }
+    if v["summation"] == "blas",
+      let problem = BLAS.problem(
+        storage: format, accumulate: accumulate.format(storage: format), mode: RoundingMode(name: v["rounding"]!)!, fused: v["fused"] == "true")
+    {
+      return ParameterError("--summation blas: \(problem)")
+    }
+    return nil
+  }
+}

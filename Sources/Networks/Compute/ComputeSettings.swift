@@ -1,0 +1,39 @@
+import Scalars
+import Tensors
+
+/// How a study computes: storage format, accumulation, rounding, summation order, threads. Every
+/// study runs inside `run`, which sets the rounding mode (and the emulated or MPFR format) on the
+/// calling thread and dispatches to the concrete scalar type, so the generic loops are specialised in
+/// this module.
+public struct ComputeSettings: Sendable, Hashable {
+  public var format: FloatFormat
+  public var accumulate: AccumulationChoice = .same
+  public var rounding: RoundingMode = .nearestEven
+  /// Seed of the stochastic-rounding streams (each batch and phase reseeds from it, see the studies).
+  public var roundingSeed: UInt64 = 0
+  public var options = KernelOptions()
+  /// Threads inside the kernels (never changes a result).
+  public var threads = 1
+
+  public init(format: FloatFormat, accumulate: AccumulationChoice = .same, rounding: RoundingMode = .nearestEven) {
+    self.format = format
+    self.accumulate = accumulate
+    self.rounding = rounding
+  }
+
+  /// The kernels' plan: accumulation, summation order and fusion, threads.
+  public var plan: KernelPlan { KernelPlan(accumulate: accumulate, options: options, threads: threads) }
+
+  func run<V: ScalarVisitor>(_ visitor: V) throws -> V.Result {
+    try RoundingEnvironment.with(rounding, seed: roundingSeed) {
+      try ScalarDispatch.visit(format: format, rounding: rounding, visitor)
+    }
+  }
+
+  /// Reseeds the stochastic stream for one phase of one step, so that a phase draws the same bits
+  /// whatever ran before it (both kink derivatives see common random numbers).
+  func reseed(step: Int, phase: Int) {
+    guard rounding == .stochastic else { return }
+    RoundingEnvironment.seed(roundingSeed, stream: UInt64(step) &* 8 &+ UInt64(phase))
+  }
+}

@@ -1,0 +1,35 @@
+import Scalars
+import Tensors
+
+/// Generic code to run in a storage format chosen at run time: `ScalarDispatch.visit` calls
+/// `visit(storage:)` with the concrete scalar type of the format.
+public protocol ScalarVisitor {
+  associatedtype Result
+  func visit<T: PrecisionScalar>(storage: T.Type) throws -> Result
+}
+
+/// Where generic network code meets a format chosen at run time: the one place that maps a format to
+/// a scalar type. The visitor runs inside this module, so the generic code is specialised for each
+/// type here, and only for these seven:
+///
+/// | format | type |
+/// | --- | --- |
+/// | binary32, binary64, fp80 rounding to nearest even | `Float`, `Double`, `Float80` (hardware) |
+/// | binary16, bfloat16 | `Binary16`, `BFloat16` (emulated, constants folded; bit-identical to hardware half arithmetic, checked exhaustively by `precisionlab-verify`, and about 5x faster here than Swift's `Float16`, which this CPU lacks) |
+/// | any other format the binary64 engine holds (p ≤ 26, exponents within ±300): TF32, FP8, FP6, FP4, binary32 in the other modes, `ieee:P:EMAX` | `EmulatedFloat` with the format set on the thread |
+/// | everything else: binary64 and fp80 in the other modes, binary128, `mpfr:…`, wide `ieee:…` | `MPFRFloat` with the format set on the thread |
+///
+/// So a new preset format (`FloatFormat+Presets.swift`) needs no edit here: its engine decides.
+/// Accumulation formats are chosen inside the kernels (`KernelPlan`), not here.
+public enum ScalarDispatch {
+  public static func visit<V: ScalarVisitor>(format: FloatFormat, rounding: RoundingMode, _ visitor: V) throws -> V.Result {
+    let hardware = rounding == .nearestEven
+    if format == .binary16 { return try visitor.visit(storage: Binary16.self) }
+    if format == .bfloat16 { return try visitor.visit(storage: BFloat16.self) }
+    if hardware && format == .binary32 { return try visitor.visit(storage: Float.self) }
+    if hardware && format == .binary64 { return try visitor.visit(storage: Double.self) }
+    if hardware && format == .x87Extended { return try visitor.visit(storage: Float80.self) }
+    if format.engine == .double { return try EmulatedFloat.withFormat(format) { try visitor.visit(storage: EmulatedFloat.self) } }
+    return try MPFRFloat.withFormat(format) { try visitor.visit(storage: MPFRFloat.self) }
+  }
+}

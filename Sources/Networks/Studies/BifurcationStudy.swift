@@ -1,0 +1,189 @@
+import Datasets
+import Scalars
+import Tensors
+
+/// The volume of the bifurcation zone (Bertoin et al. 2021, section 3), one run: a fresh θ, backprop
+/// with ReLU'(0) = `alphas.0` and `alphas.1` on the mini-batches in order, gradients compared exactly
+/// (numeric equality, as `torch.equal`: −0 equals +0).
+///
+/// Exactness shortcut (`screening`): the two backprops differ only through the activation's
+/// derivative at inputs that are exactly at the kink, so a batch whose forward pass has no such input
+/// cannot differ: it needs no backward pass. Where the backward passes are needed, the part above the
+/// highest layer with a kink input is shared (it is the same computation for both alphas). Both
+/// shortcuts give exactly the two-network protocol's result (`screening = false` runs that protocol,
+/// two networks each doing its own forward and backward); a test checks it on many seeds and formats.
+/// With stochastic rounding every phase of every batch reseeds its stream, so both alphas draw the
+/// same random bits (common random numbers) and the comparison measures the kink alone; the shared
+/// backward part is then not used.
+public struct BifurcationStudy: Sendable {
+  public enum Comparison: String, Sendable, CaseIterable {
+    /// The first parameterised layer's weight gradient (the paper's choice).
+    case firstLayer = "first-layer"
+    /// Every parameter's gradient.
+    case all
+  }
+
+  public var model: ModelSpec
+  public var compute: ComputeSettings
+  public var alphas: (Double, Double) = (0, 1)
+  public var kinkRule: KinkRule = .scale
+  public var comparison: Comparison = .firstLayer
+  /// Stop at the first differing batch (the paper), or examine every batch.
+  public var untilFirstDifference = true
+  /// The paper's loops never reset gradients: compare running sums over the batches instead of each
+  /// batch's own gradient.
+  public var accumulateGradients = false
+  /// Classify the kink inputs of the differing batches by cause (those at activations that directly
+  /// follow a dense or convolution layer; see `ZeroCause`).
+  public var rootCause = false
+  public var screening = true
+  /// Keep a record of every examined batch with the norms of both compared gradients (this needs a
+  /// backward pass on every batch: what `graddiff` reports).
+  public var recordBatches = false
+  public var feed: BatchFeed
+  /// Seed of θ (PyTorch's default initialisation, drawn in binary32).
+  public var seed: UInt64
+
+  public init(model: ModelSpec, compute: ComputeSettings, feed: BatchFeed, seed: UInt64) {
+    self.model = model
+    self.compute = compute
+    self.feed = feed
+    self.seed = seed
+  }
+
+  public struct Record: Sendable, Hashable {
+    /// Index (from 0) of the first batch whose compared gradients differ; nil when none did (θ ∉ S).
+    public var firstDifference: Int?
+    public var batchesExamined = 0
+    /// Batches whose compared gradients differ (1 at most unless every batch is examined).
+    public var batchesDiffering = 0
+    /// Batches with at least one activation input exactly at the kink.
+    public var batchesWithKinks = 0
+    /// Activation inputs exactly at the kink, per activation layer, over the examined batches.
+    public var kinksPerLayer: [Int] = []
+    /// Norms of the difference of the compared gradients at the first differing batch.
+    public var difference: Norms?
+    /// Norms of the compared gradient with `alphas.0` at the first differing batch.
+    public var gradient: Norms?
+    /// Backward passes computed (a measure of the screening's saving; 2 per batch without it).
+    public var backwardPasses = 0
+    /// Causes of the kink inputs of the differing batches (when `rootCause` and available).
+    public var causes: ZeroCauses?
+    /// Per examined batch, when `recordBatches`.
+    public var batches: [BatchRecord] = []
+  }
+
+  public struct BatchRecord: Sendable, Hashable {
+    public var index: Int
+    /// Activation inputs exactly at the kink in this batch (all layers).
+    public var kinks: Int
+    public var differs: Bool
+    /// Norms of the compared gradients with `alphas.0` and `alphas.1`, and of their difference.
+    public var gradientA: Norms
+    public var gradientB: Norms
+    public var difference: Norms
+  }
+
+  public func run() throws -> Record {
+    try compute.run(Visitor(study: self))
+  }
+
+  struct Visitor: ScalarVisitor {
+    let study: BifurcationStudy
+
+    func visit<T: PrecisionScalar>(storage _: T.Type) throws -> Record {
+      let s = study
+      let plan = s.compute.plan
+      let activationB = Activation.relu(s.alphas.1, rule: s.kinkRule)
+      var network: Network<T> = s.model.make(activation: .relu(s.alphas.0, rule: s.kinkRule), seed: s.seed)
+      var other = network.replacingActivations(with: activationB)  // the two-network protocol's second copy
+      let selection: Network<T>.GradientSelection = s.comparison == .firstLayer ? .firstLayer : .all
+      let order = s.feed.order(epoch: 0)
+      var record = Record()
+      var sums: ([Tensor<T>], [Tensor<T>])? = nil
+      if s.rootCause, s.screening, ZeroCause.isSupported(T.format) { record.causes = ZeroCauses() }
+      for b in 0..<s.feed.batchCount {
+        s.compute.reseed(step: b, phase: 0)
+        let (x0, labels) = s.feed.batch(b, of: order, step: b, as: T.self)
+        let x = x0.reshaped([labels.count] + s.model.input)
+        let pass = Network<T>.Pass(training: true, step: b)
+        record.batchesExamined += 1
+        var compared: ([Tensor<T>], [Tensor<T>])? = nil
+        let forward: Network<T>.ForwardPass
+        if !s.screening {
+          // The two-network protocol: each network its own forward and backward.
+          let a = Self.gradients(&network, x, labels, plan, s.compute, pass)
+          let b = Self.gradients(&other, x, labels, plan, s.compute, pass)
+          forward = a.forward
+          compared = s.comparison == .firstLayer ? ([a.gradients[0]], [b.gradients[0]]) : (a.gradients, b.gradients)
+          record.backwardPasses += 2
+        } else {
+          forward = network.forwardPass(x, plan, pass)
+          if forward.kinks.contains(where: { $0 > 0 }) || s.accumulateGradients || s.recordBatches {
+            s.compute.reseed(step: b, phase: 1)
+            let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient
+            let hasKink = forward.kinks.contains { $0 > 0 }
+            var (gA, gB): ([Tensor<T>], [Tensor<T>])
+            if s.compute.rounding == .stochastic {
+              // Every operation draws from the stream: each alpha replays the whole pass from one seed.
+              s.compute.reseed(step: b, phase: 2)
+              gA = network.backward(forward, dLogits: dLogits, plan, pass)
+              gB = gA
+              if hasKink {
+                s.compute.reseed(step: b, phase: 2)
+                gB = network.replacingActivations(with: activationB).backward(forward, dLogits: dLogits, plan, pass)
+              }
+            } else {
+              (gA, gB) = network.pairedBackward(forward, dLogits: dLogits, alternative: activationB, selection: selection, plan, pass)
+            }
+            compared = s.comparison == .firstLayer ? ([gA[0]], [gB[0]]) : (gA, gB)
+            record.backwardPasses += hasKink ? 2 : 1
+          }
+        }
+        let kinks = forward.kinks
+        let hasKink = kinks.contains { $0 > 0 }
+        if record.kinksPerLayer.isEmpty { record.kinksPerLayer = Array(repeating: 0, count: kinks.count) }
+        for (l, n) in kinks.enumerated() { record.kinksPerLayer[l] += n }
+        if hasKink { record.batchesWithKinks += 1 }
+        guard var (gA, gB) = compared else { continue }  // no kink input: no difference possible
+        if s.accumulateGradients {
+          if let (sumA, sumB) = sums {
+            gA = zip(sumA, gA).map { $0.adding($1) }
+            gB = zip(sumB, gB).map { $0.adding($1) }
+          }
+          sums = (gA, gB)
+        }
+        let differs = !gradientsEqual(gA, gB)
+        if s.recordBatches {
+          record.batches.append(BatchRecord(
+            index: b, kinks: kinks.reduce(0, +), differs: differs, gradientA: Norms.of(gA), gradientB: Norms.of(gB),
+            difference: Norms.ofDifference(gA, gB)))
+        }
+        if differs {
+          record.batchesDiffering += 1
+          if record.firstDifference == nil {
+            record.firstDifference = b
+            record.difference = Norms.ofDifference(gA, gB)
+            record.gradient = Norms.of(gA)
+          }
+          if record.causes != nil, let c = network.zeroCauses(forward) { record.causes! = record.causes! + c }
+          if s.untilFirstDifference { break }
+        }
+      }
+      return record
+    }
+
+    /// Forward and backward of one copy (the two-network protocol), each phase from its reseeded stream.
+    static func gradients<T: PrecisionScalar>(
+      _ network: inout Network<T>, _ x: Tensor<T>, _ labels: [Int], _ plan: KernelPlan, _ compute: ComputeSettings,
+      _ pass: Network<T>.Pass
+    ) -> (gradients: [Tensor<T>], forward: Network<T>.ForwardPass) {
+      compute.reseed(step: pass.step, phase: 0)
+      let forward = network.forwardPass(x, plan, pass)
+      compute.reseed(step: pass.step, phase: 1)
+      let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient
+      compute.reseed(step: pass.step, phase: 2)
+      return (network.backward(forward, dLogits: dLogits, plan, pass), forward)
+    }
+  }
+}

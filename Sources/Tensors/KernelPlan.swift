@@ -1,0 +1,31 @@
+import Scalars
+
+/// How the kernels of one computation run: the accumulation format, the summation order and fusion
+/// (`KernelOptions`), and the number of threads, which never changes a result.
+///
+/// The accumulation is a run-time choice: generic network code is compiled once per storage format,
+/// and each kernel entry point (`MatrixMultiply`, `DotProduct.rounded`) picks its accumulator type
+/// itself, so only the kernels are compiled per storage and accumulation pair.
+public struct KernelPlan: Sendable, Hashable {
+  public var accumulation: AccumulationChoice
+  public var options: KernelOptions
+  public var threads: Int
+
+  public init(accumulate accumulation: AccumulationChoice = .same, options: KernelOptions = KernelOptions(), threads: Int = 1) {
+    self.accumulation = accumulation
+    self.options = options
+    self.threads = threads
+  }
+
+  /// The accumulation format for values stored in `S`.
+  @inlinable public func accumulationFormat<S: PrecisionScalar>(storage _: S.Type) -> FloatFormat {
+    accumulation.format(storage: S.format)
+  }
+
+  /// Stops with a message when `S` cannot accumulate in the planned format (see `AccumulationChoice`):
+  /// the command line refuses such a choice before anything runs.
+  @inlinable public func checkAccumulation<S: PrecisionScalar>(storage _: S.Type) {
+    guard accumulation != .same else { return }
+    precondition(ScalarConversion.isExactInBinary64(S.self), "accumulating \(S.format.name) in \(accumulation.rawValue) is not supported")
+  }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Experiments
+
+/// `precisionlab summarize FILE.csv --by COLS`.
+struct SummarizeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "summarize", abstract: "Summary table of a results CSV, grouped by configuration columns.")
+  @Argument(help: "A results CSV.") var file: String
+  @Option(help: ArgumentHelp("Grouping columns (default: the configuration columns that vary).", valueName: "col,col…")) var by: String?
+  @Option(help: "markdown, latex or csv.") var format = "markdown"
+
+  func validate() throws {
+    guard ["markdown", "latex", "csv"].contains(format) else { throw ValidationError("--format: unknown value '\(format)'; valid: markdown, latex, csv") }
+  }
+
+  func run() throws {
+    do {
+      let (header, rows) = try ResultsFile.read(file)
+      let summary = try Summary.make(header: header, rows: rows, by: by.map { $0.split(separator: ",").map(String.init) })
+      print(format == "latex" ? summary.latex() : format == "csv" ? summary.csv() : summary.markdown(), terminator: "")
+    } catch {
+      throw failWithDataError("\(file): \(error)")
+    }
+  }
+}
