@@ -1,7 +1,12 @@
-# PrecisionLab: `make run` (main job) and `make test` (tests) on a fresh Debian machine with Swift.
+# PrecisionLab on a fresh Debian machine with Swift: `make study` (the main job, README), `make test`
+# (the tests), `make install` (precisionlab on the PATH with shell completions), `make run` (a tour).
 SWIFT ?= swift
+# Where `make install` puts things (DESTDIR prefixes every path, for packaging).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
 
-.PHONY: run test test-deps deps build release verify bench study reduced
+.PHONY: run test test-deps deps build release verify bench study reduced install uninstall
 
 # GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
@@ -18,6 +23,21 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release
+
+# precisionlab in $(BINDIR), with the bash, zsh and fish completions swift-argument-parser generates
+# (options, subcommands, and each command's experiment options and their values).
+install: release
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(DATADIR)/bash-completion/completions" \
+	  "$(DESTDIR)$(DATADIR)/zsh/site-functions" "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d"
+	install -m 755 .build/release/precisionlab "$(DESTDIR)$(BINDIR)/precisionlab"
+	.build/release/precisionlab --generate-completion-script bash > "$(DESTDIR)$(DATADIR)/bash-completion/completions/precisionlab"
+	.build/release/precisionlab --generate-completion-script zsh > "$(DESTDIR)$(DATADIR)/zsh/site-functions/_precisionlab"
+	.build/release/precisionlab --generate-completion-script fish > "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/precisionlab.fish"
+	@echo "installed $(DESTDIR)$(BINDIR)/precisionlab and its completions (new shells load them)"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/precisionlab" "$(DESTDIR)$(DATADIR)/bash-completion/completions/precisionlab" \
+	  "$(DESTDIR)$(DATADIR)/zsh/site-functions/_precisionlab" "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/precisionlab.fish"
 
 run: release
 	./.build/release/precisionlab formats

@@ -95,6 +95,13 @@ row(TF32.self, "tf32", modes: quick ? [.nearestEven] : [.nearestEven, .towardZer
 row(Binary32.self, "binary32", modes: quick ? [.nearestEven] : [.nearestEven, .towardZero, .stochastic], n: smallN, rounds: smallRounds)
 row(E4M3.self, "e4m3", modes: someModes, n: smallN, rounds: smallRounds)
 row(E5M2.self, "e5m2", modes: quick ? [.nearestEven] : [.nearestEven, .stochastic], n: smallN, rounds: smallRounds)
+// What the networks run for these formats: the same arithmetic with the format set on the thread.
+EmulatedFloat.withFormat(.tf32) {
+  row(EmulatedFloat.self, "tf32 (EmulatedFloat)", modes: quick ? [.nearestEven] : [.nearestEven, .towardZero, .stochastic], n: smallN, rounds: smallRounds)
+}
+EmulatedFloat.withFormat(.e4m3) {
+  row(EmulatedFloat.self, "e4m3 (EmulatedFloat)", modes: quick ? [.nearestEven] : [.nearestEven, .stochastic], n: smallN, rounds: smallRounds)
+}
 let wideN = 1024, wideRounds = quick ? 5 : 40
 row(Binary64.self, "binary64 (MPFR)", modes: quick ? [.nearestEven] : [.nearestEven, .towardZero, .nearestAway, .stochastic], n: wideN, rounds: wideRounds)
 row(Binary128.self, "binary128", modes: someModes, n: wideN, rounds: wideRounds)
@@ -256,14 +263,22 @@ emit()
 emit("MLP 784-256-256-256-10, batch \(quick ? 32 : 256), mean cross-entropy, synthetic inputs (20% exact zeros),")
 emit("sequential unfused accumulation; best of the timed passes (1 for the slow formats).")
 emit()
-emit("| format | accumulate | seconds per forward + backward |")
-emit("| --- | --- | ---: |")
+emit("| format | accumulate | rounding | scalar type | seconds per forward + backward |")
+emit("| --- | --- | --- | --- | ---: |")
 let mlpWidths = [784, 256, 256, 256, 10]
 let mlpBatch = quick ? 32 : 256
-for (name, accumulate, repeats) in [("fp16", AccumulationChoice.same, 1), ("fp16", .binary32, 1), ("bf16", .same, 2), ("bf16", .binary32, 2), ("fp32", .same, 3), ("fp64", .same, 3), ("mpfr:113", .same, 1)] {
+// One row per scalar type the networks run on (ScalarDispatch), and per accumulation.
+let networkRows: [(String, AccumulationChoice, RoundingMode, String, Int)] = [
+  ("fp16", .same, .nearestEven, "Binary16", 1), ("fp16", .binary32, .nearestEven, "Binary16", 1),
+  ("bf16", .same, .nearestEven, "BFloat16", 2), ("bf16", .binary32, .nearestEven, "BFloat16", 2),
+  ("fp32", .same, .nearestEven, "Float", 3), ("fp64", .same, .nearestEven, "Double", 3), ("fp80", .same, .nearestEven, "Float80", 1),
+  ("tf32", .same, .nearestEven, "EmulatedFloat", 1), ("e4m3", .binary32, .nearestEven, "EmulatedFloat", 1),
+  ("fp32", .same, .towardZero, "EmulatedFloat", 1), ("fp64", .same, .towardZero, "MPFRFloat", 1), ("mpfr:113", .same, .nearestEven, "MPFRFloat", 1),
+]
+for (name, accumulate, rounding, type, repeats) in networkRows {
   let seconds = try! NetworkBenchmark.mlpForwardBackward(
-    widths: mlpWidths, batch: mlpBatch, format: try! FloatFormat.named(name), accumulate: accumulate, repeats: repeats)
-  emit("| \(name) | \(accumulate == .same ? name : accumulate.rawValue) | \(String(format: "%.3f", seconds)) |")
+    widths: mlpWidths, batch: mlpBatch, format: try! FloatFormat.named(name), accumulate: accumulate, rounding: rounding, repeats: repeats)
+  emit("| \(name) | \(accumulate == .same ? name : accumulate.rawValue) | \(rounding) | \(type) | \(String(format: "%.3f", seconds)) |")
 }
 emit()
 emit("fp16 runs as the emulated `Binary16` (bit-identical to hardware half arithmetic, checked")

@@ -75,9 +75,21 @@ public struct ParameterTable: Sendable {
     return values
   }
 
-  /// The options as help text: one line each with the default.
+  /// The options as help text: each option with its default, then its description wrapped to 78
+  /// columns (terminals wrap longer lines without the indentation).
   public var help: String {
-    parameters.map { p in "  --\(p.name) (default \(p.defaultValue)): \(p.help)" }.joined(separator: "\n")
+    parameters.map { p in
+      var lines = ["  --\(p.name) (default \(p.defaultValue))"]
+      var line = "     "
+      for word in p.help.split(separator: " ") {
+        if line.count + 1 + word.count > 78 && line.count > 5 {
+          lines.append(line)
+          line = "     "
+        }
+        line += " " + word
+      }
+      return (lines + [line]).joined(separator: "\n")
+    }.joined(separator: "\n")
   }
 
   /// Shell completions for the word being typed, given the words before it: option names, or after

@@ -8,11 +8,13 @@ public enum NetworkBenchmark {
   /// Best wall-clock seconds of `repeats` forward + backward passes of an MLP with `widths` on a batch
   /// of `batch` rows (cross-entropy loss), synthetic inputs in [0, 1) with about 20% exact zeros.
   public static func mlpForwardBackward(
-    widths: [Int], batch: Int, format: FloatFormat, accumulate: AccumulationChoice = .same,
+    widths: [Int], batch: Int, format: FloatFormat, accumulate: AccumulationChoice = .same, rounding: RoundingMode = .nearestEven,
     options: KernelOptions = KernelOptions(), threads: Int = 1, repeats: Int = 3
   ) throws -> Double {
-    try ScalarDispatch.visit(format: format, rounding: .nearestEven,
-      MLPTiming(widths: widths, batch: batch, plan: KernelPlan(accumulate: accumulate, options: options, threads: threads), repeats: repeats))
+    try RoundingEnvironment.with(rounding, seed: 1) {
+      try ScalarDispatch.visit(format: format, rounding: rounding,
+        MLPTiming(widths: widths, batch: batch, plan: KernelPlan(accumulate: accumulate, options: options, threads: threads), repeats: repeats))
+    }
   }
 
   struct MLPTiming: ScalarVisitor {

@@ -16,8 +16,17 @@ struct FormatOptions: ParsableArguments {
       "Rounding mode: \(RoundingMode.allCases.map(\.name).joined(separator: ", ")).", valueName: "mode"))
   var rounding: String = RoundingMode.nearestEven.name
 
-  @Option(name: .long, help: "Seed of the stochastic-rounding stream.")
-  var seed: UInt64 = 0
+  @Option(name: .customLong("rounding-seed"), help: "Seed of the stochastic-rounding stream (as the network commands spell it).")
+  var roundingSeed: UInt64?
+
+  @Option(name: .long, help: .hidden)
+  var seed: UInt64?
+
+  /// The stochastic seed: `--rounding-seed`, or the deprecated `--seed` (said so on standard error).
+  var streamSeed: UInt64 {
+    if roundingSeed == nil, seed != nil { writeAll("precisionlab: calc --seed is deprecated and will go in the next release; use --rounding-seed\n", to: 2) }
+    return roundingSeed ?? seed ?? 0
+  }
 
   /// The parsed format (valid after `validate()`).
   var floatFormat: FloatFormat { try! FloatFormat.named(format) }
@@ -35,11 +44,12 @@ struct FormatOptions: ParsableArguments {
       throw ValidationError(
         "unknown rounding mode '\(rounding)'; valid: \(RoundingMode.allCases.map(\.name).joined(separator: ", "))")
     }
+    if roundingSeed != nil && seed != nil { throw ValidationError("give --rounding-seed only (--seed is its deprecated spelling)") }
   }
 
   /// Applies the rounding mode and seed to this thread.
   func installEnvironment() {
     RoundingEnvironment.mode = roundingMode
-    RoundingEnvironment.seed(seed)
+    RoundingEnvironment.seed(streamSeed)
   }
 }
