@@ -5,9 +5,9 @@ import Scalars
 /// `[out, in]` weight is), the sum accumulated in `Acc` per `options` and the bias added in `Acc`
 /// after the products, then rounded once into the storage format `S`.
 ///
-/// Sequential sums accumulated in `Float` or `Double` take `FastMatrixMultiply` (SIMD, blocked, the
-/// same bits); the `blas` order takes `BLAS` (the library's own order); everything else the generic
-/// loop below.
+/// Sums accumulated in `Float` or `Double`, and binary16/bfloat16 accumulated in themselves at
+/// nearest even, take `FastMatrixMultiply` (SIMD, blocked, the same bits) in every order but `blas`;
+/// the `blas` order takes `BLAS` (the library's own order); everything else the generic loop below.
 ///
 /// Rows of `C` are computed independently (one thread each, up to `threads`), each by the same
 /// sequence of operations, so the result does not depend on the thread count.
@@ -46,10 +46,10 @@ public enum MatrixMultiply {
       return BLAS.timesTransposed(a, b, bias: bias, accumulate: Acc.self, threads: threads)
     }
     if let format = FastMatrixMultiply.roundedFormat(S.self, Acc.self, options) {
-      return FastMatrixMultiply.roundedTimesTransposed(a, b, bias: bias, format: format, threads: threads)
+      return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, options: options, rounded: format, threads: threads)
     }
     if FastMatrixMultiply.applies(S.self, Acc.self, options) {
-      return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, fused: options.fused, threads: threads)
+      return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, options: options, rounded: nil, threads: threads)
     }
     let biasInAcc: [Acc]? = bias.map { $0.storage.map { ScalarConversion.convert($0, to: Acc.self) } }
     var out = [S](repeating: S(0), count: m * n)

@@ -1,6 +1,5 @@
-import CKernels
+@testable import Tensors
 import Scalars
-import Tensors
 import Testing
 
 /// The SIMD binary32/binary64 matrix product against the generic sequential dot product, output by
@@ -18,35 +17,45 @@ import Testing
     }
   }
 
-  func check<S: PrecisionScalar, A: PrecisionScalar>(_: S.Type, accumulate _: A.Type, offset: Int = 0) {
-    // Every row count of the last row block (m mod 6 = 0 ... 5, m mod 4 for the rounded kernel), partial
-    // and whole column panels (n mod 16 and n mod 8), long k. With two threads the binary32/64 kernels
-    // split the column panels between the threads (n = 17 ... 48) or, with one panel, the 24-row
-    // blocks (n ≤ 16 and m = 40, 50, 61); the rounded kernel always splits rows.
+  static let orders: [KernelOptions.SummationOrder] = [.sequential, .pairwise, .blocked(1), .blocked(7), .blocked(32)]
+
+  /// Every output of the fast product against `DotProduct.sum`, the generic loop, in every order.
+  func check<S: PrecisionScalar, A: PrecisionScalar>(
+    _: S.Type, accumulate _: A.Type, offset: Int = 0, orders: [KernelOptions.SummationOrder] = orders, portable: Bool = false
+  ) {
+    // Every row count of the last row block (m mod 6 = 0 ... 5, mod 3 for pairwise, mod 4 for the
+    // rounded kernel), partial and whole column panels (n mod 16 and n mod 8), long k (pairwise trees
+    // of every small size, blocks crossing the end). With two threads the kernels split the column
+    // panels between the threads (n = 17 ... 48) or, with one panel, the 24-row blocks (n ≤ 16 and
+    // m = 40, 50, 61).
     for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30)] {
-      for fused in [false, true] {
-        for withBias in [false, true] {
-          let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
-          let b = Tensor<S>(shape: [n, k], storage: Self.values(n * k, seed: UInt64(n * 7 + k), as: S.self, offset: offset))
-          let bias = withBias ? Tensor<S>(shape: [n], storage: Self.values(n, seed: 3, as: S.self)) : nil
-          let options = KernelOptions(order: .sequential, fused: fused)
-          var expected = [S]()
-          a.storage.withUnsafeBufferPointer { ap in
-            b.storage.withUnsafeBufferPointer { bp in
-              for i in 0..<m {
-                for j in 0..<n {
-                  let acc: A = DotProduct.sum(
-                    ap.baseAddress! + i * k, 1, bp.baseAddress! + j * k, 1, count: k,
-                    initial: bias.map { ScalarConversion.convert($0.storage[j], to: A.self) }, options: options)
-                  expected.append(ScalarConversion.convert(acc, to: S.self))
+      for order in orders {
+        for fused in [false, true] where !(fused && order == .pairwise) {
+          for withBias in [false, true] {
+            let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
+            let b = Tensor<S>(shape: [n, k], storage: Self.values(n * k, seed: UInt64(n * 7 + k), as: S.self, offset: offset))
+            let bias = withBias ? Tensor<S>(shape: [n], storage: Self.values(n, seed: 3, as: S.self)) : nil
+            let options = KernelOptions(order: order, fused: fused)
+            var expected = [S]()
+            a.storage.withUnsafeBufferPointer { ap in
+              b.storage.withUnsafeBufferPointer { bp in
+                for i in 0..<m {
+                  for j in 0..<n {
+                    let acc: A = DotProduct.sum(
+                      ap.baseAddress! + i * k, 1, bp.baseAddress! + j * k, 1, count: k,
+                      initial: bias.map { ScalarConversion.convert($0.storage[j], to: A.self) }, options: options)
+                    expected.append(ScalarConversion.convert(acc, to: S.self))
+                  }
                 }
               }
             }
-          }
-          for threads in [1, 2] {
-            let got = MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, threads: threads)
-            let same = zip(got.storage, expected).allSatisfy { $0.hexDescription == $1.hexDescription }
-            #expect(same, "\(S.format.name) in \(A.format.name) m \(m) n \(n) k \(k) fused \(fused) bias \(withBias) threads \(threads)")
+            for threads in [1, 2] {
+              let got = portable
+                ? FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, rounded: nil, threads: threads, portable: true)
+                : MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, threads: threads)
+              let same = zip(got.storage, expected).allSatisfy { $0.hexDescription == $1.hexDescription }
+              #expect(same, "\(S.format.name) in \(A.format.name) \(options) m \(m) n \(n) k \(k) bias \(withBias) threads \(threads)")
+            }
           }
         }
       }
@@ -61,20 +70,19 @@ import Testing
   @Test func bfloat16RoundedAfterEveryOperation() {
     check(BFloat16.self, accumulate: BFloat16.self)
     // Products deep in bfloat16's subnormal range and below binary32's grid; sums near overflow.
-    check(BFloat16.self, accumulate: BFloat16.self, offset: -50)
-    check(BFloat16.self, accumulate: BFloat16.self, offset: 100)
+    check(BFloat16.self, accumulate: BFloat16.self, offset: -50, orders: [.sequential, .pairwise])
+    check(BFloat16.self, accumulate: BFloat16.self, offset: 100, orders: [.sequential, .blocked(7)])
   }
   @Test func binary16NearUnderflowAndOverflow() {
-    check(Binary16.self, accumulate: Binary16.self, offset: -6)
-    check(Binary16.self, accumulate: Binary16.self, offset: 8)
+    check(Binary16.self, accumulate: Binary16.self, offset: -6, orders: [.sequential, .pairwise])
+    check(Binary16.self, accumulate: Binary16.self, offset: 8, orders: [.sequential, .blocked(7)])
   }
-  /// The portable C loop (what CPUs without AVX2 run), forced on this one: the same packed operand.
+  /// The portable C loop (what CPUs without AVX2 run), asked for per call on this one: the same packed
+  /// operand, every order.
   @Test func portableLoopEqualsTheGenericLoop() {
-    pl_gemm_set_portable_only(1)
-    defer { pl_gemm_set_portable_only(0) }
-    check(Float.self, accumulate: Float.self)
-    check(Double.self, accumulate: Double.self)
-    check(Binary16.self, accumulate: Float.self)
+    check(Float.self, accumulate: Float.self, portable: true)
+    check(Double.self, accumulate: Double.self, portable: true)
+    check(Binary16.self, accumulate: Float.self, portable: true)
   }
   @Test func instructionSetIsReported() { #expect(["avx2+fma", "portable C"].contains(FastMatrixMultiply.instructionSet)) }
 }

@@ -1,19 +1,26 @@
 // Matrix-product kernels for binary32 and binary64 with a FIXED summation order.
 //
-// C[i][j] = (sum over k = 0, 1, ..., K-1 in that order of A[i][k] * B[k][j]) + bias[j], where each step
-// is acc = acc + A[i][k]*B[k][j] with the product rounded and the sum rounded (unfused), or one
-// fused multiply-add per step (fused), acc starting at +0, and the bias added after the last product.
-// That is exactly the scalar loop PrecisionLab's DotProduct runs, so results are bit-identical to it
-// whatever the blocking, the vector width or the thread count: vectorisation is across j (independent
-// outputs), never across k.
+// C[i][j] = S_i_j + bias, where S_i_j sums the products A[i][p] * B[p][j] over p = 0, 1, ..., K-1 in the
+// order `pl_order` names, each product and each addition rounded (unfused), or one fused multiply-add
+// per step where the order allows it (fused):
+//   - sequential: acc = +0, then acc = acc + A[i][p]*B[p][j] for p in order;
+//   - blocked(N): each block of N consecutive steps summed sequentially from +0, the block sums added in
+//     block order to a total from +0;
+//   - pairwise: each product rounded, then sum(p0 ..< p1) = sum(p0 ..< m) + sum(m ..< p1) with
+//     m = p0 + (p1 - p0) / 2, a single product as is, +0 for K = 0 (never fused).
+// The bias (bias[j] per column, or bias_rows[i] per row) is added after the last product with one
+// rounding. That is exactly the scalar loop PrecisionLab's DotProduct runs, so results are bit-identical
+// to it whatever the blocking, the vector width or the thread count: vectorisation is across outputs,
+// never across p.
 //
-// B is given PACKED: panels of PL_NR_F32 (binary32) or PL_NR_F64 (binary64) consecutive outputs; panel q
-// holds, for p = 0 ..< K, the NR values B[p][q*NR ..< q*NR + NR] contiguously (zero past N), so the
-// element for output j at step p is bp[(j / NR) * K * NR + p * NR + j % NR] and the whole buffer has
-// ceil(N / NR) * NR * K elements.
+// B is given PACKED: panels of PL_NR (16 for binary32, 8 for binary64) consecutive outputs; panel q
+// holds, for p = 0 ..< K, the NR values B[p][q*NR ..< q*NR + NR] contiguously (zero past N). A packer
+// fills panels [panel_begin, panel_end) of a buffer laid out as if panel 0 were panel_begin, so a thread
+// can pack and compute one panel at a time in a buffer of NR * K elements. Packers exist for a
+// row-major [N][K] matrix (a Linear weight) and for the three products of a convolution, which gather
+// their operand from the image or the output gradient without materialising the patch matrix.
 //
-// Any block of rows and panels of C can be computed on its own, so callers can split rows or panels
-// across threads.
+// A is row-major with row stride lda; C is row-major with row stride ldc.
 #ifndef PRECISIONLAB_CKERNELS_H
 #define PRECISIONLAB_CKERNELS_H
 
@@ -22,28 +29,66 @@
 #define PL_NR_F32 16
 #define PL_NR_F64 8
 
-/// Packs panels [panel_begin, panel_end) of b [n][k] (row-major) into the layout above (bp has
-/// ceil(n / NR) * NR * k elements; panels are independent, so callers can split them across threads).
-void pl_pack_f32(size_t n, size_t k, const float *b, float *bp, size_t panel_begin, size_t panel_end);
-void pl_pack_f64(size_t n, size_t k, const double *b, double *bp, size_t panel_begin, size_t panel_end);
-/// Rows [row_begin, row_end) of C restricted to the outputs of panels [panel_begin, panel_end).
+/// How each output's products are summed (see above).
+typedef struct pl_order {
+  /// 0 sequential, 1 pairwise, 2 blocked.
+  int kind;
+  /// Steps per block (blocked only), at least 1.
+  size_t block;
+  /// One fused multiply-add per step (sequential, and within blocks); ignored by pairwise.
+  int fused;
+  /// Nonzero: the portable C loop even where AVX2 is available (the tests' check of that loop).
+  int portable;
+} pl_order;
+
+/// Rows [row_begin, row_end) of C restricted to the outputs of panels [panel_begin, panel_end), with the
+/// packed panels starting at bp (panel panel_begin first). bias (per column) and bias_rows (per row) may
+/// be NULL.
 void pl_gemm_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
-                 const float *a, const float *bp, const float *bias, float *c, int fused);
+                 const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows, float *c,
+                 size_t ldc, pl_order order);
 void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
-                 const double *a, const double *bp, const double *bias, double *c, int fused);
+                 const double *a, size_t lda, const double *bp, const double *bias, const double *bias_rows, double *c,
+                 size_t ldc, pl_order order);
 /// binary16 (format 0) or bfloat16 (format 1) arithmetic held in binary32, rounded to nearest even after
-/// every product and every addition (acc = r(acc + r(a*b)), from +0, bias added last with one rounding):
-/// exactly the emulated formats' unfused sequential loop. Returns 0 (computing nothing) when the CPU
-/// lacks AVX2 and F16C.
-int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t n, size_t k, const float *a, const float *bt,
-                  const float *bias, float *c);
+/// every product and every addition, in the order given (not fused): exactly the emulated formats' loop.
+/// B packed in binary32 panels of PL_NR_F32. Returns 0 (computing nothing) when the CPU lacks AVX2 and F16C.
+int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n,
+                  size_t k, const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows,
+                  float *c, size_t ldc, pl_order order);
 int pl_gemm_round_available(void);
 /// Which code path runs on this CPU: 2 = AVX2 and FMA, 0 = portable C.
 int pl_gemm_isa(void);
 /// Atomically returns *counter and increments it (threads claiming units of work).
 size_t pl_claim(size_t *counter);
-/// For tests: nonzero makes pl_gemm_f32/f64 take the portable C loop even where AVX2 is available.
-void pl_gemm_set_portable_only(int on);
+
+/// Packs panels [panel_begin, panel_end) of b [n][k] (row-major): B[p][j] = b[j][p].
+void pl_pack_f32(size_t n, size_t k, const float *b, float *bp, size_t panel_begin, size_t panel_end);
+void pl_pack_f64(size_t n, size_t k, const double *b, double *bp, size_t panel_begin, size_t panel_end);
+
+/// A 2-D convolution (cross-correlation, as PyTorch) of x [batch][channels][height][width] with a weight
+/// [out_channels][channels][kernel_h][kernel_w], stride and zero padding, giving [batch][out_channels]
+/// [out_h][out_w].
+typedef struct pl_conv {
+  size_t batch, channels, height, width;
+  size_t out_channels, kernel_h, kernel_w, stride, padding;
+  size_t out_h, out_w;
+} pl_conv;
+
+/// The forward product's B: outputs j = output positions (b, oy, ox) (n = batch*out_h*out_w), steps
+/// p = (c, i, jj) in row-major order (k = channels*kernel_h*kernel_w): x[b][c][oy*s+i-pad][ox*s+jj-pad],
+/// zero in the padding.
+void pl_pack_conv_patches_f32(const pl_conv *g, const float *x, float *bp, size_t panel_begin, size_t panel_end);
+void pl_pack_conv_patches_f64(const pl_conv *g, const double *x, double *bp, size_t panel_begin, size_t panel_end);
+/// The weight gradient's B: outputs j = (c, i, jj) (n = channels*kernel_h*kernel_w), steps p = output
+/// positions (b, oy, ox) in order (k = batch*out_h*out_w): the same values as above, transposed.
+void pl_pack_conv_patches_t_f32(const pl_conv *g, const float *x, float *bp, size_t panel_begin, size_t panel_end);
+void pl_pack_conv_patches_t_f64(const pl_conv *g, const double *x, double *bp, size_t panel_begin, size_t panel_end);
+/// The input gradient's B: outputs j = input positions (b, y, xx) (n = batch*height*width), steps
+/// p = (o, i, jj) in row-major order (k = out_channels*kernel_h*kernel_w):
+/// dy[b][o][(y+pad-i)/s][(xx+pad-jj)/s] where that is a whole output position, else zero.
+void pl_pack_conv_gradient_f32(const pl_conv *g, const float *dy, float *bp, size_t panel_begin, size_t panel_end);
+void pl_pack_conv_gradient_f64(const pl_conv *g, const double *dy, double *bp, size_t panel_begin, size_t panel_end);
 
 // An optional BLAS (OpenBLAS or any CBLAS library), loaded at run time with dlopen so that nothing is
 // needed to build: $PRECISIONLAB_BLAS if set, else libopenblas.so.0, libopenblas.so, libblas.so.3.
