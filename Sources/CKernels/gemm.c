@@ -5,6 +5,7 @@
 
 #include "CKernels.h"
 #include <math.h>
+#include <stdlib.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -65,6 +66,27 @@ size_t pl_claim(size_t *counter) { return __atomic_fetch_add(counter, 1, __ATOMI
 PL_SCALAR(gemm_f32_scalar, float, fmaf, PL_NR_F32)
 PL_SCALAR(gemm_f64_scalar, double, fma, PL_NR_F64)
 
+// The pairwise tree of k products as the sequence of its bottom subtrees (the recursion's cases of at most
+// eight products, whose shapes are fixed: p0; p0+p1; p0+(p1+p2); (p0+p1)+(p2+p3); …), left to right, each with
+// the number of additions the tree makes right after it (pending sums combined, older + newer). Depth of
+// pending sums: at most about log2(k) + 2.
+typedef struct pl_pw_entry {
+  size_t start, size, merges;
+} pl_pw_entry;
+#define PL_PW_DEPTH 72
+
+static size_t pl_pw_schedule(size_t p0, size_t n, pl_pw_entry *out, size_t count) {
+  if (n <= 8) {
+    out[count] = (pl_pw_entry){p0, n, 0};
+    return count + 1;
+  }
+  size_t m = n / 2;
+  count = pl_pw_schedule(p0, m, out, count);
+  count = pl_pw_schedule(p0 + m, n - m, out, count);
+  out[count - 1].merges++;
+  return count;
+}
+
 #ifdef PL_X86
 // ---------------------------------------------------------------------------------------------------
 // AVX2 micro-kernels: up to MR = 6 rows x one panel (two vectors: 16 floats or 8 doubles), the
@@ -75,11 +97,19 @@ PL_SCALAR(gemm_f64_scalar, double, fma, PL_NR_F64)
 // - sequential: 12 accumulators over [0, k).
 // - blocked: the same over each block, each block's sums then added to running totals kept in memory
 //   (one addition per block and output, in block order).
-// - pairwise: rows in blocks of PW = 3 (6 accumulators, so a subtree of up to four products fits in
-//   registers), the tree evaluated recursively on vectors; every lane follows the same tree.
+// - pairwise: rows in blocks of PW = 2, the tree evaluated left to right over its bottom subtrees of up
+//   to eight products (in registers) with a stack of pending sums (pl_pw_schedule); every lane follows
+//   the same tree.
 
 #define MR 6
-#define PW 3
+#define PW 2
+// Product p0 + d of lane (r, h) in the pairwise body.
+#define PL_L(F, d) F(a0, lda, r, panel, p0 + (d), h)
+// The same expression for every lane (rows x two vectors) of the pairwise body, into v.
+#define PL_LANES(EXPR)                                                                                       \
+  for (int r = 0; r < rows; r++) {                                                                           \
+    for (int h = 0; h < 2; h++) v[r][h] = (EXPR);                                                            \
+  }
 
 #define PL_BLOCK(NAME, T, V, WIDTH, SETZERO, LOAD, STORE, BROADCAST, FMADD, ADD, MUL)                       \
   /* Sequential sums over [p0, p1) of `rows` rows into acc (from zero). */                                   \
@@ -170,56 +200,61 @@ PL_SCALAR(gemm_f64_scalar, double, fma, PL_NR_F64)
     default: NAME##_body(i, 1, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
     }                                                                                                        \
   }                                                                                                          \
-  /* Pairwise: the subtree over [p0, p1) for PW rows, in registers up to four products. */                   \
+  /* Pairwise: the tree evaluated left to right over its bottom subtrees (up to 8 products each, in      \
+     registers), each followed by the additions the tree makes there (`merges`, see pl_pw_schedule); the    \
+     most recent pending sum stays in registers, older ones on a small stack. */                            \
   __attribute__((target("avx2,fma"), always_inline)) static inline V NAME##_product(                          \
       const T *a0, size_t lda, int r, const T *panel, size_t p, int half) {                                  \
     return MUL(BROADCAST(a0 + r * lda + p), LOAD(panel + p * 2 * WIDTH + half * WIDTH));                     \
   }                                                                                                          \
-  __attribute__((target("avx2,fma"))) static void NAME##_tree(const int rows, const T *a0, size_t lda,        \
-                                                             const T *panel, size_t p0, size_t p1,           \
-                                                             V out[PW][2]) {                                 \
-    size_t count = p1 - p0;                                                                                  \
-    if (count <= 4) {                                                                                        \
-      for (int r = 0; r < rows; r++) {                                                                       \
-        for (int h = 0; h < 2; h++) {                                                                        \
-          V s;                                                                                               \
-          switch (count) {                                                                                   \
-          case 1: s = NAME##_product(a0, lda, r, panel, p0, h); break;                                       \
-          case 2: s = ADD(NAME##_product(a0, lda, r, panel, p0, h), NAME##_product(a0, lda, r, panel, p0 + 1, h)); break; \
-          case 3:                                                                                            \
-            s = ADD(NAME##_product(a0, lda, r, panel, p0, h),                                                \
-                    ADD(NAME##_product(a0, lda, r, panel, p0 + 1, h), NAME##_product(a0, lda, r, panel, p0 + 2, h))); \
-            break;                                                                                           \
-          default:                                                                                           \
-            s = ADD(ADD(NAME##_product(a0, lda, r, panel, p0, h), NAME##_product(a0, lda, r, panel, p0 + 1, h)), \
-                    ADD(NAME##_product(a0, lda, r, panel, p0 + 2, h), NAME##_product(a0, lda, r, panel, p0 + 3, h))); \
-            break;                                                                                           \
-          }                                                                                                  \
-          out[r][h] = s;                                                                                     \
+  __attribute__((target("avx2,fma"), always_inline)) static inline void NAME##_pw_body(                       \
+      size_t i, const int rows, size_t j, size_t valid, const T *a, size_t lda, const T *panel, const T *bias, \
+      const T *bias_rows, T *c, size_t ldc, const pl_pw_entry *schedule, size_t count) {                     \
+    V stack[PL_PW_DEPTH][PW][2], top[PW][2], v[PW][2], acc[MR][2];                                           \
+    int depth = 0, has_top = 0;                                                                              \
+    const T *a0 = a + i * lda;                                                                               \
+    for (size_t e = 0; e < count; e++) {                                                                     \
+      const size_t p0 = schedule[e].start;                                                                   \
+      /* The switch outside the lanes, so the compiler interleaves the lanes' independent trees. */          \
+      switch (schedule[e].size) {                                                                             \
+      case 1: PL_LANES(PL_L(NAME##_product, 0)); break;                                                       \
+      case 2: PL_LANES(ADD(PL_L(NAME##_product, 0), PL_L(NAME##_product, 1))); break;                         \
+      case 3: PL_LANES(ADD(PL_L(NAME##_product, 0), ADD(PL_L(NAME##_product, 1), PL_L(NAME##_product, 2)))); break;\
+      case 4: PL_LANES(ADD(ADD(PL_L(NAME##_product, 0), PL_L(NAME##_product, 1)), ADD(PL_L(NAME##_product, 2), PL_L(NAME##_product, 3)))); break;\
+      case 5: PL_LANES(ADD(ADD(PL_L(NAME##_product, 0), PL_L(NAME##_product, 1)), ADD(PL_L(NAME##_product, 2), ADD(PL_L(NAME##_product, 3), PL_L(NAME##_product, 4))))); break;\
+      case 6: PL_LANES(ADD(ADD(PL_L(NAME##_product, 0), ADD(PL_L(NAME##_product, 1), PL_L(NAME##_product, 2))), ADD(PL_L(NAME##_product, 3), ADD(PL_L(NAME##_product, 4), PL_L(NAME##_product, 5))))); break;\
+      case 7: PL_LANES(ADD(ADD(PL_L(NAME##_product, 0), ADD(PL_L(NAME##_product, 1), PL_L(NAME##_product, 2))), ADD(ADD(PL_L(NAME##_product, 3), PL_L(NAME##_product, 4)), ADD(PL_L(NAME##_product, 5), PL_L(NAME##_product, 6))))); break;\
+      default: PL_LANES(ADD(ADD(ADD(PL_L(NAME##_product, 0), PL_L(NAME##_product, 1)), ADD(PL_L(NAME##_product, 2), PL_L(NAME##_product, 3))), ADD(ADD(PL_L(NAME##_product, 4), PL_L(NAME##_product, 5)), ADD(PL_L(NAME##_product, 6), PL_L(NAME##_product, 7))))); break;\
+      }                                                                                                       \
+      for (size_t m = 0; m < schedule[e].merges; m++) {                                                      \
+        for (int r = 0; r < rows; r++) { v[r][0] = ADD(top[r][0], v[r][0]); v[r][1] = ADD(top[r][1], v[r][1]); } \
+        if (depth > 0) {                                                                                     \
+          depth--;                                                                                           \
+          for (int r = 0; r < rows; r++) { top[r][0] = stack[depth][r][0]; top[r][1] = stack[depth][r][1]; } \
+        } else {                                                                                             \
+          has_top = 0;                                                                                       \
         }                                                                                                    \
       }                                                                                                      \
-      return;                                                                                                \
+      if (has_top) {                                                                                         \
+        for (int r = 0; r < rows; r++) { stack[depth][r][0] = top[r][0]; stack[depth][r][1] = top[r][1]; }  \
+        depth++;                                                                                             \
+      }                                                                                                      \
+      for (int r = 0; r < rows; r++) { top[r][0] = v[r][0]; top[r][1] = v[r][1]; }                          \
+      has_top = 1;                                                                                           \
     }                                                                                                        \
-    size_t m = p0 + count / 2;                                                                               \
-    V left[PW][2], right[PW][2];                                                                             \
-    NAME##_tree(rows, a0, lda, panel, p0, m, left);                                                          \
-    NAME##_tree(rows, a0, lda, panel, m, p1, right);                                                         \
     for (int r = 0; r < rows; r++) {                                                                         \
-      out[r][0] = ADD(left[r][0], right[r][0]);                                                              \
-      out[r][1] = ADD(left[r][1], right[r][1]);                                                              \
+      acc[r][0] = has_top ? top[r][0] : SETZERO();                                                           \
+      acc[r][1] = has_top ? top[r][1] : SETZERO();                                                           \
     }                                                                                                        \
+    NAME##_store(rows, i, j, valid, acc, bias, bias_rows, c, ldc);                                           \
   }                                                                                                          \
-  __attribute__((target("avx2,fma"))) static void NAME##_pairwise(size_t i, size_t rows, size_t j, size_t valid, \
-                                                                 size_t k, const T *a, size_t lda,           \
-                                                                 const T *panel, const T *bias,              \
-                                                                 const T *bias_rows, T *c, size_t ldc) {     \
-    V acc[MR][2], tree[PW][2];                                                                               \
-    for (int r = 0; r < (int)rows; r++) acc[r][0] = acc[r][1] = SETZERO();                                   \
-    if (k > 0) {                                                                                             \
-      NAME##_tree((int)rows, a + i * lda, lda, panel, 0, k, tree);                                           \
-      for (int r = 0; r < (int)rows; r++) { acc[r][0] = tree[r][0]; acc[r][1] = tree[r][1]; }                \
+  __attribute__((target("avx2,fma"))) static void NAME##_pairwise(                                           \
+      size_t i, size_t rows, size_t j, size_t valid, const T *a, size_t lda, const T *panel, const T *bias,   \
+      const T *bias_rows, T *c, size_t ldc, const pl_pw_entry *schedule, size_t count) {                     \
+    switch (rows) {                                                                                          \
+    case 2: NAME##_pw_body(i, 2, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); break;   \
+    default: NAME##_pw_body(i, 1, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); break;  \
     }                                                                                                        \
-    NAME##_store((int)rows, i, j, valid, acc, bias, bias_rows, c, ldc);                                      \
   }
 
 PL_BLOCK(block_f32, float, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss,
@@ -251,17 +286,24 @@ int pl_gemm_isa(void) {
 #ifdef PL_X86
 #define PL_DRIVE(BLOCK, NR)                                                                                  \
   if (has_avx2() && !order.portable) {                                                                        \
+    pl_pw_entry *schedule = 0;                                                                               \
+    size_t count = 0;                                                                                        \
+    if (order.kind == 1 && k > 0) {                                                                          \
+      schedule = malloc((k / 4 + 2) * sizeof(pl_pw_entry));                                                  \
+      count = pl_pw_schedule(0, k, schedule, 0);                                                             \
+    }                                                                                                        \
     for (size_t j = j0; j < j1; j += NR) {                                                                   \
       const size_t valid = j1 - j < NR ? j1 - j : NR;                                                        \
       const void *panel = bp + (j - j0) * k;                                                                 \
       if (order.kind == 1) {                                                                                 \
         for (size_t r = row_begin; r < row_end; r += PW)                                                     \
-          BLOCK##_pairwise(r, row_end - r < PW ? row_end - r : PW, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc); \
+          BLOCK##_pairwise(r, row_end - r < PW ? row_end - r : PW, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); \
       } else {                                                                                               \
         for (size_t r = row_begin; r < row_end; r += MR)                                                     \
           BLOCK(r, row_end - r < MR ? row_end - r : MR, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); \
       }                                                                                                      \
     }                                                                                                        \
+    free(schedule);                                                                                          \
     return;                                                                                                  \
   }
 #else

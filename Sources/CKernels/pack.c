@@ -8,15 +8,16 @@
 // A row-major matrix b [n][k] (a Linear weight): for each panel, 16 steps of k at a time, so the
 // panel's rows of b stay in the L1 cache while the destination is written contiguously.
 #define PL_PACK(NAME, T, NR)                                                                                 \
-  void NAME(size_t n, size_t k, const T *b, T *bp, size_t panel_begin, size_t panel_end) {                   \
+  void NAME(size_t n, size_t k, const T *b, T *bp, size_t panel_begin, size_t panel_end, size_t k_begin,       \
+            size_t k_end) {                                                                                  \
     for (size_t q = panel_begin; q < panel_end && q * NR < n; q++) {                                         \
       const size_t j0 = q * NR;                                                                              \
-      T *panel = bp + (q - panel_begin) * NR * k;                                                            \
+      T *panel = bp + (q - panel_begin) * NR * (k_end - k_begin);                                            \
       size_t cols = n - j0 < NR ? n - j0 : NR;                                                               \
-      for (size_t p0 = 0; p0 < k; p0 += 16) {                                                                \
-        size_t p1 = k - p0 < 16 ? k : p0 + 16;                                                               \
+      for (size_t p0 = k_begin; p0 < k_end; p0 += 16) {                                                      \
+        size_t p1 = k_end - p0 < 16 ? k_end : p0 + 16;                                                       \
         for (size_t p = p0; p < p1; p++) {                                                                   \
-          T *row = panel + p * NR;                                                                           \
+          T *row = panel + (p - k_begin) * NR;                                                               \
           size_t jj = 0;                                                                                     \
           for (; jj < cols; jj++) row[jj] = b[(j0 + jj) * k + p];                                            \
           for (; jj < NR; jj++) row[jj] = 0;                                                                 \
@@ -28,35 +29,50 @@
 PL_PACK(pl_pack_f32, float, PL_NR_F32)
 PL_PACK(pl_pack_f64, double, PL_NR_F64)
 
-// Forward patches: output j = (b, oy, ox), step p = (c, i, jj). For each lane the window's corner in the
-// image; then for each (c, i, jj) one value per lane, zero outside the image.
+// The convolution packers avoid divisions in their inner loops: the position of each lane is decoded
+// once per panel, the steps are walked with counters, and where a row or column of the window falls
+// (inside the image or not, which output position) is looked up in small per-lane tables.
+#define PL_MAXK 16  /* kernels up to 16 x 16 use the tables; larger ones compute each index */
+
+// Forward patches: output j = (b, oy, ox), step p = (c, i, jj): x[b][c][oy*s+i-pad][ox*s+jj-pad], zero
+// in the padding.
 #define PL_PACK_PATCHES(NAME, T, NR)                                                                         \
-  void NAME(const pl_conv *g, const T *x, T *bp, size_t panel_begin, size_t panel_end) {                     \
+  void NAME(const pl_conv *g, const T *x, T *bp, size_t panel_begin, size_t panel_end, size_t k_begin,       \
+            size_t k_end) {                                                                                  \
     const size_t positions = g->batch * g->out_h * g->out_w, plane = g->out_h * g->out_w;                    \
-    const size_t k = g->channels * g->kernel_h * g->kernel_w;                                                \
+    const size_t window = g->kernel_h * g->kernel_w, hw = g->height * g->width;                              \
     for (size_t q = panel_begin; q < panel_end && q * NR < positions; q++) {                                 \
-      T *panel = bp + (q - panel_begin) * NR * k;                                                            \
+      T *panel = bp + (q - panel_begin) * NR * (k_end - k_begin);                                            \
       long top[NR], left[NR];                                                                                \
-      size_t base[NR];                                                                                       \
+      const T *image[NR];                                                                                    \
+      const T *row_of[NR];                                                                                   \
       size_t lanes = positions - q * NR < NR ? positions - q * NR : NR;                                      \
       for (size_t l = 0; l < lanes; l++) {                                                                   \
         size_t j = q * NR + l, b = j / plane, r = j % plane;                                                 \
         top[l] = (long)((r / g->out_w) * g->stride) - (long)g->padding;                                      \
         left[l] = (long)((r % g->out_w) * g->stride) - (long)g->padding;                                     \
-        base[l] = b * g->channels * g->height * g->width;                                                    \
+        image[l] = x + b * g->channels * hw;                                                                 \
       }                                                                                                      \
-      size_t p = 0;                                                                                          \
-      for (size_t c = 0; c < g->channels; c++) {                                                             \
-        for (size_t i = 0; i < g->kernel_h; i++) {                                                           \
-          for (size_t jj = 0; jj < g->kernel_w; jj++, p++) {                                                 \
-            T *row = panel + p * NR;                                                                         \
-            for (size_t l = 0; l < lanes; l++) {                                                             \
-              long y = top[l] + (long)i, xx = left[l] + (long)jj;                                            \
-              row[l] = (y >= 0 && y < (long)g->height && xx >= 0 && xx < (long)g->width)                     \
-                ? x[base[l] + (c * g->height + (size_t)y) * g->width + (size_t)xx] : 0;                      \
-            }                                                                                                \
-            for (size_t l = lanes; l < NR; l++) row[l] = 0;                                                  \
+      size_t c = k_begin / window, i = (k_begin % window) / g->kernel_w, jj = k_begin % g->kernel_w;         \
+      int fresh = 1;                                                                                         \
+      for (size_t p = k_begin; p < k_end; p++) {                                                             \
+        if (fresh) {                                                                                         \
+          for (size_t l = 0; l < lanes; l++) {                                                               \
+            long y = top[l] + (long)i;                                                                       \
+            row_of[l] = (y >= 0 && y < (long)g->height) ? image[l] + c * hw + (size_t)y * g->width : 0;      \
           }                                                                                                  \
+          fresh = 0;                                                                                         \
+        }                                                                                                    \
+        T *row = panel + (p - k_begin) * NR;                                                                 \
+        for (size_t l = 0; l < lanes; l++) {                                                                 \
+          long xx = left[l] + (long)jj;                                                                      \
+          row[l] = (row_of[l] && xx >= 0 && xx < (long)g->width) ? row_of[l][xx] : 0;                        \
+        }                                                                                                    \
+        for (size_t l = lanes; l < NR; l++) row[l] = 0;                                                      \
+        if (++jj == g->kernel_w) {                                                                           \
+          jj = 0;                                                                                            \
+          if (++i == g->kernel_h) { i = 0; c++; }                                                            \
+          fresh = 1;                                                                                         \
         }                                                                                                    \
       }                                                                                                      \
     }                                                                                                        \
@@ -65,37 +81,38 @@ PL_PACK(pl_pack_f64, double, PL_NR_F64)
 PL_PACK_PATCHES(pl_pack_conv_patches_f32, float, PL_NR_F32)
 PL_PACK_PATCHES(pl_pack_conv_patches_f64, double, PL_NR_F64)
 
-// Weight-gradient patches: output j = (c, i, jj), step p = (b, oy, ox). For each lane its channel and
-// kernel offset; then for each output position one value per lane.
+// Weight-gradient patches: output j = (c, i, jj), step p = (b, oy, ox): the same values transposed. For
+// each lane its channel and window offset; the positions walked with counters.
 #define PL_PACK_PATCHES_T(NAME, T, NR)                                                                       \
-  void NAME(const pl_conv *g, const T *x, T *bp, size_t panel_begin, size_t panel_end) {                     \
+  void NAME(const pl_conv *g, const T *x, T *bp, size_t panel_begin, size_t panel_end, size_t k_begin,       \
+            size_t k_end) {                                                                                  \
     const size_t window = g->kernel_h * g->kernel_w, n = g->channels * window;                               \
-    const size_t k = g->batch * g->out_h * g->out_w;                                                         \
+    const size_t plane = g->out_h * g->out_w, hw = g->height * g->width;                                     \
     for (size_t q = panel_begin; q < panel_end && q * NR < n; q++) {                                         \
-      T *panel = bp + (q - panel_begin) * NR * k;                                                            \
+      T *panel = bp + (q - panel_begin) * NR * (k_end - k_begin);                                            \
       long di[NR], dj[NR];                                                                                   \
-      size_t channel[NR];                                                                                    \
+      size_t offset[NR];                                                                                     \
       size_t lanes = n - q * NR < NR ? n - q * NR : NR;                                                      \
       for (size_t l = 0; l < lanes; l++) {                                                                   \
         size_t j = q * NR + l;                                                                               \
-        channel[l] = j / window;                                                                             \
+        offset[l] = (j / window) * hw;                                                                       \
         di[l] = (long)((j % window) / g->kernel_w) - (long)g->padding;                                       \
         dj[l] = (long)((j % window) % g->kernel_w) - (long)g->padding;                                       \
       }                                                                                                      \
-      size_t p = 0;                                                                                          \
-      for (size_t b = 0; b < g->batch; b++) {                                                                \
-        const T *image = x + b * g->channels * g->height * g->width;                                         \
-        for (size_t oy = 0; oy < g->out_h; oy++) {                                                           \
-          for (size_t ox = 0; ox < g->out_w; ox++, p++) {                                                    \
-            T *row = panel + p * NR;                                                                         \
-            long y0 = (long)(oy * g->stride), x0 = (long)(ox * g->stride);                                   \
-            for (size_t l = 0; l < lanes; l++) {                                                             \
-              long y = y0 + di[l], xx = x0 + dj[l];                                                          \
-              row[l] = (y >= 0 && y < (long)g->height && xx >= 0 && xx < (long)g->width)                     \
-                ? image[(channel[l] * g->height + (size_t)y) * g->width + (size_t)xx] : 0;                   \
-            }                                                                                                \
-            for (size_t l = lanes; l < NR; l++) row[l] = 0;                                                  \
-          }                                                                                                  \
+      size_t b = k_begin / plane, oy = (k_begin % plane) / g->out_w, ox = k_begin % g->out_w;                \
+      for (size_t p = k_begin; p < k_end; p++) {                                                             \
+        const T *img = x + b * g->channels * hw;                                                             \
+        T *row = panel + (p - k_begin) * NR;                                                                 \
+        long y0 = (long)(oy * g->stride), x0 = (long)(ox * g->stride);                                       \
+        for (size_t l = 0; l < lanes; l++) {                                                                 \
+          long y = y0 + di[l], xx = x0 + dj[l];                                                              \
+          row[l] = (y >= 0 && y < (long)g->height && xx >= 0 && xx < (long)g->width)                         \
+            ? img[offset[l] + (size_t)y * g->width + (size_t)xx] : 0;                                        \
+        }                                                                                                    \
+        for (size_t l = lanes; l < NR; l++) row[l] = 0;                                                      \
+        if (++ox == g->out_w) {                                                                              \
+          ox = 0;                                                                                            \
+          if (++oy == g->out_h) { oy = 0; b++; }                                                             \
         }                                                                                                    \
       }                                                                                                      \
     }                                                                                                        \
@@ -104,40 +121,56 @@ PL_PACK_PATCHES(pl_pack_conv_patches_f64, double, PL_NR_F64)
 PL_PACK_PATCHES_T(pl_pack_conv_patches_t_f32, float, PL_NR_F32)
 PL_PACK_PATCHES_T(pl_pack_conv_patches_t_f64, double, PL_NR_F64)
 
-// Input-gradient operand: output j = (b, y, xx) of the input, step p = (o, i, jj): the output gradient at
-// the output position whose window put weight (i, jj) on this input, zero where there is none (the
-// padding, or between strides).
+// Input-gradient operand: output j = (b, y, xx) of the input, step p = (o, i, jj): dy at the output
+// position whose window put weight (i, jj) on this input, zero where there is none (the padding, or
+// between strides). Per lane, the output row for each i and the output column for each jj (or none)
+// are tabled once per panel.
 #define PL_PACK_GRADIENT(NAME, T, NR)                                                                        \
-  void NAME(const pl_conv *g, const T *dy, T *bp, size_t panel_begin, size_t panel_end) {                    \
+  static inline long NAME##_index(long r, long s, size_t limit) {                                            \
+    return (r >= 0 && r % s == 0 && r / s < (long)limit) ? r / s : -1;                                        \
+  }                                                                                                          \
+  void NAME(const pl_conv *g, const T *dy, T *bp, size_t panel_begin, size_t panel_end, size_t k_begin,      \
+            size_t k_end) {                                                                                  \
     const size_t plane = g->height * g->width, positions = g->batch * plane;                                 \
-    const size_t k = g->out_channels * g->kernel_h * g->kernel_w;                                            \
+    const size_t window = g->kernel_h * g->kernel_w, out_plane = g->out_h * g->out_w;                        \
     const long s = (long)g->stride;                                                                          \
+    const int tabled = g->kernel_h <= PL_MAXK && g->kernel_w <= PL_MAXK;                                      \
     for (size_t q = panel_begin; q < panel_end && q * NR < positions; q++) {                                 \
-      T *panel = bp + (q - panel_begin) * NR * k;                                                            \
-      long ys[NR], xs[NR];                                                                                   \
-      size_t base[NR];                                                                                       \
+      T *panel = bp + (q - panel_begin) * NR * (k_end - k_begin);                                            \
+      long ys[NR], xs[NR], rows[NR][PL_MAXK], cols[NR][PL_MAXK];                                             \
+      const T *image[NR];                                                                                    \
+      const T *row_of[NR];                                                                                   \
       size_t lanes = positions - q * NR < NR ? positions - q * NR : NR;                                      \
       for (size_t l = 0; l < lanes; l++) {                                                                   \
         size_t j = q * NR + l, b = j / plane, r = j % plane;                                                 \
         ys[l] = (long)(r / g->width) + (long)g->padding;                                                     \
         xs[l] = (long)(r % g->width) + (long)g->padding;                                                     \
-        base[l] = b * g->out_channels * g->out_h * g->out_w;                                                 \
+        image[l] = dy + b * g->out_channels * out_plane;                                                     \
+        if (tabled) {                                                                                        \
+          for (size_t i = 0; i < g->kernel_h; i++) rows[l][i] = NAME##_index(ys[l] - (long)i, s, g->out_h);  \
+          for (size_t jj = 0; jj < g->kernel_w; jj++) cols[l][jj] = NAME##_index(xs[l] - (long)jj, s, g->out_w); \
+        }                                                                                                    \
       }                                                                                                      \
-      size_t p = 0;                                                                                          \
-      for (size_t o = 0; o < g->out_channels; o++) {                                                         \
-        for (size_t i = 0; i < g->kernel_h; i++) {                                                           \
-          for (size_t jj = 0; jj < g->kernel_w; jj++, p++) {                                                 \
-            T *row = panel + p * NR;                                                                         \
-            for (size_t l = 0; l < lanes; l++) {                                                             \
-              long ry = ys[l] - (long)i, rx = xs[l] - (long)jj;                                              \
-              T v = 0;                                                                                       \
-              if (ry >= 0 && rx >= 0 && ry % s == 0 && rx % s == 0 && ry / s < (long)g->out_h &&             \
-                  rx / s < (long)g->out_w)                                                                   \
-                v = dy[base[l] + (o * g->out_h + (size_t)(ry / s)) * g->out_w + (size_t)(rx / s)];           \
-              row[l] = v;                                                                                    \
-            }                                                                                                \
-            for (size_t l = lanes; l < NR; l++) row[l] = 0;                                                  \
+      size_t o = k_begin / window, i = (k_begin % window) / g->kernel_w, jj = k_begin % g->kernel_w;         \
+      int fresh = 1;                                                                                         \
+      for (size_t p = k_begin; p < k_end; p++) {                                                             \
+        if (fresh) {                                                                                         \
+          for (size_t l = 0; l < lanes; l++) {                                                               \
+            long oy = tabled ? rows[l][i] : NAME##_index(ys[l] - (long)i, s, g->out_h);                      \
+            row_of[l] = oy >= 0 ? image[l] + o * out_plane + (size_t)oy * g->out_w : 0;                      \
           }                                                                                                  \
+          fresh = 0;                                                                                         \
+        }                                                                                                    \
+        T *row = panel + (p - k_begin) * NR;                                                                 \
+        for (size_t l = 0; l < lanes; l++) {                                                                 \
+          long ox = tabled ? cols[l][jj] : NAME##_index(xs[l] - (long)jj, s, g->out_w);                      \
+          row[l] = (row_of[l] && ox >= 0) ? row_of[l][ox] : 0;                                               \
+        }                                                                                                    \
+        for (size_t l = lanes; l < NR; l++) row[l] = 0;                                                      \
+        if (++jj == g->kernel_w) {                                                                           \
+          jj = 0;                                                                                            \
+          if (++i == g->kernel_h) { i = 0; o++; }                                                            \
+          fresh = 1;                                                                                         \
         }                                                                                                    \
       }                                                                                                      \
     }                                                                                                        \

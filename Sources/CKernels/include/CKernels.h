@@ -15,8 +15,9 @@
 //
 // B is given PACKED: panels of PL_NR (16 for binary32, 8 for binary64) consecutive outputs; panel q
 // holds, for p = 0 ..< K, the NR values B[p][q*NR ..< q*NR + NR] contiguously (zero past N). A packer
-// fills panels [panel_begin, panel_end) of a buffer laid out as if panel 0 were panel_begin, so a thread
-// can pack and compute one panel at a time in a buffer of NR * K elements. Packers exist for a
+// fills panels [panel_begin, panel_end) of a buffer laid out as if panel 0 were panel_begin, for the
+// steps [k_begin, k_end) (row p - k_begin holds step p), so a thread can pack and compute one panel,
+// and one range of steps, at a time in a buffer of NR * (k_end - k_begin) elements. Packers exist for a
 // row-major [N][K] matrix (a Linear weight) and for the three products of a convolution, which gather
 // their operand from the image or the output gradient without materialising the patch matrix.
 //
@@ -63,8 +64,8 @@ int pl_gemm_isa(void);
 size_t pl_claim(size_t *counter);
 
 /// Packs panels [panel_begin, panel_end) of b [n][k] (row-major): B[p][j] = b[j][p].
-void pl_pack_f32(size_t n, size_t k, const float *b, float *bp, size_t panel_begin, size_t panel_end);
-void pl_pack_f64(size_t n, size_t k, const double *b, double *bp, size_t panel_begin, size_t panel_end);
+void pl_pack_f32(size_t n, size_t k, const float *b, float *bp, size_t panel_begin, size_t panel_end, size_t k_begin, size_t k_end);
+void pl_pack_f64(size_t n, size_t k, const double *b, double *bp, size_t panel_begin, size_t panel_end, size_t k_begin, size_t k_end);
 
 /// A 2-D convolution (cross-correlation, as PyTorch) of x [batch][channels][height][width] with a weight
 /// [out_channels][channels][kernel_h][kernel_w], stride and zero padding, giving [batch][out_channels]
@@ -78,17 +79,23 @@ typedef struct pl_conv {
 /// The forward product's B: outputs j = output positions (b, oy, ox) (n = batch*out_h*out_w), steps
 /// p = (c, i, jj) in row-major order (k = channels*kernel_h*kernel_w): x[b][c][oy*s+i-pad][ox*s+jj-pad],
 /// zero in the padding.
-void pl_pack_conv_patches_f32(const pl_conv *g, const float *x, float *bp, size_t panel_begin, size_t panel_end);
-void pl_pack_conv_patches_f64(const pl_conv *g, const double *x, double *bp, size_t panel_begin, size_t panel_end);
+void pl_pack_conv_patches_f32(const pl_conv *g, const float *x, float *bp, size_t panel_begin, size_t panel_end, size_t k_begin,
+                                size_t k_end);
+void pl_pack_conv_patches_f64(const pl_conv *g, const double *x, double *bp, size_t panel_begin, size_t panel_end, size_t k_begin,
+                                size_t k_end);
 /// The weight gradient's B: outputs j = (c, i, jj) (n = channels*kernel_h*kernel_w), steps p = output
 /// positions (b, oy, ox) in order (k = batch*out_h*out_w): the same values as above, transposed.
-void pl_pack_conv_patches_t_f32(const pl_conv *g, const float *x, float *bp, size_t panel_begin, size_t panel_end);
-void pl_pack_conv_patches_t_f64(const pl_conv *g, const double *x, double *bp, size_t panel_begin, size_t panel_end);
+void pl_pack_conv_patches_t_f32(const pl_conv *g, const float *x, float *bp, size_t panel_begin, size_t panel_end, size_t k_begin,
+                                size_t k_end);
+void pl_pack_conv_patches_t_f64(const pl_conv *g, const double *x, double *bp, size_t panel_begin, size_t panel_end, size_t k_begin,
+                                size_t k_end);
 /// The input gradient's B: outputs j = input positions (b, y, xx) (n = batch*height*width), steps
 /// p = (o, i, jj) in row-major order (k = out_channels*kernel_h*kernel_w):
 /// dy[b][o][(y+pad-i)/s][(xx+pad-jj)/s] where that is a whole output position, else zero.
-void pl_pack_conv_gradient_f32(const pl_conv *g, const float *dy, float *bp, size_t panel_begin, size_t panel_end);
-void pl_pack_conv_gradient_f64(const pl_conv *g, const double *dy, double *bp, size_t panel_begin, size_t panel_end);
+void pl_pack_conv_gradient_f32(const pl_conv *g, const float *dy, float *bp, size_t panel_begin, size_t panel_end, size_t k_begin,
+                                size_t k_end);
+void pl_pack_conv_gradient_f64(const pl_conv *g, const double *dy, double *bp, size_t panel_begin, size_t panel_end, size_t k_begin,
+                                size_t k_end);
 
 // An optional BLAS (OpenBLAS or any CBLAS library), loaded at run time with dlopen so that nothing is
 // needed to build: $PRECISIONLAB_BLAS if set, else libopenblas.so.0, libopenblas.so, libblas.so.3.

@@ -34,55 +34,20 @@ public struct Conv2d<T: PrecisionScalar>: Sendable {
     ((h + 2 * padding - kernel.0) / stride + 1, (w + 2 * padding - kernel.1) / stride + 1)
   }
 
-  /// `[batch·oh·ow, c·kh·kw]` patches, zeros where the window covers padding.
-  func patches(_ x: Tensor<T>) -> Tensor<T> {
-    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (kh, kw) = kernel
-    let (oh, ow) = outputSize(h, w)
-    let zero = T(0)
-    var out = [T]()
-    out.reserveCapacity(n * oh * ow * c * kh * kw)
-    for b in 0..<n {
-      for r in 0..<oh {
-        for s in 0..<ow {
-          for ch in 0..<c {
-            for i in 0..<kh {
-              let y = r * stride + i - padding
-              for j in 0..<kw {
-                let xx = s * stride + j - padding
-                out.append(y >= 0 && y < h && xx >= 0 && xx < w ? x.storage[((b * c + ch) * h + y) * w + xx] : zero)
-              }
-            }
-          }
-        }
-      }
-    }
-    return Tensor(shape: [n * oh * ow, c * kh * kw], storage: out)
-  }
-
-  public func forward(_ x: Tensor<T>, _ plan: KernelPlan) -> Tensor<T> {
+  /// The shapes of this layer applied to `x`, checked: one line naming the mismatch.
+  public func geometry(_ x: Tensor<T>) -> ConvolutionGeometry {
     precondition(x.rank == 4 && x.shape[1] == inChannels, "Conv2d expects [batch, \(inChannels), h, w], got \(x.shape)")
-    let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+    let (h, w) = (x.shape[2], x.shape[3])
     let (oh, ow) = outputSize(h, w)
-    precondition(oh >= 1 && ow >= 1, "Conv2d: input \(h)x\(w) too small for kernel \(kernel) with padding \(padding)")
-    let flatWeight = weight.reshaped([outChannels, weight.count / outChannels])
-    let rows = MatrixMultiply.timesTransposed(patches(x), flatWeight, bias: bias, plan: plan)
-    return Self.channelsFirst(rows, n: n, c: outChannels, h: oh, w: ow)
+    precondition(h + 2 * padding >= kernel.0 && w + 2 * padding >= kernel.1 && oh >= 1 && ow >= 1,
+                 "Conv2d: input \(h)x\(w) too small for kernel \(kernel) with padding \(padding)")
+    return ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
   }
 
-  /// `[n·h·w, c]` → `[n, c, h, w]`.
-  static func channelsFirst(_ rows: Tensor<T>, n: Int, c: Int, h: Int, w: Int) -> Tensor<T> {
-    var out = [T](repeating: T(0), count: n * c * h * w)
-    for b in 0..<n { for p in 0..<(h * w) { for ch in 0..<c { out[(b * c + ch) * h * w + p] = rows.storage[(b * h * w + p) * c + ch] } } }
-    return Tensor(shape: [n, c, h, w], storage: out)
-  }
-
-  /// `[n, c, h, w]` → `[n·h·w, c]`.
-  static func channelsLast(_ x: Tensor<T>) -> Tensor<T> {
-    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    var out = [T](repeating: T(0), count: x.count)
-    for b in 0..<n { for p in 0..<(h * w) { for ch in 0..<c { out[(b * h * w + p) * c + ch] = x.storage[(b * c + ch) * h * w + p] } } }
-    return Tensor(shape: [n * h * w, c], storage: out)
+  /// `[batch, out, oh, ow]`: each output one sum over its patch (see `ConvolutionGeometry`) plus the bias.
+  public func forward(_ x: Tensor<T>, _ plan: KernelPlan) -> Tensor<T> {
+    _ = geometry(x)
+    return Convolution.forward(x, weight: weight, bias: bias, stride: stride, padding: padding, plan: plan)
   }
 
   public func backward(
@@ -95,48 +60,12 @@ public struct Conv2d<T: PrecisionScalar>: Sendable {
   /// The weight gradient (one sum over (batch, output row, output column) per element) and the bias
   /// gradient (the same sum of grad_out).
   public func parameterGradients(input x: Tensor<T>, gradOut: Tensor<T>, _ plan: KernelPlan) -> (weight: Tensor<T>, bias: Tensor<T>?) {
-    let dRows = Self.channelsLast(gradOut)  // [n·oh·ow, out]
-    let dW = MatrixMultiply.timesTransposed(dRows.transposed(), patches(x).transposed(), plan: plan).reshaped(weight.shape)
-    return (dW, bias == nil ? nil : MatrixMultiply.columnSums(dRows, plan: plan))
+    Convolution.parameterGradients(
+      input: x, gradOut: gradOut, weightShape: weight.shape, withBias: bias != nil, stride: stride, padding: padding, plan: plan)
   }
 
   /// Each input element's gradient as one dot product over (out channel, i, j).
   public func inputGradient(inputShape shape: [Int], gradOut: Tensor<T>, _ plan: KernelPlan) -> Tensor<T> {
-    let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-    let (kh, kw) = kernel
-    let (oh, ow) = (gradOut.shape[2], gradOut.shape[3])
-    let o = outChannels
-    var out = [T](repeating: T(0), count: n * c * h * w)
-    out.withUnsafeMutableBufferPointer { outPointer in
-      nonisolated(unsafe) let outPointer = outPointer
-      forEachRow(n * c, threads: plan.threads) { row in
-        let (b, ch) = (row / c, row % c)
-        var gs = [T](), ws = [T]()
-        gs.reserveCapacity(o * kh * kw)
-        ws.reserveCapacity(o * kh * kw)
-        for y in 0..<h {
-          for xx in 0..<w {
-            gs.removeAll(keepingCapacity: true)
-            ws.removeAll(keepingCapacity: true)
-            for oc in 0..<o {
-              for i in 0..<kh {
-                let r = y + padding - i
-                guard r >= 0, r % stride == 0, r / stride < oh else { continue }
-                for j in 0..<kw {
-                  let s = xx + padding - j
-                  guard s >= 0, s % stride == 0, s / stride < ow else { continue }
-                  gs.append(gradOut.storage[((b * o + oc) * oh + r / stride) * ow + s / stride])
-                  ws.append(weight.storage[((oc * c + ch) * kh + i) * kw + j])
-                }
-              }
-            }
-            outPointer[((b * c + ch) * h + y) * w + xx] = gs.isEmpty ? T(0) : gs.withUnsafeBufferPointer { gp in
-              ws.withUnsafeBufferPointer { wp in DotProduct.rounded(gp.baseAddress!, 1, wp.baseAddress!, 1, count: gp.count, plan: plan) }
-            }
-          }
-        }
-      }
-    }
-    return Tensor(shape: shape, storage: out)
+    Convolution.inputGradient(gradOut: gradOut, weight: weight, inputShape: shape, stride: stride, padding: padding, plan: plan)
   }
 }

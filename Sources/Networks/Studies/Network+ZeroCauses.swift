@@ -25,9 +25,13 @@ extension Network {
       case .linear(let l, _):
         causes = causes + ZeroCause.classify(input: x, weight: l.weight, bias: l.bias, output: z)
       case .conv(let c, _):
-        let flat = c.weight.reshaped([c.outChannels, c.weight.count / c.outChannels])
+        let g = c.geometry(x)
+        let flat = c.weight.reshaped([c.outChannels, g.patchSize])
+        let rows = Layout.channelFirstToMajor(z.storage, batch: g.batch, channels: g.outChannels, plane: g.outHeight * g.outWidth)
         causes = causes + ZeroCause.classify(
-          input: c.patches(x), weight: flat, bias: c.bias ?? Tensor(zeros: [c.outChannels]), output: Conv2d<T>.channelsLast(z))
+          input: Tensor(shape: [g.positions, g.patchSize], storage: g.patches(x.storage)), weight: flat,
+          bias: c.bias ?? Tensor(zeros: [c.outChannels]),
+          output: Tensor(shape: [g.outChannels, g.positions], storage: rows).transposed())
       default: break
       }
     }
