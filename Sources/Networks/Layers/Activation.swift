@@ -46,32 +46,47 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
     _ x: Tensor<T>, _ gradOut: Tensor<T>, layer: Int = 0, step: Int = 0
   ) -> Tensor<T> {
     precondition(x.shape == gradOut.shape, "activation backward: shapes \(x.shape) and \(gradOut.shape)")
-    let zero = T(0), six = T(6)
-    var out = [T]()
-    out.reserveCapacity(x.count)
+    let zero = T(0), six = T(6), count = x.count
     func atKink(_ d: KinkDerivative, _ rule: KinkRule, _ g: T, _ i: Int) -> T {
       let alpha = T(d.value(layer: layer, step: step, element: i))
       return rule == .paper ? alpha : alpha * g
     }
-    for i in 0..<x.count {
-      let v = x.storage[i], g = gradOut.storage[i]
-      switch self {
-      case .identity: out.append(g)
-      case .relu(let alpha, let rule):
-        out.append(v > zero ? g : (v < zero ? zero : (v.isZero ? atKink(alpha, rule, g, i) : T(Double.nan))))
-      case .relu6(let alpha, let beta, let rule):
-        if v.isNaN {
-          out.append(T(Double.nan))
-        } else if v.isZero {
-          out.append(atKink(alpha, rule, g, i))
-        } else if v == six {
-          out.append(atKink(beta, rule, g, i))
-        } else {
-          out.append(v > zero && v < six ? g : zero)
+    let out = [T](unsafeUninitializedCapacity: count) { out, initialized in
+      x.storage.withUnsafeBufferPointer { xp in
+        gradOut.storage.withUnsafeBufferPointer { gp in
+          let o = out.baseAddress!
+          switch self {
+          case .identity:
+            for i in 0..<count { (o + i).initialize(to: gp[i]) }
+          case .relu(let alpha, let rule):
+            for i in 0..<count {
+              let v = xp[i]
+              (o + i).initialize(to: v > zero ? gp[i] : (v < zero ? zero : (v.isZero ? atKink(alpha, rule, gp[i], i) : T(Double.nan))))
+            }
+          case .relu6(let alpha, let beta, let rule):
+            for i in 0..<count {
+              let v = xp[i], g = gp[i]
+              let r: T
+              if v.isNaN {
+                r = T(Double.nan)
+              } else if v.isZero {
+                r = atKink(alpha, rule, g, i)
+              } else if v == six {
+                r = atKink(beta, rule, g, i)
+              } else {
+                r = v > zero && v < six ? g : zero
+              }
+              (o + i).initialize(to: r)
+            }
+          case .leakyReLU(let slope, let atZero, let rule):
+            for i in 0..<count {
+              let v = xp[i], g = gp[i]
+              (o + i).initialize(to: v > zero ? g : (v < zero ? T(slope) * g : (v.isZero ? atKink(atZero, rule, g, i) : T(Double.nan))))
+            }
+          }
         }
-      case .leakyReLU(let slope, let atZero, let rule):
-        out.append(v > zero ? g : (v < zero ? T(slope) * g : (v.isZero ? atKink(atZero, rule, g, i) : T(Double.nan))))
       }
+      initialized = count
     }
     return Tensor(shape: x.shape, storage: out)
   }

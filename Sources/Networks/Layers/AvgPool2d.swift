@@ -25,20 +25,28 @@ public struct AvgPool2d: Sendable, Hashable {
   public func forward<T: PrecisionScalar>(_ x: Tensor<T>, _ plan: KernelPlan) -> Tensor<T> {
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let g = geometry(h, w)
-    let ones = [T](repeating: T(1), count: g.kh * g.kw)
+    let size = g.kh * g.kw
+    let ones = [T](repeating: T(1), count: size)
+    var window = [T](repeating: T(0), count: size)  // a window's values in row-major order
     var out = [T]()
-    var window = [T]()
-    window.reserveCapacity(g.kh * g.kw)
-    for plane in 0..<(n * c) {
-      for r in 0..<g.oh {
-        for s in 0..<g.ow {
-          window.removeAll(keepingCapacity: true)
-          for i in 0..<g.kh { for j in 0..<g.kw { window.append(x.storage[(plane * h + r * g.s + i) * w + s * g.s + j]) } }
-          out.append(window.withUnsafeBufferPointer { wp in
-            ones.withUnsafeBufferPointer { op in
-              DotProduct.rounded(wp.baseAddress!, 1, op.baseAddress!, 1, count: window.count, dividedBy: g.kh * g.kw, plan: plan)
+    out.reserveCapacity(n * c * g.oh * g.ow)
+    x.storage.withUnsafeBufferPointer { xp in
+      ones.withUnsafeBufferPointer { op in
+        window.withUnsafeMutableBufferPointer { wp in
+          for plane in 0..<(n * c) {
+            for r in 0..<g.oh {
+              for s in 0..<g.ow {
+                let values: UnsafePointer<T>
+                if kernel == nil {
+                  values = xp.baseAddress! + plane * h * w  // the whole plane, already in order
+                } else {
+                  for i in 0..<g.kh { for j in 0..<g.kw { wp[i * g.kw + j] = xp[(plane * h + r * g.s + i) * w + s * g.s + j] } }
+                  values = UnsafePointer(wp.baseAddress!)
+                }
+                out.append(DotProduct.rounded(values, 1, op.baseAddress!, 1, count: size, dividedBy: size, plan: plan))
+              }
             }
-          })
+          }
         }
       }
     }
@@ -51,15 +59,21 @@ public struct AvgPool2d: Sendable, Hashable {
     let divisor = T(g.kh * g.kw)
     var grad = [T](repeating: T(0), count: n * c * h * w)
     var touched = [Bool](repeating: false, count: grad.count)
-    for plane in 0..<(n * c) {
-      for r in 0..<g.oh {
-        for s in 0..<g.ow {
-          let share = gradOut.storage[(plane * g.oh + r) * g.ow + s] / divisor
-          for i in 0..<g.kh {
-            for j in 0..<g.kw {
-              let t = (plane * h + r * g.s + i) * w + s * g.s + j
-              grad[t] = touched[t] ? grad[t] + share : share
-              touched[t] = true
+    gradOut.storage.withUnsafeBufferPointer { gp in
+      grad.withUnsafeMutableBufferPointer { grad in
+        touched.withUnsafeMutableBufferPointer { touched in
+          for plane in 0..<(n * c) {
+            for r in 0..<g.oh {
+              for s in 0..<g.ow {
+                let share = gp[(plane * g.oh + r) * g.ow + s] / divisor
+                for i in 0..<g.kh {
+                  for j in 0..<g.kw {
+                    let t = (plane * h + r * g.s + i) * w + s * g.s + j
+                    grad[t] = touched[t] ? grad[t] + share : share
+                    touched[t] = true
+                  }
+                }
+              }
             }
           }
         }

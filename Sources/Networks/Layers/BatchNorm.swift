@@ -9,6 +9,10 @@ import Tensors
 /// accumulation format in the kernel's order, each quotient rounded once into the storage format),
 /// x̂ = (x − μ) / √(σ² + ε), y = γ·x̂ + β. Evaluation uses the running estimates instead.
 /// Backward (training): dx = (γ / √(σ² + ε)) · (dy − Σdy / m − x̂ · Σ(dy·x̂) / m), dγ = Σ dy·x̂, dβ = Σ dy.
+///
+/// Channels are computed independently on up to the plan's threads (`forEachRow`, one row per channel:
+/// with stochastic rounding each channel rounds on its own stream, so results do not depend on the
+/// thread count).
 public struct BatchNorm<T: PrecisionScalar>: Sendable {
   public var gamma: Tensor<T>
   public var beta: Tensor<T>
@@ -37,58 +41,70 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
     return (shape[0], shape[1], shape.count == 4 ? shape[2] * shape[3] : 1)
   }
 
-  /// The values of channel `ch`, in (batch, position) order.
-  static func channelValues(_ x: Tensor<T>, _ ch: Int) -> [T] {
-    let (n, c, spatial) = layout(x.shape)
-    var out = [T]()
-    out.reserveCapacity(n * spatial)
-    for b in 0..<n { for p in 0..<spatial { out.append(x.storage[(b * c + ch) * spatial + p]) } }
-    return out
-  }
-
   /// `round(Σ values)`, or `round((Σ values) / divisor)` with the quotient in the accumulation format.
-  static func sum(_ values: [T], dividedBy divisor: Int? = nil, _ plan: KernelPlan) -> T {
-    let ones = [T](repeating: T(1), count: values.count)
-    return values.withUnsafeBufferPointer { vp in
-      ones.withUnsafeBufferPointer { op in
-        DotProduct.rounded(vp.baseAddress!, 1, op.baseAddress!, 1, count: values.count, dividedBy: divisor, plan: plan)
-      }
-    }
+  static func sum(_ values: UnsafePointer<T>, count: Int, ones: UnsafePointer<T>, dividedBy divisor: Int? = nil, _ plan: KernelPlan) -> T {
+    DotProduct.rounded(values, 1, ones, 1, count: count, dividedBy: divisor, plan: plan)
   }
 
   public mutating func forward(_ x: Tensor<T>, training: Bool, _ plan: KernelPlan) -> (Tensor<T>, Cache?) {
     let (n, c, spatial) = Self.layout(x.shape)
     precondition(c == channels, "BatchNorm for \(channels) channels got \(x.shape)")
     let m = n * spatial
-    var out = x.storage
-    var normalized = x.storage
-    var inverse = [T]()
-    let epsilon = T(self.epsilon)
-    for ch in 0..<c {
-      let values = Self.channelValues(x, ch)
-      let mean: T, variance: T
-      if training {
-        mean = Self.sum(values, dividedBy: m, plan)
-        let squares = values.map { ($0 - mean) * ($0 - mean) }
-        variance = Self.sum(squares, dividedBy: m, plan)
-        let unbiased = m > 1 ? variance * T(m) / T(m - 1) : variance
-        let mo = T(momentum)
-        runningMean.storage[ch] = (T(1) - mo) * runningMean.storage[ch] + mo * mean
-        runningVariance.storage[ch] = (T(1) - mo) * runningVariance.storage[ch] + mo * unbiased
-      } else {
-        mean = runningMean.storage[ch]
-        variance = runningVariance.storage[ch]
-      }
-      let inv = T(1) / (variance + epsilon).squareRoot()
-      inverse.append(inv)
-      for b in 0..<n {
-        for p in 0..<spatial {
-          let k = (b * c + ch) * spatial + p
-          let xhat = (x.storage[k] - mean) * inv
-          normalized[k] = xhat
-          out[k] = gamma.storage[ch] * xhat + beta.storage[ch]
+    var out = x.storage, normalized = x.storage
+    var inverse = [T](repeating: T(0), count: c)
+    var means = runningMean.storage, variances = runningVariance.storage
+    let (gammas, betas) = (gamma.storage, beta.storage)
+    let epsilon = T(self.epsilon), one = T(1), momentum = self.momentum
+    let ones = [T](repeating: one, count: max(m, 1))
+    x.storage.withUnsafeBufferPointer { xp in
+      ones.withUnsafeBufferPointer { op in
+        out.withUnsafeMutableBufferPointer { yp in
+          normalized.withUnsafeMutableBufferPointer { np in
+            inverse.withUnsafeMutableBufferPointer { ip in
+              means.withUnsafeMutableBufferPointer { mp in
+                variances.withUnsafeMutableBufferPointer { vp in
+                  nonisolated(unsafe) let (xp, op, yp, np, ip, mp, vp) = (xp, op, yp, np, ip, mp, vp)
+                  forEachRow(c, threads: plan.threads) { ch in
+                    let mean: T, variance: T
+                    if training {
+                      // The channel's values and their squared deviations.
+                      let values = UnsafeMutablePointer<T>.allocate(capacity: 2 * max(m, 1))
+                      defer { values.deinitialize(count: 2 * m); values.deallocate() }
+                      let squares = values + m
+                      for b in 0..<n { (values + b * spatial).initialize(from: xp.baseAddress! + (b * c + ch) * spatial, count: spatial) }
+                      mean = Self.sum(values, count: m, ones: op.baseAddress!, dividedBy: m, plan)
+                      for k in 0..<m { (squares + k).initialize(to: (values[k] - mean) * (values[k] - mean)) }
+                      variance = Self.sum(squares, count: m, ones: op.baseAddress!, dividedBy: m, plan)
+                      let unbiased = m > 1 ? variance * T(m) / T(m - 1) : variance
+                      let mo = T(momentum)
+                      mp[ch] = (one - mo) * mp[ch] + mo * mean
+                      vp[ch] = (one - mo) * vp[ch] + mo * unbiased
+                    } else {
+                      mean = mp[ch]
+                      variance = vp[ch]
+                    }
+                    let inv = one / (variance + epsilon).squareRoot()
+                    ip[ch] = inv
+                    let (scale, shift) = (gammas[ch], betas[ch])
+                    for b in 0..<n {
+                      let base = (b * c + ch) * spatial
+                      for p in base..<(base + spatial) {
+                        let xhat = (xp[p] - mean) * inv
+                        np[p] = xhat
+                        yp[p] = scale * xhat + shift
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
         }
       }
+    }
+    if training {
+      runningMean.storage = means
+      runningVariance.storage = variances
     }
     let y = Tensor(shape: x.shape, storage: out)
     return (y, training ? Cache(normalized: Tensor(shape: x.shape, storage: normalized), inverseDeviation: inverse) : nil)
@@ -96,22 +112,42 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
 
   public func backward(_ cache: Cache, gradOut: Tensor<T>, _ plan: KernelPlan) -> (input: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>) {
     let (n, c, spatial) = Self.layout(gradOut.shape)
-    let m = T(n * spatial)
+    let count = n * spatial
+    let m = T(count)
     var dx = gradOut.storage
-    var dGamma = [T](), dBeta = [T]()
-    for ch in 0..<c {
-      let dy = Self.channelValues(gradOut, ch)
-      let xhat = Self.channelValues(cache.normalized, ch)
-      let sumDy = Self.sum(dy, plan)
-      let sumDyXhat = Self.sum(zip(dy, xhat).map { $0 * $1 }, plan)
-      dGamma.append(sumDyXhat)
-      dBeta.append(sumDy)
-      let scale = gamma.storage[ch] * cache.inverseDeviation[ch]
-      let meanDy = sumDy / m, meanDyXhat = sumDyXhat / m
-      for b in 0..<n {
-        for p in 0..<spatial {
-          let k = (b * c + ch) * spatial + p
-          dx[k] = scale * (gradOut.storage[k] - meanDy - cache.normalized.storage[k] * meanDyXhat)
+    var dGamma = [T](repeating: T(0), count: c), dBeta = dGamma
+    let ones = [T](repeating: T(1), count: max(count, 1))
+    let gammas = gamma.storage
+    gradOut.storage.withUnsafeBufferPointer { gp in
+      cache.normalized.storage.withUnsafeBufferPointer { xp in
+        ones.withUnsafeBufferPointer { op in
+          dx.withUnsafeMutableBufferPointer { dxp in
+            dGamma.withUnsafeMutableBufferPointer { dgp in
+              dBeta.withUnsafeMutableBufferPointer { dbp in
+                nonisolated(unsafe) let (gp, xp, op, dxp, dgp, dbp) = (gp, xp, op, dxp, dgp, dbp)
+                forEachRow(c, threads: plan.threads) { ch in
+                  // The channel's gradients and their products with x̂.
+                  let dy = UnsafeMutablePointer<T>.allocate(capacity: 2 * max(count, 1))
+                  defer { dy.deinitialize(count: 2 * count); dy.deallocate() }
+                  let products = dy + count
+                  for b in 0..<n { (dy + b * spatial).initialize(from: gp.baseAddress! + (b * c + ch) * spatial, count: spatial) }
+                  for b in 0..<n {
+                    for p in 0..<spatial { (products + b * spatial + p).initialize(to: dy[b * spatial + p] * xp[(b * c + ch) * spatial + p]) }
+                  }
+                  let sumDy = Self.sum(dy, count: count, ones: op.baseAddress!, plan)
+                  let sumDyXhat = Self.sum(products, count: count, ones: op.baseAddress!, plan)
+                  dgp[ch] = sumDyXhat
+                  dbp[ch] = sumDy
+                  let scale = gammas[ch] * cache.inverseDeviation[ch]
+                  let meanDy = sumDy / m, meanDyXhat = sumDyXhat / m
+                  for b in 0..<n {
+                    let base = (b * c + ch) * spatial
+                    for k in base..<(base + spatial) { dxp[k] = scale * (gp[k] - meanDy - xp[k] * meanDyXhat) }
+                  }
+                }
+              }
+            }
+          }
         }
       }
     }

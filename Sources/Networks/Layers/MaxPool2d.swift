@@ -33,64 +33,95 @@ public struct MaxPool2d: Sendable, Hashable {
     ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
   }
 
-  /// For each output, the input offsets holding the window's maximum (row-major window order).
-  func winners<T: PrecisionScalar>(_ x: Tensor<T>) -> (shape: [Int], values: [T], winners: [[Int]]) {
-    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (oh, ow) = outputSize(h, w)
-    precondition(oh >= 1 && ow >= 1, "MaxPool2d: input \(h)x\(w) smaller than the window")
-    var values = [T](), all = [[Int]]()
-    values.reserveCapacity(n * c * oh * ow)
-    all.reserveCapacity(n * c * oh * ow)
-    for plane in 0..<(n * c) {
-      for r in 0..<oh {
-        for s in 0..<ow {
-          var best: T? = nil
-          var at: [Int] = []
-          for i in 0..<kernel {
-            let y = r * stride + i - padding
-            guard y >= 0 && y < h else { continue }
-            for j in 0..<kernel {
-              let xx = s * stride + j - padding
-              guard xx >= 0 && xx < w else { continue }
-              let offset = (plane * h + y) * w + xx
-              let v = x.storage[offset]
-              if best == nil || v > best! || v.isNaN {
-                best = v
-                at = [offset]
-              } else if v == best! {
-                at.append(offset)
-              }
-            }
-          }
-          values.append(best!)
-          all.append(at)
+  /// The window of output (r, s) of a plane: its maximum and where it is, scanning the window in
+  /// row-major order: the first offset holding the maximum (`first`), the last (`last`), how many hold it
+  /// (`count`); a NaN wins, the last NaN if several. The offsets holding the maximum are `first` and,
+  /// after it, every offset whose value equals the maximum.
+  @inlinable
+  func scan<T: PrecisionScalar>(_ x: UnsafePointer<T>, plane: Int, h: Int, w: Int, r: Int, s: Int) -> (best: T, first: Int, last: Int, count: Int) {
+    var best: T? = nil
+    var (first, last, count) = (0, 0, 0)
+    for i in 0..<kernel {
+      let y = r * stride + i - padding
+      guard y >= 0 && y < h else { continue }
+      for j in 0..<kernel {
+        let xx = s * stride + j - padding
+        guard xx >= 0 && xx < w else { continue }
+        let offset = (plane * h + y) * w + xx
+        let v = x[offset]
+        if let b = best, !(v > b || v.isNaN) {
+          if v == b { (last, count) = (offset, count + 1) }
+        } else {
+          (best, first, last, count) = (v, offset, offset, 1)
         }
       }
     }
-    return ([n, c, oh, ow], values, all)
+    return (best!, first, last, count)
+  }
+
+  func checkedSize(_ x: [Int]) -> (n: Int, c: Int, h: Int, w: Int, oh: Int, ow: Int) {
+    precondition(x.count == 4, "MaxPool2d expects [batch, channels, h, w], got \(x)")
+    let (oh, ow) = outputSize(x[2], x[3])
+    precondition(x[2] + 2 * padding >= kernel && x[3] + 2 * padding >= kernel && oh >= 1 && ow >= 1, "MaxPool2d: input \(x[2])x\(x[3]) smaller than the window")
+    return (x[0], x[1], x[2], x[3], oh, ow)
   }
 
   public func forward<T: PrecisionScalar>(_ x: Tensor<T>) -> Tensor<T> {
-    let (shape, values, _) = winners(x)
-    return Tensor(shape: shape, storage: values)
+    let (n, c, h, w, oh, ow) = checkedSize(x.shape)
+    let values = [T](unsafeUninitializedCapacity: n * c * oh * ow) { out, initialized in
+      x.storage.withUnsafeBufferPointer { xp in
+        for plane in 0..<(n * c) {
+          for r in 0..<oh {
+            for s in 0..<ow { (out.baseAddress! + (plane * oh + r) * ow + s).initialize(to: scan(xp.baseAddress!, plane: plane, h: h, w: w, r: r, s: s).best) }
+          }
+        }
+      }
+      initialized = n * c * oh * ow
+    }
+    return Tensor(shape: [n, c, oh, ow], storage: values)
   }
 
   public func backward<T: PrecisionScalar>(input x: Tensor<T>, gradOut: Tensor<T>) -> Tensor<T> {
-    let (_, _, all) = winners(x)
+    let (n, c, h, w, oh, ow) = checkedSize(x.shape)
     var grad = [T](repeating: T(0), count: x.count)
     var touched = [Bool](repeating: false, count: x.count)
-    for (k, at) in all.enumerated() {
-      let g = gradOut.storage[k]
-      let targets: [Int]
-      let share: T
-      switch ties {
-      case .first: targets = [at.first!]; share = g
-      case .last: targets = [at.last!]; share = g
-      case .split: targets = at; share = at.count == 1 ? g : g / T(at.count)
-      }
-      for t in targets {
-        grad[t] = touched[t] ? grad[t] + share : share
-        touched[t] = true
+    x.storage.withUnsafeBufferPointer { xp in
+      gradOut.storage.withUnsafeBufferPointer { gp in
+        grad.withUnsafeMutableBufferPointer { grad in
+          touched.withUnsafeMutableBufferPointer { touched in
+            func add(_ t: Int, _ share: T) {
+              grad[t] = touched[t] ? grad[t] + share : share
+              touched[t] = true
+            }
+            for plane in 0..<(n * c) {
+              for r in 0..<oh {
+                for s in 0..<ow {
+                  let g = gp[(plane * oh + r) * ow + s]
+                  let window = scan(xp.baseAddress!, plane: plane, h: h, w: w, r: r, s: s)
+                  switch ties {
+                  case .first: add(window.first, g)
+                  case .last: add(window.last, g)
+                  case .split:
+                    let share = window.count == 1 ? g : g / T(window.count)
+                    add(window.first, share)
+                    guard window.count > 1 else { continue }
+                    // The ties after the first, in window order.
+                    for i in 0..<kernel {
+                      let y = r * stride + i - padding
+                      guard y >= 0 && y < h else { continue }
+                      for j in 0..<kernel {
+                        let xx = s * stride + j - padding
+                        guard xx >= 0 && xx < w else { continue }
+                        let offset = (plane * h + y) * w + xx
+                        if offset > window.first && xp[offset] == window.best { add(offset, share) }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
       }
     }
     return Tensor(shape: x.shape, storage: grad)
