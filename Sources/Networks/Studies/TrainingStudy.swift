@@ -77,25 +77,28 @@ public struct TrainingStudy: Sendable {
     let study: TrainingStudy
     let report: (Epoch) -> Void
 
-    func visit<T: PrecisionScalar>(storage _: T.Type) throws -> [Epoch] {
-      switch study.master {
-      case .same: return try train(T.self, master: T.self)
-      case .binary32: return try train(T.self, master: Float.self)
-      case .binary64: return try train(T.self, master: Double.self)
-      }
+    /// The trainer with master weights in `M`.
+    func trainer<T: PrecisionScalar, M: PrecisionScalar>(_ parameters: [Tensor<T>], master _: M.Type) -> any TrainingStep<T> {
+      let s = study
+      return MasterTrainingStep<T, M>(trainer: MixedPrecisionTrainer<M>(
+        parameters: parameters, optimizer: Optimizer(s.optimizer, learningRate: s.learningRate, schedule: s.schedule),
+        lossScale: s.lossScale, dynamicScaling: s.dynamicLossScale))
     }
 
-    func train<T: PrecisionScalar, M: PrecisionScalar>(_: T.Type, master _: M.Type) throws -> [Epoch] {
+    func visit<T: PrecisionScalar>(storage _: T.Type) throws -> [Epoch] {
       let s = study
       let plan = s.compute.plan
       var model: Network<T> = s.model.make(activation: s.activation, seed: s.seed, dropoutSeed: s.seed)
       let shape = s.model.input
       let stepsPerEpoch = s.train.batchCount
-      var trainer = MixedPrecisionTrainer<M>(
-        parameters: model.parameters, optimizer: Optimizer(s.optimizer, learningRate: s.learningRate, schedule: s.schedule),
-        lossScale: s.lossScale, dynamicScaling: s.dynamicLossScale)
+      var trainer: any TrainingStep<T>
+      switch s.master {
+      case .same: trainer = self.trainer(model.parameters, master: T.self)
+      case .binary32: trainer = self.trainer(model.parameters, master: Float.self)
+      case .binary64: trainer = self.trainer(model.parameters, master: Double.self)
+      }
       var history: [Epoch] = []
-      let canCheckpoint = ScalarConversion.isExactInBinary64(T.self) && ScalarConversion.isExactInBinary64(M.self)
+      let canCheckpoint = trainer.canCheckpoint
       if let path = s.checkpoint, canCheckpoint, FileManager.default.fileExists(atPath: path) {
         history = try TrainingCheckpoint.restore(from: path, model: &model, trainer: &trainer)
         for e in history { report(e) }
@@ -133,7 +136,7 @@ public struct TrainingStudy: Sendable {
             break
           }
           s.compute.reseed(step: step - 1, phase: 3)
-          if let updated = trainer.step(scaledGradients: gradients, as: T.self) { model.parameters = updated }
+          if let updated = trainer.step(gradients) { model.parameters = updated }
         }
         var record = Epoch(
           epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),

@@ -1,0 +1,58 @@
+import Foundation
+import Scalars
+import Tensors
+
+/// What the training loop needs of a mixed-precision trainer, whatever its master format: the loop is
+/// compiled once per storage format `Model`, the trainer once per (storage, master) pair behind this
+/// protocol (one call per optimisation step).
+protocol TrainingStep<Model> {
+  associatedtype Model: PrecisionScalar
+  /// One optimiser step from gradients of the loss times `lossScale`; the new working parameters, or
+  /// nil when the step was skipped (a scaled gradient overflowed).
+  mutating func step(_ scaledGradients: [Tensor<Model>]) -> [Tensor<Model>]?
+  var lossScale: Double { get }
+  var skippedSteps: Int { get }
+  /// Whether the master weights and optimiser state are exact in a checkpoint (formats within binary64).
+  var canCheckpoint: Bool { get }
+  /// The master weights, optimiser buffers and counters, into a checkpoint file.
+  func write(into file: inout SafetensorsFile)
+  /// The same, back from a checkpoint file, for parameters of `shapes`.
+  mutating func read(from file: SafetensorsFile, shapes: [[Int]], path: String) throws
+}
+
+/// A `MixedPrecisionTrainer` with master weights in `M` for a model stored in `T`.
+struct MasterTrainingStep<T: PrecisionScalar, M: PrecisionScalar>: TrainingStep {
+  var trainer: MixedPrecisionTrainer<M>
+
+  mutating func step(_ scaledGradients: [Tensor<T>]) -> [Tensor<T>]? { trainer.step(scaledGradients: scaledGradients, as: T.self) }
+  var lossScale: Double { trainer.lossScale }
+  var skippedSteps: Int { trainer.skippedSteps }
+  var canCheckpoint: Bool { ScalarConversion.isExactInBinary64(T.self) && ScalarConversion.isExactInBinary64(M.self) }
+
+  func write(into file: inout SafetensorsFile) {
+    for (i, p) in trainer.master.enumerated() { file.set("master.\(i)", p) }
+    let state = trainer.optimizer.state
+    for (i, v) in state.first.enumerated() { file.set("opt1.\(i)", Tensor(shape: [v.count], storage: v)) }
+    for (i, v) in state.second.enumerated() { file.set("opt2.\(i)", Tensor(shape: [v.count], storage: v)) }
+    file.metadata["steps"] = "\(state.steps)"
+    file.metadata["loss_scale"] = "\(trainer.lossScale)"
+    file.metadata["good_steps"] = "\(trainer.goodSteps)"
+    file.metadata["skipped_steps"] = "\(trainer.skippedSteps)"
+  }
+
+  mutating func read(from file: SafetensorsFile, shapes: [[Int]], path: String) throws {
+    trainer.master = try shapes.indices.map { try file.tensor("master.\($0)", as: M.self).reshaped(shapes[$0]) }
+    guard let steps = Int(file.metadata["steps"] ?? ""), let scale = Double(file.metadata["loss_scale"] ?? ""),
+      let good = Int(file.metadata["good_steps"] ?? ""), let skipped = Int(file.metadata["skipped_steps"] ?? "")
+    else { throw SafetensorsError("\(path): not a PrecisionLab training checkpoint") }
+    var first: [[M]] = [], second: [[M]] = []
+    if steps > 0 {
+      first = try shapes.indices.map { try file.tensor("opt1.\($0)", as: M.self).storage }
+      second = try shapes.indices.map { try file.tensor("opt2.\($0)", as: M.self).storage }
+    }
+    trainer.optimizer.state = (steps, first, second)
+    trainer.lossScale = scale
+    trainer.goodSteps = good
+    trainer.skippedSteps = skipped
+  }
+}
