@@ -25,7 +25,8 @@ public enum DataParameters {
     help: "Per-channel normalisation after k/255 (cifar10-common: the widespread wrong std).")
 
   public static let inputShape = Parameter(
-    "input-shape", default: "auto", help: "Shape of one sample, c,h,w or n (auto: the dataset's or the file's; synthetic data takes this shape)."
+    "input-shape", default: "auto", separator: ";",
+    help: "Shape of one sample, c,h,w or n (auto: the dataset's or the file's; synthetic data takes this shape; alternatives separated by ';')."
   ) { v in
     if v == "auto" { return .success(v) }
     guard let s = Parameter.integerList(v), s.count == 1 || s.count == 3, s.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {

@@ -1,0 +1,66 @@
+import Foundation
+import Scalars
+import ScalarConformance
+import Tensors
+
+/// Matrix products next to PyTorch and OpenBLAS, and the other summation orders.
+func matmulSection() {
+  emit("## Matrix multiply: PrecisionLab next to PyTorch")
+  emit()
+  emit("`MatrixMultiply.timesTransposed` (sequential, unfused: each output summed in k order; kernels: \(FastMatrixMultiply.instructionSet))")
+  emit("and `torch.matmul` (\(peerDirectory)/torch_matmul.py\(torchPython == nil ? ", not run: pass --torch PYTHON" : "")), GFLOP/s, same machine, same thread count.")
+  emit()
+  emit("The OpenBLAS column is the optional BLAS backend (`--summation blas`; summation order: BLAS's, not fixed):")
+  emit("\(BLAS.isAvailable ? BLAS.library : "not measured: \(BLAS.library)").")
+  emit()
+  emit("| shape m×k×n | format | threads | PrecisionLab GFLOP/s | OpenBLAS GFLOP/s | PyTorch GFLOP/s | ratio PrecisionLab / PyTorch |")
+  emit("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+  func matmulRate<T: PrecisionScalar>(_: T.Type, _ m: Int, _ k: Int, _ n: Int, threads: Int, options: KernelOptions = KernelOptions()) -> Double {
+    var g = SplitMix(seed: 3)
+    let a = Tensor<T>(shape: [m, k], doubles: (0..<(m * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
+    let b = Tensor<T>(shape: [n, k], doubles: (0..<(n * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
+    let seconds = time(repeats: quick ? 3 : 10) { blackHole(MatrixMultiply.timesTransposed(a, b, accumulate: T.self, options: options, threads: threads)) }
+    return 2.0 * Double(m * k * n) / seconds / 1e9
+  }
+  for threads in [1, 2] {
+    let torchLines = peer("torch_matmul.py", ["--threads", "\(threads)", "256", "784", "256", "256", "256", "256"]).split(separator: "\n")
+    for (m, k, n) in [(256, 784, 256), (256, 256, 256)] {
+      for (name, torchName) in [("binary32", "float32"), ("binary64", "float64")] {
+        let ours = name == "binary32" ? matmulRate(Float.self, m, k, n, threads: threads) : matmulRate(Double.self, m, k, n, threads: threads)
+        let blas = !BLAS.isAvailable ? nil : name == "binary32"
+          ? matmulRate(Float.self, m, k, n, threads: threads, options: KernelOptions(order: .blas))
+          : matmulRate(Double.self, m, k, n, threads: threads, options: KernelOptions(order: .blas))
+        let theirs = torchLines.first { $0.contains(" \(m)x\(k)x\(n) \(torchName) ") }.flatMap { line -> Double? in
+          let parts = line.split(separator: " ")
+          guard let i = parts.firstIndex(of: "GFLOP/s"), i > 0 else { return nil }
+          return Double(parts[i - 1])
+        }
+        emit("| \(m)×\(k)×\(n) | \(name) | \(threads) | \(String(format: "%.1f", ours)) | \(blas.map { String(format: "%.1f", $0) } ?? "–") | \(theirs.map { String(format: "%.1f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
+      }
+    }
+  }
+  emit()
+  emit("### Every summation order")
+  emit()
+  emit("`MatrixMultiply.timesTransposed` of binary32 and binary64 256×784×256 in each order (SIMD kernels, each output one")
+  emit("sum in the documented order, bit-identical to the generic loop), GFLOP/s, and the ratio to the sequential order.")
+  emit()
+  emit("| order | format | threads | GFLOP/s | ratio to sequential |")
+  emit("| --- | --- | ---: | ---: | ---: |")
+  let orders: [(String, KernelOptions)] = [
+    ("sequential", KernelOptions()), ("sequential, fused", KernelOptions(fused: true)), ("pairwise", KernelOptions(order: .pairwise)),
+    ("blocked:32", KernelOptions(order: .blocked(32))), ("blocked:64, fused", KernelOptions(order: .blocked(64), fused: true)),
+  ]
+  for threads in [1, 2] {
+    for format in ["binary32", "binary64"] {
+      var sequential = 0.0
+      for (label, options) in orders {
+        let rate = format == "binary32"
+          ? matmulRate(Float.self, 256, 784, 256, threads: threads, options: options)
+          : matmulRate(Double.self, 256, 784, 256, threads: threads, options: options)
+        if label == "sequential" { sequential = rate }
+        emit("| \(label) | \(format) | \(threads) | \(String(format: "%.1f", rate)) | \(String(format: "%.2f", rate / sequential)) |")
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import Datasets
+import Foundation
+import Networks
+import Scalars
+import Tensors
+
+/// The MLP bifurcation protocol next to PyTorch.
+func protocolSection() {
+
+  emit()
+  emit("## Bifurcation protocol: seconds per 100 mini-batches, next to PyTorch")
+  emit()
+  let protocolBatches = quick ? 4 : 20
+  emit("MNIST MLP 784-256-256-256-10, batch 256, ReLU'(0) = 0 vs 1, every batch (no early stop), first \(protocolBatches)")
+  emit("batches of the training set, one run, one thread. PrecisionLab: `BifurcationStudy` (screening: no backward pass")
+  emit("on a batch without an exact zero at a ReLU input; shared upper backward). PyTorch: \(peerDirectory)/torch_bifurcation.py")
+  emit("(two networks, forward and backward each, as the paper).")
+  emit()
+  emit("| format | PrecisionLab s/100 batches | backward passes | PyTorch s/100 batches | ratio |")
+  emit("| --- | ---: | ---: | ---: | ---: |")
+  if let train = try? LabeledImages.idx(images: mnistData + "/train-images-idx3-ubyte.gz", labels: mnistData + "/train-labels-idx1-ubyte.gz") {
+    var protocolRows: [(String, AccumulationChoice, String, KernelOptions.SummationOrder)] = [("fp16", .same, "16", .sequential), ("fp16", .binary32, "", .sequential), ("bf16", .same, "", .sequential), ("fp32", .same, "32", .sequential), ("fp64", .same, "64", .sequential)]
+    if BLAS.isAvailable { protocolRows += [("fp32", .same, "32", .blas), ("fp64", .same, "64", .blas)] }
+    for (name, accumulate, precision, order) in protocolRows {
+      var compute = ComputeSettings(format: try! FloatFormat.named(name), accumulate: accumulate)
+      compute.options = KernelOptions(order: order)
+      var study = BifurcationStudy(
+        model: .mlp(widths: [784, 256, 256, 256, 10], activateFirstLayer: true),
+        compute: compute,
+        feed: BatchFeed(data: train, batchSize: 256, maxBatches: protocolBatches), seed: 0)
+      study.untilFirstDifference = false
+      var record: BifurcationStudy.Record? = nil
+      let seconds = time(repeats: 1) { record = try! study.run() }
+      var theirs: Double? = nil
+      if !precision.isEmpty {
+        let out = peer("torch_bifurcation.py", ["--mnist", mnistData, "--precision", precision, "--runs", "1", "--all-batches", "--max-batches", "\(protocolBatches)", "--threads", "1"])
+        theirs = out.split(separator: "\n").last.flatMap { field($0, after: "seconds_per_100_batches=") }
+      }
+      let ours = seconds * 100 / Double(protocolBatches)
+      let label = (accumulate == .same ? name : "\(name), fp32 accumulation") + (order == .blas ? ", OpenBLAS (summation order: BLAS's)" : "")
+      emit("| \(label) | \(String(format: "%.2f", ours)) | \(record!.backwardPasses) of \(2 * protocolBatches) | \(theirs.map { String(format: "%.2f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
+    }
+  } else {
+    emit("MNIST not found at \(mnistData) (set PRECISIONLAB_MNIST): not measured.")
+  }
+
+}
