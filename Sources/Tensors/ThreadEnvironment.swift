@@ -49,6 +49,33 @@ public func forEachRow(_ rows: Int, threads: Int, _ body: @escaping (Int) -> Voi
   if stochastic { environment.restoreStream() }
 }
 
+/// `forEachRow` with a scratch value per worker thread (`scratch()` called once per worker), for rows
+/// that need a buffer: the rows and their streams are exactly those of `forEachRow`.
+@inlinable
+public func forEachRow<Scratch>(_ rows: Int, threads: Int, scratch: @escaping () -> Scratch, _ body: @escaping (Int, inout Scratch) -> Void) {
+  let environment = ThreadEnvironment.capture()
+  let stochastic = RoundingEnvironment.mode == .stochastic
+  let base = stochastic ? RoundingEnvironment.randomBits() : 0
+  let workers = max(1, min(threads, rows))
+  nonisolated(unsafe) let (work, make) = (body, scratch)
+  let run: (Int) -> Void = { worker in
+    var buffer = make()
+    var row = worker
+    while row < rows {
+      if stochastic { RoundingEnvironment.seed(base, stream: UInt64(row)) }
+      work(row, &buffer)
+      row += workers
+    }
+  }
+  if workers == 1 {
+    run(0)
+  } else {
+    nonisolated(unsafe) let run = run
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in environment.run { run(worker) } }
+  }
+  if stochastic { environment.restoreStream() }
+}
+
 extension ThreadEnvironment {
   /// Puts the captured stochastic stream back on this thread, advanced by the one draw `forEachRow`
   /// made, so that per-row reseeding does not disturb the caller's own sequence.

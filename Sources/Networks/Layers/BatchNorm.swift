@@ -64,17 +64,17 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
               means.withUnsafeMutableBufferPointer { mp in
                 variances.withUnsafeMutableBufferPointer { vp in
                   nonisolated(unsafe) let (xp, op, yp, np, ip, mp, vp) = (xp, op, yp, np, ip, mp, vp)
-                  forEachRow(c, threads: plan.threads) { ch in
+                  // Per worker: a channel's values and their squared deviations.
+                  forEachRow(c, threads: plan.threads, scratch: { [T](repeating: one, count: 2 * max(m, 1)) }) { ch, scratch in
                     let mean: T, variance: T
                     if training {
-                      // The channel's values and their squared deviations.
-                      let values = UnsafeMutablePointer<T>.allocate(capacity: 2 * max(m, 1))
-                      defer { values.deinitialize(count: 2 * m); values.deallocate() }
-                      let squares = values + m
-                      for b in 0..<n { (values + b * spatial).initialize(from: xp.baseAddress! + (b * c + ch) * spatial, count: spatial) }
-                      mean = Self.sum(values, count: m, ones: op.baseAddress!, dividedBy: m, plan)
-                      for k in 0..<m { (squares + k).initialize(to: (values[k] - mean) * (values[k] - mean)) }
-                      variance = Self.sum(squares, count: m, ones: op.baseAddress!, dividedBy: m, plan)
+                      (mean, variance) = scratch.withUnsafeMutableBufferPointer { buffer in
+                        let (values, squares) = (buffer.baseAddress!, buffer.baseAddress! + m)
+                        for b in 0..<n { (values + b * spatial).update(from: xp.baseAddress! + (b * c + ch) * spatial, count: spatial) }
+                        let mean = Self.sum(values, count: m, ones: op.baseAddress!, dividedBy: m, plan)
+                        for k in 0..<m { squares[k] = (values[k] - mean) * (values[k] - mean) }
+                        return (mean, Self.sum(squares, count: m, ones: op.baseAddress!, dividedBy: m, plan))
+                      }
                       let unbiased = m > 1 ? variance * T(m) / T(m - 1) : variance
                       let mo = T(momentum)
                       mp[ch] = (one - mo) * mp[ch] + mo * mean
@@ -125,17 +125,16 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
             dGamma.withUnsafeMutableBufferPointer { dgp in
               dBeta.withUnsafeMutableBufferPointer { dbp in
                 nonisolated(unsafe) let (gp, xp, op, dxp, dgp, dbp) = (gp, xp, op, dxp, dgp, dbp)
-                forEachRow(c, threads: plan.threads) { ch in
-                  // The channel's gradients and their products with x̂.
-                  let dy = UnsafeMutablePointer<T>.allocate(capacity: 2 * max(count, 1))
-                  defer { dy.deinitialize(count: 2 * count); dy.deallocate() }
-                  let products = dy + count
-                  for b in 0..<n { (dy + b * spatial).initialize(from: gp.baseAddress! + (b * c + ch) * spatial, count: spatial) }
-                  for b in 0..<n {
-                    for p in 0..<spatial { (products + b * spatial + p).initialize(to: dy[b * spatial + p] * xp[(b * c + ch) * spatial + p]) }
+                // Per worker: a channel's gradients and their products with x̂.
+                forEachRow(c, threads: plan.threads, scratch: { [T](repeating: T(0), count: 2 * max(count, 1)) }) { ch, scratch in
+                  let (sumDy, sumDyXhat) = scratch.withUnsafeMutableBufferPointer { buffer in
+                    let (dy, products) = (buffer.baseAddress!, buffer.baseAddress! + count)
+                    for b in 0..<n { (dy + b * spatial).update(from: gp.baseAddress! + (b * c + ch) * spatial, count: spatial) }
+                    for b in 0..<n {
+                      for p in 0..<spatial { products[b * spatial + p] = dy[b * spatial + p] * xp[(b * c + ch) * spatial + p] }
+                    }
+                    return (Self.sum(dy, count: count, ones: op.baseAddress!, plan), Self.sum(products, count: count, ones: op.baseAddress!, plan))
                   }
-                  let sumDy = Self.sum(dy, count: count, ones: op.baseAddress!, plan)
-                  let sumDyXhat = Self.sum(products, count: count, ones: op.baseAddress!, plan)
                   dgp[ch] = sumDyXhat
                   dbp[ch] = sumDy
                   let scale = gammas[ch] * cache.inverseDeviation[ch]
