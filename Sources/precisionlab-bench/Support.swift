@@ -64,9 +64,7 @@ func row<T: PrecisionScalar>(_ type: T.Type, _ label: String, modes: [RoundingMo
 
 
 /// The `--torch PYTHON` interpreter (a virtual environment with torch), if given.
-let torchPython: String? = CommandLine.arguments.firstIndex(of: "--torch").flatMap {
-  $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
-}
+var torchPython: String? { arguments.torch }
 let peerDirectory = ProcessInfo.processInfo.environment["PRECISIONLAB_PEERS"] ?? "../shared/bench"
 
 /// Runs a peer script (from `directory`, the shared peers by default) and returns its standard output

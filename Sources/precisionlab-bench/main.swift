@@ -14,20 +14,30 @@ import ScalarConformance
 import Scalars
 import Tensors
 
-let quick = CommandLine.arguments.contains("--quick")
-
 /// The sections, in document order; `--sections a,b` runs only those (the document is then partial).
 let sections: [(String, () -> Void)] = [
   ("scalars", scalarSection), ("rounding", roundingSection), ("mpfr", mpfrSection), ("networks", networkSection),
   ("matmul", matmulSection), ("convnets", convnetSection), ("protocol", protocolSection), ("conv-protocol", convProtocolSection),
   ("sweeps", sweepSection), ("datasets", datasetSection),
 ]
-let chosen: Set<String>? = CommandLine.arguments.firstIndex(of: "--sections").flatMap { i in
-  i + 1 < CommandLine.arguments.count ? Set(CommandLine.arguments[i + 1].split(separator: ",").map(String.init)) : nil
-}
-if let chosen, let unknown = chosen.first(where: { name in !sections.contains { $0.0 == name } }) {
-  FileHandle.standardError.write(Data("precisionlab-bench: unknown section '\(unknown)'; valid: \(sections.map(\.0).joined(separator: ", "))\n".utf8))
+let arguments: BenchArguments
+do {
+  arguments = try BenchArguments(Array(CommandLine.arguments.dropFirst()), sectionNames: sections.map(\.0))
+} catch .help {
+  print(BenchArguments.usage)
+  exit(0)
+} catch {
+  FileHandle.standardError.write(Data("\(error)\n".utf8))
   exit(64)
+}
+let quick = arguments.quick
+if let path = arguments.write {
+  // Fail now, not after an hour of timing: the report's directory must exist and be writable.
+  let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+  guard FileManager.default.isWritableFile(atPath: directory) else {
+    FileHandle.standardError.write(Data("precisionlab-bench: cannot write \(path): \(directory) is not a writable directory\n".utf8))
+    exit(73)
+  }
 }
 
 let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
@@ -38,8 +48,13 @@ emit()
 emit("Written by `.build/release/precisionlab-bench \(CommandLine.arguments.dropFirst().joined(separator: " "))` (release build).")
 emit("Machine: \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores. Each figure is the best of 5 timed runs.")
 emit()
-for (name, run) in sections where chosen?.contains(name) ?? true { run() }
+for (name, run) in sections where arguments.sections?.contains(name) ?? true { run() }
 
-if let index = CommandLine.arguments.firstIndex(of: "--write"), index + 1 < CommandLine.arguments.count {
-  try! (report.joined(separator: "\n") + "\n").write(toFile: CommandLine.arguments[index + 1], atomically: true, encoding: .utf8)
+if let path = arguments.write {
+  do {
+    try (report.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+  } catch {
+    FileHandle.standardError.write(Data("precisionlab-bench: cannot write \(path): \(error.localizedDescription)\n".utf8))
+    exit(73)
+  }
 }
