@@ -33,9 +33,23 @@ public struct Grid: Sendable {
       }
       lists.append((p.name, canonical))
     }
+    // A grid is enumerated whole (and each cell checked) before anything runs: its size is bounded
+    // first, with every product checked, so a typo such as runs: 1e12 is an error, not a hang.
+    var total = 1
+    for (_, list) in lists {
+      let (p, overflow) = total.multipliedReportingOverflow(by: list.count)
+      guard !overflow, p <= Self.maximumTrials else { throw ParameterError("the grid's value lists make more than \(Self.maximumTrials) combinations; split the sweep") }
+      total = p
+    }
+    let perSeed = total.multipliedReportingOverflow(by: runs)
+    let trials = perSeed.partialValue.multipliedReportingOverflow(by: baseSeeds.count)
+    guard !perSeed.overflow, !trials.overflow, trials.partialValue <= Self.maximumTrials else {
+      throw ParameterError("--runs \(runs) with \(baseSeeds.count) seed\(baseSeeds.count == 1 ? "" : "s") and \(total) combination\(total == 1 ? "" : "s") makes more than \(Self.maximumTrials) trials; split the sweep")
+    }
     var seeds: [UInt64] = []
+    var seen = Set<UInt64>()
     for s in baseSeeds {
-      for r in 0..<runs where !seeds.contains(s &+ UInt64(r)) { seeds.append(s &+ UInt64(r)) }
+      for r in 0..<runs where seen.insert(s &+ UInt64(r)).inserted { seeds.append(s &+ UInt64(r)) }
     }
     self.experiment = experiment
     self.values = lists
@@ -51,6 +65,9 @@ public struct Grid: Sendable {
       }
     }
   }
+
+  /// The most trials one grid may hold (shard larger studies over several sweeps).
+  public static let maximumTrials = 10_000_000
 
   public var combinationCount: Int { values.reduce(1) { $0 * $1.values.count } }
   public var count: Int { combinationCount * seeds.count }

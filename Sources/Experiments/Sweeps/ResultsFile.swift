@@ -1,12 +1,19 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A results CSV that a sweep appends to, one whole row per write, and resumes from.
 ///
+/// One process writes a results file at a time: opening takes an exclusive `flock` on it, held until
+/// the `ResultsFile` is released, and a second writer is refused with the first one's process id and
+/// command. Rows are appended with `O_APPEND`, each call's rows in one `write`.
+///
 /// Opening an existing file checks its header against the experiment's (refusing a file of another
-/// experiment or version of the columns), drops a torn last line left by a crash, and drops the rows of
-/// trials that never wrote their final row (they are recomputed; training restores them from its
-/// checkpoint). Both repairs rewrite the file through a temporary file and an atomic rename, so the
-/// file is never left half-written.
+/// experiment or version of the columns), drops a torn last line left by a crash, rows with the wrong
+/// number of fields, and the rows of trials that never wrote their final row (they are recomputed;
+/// training restores them from its checkpoint). Before such a repair the original is copied whole to
+/// `<path>.<date>.bak`; `repairs` says what was dropped and where the original is.
 public final class ResultsFile: @unchecked Sendable {
   public let path: String
   public let header: [String]
@@ -14,86 +21,163 @@ public final class ResultsFile: @unchecked Sendable {
   public private(set) var finished: Set<String> = []
   /// Rows already in the file (after repairs).
   public private(set) var rowCount = 0
-  /// What opening repaired, for the log: a torn line, rows of unfinished trials.
+  /// What opening repaired: a torn line, malformed rows, rows of unfinished trials, and the backup.
   public private(set) var repairs: [String] = []
-  private let handle: FileHandle
+  private let descriptor: Int32
   private let lock = NSLock()
 
   public init(path: String, header: [String]) throws(ResultsError) {
     self.path = path
     self.header = header
-    let manager = FileManager.default
-    if manager.fileExists(atPath: path) {
-      guard let data = manager.contents(atPath: path) else { throw ResultsError("\(path): cannot be read") }
-      let text = String(decoding: data, as: UTF8.self)
-      let (records, torn, goodLength) = CSV.parse(text)
-      if records.isEmpty && !torn {
-        // An empty file: write the header below.
-      } else {
-        guard let first = records.first, first == header else {
-          let found = records.first.map { $0.prefix(4).joined(separator: ",") } ?? "a torn line"
-          throw ResultsError("\(path): its header (\(found), …) is not this experiment's (\(header.prefix(4).joined(separator: ",")), …); choose another --out file")
-        }
-        let keyIndex = header.firstIndex(of: "trial")!, finalIndex = header.firstIndex(of: "final")!
-        var good: [[String]] = []
-        var dropped = 0
-        for r in records.dropFirst() {
-          if r.count == header.count { good.append(r) } else { dropped += 1 }
-        }
-        let done = Set(good.filter { $0[finalIndex] == "1" }.map { $0[keyIndex] })
-        let kept = good.filter { done.contains($0[keyIndex]) }
-        if torn { repairs.append("dropped a torn last line (\(data.count - goodLength) bytes)") }
-        if dropped > 0 { repairs.append("dropped \(dropped) malformed rows") }
-        if kept.count < good.count { repairs.append("dropped \(good.count - kept.count) rows of unfinished trials") }
-        if torn || dropped > 0 || kept.count < good.count {
-          let temporary = path + ".repair"
-          let body = ([header] + kept).map(CSV.line).joined()
-          guard manager.createFile(atPath: temporary, contents: Data(body.utf8)), rename(temporary, path) == 0 else {
-            throw ResultsError("\(path): cannot rewrite it to drop unfinished rows (is its folder writable?)")
-          }
-        }
-        finished = done
-        rowCount = kept.count
-      }
-      if records.isEmpty && !torn {
-        guard let h = FileHandle(forWritingAtPath: path) else { throw ResultsError("\(path): cannot be opened for writing") }
-        h.write(Data(CSV.line(header).utf8))
-        handle = h
-      } else {
-        guard let h = FileHandle(forWritingAtPath: path) else { throw ResultsError("\(path): cannot be opened for writing") }
-        handle = h
-      }
-      handle.seekToEndOfFile()
-    } else {
-      let folder = (path as NSString).deletingLastPathComponent
-      if !folder.isEmpty { try? manager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-      guard manager.createFile(atPath: path, contents: Data(CSV.line(header).utf8)), let h = FileHandle(forWritingAtPath: path) else {
-        throw ResultsError("\(path): cannot be created (is its folder writable?)")
-      }
-      handle = h
-      handle.seekToEndOfFile()
+    let folder = (path as NSString).deletingLastPathComponent
+    if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+    let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw ResultsError("\(path): cannot be opened for writing (\(String(cString: strerror(errno))))") }
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+      let holder = Self.lockHolder(fd)
+      close(fd)
+      throw ResultsError("\(path): another process is writing it (\(holder)); wait for it to finish, or choose another --out file")
+    }
+    descriptor = fd
+    do throws(ResultsError) {
+      try resume()
+    } catch {
+      close(fd)
+      throw error
     }
   }
 
-  deinit { try? handle.close() }
+  deinit { close(descriptor) }
+
+  /// Reads what is there, repairs it (after a backup), writes the header of a new file.
+  private func resume() throws(ResultsError) {
+    let data = try Self.contents(descriptor, path)
+    let (records, torn, goodLength) = CSV.parse(String(decoding: data, as: UTF8.self))
+    if records.isEmpty && !torn {
+      try write(CSV.line(header))
+      return
+    }
+    guard let first = records.first, first == header else {
+      let found = records.first.map { $0.prefix(4).joined(separator: ",") } ?? "a torn line"
+      throw ResultsError("\(path): its header (\(found), …) is not this experiment's (\(header.prefix(4).joined(separator: ",")), …); choose another --out file")
+    }
+    guard let keyIndex = header.firstIndex(of: "trial"), let finalIndex = header.firstIndex(of: "final") else {
+      throw ResultsError("\(path): the experiment's header has no 'trial' and 'final' columns")
+    }
+    var good: [[String]] = []
+    var malformed = 0
+    for r in records.dropFirst() {
+      if r.count == header.count { good.append(r) } else { malformed += 1 }
+    }
+    let done = Set(good.filter { $0[finalIndex] == "1" }.map { $0[keyIndex] })
+    let kept = good.filter { done.contains($0[keyIndex]) }
+    var dropped: [String] = []
+    if torn { dropped.append("a torn last line (\(data.count - goodLength) bytes)") }
+    if malformed > 0 { dropped.append("\(malformed) rows with the wrong number of fields") }
+    if kept.count < good.count { dropped.append("\(good.count - kept.count) rows of unfinished trials (they are recomputed)") }
+    if !dropped.isEmpty {
+      let backup = try backUp(data)
+      let body = ([header] + kept).map(CSV.line).joined()
+      guard ftruncate(descriptor, 0) == 0 else { throw ResultsError("\(path): cannot be rewritten (\(String(cString: strerror(errno)))); the original is in \(backup)") }
+      try write(body)
+      repairs.append("dropped \(dropped.joined(separator: ", ")); the original is kept in \(backup)")
+    }
+    finished = done
+    rowCount = kept.count
+  }
+
+  /// Copies the file's bytes to `<path>.<UTC date and time>.bak` (a new name, never overwriting), flushed to disk.
+  private func backUp(_ data: Data) throws(ResultsError) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyyMMdd'T'HHmmss"
+    let stamp = formatter.string(from: Date())
+    for attempt in 0..<100 {
+      let name = "\(path).\(stamp)\(attempt == 0 ? "" : "-\(attempt)").bak"
+      let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+      if fd < 0 && errno == EEXIST { continue }
+      guard fd >= 0 else { throw ResultsError("\(path): needs repair but no backup can be written beside it (\(String(cString: strerror(errno))))") }
+      defer { close(fd) }
+      let ok = data.withUnsafeBytes { Self.writeAll(fd, $0) } && fsync(fd) == 0
+      guard ok else { throw ResultsError("\(name): the backup could not be written whole; nothing was repaired") }
+      return name
+    }
+    throw ResultsError("\(path): needs repair but 100 backups of it already exist this second")
+  }
 
   /// Appends whole rows in one write (they reach the operating system before this returns).
   public func append(_ rows: [[String]]) {
     let text = rows.map(CSV.line).joined()
     lock.lock()
     defer { lock.unlock() }
-    handle.write(Data(text.utf8))
+    do {
+      try write(text)
+    } catch {
+      FileHandle.standardError.write(Data("precisionlab: \(error)\n".utf8))
+    }
     rowCount += rows.count
   }
 
-  /// Reads a results file whole: header and rows (a torn last line is ignored).
+  private func write(_ text: String) throws(ResultsError) {
+    let bytes = Array(text.utf8)
+    guard bytes.withUnsafeBytes({ Self.writeAll(descriptor, $0) }) else {
+      throw ResultsError("\(path): a write failed (\(String(cString: strerror(errno))))")
+    }
+  }
+
+  private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
+    var offset = 0
+    while offset < buffer.count {
+      let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { return false }
+      offset += n
+    }
+    return true
+  }
+
+  private static func contents(_ fd: Int32, _ path: String) throws(ResultsError) -> Data {
+    var data = Data()
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    var offset: off_t = 0
+    while true {
+      let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+      if n < 0 && errno == EINTR { continue }
+      guard n >= 0 else { throw ResultsError("\(path): cannot be read (\(String(cString: strerror(errno))))") }
+      if n == 0 { return data }
+      data.append(contentsOf: chunk[0..<n])
+      offset += off_t(n)
+    }
+  }
+
+  /// Who holds the lock on `fd`'s file, from /proc/locks (Linux): "pid N: command", else "another process".
+  static func lockHolder(_ fd: Int32) -> String {
+    var info = stat()
+    guard fstat(fd, &info) == 0, let locks = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return "another process" }
+    let inode = ":\(info.st_ino)"
+    for line in locks.split(separator: "\n") {
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+      // "1: FLOCK  ADVISORY  WRITE 12345 08:01:123456 0 EOF"
+      guard fields.count >= 6, fields[1] == "FLOCK", fields[5].hasSuffix(inode), let pid = Int32(fields[4]), pid != getpid() else { continue }
+      let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?
+        .split(separator: "\0").prefix(4).joined(separator: " ") ?? ""
+      return "pid \(pid)\(command.isEmpty ? "" : ": \(command)")"
+    }
+    return "another process"
+  }
+
+  /// Reads a results file whole: header and rows. A torn last line (a writer mid-row) is ignored; a row
+  /// with another number of fields than the header is an error naming it.
   public static func read(_ path: String) throws(ResultsError) -> (header: [String], rows: [[String]]) {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ResultsError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")")
     }
     let (records, _, _) = CSV.parse(String(decoding: data, as: UTF8.self))
     guard let header = records.first else { throw ResultsError("\(path): empty, no CSV header") }
-    let rows = records.dropFirst().filter { $0.count == header.count }
-    return (header, Array(rows))
+    if let bad = records.indices.dropFirst().first(where: { records[$0].count != header.count }) {
+      throw ResultsError("\(path): row \(bad) has \(records[bad].count) fields, the header \(header.count)")
+    }
+    return (header, Array(records.dropFirst()))
   }
 }

@@ -38,8 +38,9 @@ public struct SweepRunner {
     let pending = all.filter { !(file?.finished.contains($0.key) ?? false) }
     try Self.loadData(for: pending, context)
     let log = ProgressLog(total: pending.count, quiet: quiet)
-    if let file, !quiet {
-      for repair in file.repairs { log.say("\(file.path): \(repair)") }
+    // A repair drops rows: said even under --quiet (the original is in a backup file it names).
+    if let file {
+      for repair in file.repairs { FileHandle.standardError.write(Data("precisionlab: \(file.path): \(repair)\n".utf8)) }
     }
     log.say("\(experiment.name): \(all.count) trials\(shard.map { " (shard \($0.k)/\($0.n) of \(grid.count))" } ?? ""), \(all.count - pending.count) already done, \(min(jobs, max(pending.count, 1))) jobs\(output.map { " -> \($0)" } ?? "")")
     if file == nil { FileHandle.standardOutput.write(Data(CSV.line(experiment.header).utf8)) }

@@ -12,7 +12,7 @@ struct SweepCommand: ParsableCommand {
 
   func run() throws {
     let sweep = try loadSweep(file, settings: settings)
-    try runSweep(sweep.experiment, values: sweep.values, options: options, runs: sweep.runs, seeds: sweep.seeds, jobs: sweep.jobs, out: sweep.out)
+    try runSweep(sweep.experiment, values: sweep.values, options: options, runs: sweep.runs, seeds: sweep.seeds, jobs: sweep.jobs, out: sweep.out, sweepFile: file)
   }
 }
 

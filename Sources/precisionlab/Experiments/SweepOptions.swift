@@ -32,6 +32,7 @@ struct SweepOptions: ParsableArguments {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     if let shard { do { _ = try Grid.shard(shard) } catch { throw ValidationError(error.description) } }
+    do { try checkDistinct([("--out", out), ("--table", table), ("--plot", plot)]) } catch { throw ValidationError(error.description) }
   }
 }
 

@@ -4,10 +4,12 @@ import Experiments
 import Foundation
 
 /// Runs a grid, then prints the summary (and writes the table and plot when asked).
-func runSweep(_ experiment: Experiment, values: [String: [String]], options: SweepOptions, runs: Int?, seeds: [UInt64]?, jobs: Int?, out: String?) throws {
+func runSweep(_ experiment: Experiment, values: [String: [String]], options: SweepOptions, runs: Int?, seeds: [UInt64]?, jobs: Int?, out: String?,
+              sweepFile: String? = nil) throws {
   let grid = try options.grid.grid(experiment, values: values, runs: runs, seeds: seeds)
   let output = options.out ?? out
   if (options.table != nil || options.plot != nil) && output == nil { throw failWithUsage("--table and --plot need --out FILE.csv") }
+  do { try checkDistinct([("the sweep file", sweepFile), ("--out", output), ("--table", options.table), ("--plot", options.plot)]) } catch { throw failWithUsage(error.description) }
   let checkpoints = output.map { $0 + ".checkpoints" }
   let cores = ProcessInfo.processInfo.activeProcessorCount
   let context = TrialContext(data: DataCache(dataDirectory: resolveDataDirectory(options.grid.dataDir)), checkpointDirectory: checkpoints, threads: options.threads)

@@ -8,6 +8,10 @@ struct MergeCommand: ParsableCommand {
   @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The merged CSV.", valueName: "all.csv")) var output: String
   @Flag(name: .customLong("allow-incomplete"), help: "Merge even when some trials of the grid have no finished row.") var allowIncomplete = false
 
+  func validate() throws {
+    if let input = files.first(where: { samePath($0, output) }) { throw ValidationError("--output names the input \(input); the merge would overwrite it") }
+  }
+
   func run() throws {
     do {
       let (trials, rows) = try Merge.merge(files, into: output, allowIncomplete: allowIncomplete)

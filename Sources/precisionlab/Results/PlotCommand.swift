@@ -16,6 +16,7 @@ struct PlotCommand: ParsableCommand {
 
   func validate() throws {
     guard SVGPlot.Kind(rawValue: kind) != nil else { throw ValidationError("--kind: unknown value '\(kind)'; valid: bar, line") }
+    do { try checkDistinct([("the input", file), ("--output", output)]) } catch { throw ValidationError(error.description) }
   }
 
   func run() throws {
