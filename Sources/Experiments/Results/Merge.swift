@@ -20,13 +20,26 @@ public enum Merge {
       for g in Set(r.map { $0[gi] }) { gridOf[g] = gridOf[g] ?? path }
       rows += r
     }
-    let h = header!
+    guard let h = header else { throw ResultsError("merge: no input files") }
+    func column(_ c: String) throws(ResultsError) -> Int {
+      guard let i = h.firstIndex(of: c) else { throw ResultsError("\(paths[0]): not a complete results file (no '\(c)' column)") }
+      return i
+    }
+    let (ti, ki, fi, si, ei) = (try column("trial_index"), try column("trial"), try column("final"), try column("grid_size"), try column("experiment"))
     if gridOf.count > 1 {
       let list = gridOf.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
       throw ResultsError("the files come from different grids: \(list); merge only the shards of one sweep")
     }
-    let (ti, ki, fi, si) = (h.firstIndex(of: "trial_index")!, h.firstIndex(of: "trial")!, h.firstIndex(of: "final")!, h.firstIndex(of: "grid_size")!)
-    let rowKeys = Experiment.named(rows.first?[0] ?? "")?.rowColumns.compactMap { h.firstIndex(of: $0) } ?? []
+    let sizes = Set(rows.map { $0[si] })
+    guard sizes.count <= 1 else { throw ResultsError("the rows disagree on grid_size (\(sizes.sorted().prefix(3).joined(separator: ", "))); the files were edited or come from different sweeps") }
+    let size: Int
+    if let text = sizes.first {
+      guard let n = Int(text), n >= 0 else { throw ResultsError("grid_size '\(text)' is not a count of trials") }
+      size = n
+    } else {
+      size = 0
+    }
+    let rowKeys = Experiment.named(rows.first?[ei] ?? "")?.rowColumns.compactMap { h.firstIndex(of: $0) } ?? []
     // Keep each (trial, row key) once, only for trials with a final row.
     let finished = Set(rows.filter { $0[fi] == "1" }.map { $0[ki] })
     var seen = Set<[String]>()
@@ -35,12 +48,13 @@ public enum Merge {
       let id = [r[ki]] + rowKeys.map { r[$0] }
       if seen.insert(id).inserted { merged.append(r) }
     }
-    let size = rows.first.flatMap { Int($0[si]) } ?? 0
-    let present = Set(merged.compactMap { Int($0[ti]) })
-    let missing = (0..<size).filter { !present.contains($0) }
-    if !missing.isEmpty && !allowIncomplete {
-      let shown = missing.prefix(10).map(String.init).joined(separator: ", ")
-      throw ResultsError("incomplete: \(missing.count) of \(size) trials have no finished row (trial_index \(shown)\(missing.count > 10 ? ", …" : "")); rerun their shards, or pass --allow-incomplete")
+    let present = Set(merged.compactMap { Int($0[ti]) }.filter { $0 >= 0 && $0 < size })
+    if present.count < size && !allowIncomplete {
+      // The first few missing indices: at most present.count + 10 steps, whatever grid_size claims.
+      var shown: [Int] = [], i = 0
+      while shown.count < 10 && i < size { if !present.contains(i) { shown.append(i) }; i += 1 }
+      let missing = size - present.count
+      throw ResultsError("incomplete: \(missing) of \(size) trials have no finished row (trial_index \(shown.map(String.init).joined(separator: ", "))\(missing > 10 ? ", …" : "")); rerun their shards, or pass --allow-incomplete")
     }
     merged.sort { a, b in
       let (x, y) = (Int(a[ti]) ?? 0, Int(b[ti]) ?? 0)

@@ -29,11 +29,17 @@ public struct SVGPlot: Sendable {
     plot.xLabel = x
     plot.yLabel = y
     plot.seriesLabel = series ?? ""
-    for r in rows {
-      guard let v = Double(r[yi]), v.isFinite else { continue }
-      plot.points.append((r[xi], si.map { r[$0] } ?? y, v, li.flatMap { Double(r[$0]) }, hi.flatMap { Double(r[$0]) }))
+    // Non-numeric or infinite cells are left out (an infinite interval end draws no error bar).
+    func finite(_ text: String) -> Double? { Double(text).flatMap { $0.isFinite ? $0 : nil } }
+    for r in rows where r.count == columns.count {
+      guard let v = finite(r[yi]) else { continue }
+      var (lo, hi) = (li.flatMap { finite(r[$0]) }, hi.flatMap { finite(r[$0]) })
+      if lo == nil || hi == nil { (lo, hi) = (nil, nil) }
+      plot.points.append((r[xi], si.map { r[$0] } ?? y, v, lo, hi))
     }
     guard !plot.points.isEmpty else { throw ResultsError("column '\(y)' has no numeric values to plot") }
+    let (low, high) = plot.range
+    guard (high - low).isFinite else { throw ResultsError("column '\(y)' spans more than the largest double (\(low) to \(high)); it cannot be drawn to scale") }
     return plot
   }
 
@@ -44,16 +50,25 @@ public struct SVGPlot: Sendable {
     return out
   }
 
-  /// Round tick step for a range.
+  /// The y axis: from min(0, smallest value) to max(0, largest value), interval ends included, and
+  /// never empty (all values 0 give 0 to 1).
+  var range: (low: Double, high: Double) {
+    let values = points.flatMap { [$0.y] + [$0.low, $0.high].compactMap { $0 } }
+    let low = min(0, values.min() ?? 0), high = max(0, values.max() ?? 0)
+    return (low, high > low ? high : low + 1)
+  }
+
+  /// Ticks at a round step (1, 2, 2.5 or 5 times a power of ten) from low up to high: at most 12 of
+  /// them, computed from an integer count so that no step is too small to move the value.
   static func ticks(_ low: Double, _ high: Double) -> [Double] {
-    let span = max(high - low, 1e-12)
+    let span = high - low
+    guard span.isFinite, span > 0 else { return [low] }
     let raw = span / 5
-    let magnitude = pow(10, (log10(raw)).rounded(.down))
+    let magnitude = pow(10, log10(raw).rounded(.down))
     let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
-    var t: [Double] = []
-    var v = (low / step).rounded(.down) * step
-    while v <= high + step * 1e-9 { t.append(v); v += step }
-    return t
+    let first = (low / step).rounded(.down), last = (high / step + 1e-9).rounded(.down)
+    guard step.isFinite, step > 0, first.isFinite, last.isFinite, last - first >= 0, last - first <= 12 else { return [low, high] }
+    return (0...Int(last - first)).map { (first + Double($0)) * step }
   }
 
   static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
@@ -67,10 +82,9 @@ public struct SVGPlot: Sendable {
     let height = height + extra
     let (left, right, top, bottom) = (70.0, 170.0, 40.0, 60.0 + extra)
     let plotW = width - left - right, plotH = height - top - bottom
-    let values = points.flatMap { [$0.y] + [$0.low, $0.high].compactMap { $0 } }
-    let yMin = min(0, values.min()!), yMax0 = max(values.max()!, yMin + 1e-12)
+    let (yMin, yMax0) = range
     let ticks = Self.ticks(yMin, yMax0)
-    let yMax = max(ticks.last!, yMax0)
+    let yMax = max(ticks.last ?? yMax0, yMax0)
     func Y(_ v: Double) -> Double { top + plotH * (1 - (v - yMin) / (yMax - yMin)) }
     let band = plotW / Double(xs.count)
     func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;") }

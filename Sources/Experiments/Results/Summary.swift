@@ -23,6 +23,27 @@ public struct Summary: Sendable {
     guard rows.allSatisfy({ $0[experimentIndex] == name }) else { throw ResultsError("the file mixes experiments; summarize one at a time") }
     let column = { (c: String) -> Int? in header.firstIndex(of: c) }
     let configuration = experiment.parameters.map(\.column)
+    let table = Table(header: header)
+    let metrics: (columns: [String], needs: [String], compute: ([[String]]) throws(ResultsError) -> [String])
+    switch name {
+    case "bifurcation":
+      metrics = (["runs", "in_s", "ratio", "ci_low", "ci_high", "median_first_difference", "errors"], ["in_s", "first_difference"], table.bifurcation)
+    case "graddiff":
+      metrics = (["runs", "runs_affected", "ratio", "ci_low", "ci_high", "batches", "batches_affected", "batch_share", "rel_diff_median", "rel_diff_p90", "rel_diff_max", "errors"],
+                 ["differs", "rel_diff"], table.gradientDifference)
+    case "trajectory":
+      metrics = (["runs", "iterations", "l1_across_alphas_mean", "l1_same_alpha_max", "median_first_separation", "errors"],
+                 ["iteration", "l1_across_alphas", "l1_same_alpha"], table.trajectory)
+    default:
+      metrics = (["runs", "diverged", "test_accuracy_mean", "test_accuracy_sd", "zeros", "activation_inputs", "zero_ratio", "zeros_exact", "zeros_rounding", "errors"],
+                 ["epoch", "diverged", "test_accuracy", "zeros_total", "activation_inputs"], table.training)
+    }
+    // Every column the summary reads must be there: a file cut or edited by hand is named, not trapped on.
+    let missing = (["trial", "error"] + metrics.needs + (requested == nil ? configuration : [])).filter { column($0) == nil }
+    guard missing.isEmpty else {
+      let shown = missing.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+      throw ResultsError("not a complete \(name) results file: no column\(missing.count > 1 ? "s" : "") \(shown)\(missing.count > 5 ? " and \(missing.count - 5) more" : "")")
+    }
     let by: [String]
     if let requested {
       for c in requested where column(c) == nil {
@@ -46,15 +67,9 @@ public struct Summary: Sendable {
       let first = Dictionary(uniqueKeysWithValues: order.map { key in (key, groups[key]!.compactMap { Int($0[ti]) }.min() ?? 0) })
       order.sort { first[$0]! < first[$1]! }
     }
-    let table = Table(header: header)
-    let metrics: (columns: [String], compute: ([[String]]) -> [String])
-    switch name {
-    case "bifurcation": metrics = (["runs", "in_s", "ratio", "ci_low", "ci_high", "median_first_difference", "errors"], table.bifurcation)
-    case "graddiff": metrics = (["runs", "runs_affected", "ratio", "ci_low", "ci_high", "batches", "batches_affected", "batch_share", "rel_diff_median", "rel_diff_p90", "rel_diff_max", "errors"], table.gradientDifference)
-    case "trajectory": metrics = (["runs", "iterations", "l1_across_alphas_mean", "l1_same_alpha_max", "median_first_separation", "errors"], table.trajectory)
-    default: metrics = (["runs", "diverged", "test_accuracy_mean", "test_accuracy_sd", "zeros", "activation_inputs", "zero_ratio", "zeros_exact", "zeros_rounding", "errors"], table.training)
-    }
-    return Summary(columns: by + metrics.columns, rows: order.map { $0 + metrics.compute(groups[$0]!) })
+    var summaryRows: [[String]] = []
+    for key in order { summaryRows.append(key + (try metrics.compute(groups[key]!))) }
+    return Summary(columns: by + metrics.columns, rows: summaryRows)
   }
 
   // MARK: Output
@@ -76,19 +91,26 @@ public struct Summary: Sendable {
   public func csv() -> String { ([columns] + rows).map(CSV.line).joined() }
 }
 
-/// Column access and the per-experiment statistics.
+/// Column access and the per-experiment statistics. `Summary.make` has checked that the columns each
+/// statistic needs are in the header; a column a statistic can do without (`zeros_exact`) reads as empty.
 struct Table {
   let header: [String]
-  func index(_ c: String) -> Int { header.firstIndex(of: c)! }
-  func ok(_ rows: [[String]]) -> [[String]] { rows.filter { $0[index("error")].isEmpty } }
-  func errors(_ rows: [[String]]) -> String { "\(Set(rows.filter { !$0[index("error")].isEmpty }.map { $0[index("trial")] }).count)" }
-  func trials(_ rows: [[String]]) -> [String: [[String]]] { Dictionary(grouping: rows) { $0[index("trial")] } }
+  private let indices: [String: Int]
+  init(header: [String]) {
+    self.header = header
+    indices = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+  }
+  func index(_ c: String) -> Int { indices[c] ?? header.count }
+  func cell(_ r: [String], _ c: String) -> String { let i = index(c); return i < r.count ? r[i] : "" }
+  func ok(_ rows: [[String]]) -> [[String]] { rows.filter { cell($0, "error").isEmpty } }
+  func errors(_ rows: [[String]]) -> String { "\(Set(rows.filter { !cell($0, "error").isEmpty }.map { cell($0, "trial") }).count)" }
+  func trials(_ rows: [[String]]) -> [String: [[String]]] { Dictionary(grouping: rows) { cell($0, "trial") } }
 
   func bifurcation(_ rows: [[String]]) -> [String] {
     let good = ok(rows)
-    let n = good.count, k = good.filter { $0[index("in_s")] == "1" }.count
+    let n = good.count, k = good.filter { cell($0, "in_s") == "1" }.count
     let (low, high) = Statistics.wilson(successes: k, trials: n)
-    let firsts = good.compactMap { Double($0[index("first_difference")]) }
+    let firsts = good.compactMap { Double(cell($0, "first_difference")) }
     return ["\(n)", "\(k)", Statistics.format(n == 0 ? nil : Double(k) / Double(n)), Statistics.format(low), Statistics.format(high),
             Statistics.format(Statistics.quantile(firsts, 0.5)), errors(rows)]
   }
@@ -96,42 +118,54 @@ struct Table {
   func gradientDifference(_ rows: [[String]]) -> [String] {
     let good = ok(rows)
     let byTrial = trials(good)
-    let affected = byTrial.values.filter { $0.contains { $0[index("differs")] == "1" } }.count
+    let affected = byTrial.values.filter { $0.contains { cell($0, "differs") == "1" } }.count
     let (low, high) = Statistics.wilson(successes: affected, trials: byTrial.count)
-    let differing = good.filter { $0[index("differs")] == "1" }
-    let rel = differing.compactMap { Double($0[index("rel_diff")]) }
+    let differing = good.filter { cell($0, "differs") == "1" }
+    let rel = differing.compactMap { Double(cell($0, "rel_diff")) }
     return ["\(byTrial.count)", "\(affected)", Statistics.format(byTrial.isEmpty ? nil : Double(affected) / Double(byTrial.count)),
             Statistics.format(low), Statistics.format(high), "\(good.count)", "\(differing.count)",
             Statistics.format(good.isEmpty ? nil : Double(differing.count) / Double(good.count)),
             Statistics.format(Statistics.quantile(rel, 0.5)), Statistics.format(Statistics.quantile(rel, 0.9)), Statistics.format(rel.max()), errors(rows)]
   }
 
-  func training(_ rows: [[String]]) -> [String] {
+  /// The sum of a count column over rows (cells that are not integers are skipped); a sum past
+  /// Int.max is an error, not a wrapped or trapped value.
+  func total(_ rows: [[String]], _ c: String) throws(ResultsError) -> Int {
+    var sum = 0
+    for r in rows {
+      guard let v = Int(cell(r, c)) else { continue }
+      let (s, overflow) = sum.addingReportingOverflow(v)
+      guard !overflow else { throw ResultsError("column '\(c)': the counts add up past \(Int.max)") }
+      sum = s
+    }
+    return sum
+  }
+
+  func training(_ rows: [[String]]) throws(ResultsError) -> [String] {
     let byTrial = trials(ok(rows))
     var accuracies: [Double] = []
     var diverged = 0
     for (_, trial) in byTrial {
-      let last = trial.max { (Int($0[index("epoch")]) ?? 0) < (Int($1[index("epoch")]) ?? 0) }!
-      if trial.contains(where: { $0[index("diverged")] == "1" }) { diverged += 1 } else if let a = Double(last[index("test_accuracy")]) { accuracies.append(a) }
+      let last = trial.max { (Int(cell($0, "epoch")) ?? 0) < (Int(cell($1, "epoch")) ?? 0) }!
+      if trial.contains(where: { cell($0, "diverged") == "1" }) { diverged += 1 } else if let a = Double(cell(last, "test_accuracy")) { accuracies.append(a) }
     }
     let all = ok(rows)
-    let zeros = all.compactMap { Int($0[index("zeros_total")]) }.reduce(0, +)
-    let inputs = all.compactMap { Int($0[index("activation_inputs")]) }.reduce(0, +)
-    let exact = all.compactMap { Int($0[index("zeros_exact")]) }, rounding = all.compactMap { Int($0[index("zeros_rounding")]) }
+    let zeros = try total(all, "zeros_total"), inputs = try total(all, "activation_inputs")
+    let exact = all.compactMap { Int(cell($0, "zeros_exact")) }, rounding = all.compactMap { Int(cell($0, "zeros_rounding")) }
     return ["\(byTrial.count)", "\(diverged)", Statistics.format(Statistics.mean(accuracies)), Statistics.format(Statistics.sd(accuracies)),
             "\(zeros)", "\(inputs)", Statistics.format(inputs > 0 ? Double(zeros) / Double(inputs) : nil),
-            exact.isEmpty ? "" : "\(exact.reduce(0, +))", rounding.isEmpty ? "" : "\(rounding.reduce(0, +))", errors(rows)]
+            exact.isEmpty ? "" : "\(try total(all, "zeros_exact"))", rounding.isEmpty ? "" : "\(try total(all, "zeros_rounding"))", errors(rows)]
   }
 
   func trajectory(_ rows: [[String]]) -> [String] {
     let byTrial = trials(ok(rows))
     var finals: [Double] = [], same = 0.0, separations: [Double] = [], iterations = 0
     for (_, trial) in byTrial {
-      let sorted = trial.sorted { (Int($0[index("iteration")]) ?? 0) < (Int($1[index("iteration")]) ?? 0) }
+      let sorted = trial.sorted { (Int(cell($0, "iteration")) ?? 0) < (Int(cell($1, "iteration")) ?? 0) }
       iterations = max(iterations, sorted.count)
-      if let last = sorted.last, let d = Double(last[index("l1_across_alphas")]) { finals.append(d) }
-      same = max(same, trial.compactMap { Double($0[index("l1_same_alpha")]) }.max() ?? 0)
-      if let s = sorted.first(where: { (Double($0[index("l1_across_alphas")]) ?? 0) > 0 }) { separations.append(Double(s[index("iteration")]) ?? 0) }
+      if let last = sorted.last, let d = Double(cell(last, "l1_across_alphas")) { finals.append(d) }
+      same = max(same, trial.compactMap { Double(cell($0, "l1_same_alpha")) }.max() ?? 0)
+      if let s = sorted.first(where: { (Double(cell($0, "l1_across_alphas")) ?? 0) > 0 }) { separations.append(Double(cell(s, "iteration")) ?? 0) }
     }
     return ["\(byTrial.count)", "\(iterations)", Statistics.format(Statistics.mean(finals)), Statistics.format(same),
             Statistics.format(Statistics.quantile(separations, 0.5)), errors(rows)]
