@@ -11,12 +11,20 @@ public struct DatasetDescriptor: Sendable {
     /// MD5 of the decompressed content, where the publisher or other projects list one; checked in
     /// addition to any SHA-256, never enough on its own at download.
     public let md5: String?
+    /// The decompressed content's size in bytes, when known: no download or decompression of the
+    /// file is allowed to grow past it (a small hostile gzip cannot exhaust memory).
+    public let size: Int?
 
-    public init(name: String, sha256: String? = nil, md5: String? = nil) {
+    public init(name: String, sha256: String? = nil, md5: String? = nil, size: Int? = nil) {
       self.name = name
       self.sha256 = sha256
       self.md5 = md5
+      self.size = size
     }
+
+    /// The most bytes a download of this file may take: gzip stores incompressible data in blocks
+    /// of at most 64 KiB with 5 bytes of framing each, plus its header and trailer.
+    public var downloadLimit: Int? { size.map { $0 + ($0 >> 16 + 1) * 5 + 1024 } }
 
     /// What this build's checksums say of the file's decompressed content: a mismatch names the
     /// checksum that differs, with both values.
@@ -67,9 +75,11 @@ public struct DatasetDescriptor: Sendable {
   /// SHA-256 of that archive as served (every member's bytes follow from it).
   public var archiveSHA256: String?
   public var memberPrefix: String
+  /// The archive's size in bytes as served, when known (the download is cut off past it).
+  public var archiveSize: Int?
 
   public init(name: String, files: [File], mirrors: [String], classes: Int, layout: Layout = .idx,
-              archive: String? = nil, archiveSHA256: String? = nil, memberPrefix: String = "") {
+              archive: String? = nil, archiveSHA256: String? = nil, archiveSize: Int? = nil, memberPrefix: String = "") {
     self.name = name
     self.files = files
     self.mirrors = mirrors
@@ -77,7 +87,15 @@ public struct DatasetDescriptor: Sendable {
     self.layout = layout
     self.archive = archive
     self.archiveSHA256 = archiveSHA256
+    self.archiveSize = archiveSize
     self.memberPrefix = memberPrefix
+  }
+
+  /// The most bytes the archive may decompress to: its members' sizes, plus 1 MiB for tar headers,
+  /// padding and the small members not stored (nil when a member's size is unknown).
+  public var archiveExpandedLimit: Int? {
+    let sizes = files.compactMap(\.size)
+    return sizes.count == files.count ? sizes.reduce(0, +) + (1 << 20) : nil
   }
 
   /// Whether a download of `file` can be verified by this build: by the file's SHA-256, or for an
@@ -85,10 +103,13 @@ public struct DatasetDescriptor: Sendable {
   public func canVerify(_ file: File) -> Bool { file.sha256 != nil || archiveSHA256 != nil }
 
   /// The four gzipped IDX files of an MNIST-like dataset (training images and labels, then test images
-  /// and labels), with the SHA-256 of each decompressed file in that order.
+  /// and labels), with the SHA-256 of each decompressed file in that order. Their sizes follow from the
+  /// IDX layout: a 16-byte header and 60,000 or 10,000 images of 28×28 bytes; an 8-byte header and one
+  /// byte per label.
   static func idxFiles(sha256: [String]) -> [File] {
-    zip(["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"], sha256)
-      .map { File(name: $0, sha256: $1) }
+    let files = [("train-images-idx3-ubyte.gz", 16 + 60_000 * 28 * 28), ("train-labels-idx1-ubyte.gz", 8 + 60_000),
+                 ("t10k-images-idx3-ubyte.gz", 16 + 10_000 * 28 * 28), ("t10k-labels-idx1-ubyte.gz", 8 + 10_000)]
+    return zip(files, sha256).map { File(name: $0.0, sha256: $1, size: $0.1) }
   }
 
   /// MNIST, with the checksums of the original IDX files.
@@ -121,8 +142,8 @@ public struct DatasetDescriptor: Sendable {
     ]),
     mirrors: [
       "file:///usr/share/datasets/fashion-mnist/",
-      "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
       "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+      "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
     ],
     classes: 10)
 
@@ -131,19 +152,22 @@ public struct DatasetDescriptor: Sendable {
   /// on the publisher's page), then each extracted batch's SHA-256 (as an independent project lists
   /// them; the test batch's also matches a second, independent record) and MD5 (as three further
   /// projects list them).
+  /// A CIFAR binary batch: 10,000 records of a label byte and 3×32×32 pixel bytes.
+  static let batchSize = 10_000 * (1 + 3 * 32 * 32)
+
   public static let cifar10 = DatasetDescriptor(
     name: "cifar10",
     files: [
-      File(name: "data_batch_1.bin", sha256: "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5", md5: "5dd7e06a14cb22eb9f671a540d1b7c25"),
-      File(name: "data_batch_2.bin", sha256: "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed", md5: "5ea93a67294ea407fff1d09f752e9692"),
-      File(name: "data_batch_3.bin", sha256: "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67", md5: "942cd6a4bcdd0dd3c604fbe906cb4421"),
-      File(name: "data_batch_4.bin", sha256: "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48", md5: "ae636b3ba5c66a11e91e8cb52e771fcb"),
-      File(name: "data_batch_5.bin", sha256: "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add", md5: "53f37980c15c3d472c316c40844f3f0d"),
-      File(name: "test_batch.bin", sha256: "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b", md5: "803d5f7f4d78ea53de84dbe85f74fb6d"),
+      File(name: "data_batch_1.bin", sha256: "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5", md5: "5dd7e06a14cb22eb9f671a540d1b7c25", size: batchSize),
+      File(name: "data_batch_2.bin", sha256: "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed", md5: "5ea93a67294ea407fff1d09f752e9692", size: batchSize),
+      File(name: "data_batch_3.bin", sha256: "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67", md5: "942cd6a4bcdd0dd3c604fbe906cb4421", size: batchSize),
+      File(name: "data_batch_4.bin", sha256: "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48", md5: "ae636b3ba5c66a11e91e8cb52e771fcb", size: batchSize),
+      File(name: "data_batch_5.bin", sha256: "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add", md5: "53f37980c15c3d472c316c40844f3f0d", size: batchSize),
+      File(name: "test_batch.bin", sha256: "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b", md5: "803d5f7f4d78ea53de84dbe85f74fb6d", size: batchSize),
     ],
     mirrors: ["https://www.cs.toronto.edu/~kriz/"],
     classes: 10, layout: .cifar, archive: "cifar-10-binary.tar.gz",
-    archiveSHA256: "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+    archiveSHA256: "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd", archiveSize: 170_052_171,
     memberPrefix: "cifar-10-batches-bin/")
 
   public static let all: [DatasetDescriptor] = [mnist, fashionMNIST, cifar10]

@@ -49,10 +49,14 @@ public struct Fetcher {
       var failures: [String] = []
       var stored: Outcome? = nil
       for url in urls(file.name, dataset) {
-        do {
-          let bytes = try download(url)
-          let check = file.check(Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: url) : bytes)
+        do throws(DataError) {
+          let bytes = try download(url, limit: file.downloadLimit)
+          let contents = Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: url, limit: file.size ?? Gzip.defaultLimit) : bytes
+          let check = file.check(contents)
           let status = try Self.status(check, source: url)
+          if let size = file.size, contents.count != size {  // only an unverified file can get here with another size
+            throw DataError(file: url, "holds \(contents.count) bytes once decompressed, \(file.name) has \(size)")
+          }
           try store(bytes, at: path)
           stored = Outcome(file: path, status: status, sha256: check.sha256)
           break
@@ -74,7 +78,7 @@ public struct Fetcher {
   public static func checkStored(_ file: DatasetDescriptor.File, at path: String) -> DatasetDescriptor.Check? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     let bytes = [UInt8](data)
-    guard let contents = try? (Gzip.isCompressed(bytes) ? Gzip.decompress(bytes, file: path) : bytes) else { return nil }
+    guard let contents = try? (Gzip.isCompressed(bytes) ? Gzip.decompress(bytes, file: path, limit: file.size ?? Gzip.defaultLimit) : bytes) else { return nil }
     return file.check(contents)
   }
 
@@ -111,14 +115,14 @@ public struct Fetcher {
     var failures: [String] = []
     for url in urls(dataset.archive!, dataset) {
       do {
-        let compressed = try download(url)
+        let compressed = try download(url, limit: dataset.archiveSize)
         if let expected = dataset.archiveSHA256 {
           let digest = SHA256.hex(compressed)
           guard digest == expected else {
             throw DataError(file: url, "checksum mismatch (SHA-256 of the archive is \(digest), expected \(expected))")
           }
         }
-        let entries = try Tar.entries(try Gzip.decompress(compressed, file: url), file: url)
+        let entries = try Tar.entries(try Gzip.decompress(compressed, file: url, limit: dataset.archiveExpandedLimit ?? Gzip.defaultLimit), file: url)
         var members: [(DatasetDescriptor.File, [UInt8], String, String)] = []
         for file in dataset.files {
           guard let entry = entries.first(where: { $0.path == dataset.memberPrefix + file.name }) else {
@@ -155,11 +159,16 @@ public struct Fetcher {
     }
   }
 
-  /// The body of a successful (200) response; one clear error otherwise.
+  /// The body of a successful (200) response; one clear error otherwise. A body longer than `limit`
+  /// bytes is cut off and refused as soon as it passes the limit (or announces a longer length).
   /// A mirror may also be a local folder (`file:///path/` or `/path/`), read directly.
-  func download(_ url: String) throws(DataError) -> [UInt8] {
+  func download(_ url: String, limit: Int? = nil) throws(DataError) -> [UInt8] {
+    let limit = limit ?? Gzip.defaultLimit
     if url.hasPrefix("/") || url.hasPrefix("file://") {
       let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
+      if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limit {
+        throw DataError(file: url, "is \(size) bytes, more than the \(limit) this file may take")
+      }
       guard let data = FileManager.default.contents(atPath: path) else {
         throw DataError(file: url, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
       }
@@ -167,13 +176,16 @@ public struct Fetcher {
       return [UInt8](data)
     }
     guard let u = URL(string: url) else { throw DataError(file: url, "not a valid URL") }
-    let progress = ProgressDelegate(url: url, log: log)
+    let progress = ProgressDelegate(url: url, log: log, limit: limit)
     let session = URLSession(configuration: .ephemeral, delegate: progress, delegateQueue: nil)
     defer { session.invalidateAndCancel() }
     var request = URLRequest(url: u)
     request.timeoutInterval = timeout
     session.dataTask(with: request).resume()
     progress.done.wait()
+    if progress.overLimit {
+      throw DataError(file: url, "the mirror sent more than \(limit) bytes, the most this file may take; refused")
+    }
     if let error = progress.error {
       throw DataError(file: url, "download failed after \(progress.data.count) bytes (\(error.localizedDescription))")
     }
@@ -196,19 +208,34 @@ final class ProgressDelegate: NSObject, URLSessionDataDelegate, @unchecked Senda
   var expectedLength: Int64?
   var error: Error?
   var lastReported = -1
+  /// The most bytes accepted; past it the transfer is cancelled and `overLimit` set.
+  let limit: Int
+  var overLimit = false
 
-  init(url: String, log: @escaping (String) -> Void) {
+  init(url: String, log: @escaping (String) -> Void, limit: Int) {
     self.url = url
     self.log = log
+    self.limit = limit
   }
 
   func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse, completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
     status = (response as? HTTPURLResponse)?.statusCode
     expectedLength = response.expectedContentLength
+    if response.expectedContentLength > Int64(limit) {
+      overLimit = true
+      completionHandler(.cancel)
+      return
+    }
     completionHandler(.allow)
   }
 
   func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive chunk: Data) {
+    guard !overLimit else { return }
+    if data.count + chunk.count > limit {
+      overLimit = true
+      dataTask.cancel()
+      return
+    }
     data.append(chunk)
     if status == 200, let total = expectedLength, total > 0 {
       let percent = Int(Int64(data.count) * 100 / total) / 10 * 10

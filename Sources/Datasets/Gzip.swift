@@ -5,15 +5,19 @@ public enum Gzip {
   /// Whether `bytes` start with the gzip magic number.
   public static func isCompressed(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
 
-  /// The decompressed bytes of a gzip stream; `file` names it in errors (truncated or corrupt data).
-  public static func decompress(_ input: [UInt8], file: String) throws(DataError) -> [UInt8] {
+  /// What decompression allows when the caller knows no size: 4 GiB (every dataset file is smaller).
+  public static let defaultLimit = 1 << 32
+
+  /// The decompressed bytes of a gzip stream; `file` names it in errors (truncated or corrupt data,
+  /// or more than `limit` bytes: decompression stops there, so a small hostile file cannot exhaust memory).
+  public static func decompress(_ input: [UInt8], file: String, limit: Int = defaultLimit) throws(DataError) -> [UInt8] {
     var stream = z_stream()
     guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
       throw DataError(file: file, "zlib could not start decompressing")
     }
     defer { inflateEnd(&stream) }
     var output: [UInt8] = []
-    output.reserveCapacity(input.count * 4)
+    output.reserveCapacity(min(input.count * 4, limit))
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     var status: Int32 = Z_OK
     input.withUnsafeBufferPointer { source in
@@ -26,8 +30,9 @@ public enum Gzip {
           status = inflate(&stream, Z_NO_FLUSH)
           output.append(contentsOf: buffer[0..<(buffer.count - Int(stream.avail_out))])
         }
-      } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
+      } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0) && output.count <= limit
     }
+    guard output.count <= limit else { throw DataError(file: file, "decompresses to more than \(limit) bytes, the most this file may hold") }
     switch status {
     case Z_STREAM_END: return output
     case Z_OK, Z_BUF_ERROR: throw DataError(file: file, "truncated gzip data (the stream ends before its end marker)")

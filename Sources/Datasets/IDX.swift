@@ -22,8 +22,15 @@ public struct IDXArray: Sendable {
       let o = 4 + 4 * d
       dims.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
     }
-    let expected = dims.reduce(1, *)
     let actual = bytes.count - 4 - 4 * rank
+    var expected = 1
+    for d in dims {
+      let (p, overflow) = expected.multipliedReportingOverflow(by: d)
+      guard !overflow else {
+        throw DataError(file: file, "IDX header announces \(dims.map(String.init).joined(separator: "x")) bytes of data, more than any file holds; the file has \(actual)")
+      }
+      expected = p
+    }
     guard expected == actual else {
       throw DataError(file: file, "IDX header announces \(dims.map(String.init).joined(separator: "x")) = \(expected) bytes of data, the file has \(actual)")
     }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Reading (uncompressed) tar archives in the ustar and GNU layouts: the regular files and their
-/// contents. Enough for dataset archives; links, devices and sparse files are skipped.
+/// contents. Enough for dataset archives; links, devices and sparse files are skipped, and a member
+/// named with a leading `/` or a `..` component is refused.
 public enum Tar {
   public struct Entry: Sendable {
     public let path: String
@@ -29,6 +30,10 @@ public enum Tar {
       }
       if type == 0x30 || type == 0 {  // regular file
         let path = prefix.isEmpty ? name : prefix + "/" + name
+        // A member may only name a place inside the folder it is extracted to.
+        guard !path.hasPrefix("/"), !path.split(separator: "/", omittingEmptySubsequences: false).contains("..") else {
+          throw DataError(file: file, "tar member '\(path)' points outside the archive's folder (absolute, or with '..'); refusing the archive")
+        }
         entries.append(Entry(path: path, contents: Array(bytes[start..<(start + size)])))
       }
       offset = start + (size + 511) / 512 * 512

@@ -63,7 +63,7 @@ public struct SafetensorsFile: Sendable {
   /// The tensor `name`, each element converted into `T` (exactly when the dtype's format fits `T`).
   public func tensor<T: PrecisionScalar>(_ name: String, as _: T.Type) throws(SafetensorsError) -> Tensor<T> {
     guard let e = entries[name] else { throw SafetensorsError("no tensor named '\(name)'") }
-    let count = e.shape.reduce(1, *)
+    let count = e.bytes.count / e.dtype.byteCount  // the shape's product, checked when the file was read
     let values = e.bytes.withUnsafeBytes { raw in (0..<count).map { e.dtype.decode(raw, $0) } }
     return RoundingEnvironment.with(.nearestEven) { Tensor(shape: e.shape, doubles: values) }
   }
@@ -72,7 +72,10 @@ public struct SafetensorsFile: Sendable {
   public func labels(_ name: String) throws(SafetensorsError) -> [Int] {
     guard let e = entries[name] else { throw SafetensorsError("no tensor named '\(name)'") }
     guard e.dtype.format == nil else { throw SafetensorsError("'\(name)' has dtype \(e.dtype.rawValue); labels must be integers") }
-    return e.bytes.withUnsafeBytes { raw in (0..<e.shape.reduce(1, *)).map { Int(e.dtype.decode(raw, $0)) } }
+    let values = e.bytes.withUnsafeBytes { raw in (0..<(e.bytes.count / e.dtype.byteCount)).map { e.dtype.decode(raw, $0) } }
+    // Integer dtypes decode exactly up to 2^53; a label beyond Int's range is named, not trapped on.
+    if let bad = values.first(where: { !($0 >= -0x1p63 && $0 < 0x1p63) }) { throw SafetensorsError("'\(name)' holds \(bad), not a label") }
+    return values.map { Int($0) }
   }
 
   // MARK: Files
@@ -106,6 +109,17 @@ public struct SafetensorsFile: Sendable {
     }
   }
 
+  /// The bytes a tensor of `shape` takes, or nil when the product overflows `Int`.
+  static func byteCount(_ shape: [Int], _ dtype: SafetensorsDType) -> Int? {
+    var n = dtype.byteCount
+    for d in shape {
+      let (p, overflow) = n.multipliedReportingOverflow(by: d)
+      if overflow { return nil }
+      n = p
+    }
+    return n
+  }
+
   public static func read(from path: String) throws(SafetensorsError) -> SafetensorsFile {
     guard let data = FileManager.default.contents(atPath: path) else { throw SafetensorsError("\(path): cannot read the file") }
     guard data.count >= 8 else { throw SafetensorsError("\(path): too short for a safetensors header") }
@@ -130,8 +144,10 @@ public struct SafetensorsFile: Sendable {
       guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
         throw SafetensorsError("\(path): tensor '\(name)' has unsupported dtype \(dtypeName)")
       }
-      guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= body.count,
-        offsets[1] - offsets[0] == shape.reduce(1, *) * dtype.byteCount
+      guard shape.allSatisfy({ $0 >= 0 }), let bytes = Self.byteCount(shape, dtype) else {
+        throw SafetensorsError("\(path): tensor '\(name)' has shape \(shape), too large to hold in memory")
+      }
+      guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= body.count, offsets[1] - offsets[0] == bytes
       else { throw SafetensorsError("\(path): tensor '\(name)' has byte range \(offsets) inconsistent with shape \(shape) and the file") }
       file.entries[name] = Entry(dtype: dtype, shape: shape, bytes: Array(body[offsets[0]..<offsets[1]]))
     }

@@ -74,8 +74,8 @@ public struct GradientJob: Sendable {
         throw GradientJobError("\(job.inputsPath): 'inputs' \(x.shape) and 'labels' [\(labels.count)] disagree")
       }
       if let size = job.batchSize {
-        let start = job.batchIndex * size
-        guard size >= 1, start >= 0, start + size <= labels.count else {
+        let (start, overflow) = job.batchIndex.multipliedReportingOverflow(by: size)
+        guard size >= 1, !overflow, start >= 0, start <= labels.count - size else {
           throw GradientJobError("\(job.inputsPath): batch \(job.batchIndex) of size \(size) is outside its \(labels.count) rows")
         }
         let width = x.count / x.shape[0]

@@ -26,10 +26,11 @@ enum TrainingCheckpoint {
   static func restore<T: PrecisionScalar>(from path: String, model: inout Network<T>, trainer: inout any TrainingStep<T>) throws -> [TrainingStudy.Epoch] {
     let file = try SafetensorsFile.read(from: path)
     let shapes = model.parameters.map(\.shape)
-    model.parameters = try shapes.indices.map { try file.tensor("param.\($0)", as: T.self).reshaped(shapes[$0]) }
+    // Shapes are checked against the model's (a checkpoint of another model is named, not reshaped).
+    model.parameters = try file.parameters(names: shapes.indices.map { "param.\($0)" }, shapes: shapes, as: T.self)
     let bufferShapes = model.buffers.map(\.shape)
     if !bufferShapes.isEmpty {
-      model.buffers = try bufferShapes.indices.map { try file.tensor("buffer.\($0)", as: T.self).reshaped(bufferShapes[$0]) }
+      model.buffers = try file.parameters(names: bufferShapes.indices.map { "buffer.\($0)" }, shapes: bufferShapes, as: T.self)
     }
     try trainer.read(from: file, shapes: shapes, path: path)
     guard let json = file.metadata["history"] else { throw SafetensorsError("\(path): not a PrecisionLab training checkpoint") }

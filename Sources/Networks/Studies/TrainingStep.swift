@@ -41,14 +41,15 @@ struct MasterTrainingStep<T: PrecisionScalar, M: PrecisionScalar>: TrainingStep 
   }
 
   mutating func read(from file: SafetensorsFile, shapes: [[Int]], path: String) throws {
-    trainer.master = try shapes.indices.map { try file.tensor("master.\($0)", as: M.self).reshaped(shapes[$0]) }
+    trainer.master = try file.parameters(names: shapes.indices.map { "master.\($0)" }, shapes: shapes, as: M.self)
     guard let steps = Int(file.metadata["steps"] ?? ""), let scale = Double(file.metadata["loss_scale"] ?? ""),
       let good = Int(file.metadata["good_steps"] ?? ""), let skipped = Int(file.metadata["skipped_steps"] ?? "")
     else { throw SafetensorsError("\(path): not a PrecisionLab training checkpoint") }
     var first: [[M]] = [], second: [[M]] = []
     if steps > 0 {
-      first = try shapes.indices.map { try file.tensor("opt1.\($0)", as: M.self).storage }
-      second = try shapes.indices.map { try file.tensor("opt2.\($0)", as: M.self).storage }
+      let flat = shapes.map { [$0.reduce(1, *)] }
+      first = try file.parameters(names: shapes.indices.map { "opt1.\($0)" }, shapes: flat, as: M.self).map(\.storage)
+      second = try file.parameters(names: shapes.indices.map { "opt2.\($0)" }, shapes: flat, as: M.self).map(\.storage)
     }
     trainer.optimizer.state = (steps, first, second)
     trainer.lossScale = scale
