@@ -1,4 +1,5 @@
 import ArgumentParser
+import Scalars
 
 #if canImport(Glibc)
 import Glibc
@@ -21,6 +22,12 @@ struct PrecisionLab: ParsableCommand {
   /// Like ArgumentParser's `main()`, but a usage error is one line on standard error (the problem and
   /// the valid choices) with exit status 64; help still prints in full.
   static func main() {
+    // Every command may run MPFR on several threads (sweeps, kernels); a build without per-thread
+    // state would mix their exponent ranges silently.
+    guard MPFRArithmetic.isThreadSafe else {
+      writeAll("precisionlab: the GNU MPFR library on this machine was built without thread-local storage (mpfr_buildopt_tls_p is 0); install a thread-safe build (Debian's libmpfr6 is)\n", to: 2)
+      terminate(69)
+    }
     do {
       var command = try parseAsRoot()
       try command.run()

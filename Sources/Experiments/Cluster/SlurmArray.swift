@@ -118,9 +118,18 @@ public struct SlurmArray: Codable, Sendable, Equatable {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ClusterError("\(folder): not a PrecisionLab Slurm results folder (no \(manifestName); 'precisionlab slurm submit' writes one)")
     }
-    do { return try JSONDecoder().decode(SlurmArray.self, from: data) } catch {
+    let array: SlurmArray
+    do { array = try JSONDecoder().decode(SlurmArray.self, from: data) } catch {
       throw ClusterError("\(path): not a PrecisionLab Slurm manifest (\(error.localizedDescription))")
     }
+    // A manifest edited by hand: the counts every command loops over must make sense.
+    guard array.trials >= 1, array.shards >= 1, array.shards <= array.trials else {
+      throw ClusterError("\(path): shards \(array.shards) for \(array.trials) trials; a manifest needs 1 ≤ shards ≤ trials (was it edited?)")
+    }
+    if let job = array.jobs.first(where: { $0.shards.contains { !(1...array.shards).contains($0) } }) {
+      throw ClusterError("\(path): job \(job.id) lists shards outside 1...\(array.shards) (was it edited?)")
+    }
+    return array
   }
 
   /// Rewrites the manifest through a temporary file and a rename.

@@ -22,16 +22,30 @@ extension Experiment {
     ]
   }
 
+  /// The update rule the options name, with their weight decay and momentum.
+  static func optimizerKind(_ v: [String: String]) -> OptimizerKind {
+    let wd = Double(v["weight-decay"] ?? "") ?? 0
+    switch v["optimizer"] {
+    case "adam": return .adam(weightDecay: wd)
+    case "adamw": return .adamW(weightDecay: wd)
+    case "innaprop": return .innaprop(weightDecay: wd)
+    default: return .sgd(momentum: Double(v["momentum"] ?? "") ?? 0, weightDecay: wd)
+    }
+  }
+
+  /// A study's checks, then the optimiser's own (INNAprop needs lr below its beta).
+  static func trainingProblem(_ v: [String: String]) -> ParameterError? {
+    if let problem = studyProblem(v) { return problem }
+    let lr = v["lr"] ?? ""
+    if let problem = optimizerKind(v).problem(learningRate: Double(lr) ?? .nan) {
+      return ParameterError("--optimizer \(v["optimizer"] ?? "sgd") with --lr \(lr): \(problem)")
+    }
+    return nil
+  }
+
   static func runTraining(_ t: Trial, _ context: TrialContext, _ emit: ([String], Bool) -> Void) throws {
     let (feed, test) = try t.feed(context)
-    let optimizer: OptimizerKind
-    let wd = t.double("weight-decay")
-    switch t["optimizer"] {
-    case "adam": optimizer = .adam(weightDecay: wd)
-    case "adamw": optimizer = .adamW(weightDecay: wd)
-    case "innaprop": optimizer = .innaprop(weightDecay: wd)
-    default: optimizer = .sgd(momentum: t.double("momentum"), weightDecay: wd)
-    }
+    let optimizer = optimizerKind(t.values)
     var study = TrainingStudy(
       model: t.model, compute: t.compute(threads: context.threads), activation: KinkParameters.activation(t.values),
       optimizer: optimizer, learningRate: t.double("lr"), epochs: t.int("epochs"), train: feed, seed: t.seed)
@@ -78,7 +92,7 @@ extension Experiment {
     parameters: studyParameters(relu0: "0", pair: false, batchSize: 256)
       + trainingParameters(epochs: 5, rootCause: false, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
     resultColumns: trainingColumns, rowColumns: ["epoch"],
-    check: studyProblem, run: runTraining)
+    check: trainingProblem, run: runTraining)
 
   /// `precisionlab zeros`: the exact-zero census during training (the paper's protocol: SGD 0.01,
   /// momentum 0.9, weight decay 5e-4, batch 256, file order), every zero classified by cause.
@@ -88,5 +102,5 @@ extension Experiment {
     parameters: studyParameters(relu0: "0", pair: false, batchSize: 256)
       + trainingParameters(epochs: 1, rootCause: true, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
     resultColumns: trainingColumns, rowColumns: ["epoch"],
-    check: studyProblem, run: runTraining)
+    check: trainingProblem, run: runTraining)
 }

@@ -70,7 +70,8 @@ public struct TrainingStudy: Sendable {
   /// Runs (or resumes) the training; `report` receives each epoch's record as soon as it is known,
   /// including, on resume, the records restored from the checkpoint.
   public func run(report: @escaping (Epoch) -> Void) throws -> [Epoch] {
-    try compute.run(Visitor(study: self, report: report))
+    if let problem = optimizer.problem(learningRate: learningRate) { throw OptimizerError(problem) }
+    return try compute.run(Visitor(study: self, report: report))
   }
 
   struct Visitor: ScalarVisitor {

@@ -17,6 +17,22 @@ public enum OptimizerKind: Sendable, Hashable {
   case adam(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0)
   case adamW(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01)
   case innaprop(alpha: Double = 0.1, beta: Double = 0.9, sigma: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01)
+
+  /// Why this rule cannot run with `learningRate`, or nil: INNAprop divides by β − γ, so it needs
+  /// γ < β; every rule needs a finite rate ≥ 0.
+  public func problem(learningRate: Double) -> String? {
+    guard learningRate.isFinite, learningRate >= 0 else { return "the learning rate must be finite and ≥ 0, got \(learningRate)" }
+    if case .innaprop(_, let beta, _, _, _) = self, !(learningRate < beta) {
+      return "INNAprop needs a learning rate below its beta \(beta), got \(learningRate)"
+    }
+    return nil
+  }
+}
+
+/// A training whose options cannot run (an optimiser's hyper-parameters out of range).
+public struct OptimizerError: Error, CustomStringConvertible, Equatable {
+  public let description: String
+  public init(_ description: String) { self.description = description }
 }
 
 /// An optimiser's state for a list of parameter tensors in format `M`.
@@ -30,9 +46,8 @@ public struct Optimizer<M: PrecisionScalar>: Sendable {
   var second: [[M]] = []  // Adam's and INNAprop's v
 
   public init(_ kind: OptimizerKind, learningRate: Double, schedule: LearningRateSchedule = .constant) {
-    if case .innaprop(_, let beta, _, _, _) = kind {
-      precondition(learningRate < beta, "INNAprop needs learning rate < beta (\(learningRate) ≥ \(beta))")
-    }
+    // Callers that take the rate from input check `kind.problem(learningRate:)` first (TrainingStudy does).
+    precondition(kind.problem(learningRate: learningRate) == nil, kind.problem(learningRate: learningRate) ?? "")
     self.kind = kind
     self.learningRate = learningRate
     self.schedule = schedule

@@ -12,6 +12,11 @@ import CMPFR
 /// zero, then the last bit set when inexact), which loses nothing that any rounding to p bits needs
 /// (round-to-odd theorem), and round that to the format with `roundOddValue`.
 public enum MPFRArithmetic {
+  /// Whether the GNU MPFR linked in keeps its state (exponent range, flags, caches) per thread
+  /// (`mpfr_buildopt_tls_p`). PrecisionLab sets the exponent range per operation on the calling
+  /// thread and runs MPFR on several threads at once, which is only safe when this is true.
+  public static var isThreadSafe: Bool { mpfr_buildopt_tls_p() != 0 }
+
   @inlinable @inline(__always)
   static func mpfrMode(_ mode: RoundingMode) -> mpfr_rnd_t {
     switch mode {

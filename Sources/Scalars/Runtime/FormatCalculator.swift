@@ -98,6 +98,12 @@ public struct FormatCalculator {
 
   /// The shortest decimal (fewest significant digits, nearest at that length) that reads back, rounded
   /// to nearest even, to exactly `value`.
+  ///
+  /// Up to 4,096 bits of precision every length is tried in turn. Above, the length is found by
+  /// bisection (about log2 of ⌈p·log10 2⌉ + 1 conversions instead of that many, so `mpfr:1048576`
+  /// prints in seconds). Bisection relies on longer nearest decimals never reading back worse, which
+  /// holds except for a power of two, whose rounding interval is lopsided: there the text always reads
+  /// back exactly, but may be longer than the shortest.
   public func shortestDecimal(_ value: Value) -> String {
     let exact = hex(value)
     if exact == "nan" || exact.hasSuffix("inf") { return exact }
@@ -115,13 +121,26 @@ public struct FormatCalculator {
       case .small(let v): mpfr_set_d(x, v, MPFR_RNDN)
       case .wide(let v): mpfr_set(x, v.pointer, MPFR_RNDN)
       }
-      var candidate = ""
-      for digits in 1...max(bound, 1) {
-        candidate = Self.decimal(x, digits: digits)
+      func readsBack(_ candidate: String) -> Bool {
         let back = RoundingEnvironment.with(.nearestEven) { try? read(candidate) }
-        if let back, hex(back) == exact { return candidate }
+        return back.map { hex($0) == exact } ?? false
       }
-      return candidate
+      if format.precision <= 4096 {
+        var candidate = ""
+        for digits in 1...max(bound, 1) {
+          candidate = Self.decimal(x, digits: digits)
+          if readsBack(candidate) { return candidate }
+        }
+        return candidate
+      }
+      var (low, high) = (0, max(bound, 1))  // `high` digits read back; `low` digits do not (0: none)
+      var best = Self.decimal(x, digits: high)
+      while high - low > 1 {
+        let middle = low + (high - low) / 2
+        let candidate = Self.decimal(x, digits: middle)
+        if readsBack(candidate) { (high, best) = (middle, candidate) } else { low = middle }
+      }
+      return best
     }
   }
 
