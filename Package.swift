@@ -53,19 +53,21 @@ let package = Package(
     .executableTarget(name: "precisionlab-bench", dependencies: ["Scalars", "ScalarConformance", "Tensors", "Networks", "Datasets", "CMPFR"]),
     .executableTarget(name: "precisionlab-verify", dependencies: ["Scalars"]),
     // One test target per library module (Tests/ mirrors Sources/), and the executable run as a user runs it.
+    // What the test targets share: where the integration tests' pieces are, and whether they must run.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(
       name: "ScalarsTests",
       dependencies: ["Scalars", "ScalarConformance", "CMPFR", .product(name: "BigInt", package: "BigInt")]
     ),
     .testTarget(name: "ScalarConformanceTests", dependencies: ["ScalarConformance", "Scalars"]),
-    .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Scalars", "CKernels"]),
-    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "Scalars", "CZlib"]),
+    .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Scalars", "CKernels", "TestSupport"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors", "Scalars", "CZlib", "TestSupport"]),
     .testTarget(
       name: "NetworksTests",
-      dependencies: ["Networks", "Tensors", "Scalars", "Datasets", .product(name: "BigInt", package: "BigInt")],
+      dependencies: ["Networks", "Tensors", "Scalars", "Datasets", "TestSupport", .product(name: "BigInt", package: "BigInt")],
       exclude: ["Fixtures"]
     ),
     .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Networks", "Tensors", "Scalars", "Datasets", "CMPFR"]),
-    .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars", "Datasets", "Experiments"]),
+    .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars", "Datasets", "Experiments", "TestSupport"]),
   ]
 )

@@ -1,16 +1,13 @@
 import Datasets
 import Foundation
 import Testing
+import TestSupport
 
 /// `precisionlab data fetch` end to end against an HTTP server on 127.0.0.1 started by the test
 /// (Python's http.server, plus a route that closes the connection early). Only --only-mirror local
 /// URLs are ever contacted.
 @Suite(.serialized) struct DataCommandTests {
-  static let mnist: String? = {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path
-    return FileManager.default.fileExists(atPath: path + "/t10k-labels-idx1-ubyte.gz") ? path : nil
-  }()
+  static let mnist = Integration.sharedMNIST
 
   static let serverScript = """
     import http.server, os, socketserver, sys
@@ -64,8 +61,9 @@ import Testing
     return data
   }
 
-  @Test func fetchesVerifiesAndLoadsMNIST() throws {
-    guard let mnist = Self.mnist else { print("skipped: ../shared/data/mnist is absent"); return }
+  @Test(.enabled(if: Integration.runs(Integration.sharedMNIST != nil), Comment(rawValue: Integration.noMNIST)))
+  func fetchesVerifiesAndLoadsMNIST() throws {
+    let mnist = try #require(Self.mnist, Comment(rawValue: Integration.noMNIST))
     let (url, server) = try Self.startServer(root: mnist)
     defer { kill(server.processIdentifier, SIGKILL) }
     let data = try Self.fetchIDX("mnist", from: url)
@@ -81,13 +79,9 @@ import Testing
 
   /// Debian's `dataset-fashion-mnist` package (installed by `make test` when root): the real files,
   /// gzip-compressed differently from Zalando's, so only their decompressed checksums can match.
-  static let debianFashionMNIST: String? =
-    FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz") ? "/usr/share/datasets/fashion-mnist" : nil
-
-  @Test func fetchesVerifiesAndLoadsFashionMNIST() throws {
-    guard let root = Self.debianFashionMNIST else {
-      print("skipped: Debian's dataset-fashion-mnist is not installed (make test installs it when root)"); return
-    }
+  @Test(.enabled(if: Integration.runs(Integration.debianFashionMNIST != nil), Comment(rawValue: Integration.noFashionMNIST)))
+  func fetchesVerifiesAndLoadsFashionMNIST() throws {
+    let root = try #require(Integration.debianFashionMNIST, Comment(rawValue: Integration.noFashionMNIST))
     let (url, server) = try Self.startServer(root: root)
     defer { kill(server.processIdentifier, SIGKILL) }
     let data = try Self.fetchIDX("fashion-mnist", from: url)
@@ -110,6 +104,25 @@ import Testing
     #expect(missing.status == 65 && missing.error.contains("train-images-idx3-ubyte.gz: no such file"), "\(missing.error)")
   }
 
+  /// A file with the right name and the wrong content: checksum mismatch; a good file already present
+  /// stays byte for byte.
+  @Test(.enabled(if: Integration.runs(Integration.sharedMNIST != nil), Comment(rawValue: Integration.noMNIST)))
+  func aMismatchLeavesGoodFilesAlone() throws {
+    let mnist = try #require(Self.mnist, Comment(rawValue: Integration.noMNIST))
+    let root = Self.directory()
+    let (url, server) = try Self.startServer(root: root)
+    defer { kill(server.processIdentifier, SIGKILL) }
+    let data = Self.directory()
+    try FileManager.default.createDirectory(atPath: data + "/mnist", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: mnist + "/train-images-idx3-ubyte.gz", toPath: data + "/mnist/train-images-idx3-ubyte.gz")
+    try FileManager.default.copyItem(atPath: mnist + "/t10k-labels-idx1-ubyte.gz", toPath: root + "/train-labels-idx1-ubyte.gz")
+    let before = try Data(contentsOf: URL(fileURLWithPath: data + "/mnist/train-images-idx3-ubyte.gz"))
+    let mismatch = try CommandLineTests.run(["data", "fetch", "mnist", "--data-dir", data, "--mirror", url, "--only-mirror"])
+    #expect(mismatch.status == 65 && mismatch.error.contains("checksum mismatch (SHA-256 of the decompressed file is ff7bcfd4"), "\(mismatch.error)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: data + "/mnist/train-images-idx3-ubyte.gz")) == before)
+    #expect(!FileManager.default.fileExists(atPath: data + "/mnist/train-labels-idx1-ubyte.gz"))
+  }
+
   @Test func failuresAreOneLineAndLeaveGoodFilesAlone() throws {
     let root = Self.directory()
     let (url, server) = try Self.startServer(root: root)
@@ -119,18 +132,6 @@ import Testing
     let notFound = try CommandLineTests.run(["data", "fetch", "mnist", "--data-dir", data, "--mirror", url, "--only-mirror"])
     #expect(notFound.status == 65 && notFound.error.contains("the mirror answered HTTP 404"), "\(notFound.error)")
     #expect(notFound.error.split(separator: "\n").last!.hasPrefix("precisionlab: train-images-idx3-ubyte.gz: every mirror failed"))
-    // A file with the right name and the wrong content: checksum mismatch; a good file already present
-    // stays byte for byte.
-    if let mnist = Self.mnist {
-      try FileManager.default.createDirectory(atPath: data + "/mnist", withIntermediateDirectories: true)
-      try FileManager.default.copyItem(atPath: mnist + "/train-images-idx3-ubyte.gz", toPath: data + "/mnist/train-images-idx3-ubyte.gz")
-      try FileManager.default.copyItem(atPath: mnist + "/t10k-labels-idx1-ubyte.gz", toPath: root + "/train-labels-idx1-ubyte.gz")
-      let before = try Data(contentsOf: URL(fileURLWithPath: data + "/mnist/train-images-idx3-ubyte.gz"))
-      let mismatch = try CommandLineTests.run(["data", "fetch", "mnist", "--data-dir", data, "--mirror", url, "--only-mirror"])
-      #expect(mismatch.status == 65 && mismatch.error.contains("checksum mismatch (SHA-256 of the decompressed file is ff7bcfd4"), "\(mismatch.error)")
-      #expect(try Data(contentsOf: URL(fileURLWithPath: data + "/mnist/train-images-idx3-ubyte.gz")) == before)
-      #expect(!FileManager.default.fileExists(atPath: data + "/mnist/train-labels-idx1-ubyte.gz"))
-    }
     // A mirror that closes the connection early.
     let early = try CommandLineTests.run(["data", "fetch", "mnist", "--data-dir", Self.directory(), "--mirror", url + "early/", "--only-mirror"])
     #expect(early.status == 65 && (early.error.contains("closed early") || early.error.contains("download failed")), "\(early.error)")

@@ -4,6 +4,7 @@ import Networks
 import Scalars
 import Tensors
 import Testing
+import TestSupport
 
 /// `precisionlab grad` end to end: safetensors in, gradients out, identical to the library's; bad
 /// parameter files and batches are data errors (65) naming the problem.
@@ -67,8 +68,9 @@ import Testing
 
 /// `grad --data`: batches cut from a dataset (file order) or synthetic data, said plainly.
 @Suite struct GradDataTests {
-  @Test func realMNISTBatchMatchesTheLibrary() throws {
-    guard let mnist = DataCommandTests.mnist else { print("skipped: ../shared/data/mnist is absent"); return }
+  @Test(.enabled(if: Integration.runs(Integration.sharedMNIST != nil), Comment(rawValue: Integration.noMNIST)))
+  func realMNISTBatchMatchesTheLibrary() throws {
+    let mnist = try #require(Integration.sharedMNIST, Comment(rawValue: Integration.noMNIST))
     let dataDirectory = URL(fileURLWithPath: mnist).deletingLastPathComponent().path
     let r = try CommandLineTests.run(["grad", "--widths", "784,8,10", "--format", "bf16", "--data", "mnist", "--data-dir", dataDirectory, "--batch-size", "16", "--batch-index", "2", "--seed", "4"])
     #expect(r.status == 0, "\(r.error)")
@@ -87,15 +89,19 @@ import Testing
     #expect(missing.status == 65 && missing.error.contains("precisionlab data fetch mnist"))
   }
 
-  /// `--summation blas` is refused with one line where BLAS cannot compute (bfloat16, or no library),
-  /// and runs where it can.
-  @Test func blasSummationIsCheckedThenRuns() throws {
+  /// `--summation blas` is refused with one line where BLAS cannot compute (bfloat16), and runs where it can.
+  @Test func blasSummationIsCheckedForTheFormat() throws {
     let bad = try CommandLineTests.run(["grad", "--widths", "784,16,10", "--format", "bf16", "--data", "synthetic", "--summation", "blas"])
     #expect(bad.status == 64)
     #expect(bad.error.contains("--summation blas") && bad.error.split(separator: "\n").count == 1, "\(bad.error)")
-    guard BLAS.isAvailable else { return }
+  }
+
+  @Test(.enabled(if: Integration.runs(BLAS.isAvailable), Comment(rawValue: "no BLAS library (\(BLAS.library)); make test installs OpenBLAS when root")))
+  func blasSummationRuns() throws {
+    try #require(BLAS.isAvailable, Comment(rawValue: BLAS.library))
     let good = try CommandLineTests.run(["grad", "--widths", "784,16,10", "--format", "fp64", "--data", "synthetic", "--summation", "blas"])
     #expect(good.status == 0, "\(good.error)")
     #expect(good.output.hasPrefix("loss "))
   }
+
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `precisionlab slurm` on a real Slurm cluster started on this machine (munged, slurmctld, slurmd
 /// from Debian's packages, by scripts/slurm-local-cluster.sh): a 4-task array where one task fails,
@@ -45,8 +46,9 @@ import Testing
     return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
   }
 
-  @Test(.enabled(if: unavailable == nil, Comment(rawValue: unavailable ?? "")))
+  @Test(.enabled(if: Integration.runs(unavailable == nil), Comment(rawValue: unavailable ?? "")))
   func arrayOnALocalClusterEqualsTheSingleMachineRun() throws {
+    try #require(Self.unavailable == nil, Comment(rawValue: Self.unavailable ?? ""))
     let dir = SweepCommandTests.directory()
     let cluster = "\(dir)/cluster", folder = "\(dir)/results"
     let started = try Self.shell([Self.script, "start", cluster])

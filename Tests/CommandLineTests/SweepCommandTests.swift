@@ -56,6 +56,7 @@ import Testing
     }
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal, "the sweep ended before the kill")
     let partial = try Self.rows("\(dir)/killed.csv")
     #expect(partial.count >= 5 && partial.count < 24, "killed after \(partial.count) rows")
     // A crash mid-write leaves a torn line: add one.
@@ -141,8 +142,19 @@ import Testing
     }
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
+    // The kill landed mid-run: the process died of it, with some epochs written and not all.
+    #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL, "the run ended before the kill")
+    let partial = try SweepCommandTests.rows("\(dir)/killed.csv")
+    let complete = try SweepCommandTests.rows("\(dir)/reference.csv")
+    #expect(partial.count >= 2 && partial.count < complete.count, "killed after \(partial.count) of \(complete.count) rows")
+    #expect(FileManager.default.fileExists(atPath: "\(dir)/killed.csv.checkpoints"))
     let resumed = try CommandLineTests.run(arguments + ["--jobs", "2", "--out", "\(dir)/killed.csv"])
     #expect(resumed.status == 0, "\(resumed.error)")
+    // Dropping the unfinished trial's rows is said even under --quiet, and the original is kept.
+    #expect(resumed.error.contains("rows of unfinished trials") && resumed.error.contains(".bak"), "\(resumed.error)")
+    let backups = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("killed.csv.") && $0.hasSuffix(".bak") }
+    #expect(backups.count == 1)
+    if let backup = backups.first { #expect(try SweepCommandTests.rows("\(dir)/\(backup)") == partial) }
     #expect(try SweepCommandTests.rows("\(dir)/killed.csv") == SweepCommandTests.rows("\(dir)/reference.csv"))
     #expect(!FileManager.default.fileExists(atPath: "\(dir)/killed.csv.checkpoints"))
   }

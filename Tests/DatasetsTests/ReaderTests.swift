@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Scalars
 import Testing
+import TestSupport
 
 @Suite struct ReaderTests {
   @Test func sha256KnownAnswers() {
@@ -94,11 +95,9 @@ import Testing
   }
 
   /// The real MNIST in ../shared: the decompressed files' SHA-256 and the label counts of its README.
-  @Test func realMNIST() throws {
-    guard let dir = sharedMNIST else {
-      print("skipped: ../shared/data/mnist is absent")
-      return
-    }
+  @Test(.enabled(if: Integration.runs(Integration.sharedMNIST != nil), Comment(rawValue: Integration.noMNIST)))
+  func realMNIST() throws {
+    let dir = try #require(Integration.sharedMNIST, Comment(rawValue: Integration.noMNIST))
     let train = try LabeledImages.idx(images: dir + "/train-images-idx3-ubyte.gz", labels: dir + "/train-labels-idx1-ubyte.gz", name: "mnist")
     #expect(train.count == 60000 && train.sampleShape == [1, 28, 28])
     #expect(train.labelCounts == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])
@@ -106,6 +105,11 @@ import Testing
     #expect(test.labelCounts == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
     let labels = try Gzip.decompress([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/t10k-labels-idx1-ubyte.gz"))), file: "t10k")
     #expect(SHA256.hex(labels) == "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2")
+    // The catalog's sizes (which cap downloads) are the real files' decompressed sizes.
+    for file in DatasetDescriptor.mnist.files {
+      let bytes = try Gzip.decompress([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file.name))), file: file.name)
+      #expect(bytes.count == file.size, "\(file.name)")
+    }
     if case .bytes(let pixels) = train.samples {
       let zeros = pixels.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
       #expect(zeros * 100 / pixels.count == 80)  // MNIST is about 80% exact-zero pixels

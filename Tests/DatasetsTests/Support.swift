@@ -33,9 +33,3 @@ func temporaryFile(_ name: String, _ bytes: [UInt8]) -> String {
   return path
 }
 
-/// `../shared/data/mnist` beside the checkout, if present.
-let sharedMNIST: String? = {
-  let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path
-  return FileManager.default.fileExists(atPath: path + "/train-labels-idx1-ubyte.gz") ? path : nil
-}()

@@ -3,6 +3,7 @@ import Foundation
 import Networks
 import Scalars
 import Testing
+import TestSupport
 
 /// Training (checkpoint and resume, divergence), the zero census and the trajectory experiment.
 @Suite struct StudyTests {
@@ -76,16 +77,11 @@ import Testing
   }
 }
 
-/// The README's study example, cut to 3 batches (on MNIST from ../shared when present, else skipped with a
-/// printed reason).
+/// The README's study example, cut to 3 batches, on the real MNIST from ../shared.
 @Suite struct ReadmeStudyExample {
-  @Test func bifurcationExampleRuns() throws {
-    let dataDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data").path
-    guard FileManager.default.fileExists(atPath: dataDirectory + "/mnist/train-labels-idx1-ubyte.gz") else {
-      print("skipped: no MNIST in \(dataDirectory)")
-      return
-    }
+  @Test(.enabled(if: Integration.runs(Integration.sharedMNIST != nil), Comment(rawValue: Integration.noMNIST)))
+  func bifurcationExampleRuns() throws {
+    let dataDirectory = (try #require(Integration.sharedMNIST, Comment(rawValue: Integration.noMNIST)) as NSString).deletingLastPathComponent
     let mnist = try DatasetDescriptor.mnist.load(from: dataDirectory).train
     var study = BifurcationStudy(
       model: .mlp(widths: [784, 256, 256, 256, 10]),

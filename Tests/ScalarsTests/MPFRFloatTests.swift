@@ -158,3 +158,23 @@ import Testing
     }
   }
 }
+
+/// MPFR's exponent range is set per operation on the calling thread while other threads compute:
+/// only a build with thread-local state keeps them apart. Checked as the library reports it and as
+/// it behaves: a range set on another thread is not seen here.
+@Suite struct MPFRThreadSafetyTests {
+  @Test func mpfrKeepsItsStatePerThread() {
+    #expect(MPFRArithmetic.isThreadSafe)
+    let before = mpfr_get_emax()
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var seenThere: mpfr_exp_t = 0
+    Thread {
+      mpfr_set_emax(100)
+      seenThere = mpfr_get_emax()
+      done.signal()
+    }.start()
+    done.wait()
+    #expect(seenThere == 100)
+    #expect(mpfr_get_emax() == before)
+  }
+}

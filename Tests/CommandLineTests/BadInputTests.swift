@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+/// Each input that once trapped, hung or overwrote something (issue 17): now one line on standard
+/// error naming the problem, exit status 64 (usage) or 65 (data), within seconds, nothing damaged.
+@Suite struct BadInputTests {
+  static func file(_ dir: String, _ name: String, _ text: String) -> String {
+    let path = dir + "/" + name
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    return path
+  }
+
+  /// Runs `arguments` and checks the exit status and that standard error is exactly one line holding `message`.
+  static func refuses(_ arguments: [String], _ status: Int32, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let r = try CommandLineTests.run(arguments)
+    #expect(r.status == status, "\(arguments): \(r.error)", sourceLocation: sourceLocation)
+    let lines = r.error.split(separator: "\n").filter { !$0.contains("using SYNTHETIC data") }
+    #expect(lines.count == 1 && lines[0].hasPrefix("precisionlab: ") && lines[0].contains(message), "\(arguments): \(r.error)", sourceLocation: sourceLocation)
+  }
+
+  /// A CSV named as an experiment's results but cut down to a few columns: summarize and merge name
+  /// what is missing (they force-unwrapped the column lookups).
+  @Test func resultsWithoutTheExpectedColumns() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let cut = Self.file(dir, "cut.csv", "experiment,grid,trial\nbifurcation,g1,t1\nbifurcation,g1,t2\n")
+    try Self.refuses(["summarize", cut], 65, "not a complete bifurcation results file: no columns 'error', 'in_s'")
+    try Self.refuses(["merge", cut, "-o", dir + "/all.csv"], 65, "not a complete results file (no 'trial_index' column)")
+    // A row with another number of fields than the header is named, not silently dropped.
+    let ragged = Self.file(dir, "ragged.csv", "experiment,grid,trial\nbifurcation,g1\n")
+    try Self.refuses(["summarize", ragged], 65, "row 1 has 2 fields, the header 3")
+    // Counts that add up past Int.max are an error, not a trap.
+    let header = "experiment,trial,error,epoch,diverged,test_accuracy,zeros_total,activation_inputs,format"
+    let text = header + "\n" + (1...2).map { "train,t\($0),,1,0,0.5,9223372036854775807,1,fp32" }.joined(separator: "\n") + "\n"
+    let huge = Self.file(dir, "huge.csv", text)
+    try Self.refuses(["summarize", huge, "--by", "format"], 65, "column 'zeros_total': the counts add up past")
+  }
+
+  /// `plot` of values all equal and ≤ −16384 looped forever choosing ticks; an infinite ci_high
+  /// drew NaN coordinates. Both now draw, in well under a second.
+  @Test func plotOfDegenerateValues() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let flat = Self.file(dir, "flat.csv", "format,ratio,ci_low,ci_high\nfp32,-20000,-20000,inf\nfp16,-20000,-20000,-20000\n")
+    let started = Date()
+    let r = try CommandLineTests.run(["plot", flat, "--x", "format", "--y", "ratio", "-o", dir + "/flat.svg"])
+    #expect(r.status == 0, "\(r.error)")
+    #expect(Date().timeIntervalSince(started) < 20)
+    let svg = try String(contentsOfFile: dir + "/flat.svg", encoding: .utf8)
+    #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+    #expect(!svg.contains("nan") && !svg.contains("inf"))
+    #expect(svg.contains(">-20000<") && svg.contains(">0<"))  // the axis runs from the values to 0
+    // Values whose span overflows a double cannot be drawn to scale: said, not drawn wrong.
+    let wide = Self.file(dir, "wide.csv", "format,ratio\nfp32,1e308\nfp16,-1e308\n")
+    try Self.refuses(["plot", wide, "--x", "format", "--y", "ratio", "-o", dir + "/wide.svg"], 65, "spans more than the largest double")
+  }
+
+  /// Options whose arithmetic overflowed or reached a precondition.
+  @Test func optionsOutOfRange() throws {
+    try Self.refuses(["grad", "--data", "synthetic", "--batch-size", "9223372036854775807"], 64, "--batch-size: expected all or an integer from 1 to")
+    try Self.refuses(["grad", "--model", "vgg", "--data", "synthetic", "--width-multiplier", "inf"], 64, "--width-multiplier: expected a number in (0, 64]")
+    // A grid is enumerated and checked before it runs: a huge one is refused at once, not built.
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--runs", "100000000000"], 64, "--runs 100000000000 with 1 seed and 1 combination makes more than 10000000 trials")
+    try Self.refuses(["train", "--data", "synthetic", "--optimizer", "innaprop", "--lr", "1", "--runs", "1"], 64,
+                     "--optimizer innaprop with --lr 1: INNAprop needs a learning rate below its beta 0.9, got 1")
+  }
+
+  /// Safetensors inputs whose labels are out of range, or whose shape overflows when multiplied out,
+  /// and a batch index whose first row overflows.
+  @Test func safetensorsInputsOutOfRange() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    func safetensors(_ name: String, _ header: String, _ body: [UInt8]) -> String {
+      var bytes = Array(header.utf8)
+      while bytes.count % 8 != 0 { bytes.append(0x20) }
+      let path = dir + "/" + name
+      let length = withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { Array($0) }
+      FileManager.default.createFile(atPath: path, contents: Data(length + bytes + body))
+      return path
+    }
+    let inputs = [Float](repeating: 1, count: 4).flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } }
+    func labels(_ values: [Int64]) -> [UInt8] { values.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } } }
+    let header = { (shape: String, labelsEnd: Int) in
+      "{\"inputs\":{\"dtype\":\"F32\",\"shape\":\(shape),\"data_offsets\":[0,16]},\"labels\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[16,\(labelsEnd)]}}"
+    }
+    let five = safetensors("five.safetensors", header("[2,2]", 32), inputs + labels([5, 0]))
+    try Self.refuses(["grad", "--inputs", five, "--widths", "2,3,2"], 65, "label 5 is outside the model's 2 classes")
+    let negative = safetensors("negative.safetensors", header("[2,2]", 32), inputs + labels([-1, 0]))
+    try Self.refuses(["grad", "--inputs", negative, "--widths", "2,3,2"], 65, "label -1 is outside the model's 2 classes")
+    let overflow = safetensors("overflow.safetensors", header("[4294967296,4294967296,4]", 32), inputs + labels([1, 0]))
+    try Self.refuses(["grad", "--inputs", overflow, "--widths", "2,3,2"], 65, "has shape [4294967296, 4294967296, 4], too large to hold in memory")
+    let good = safetensors("good.safetensors", header("[2,2]", 32), inputs + labels([1, 0]))
+    try Self.refuses(["grad", "--inputs", good, "--widths", "2,3,2", "--batch-size", "1", "--batch-index", "9223372036854775807"], 65,
+                     "batch 9223372036854775807 of size 1 is outside its 2 rows")
+  }
+
+  /// An IDX file whose header announces dimensions whose product overflows.
+  @Test func idxWithAbsurdDimensions() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try FileManager.default.createDirectory(atPath: dir + "/mnist", withIntermediateDirectories: true)
+    let absurd: [UInt8] = [0, 0, 8, 3] + [UInt8](repeating: 0xFF, count: 12) + [1, 2, 3]
+    FileManager.default.createFile(atPath: dir + "/mnist/train-images-idx3-ubyte.gz", contents: Data(gzippedForTests(absurd)))
+    FileManager.default.createFile(atPath: dir + "/mnist/train-labels-idx1-ubyte.gz", contents: Data(gzippedForTests([0, 0, 8, 1, 0, 0, 0, 1, 7])))
+    try Self.refuses(["grad", "--data", "mnist", "--data-dir", dir, "--batch-size", "1"], 65, "IDX header announces 4294967295x4294967295x4294967295 bytes of data, more than any file holds")
+  }
+
+  /// A Slurm results folder whose manifest was edited to 0 shards (the status loop trapped on 1...0).
+  @Test func slurmManifestWithNoShards() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let folder = dir + "/results"
+    // The folder is written before sbatch is looked for (and found missing here).
+    let submitted = try CommandLineTests.run(["slurm", "submit", "bifurcation", "--array", "2", "--results", folder] + SlurmCommandTests.sweep, environment: ["PATH": "/nonexistent"])
+    #expect(submitted.status == 69, "\(submitted.error)")
+    let manifest = folder + "/slurm.json"
+    let text = try String(contentsOfFile: manifest, encoding: .utf8)
+    #expect(text.contains("\"shards\" : 2"))
+    try text.replacingOccurrences(of: "\"shards\" : 2", with: "\"shards\" : 0").write(toFile: manifest, atomically: true, encoding: .utf8)
+    try Self.refuses(["slurm", "status", folder], 65, "shards 0 for 6 trials; a manifest needs 1 ≤ shards ≤ trials")
+    try text.replacingOccurrences(of: "\"shards\" : 2", with: "\"shards\" : 9223372036854775807").write(toFile: manifest, atomically: true, encoding: .utf8)
+    try Self.refuses(["slurm", "status", folder], 65, "shards 9223372036854775807 for 6 trials")
+  }
+
+  /// An output that names an input (or another output) is refused before anything runs or is written.
+  @Test func outputsNeverOverwriteInputs() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let results = dir + "/r.csv"
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--runs", "1", "--out", results, "--table", results], 64, "--out and --table name the same file")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--runs", "1", "--out", results, "--plot", dir + "/./r.csv"], 64, "--out and --plot name the same file")
+    #expect(!FileManager.default.fileExists(atPath: results))
+    let r = try CommandLineTests.run(["bifurcation", "--data", "synthetic", "--widths", "784,8,10", "--max-batches", "2", "--runs", "1", "--quiet", "--out", results])
+    #expect(r.status == 0, "\(r.error)")
+    let before = try Data(contentsOf: URL(fileURLWithPath: results))
+    try Self.refuses(["plot", results, "--x", "format", "--y", "ratio", "-o", results], 64, "the input and --output name the same file")
+    try FileManager.default.createSymbolicLink(atPath: dir + "/link.csv", withDestinationPath: results)
+    try Self.refuses(["merge", results, "-o", dir + "/link.csv"], 64, "--output names the input")
+    let sweep = Self.file(dir, "sweep.yaml", "experiment: bifurcation\nout: \(dir)/./sweep.yaml\ngrid:\n  data: synthetic\n")
+    try Self.refuses(["sweep", sweep], 64, "the sweep file and --out name the same file")
+    #expect(try String(contentsOfFile: sweep, encoding: .utf8).hasPrefix("experiment: bifurcation"))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: results)) == before)
+  }
+
+  /// Two processes given one --out at once: the second is refused at once, naming the first; the
+  /// first finishes with every row whole.
+  @Test func twoWritersOfOneResultsFile() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let results = dir + "/shared.csv"
+    let arguments = SweepCommandTests.small + ["--jobs", "1", "--out", results]
+    let first = Process()
+    first.executableURL = CommandLineTests.executable
+    first.arguments = arguments
+    first.standardOutput = FileHandle.nullDevice
+    first.standardError = FileHandle.nullDevice
+    try first.run()
+    // Wait for the first writer's header (it holds the lock from before it writes one).
+    for _ in 0..<400 where ((try? Data(contentsOf: URL(fileURLWithPath: results)))?.count ?? 0) == 0 { usleep(25_000) }
+    let second = try CommandLineTests.run(arguments)
+    first.waitUntilExit()
+    #expect(first.terminationStatus == 0)
+    #expect(second.status == 65)
+    #expect(second.error.contains("\(results): another process is writing it (pid \(first.processIdentifier)"), "\(second.error)")
+    let reference = try CommandLineTests.run(SweepCommandTests.small + ["--jobs", "2", "--out", dir + "/alone.csv"])
+    #expect(reference.status == 0)
+    #expect(try SweepCommandTests.rows(results) == SweepCommandTests.rows(dir + "/alone.csv"))
+  }
+
+  /// The shortest decimal of a value with many bits: found by bisection, it reads back exactly.
+  @Test func shortestDecimalOfAWideValue() throws {
+    let started = Date()
+    let r = try CommandLineTests.run(["calc", "--format", "mpfr:65536", "div", "1", "3"])
+    #expect(r.status == 0, "\(r.error)")
+    #expect(Date().timeIntervalSince(started) < 60)
+    let fields = r.output.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+    try #require(fields.count == 2)
+    // 1/3 = 1.010101…₂ × 2⁻²: 65,535 fraction bits, the last (odd-numbered) a 0, followed by 1010…, more
+    // than half an ulp, so it rounds up to 1. In hexadecimal: 16,383 digits 5 (0101), then 0110 = 6.
+    #expect(fields[0] == "0x1." + String(repeating: "5", count: 16383) + "6p-2")
+    let back = try CommandLineTests.run(["calc", "--format", "mpfr:65536", "add", fields[1].trimmingCharacters(in: .whitespacesAndNewlines), "0"])
+    #expect(back.output.split(separator: " ").first.map(String.init) == fields[0])
+  }
+}
