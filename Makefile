@@ -6,7 +6,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 
-.PHONY: run test test-deps deps build release verify bench study reduced install uninstall
+.PHONY: run test test-deps deps build release verify bench study reduced install uninstall fuzz fuzz-build
 
 # GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
@@ -100,3 +100,29 @@ reduced: release
 	    --table results/$$name.md --plot results/$$name.svg || exit 1; \
 	  echo "== $$name: $$(( $$(date +%s) - start )) s"; \
 	done
+
+# libFuzzer targets for every reader of outside input (Fuzz/, docs/FUZZING.md), with address sanitizer:
+# each runs FUZZ_SECONDS (default 600) from its committed seeds (Fuzz/Corpus/NAME) plus what earlier
+# runs found (.build/fuzz/corpus/NAME). `make -j2 fuzz` runs two at once; `make fuzz-FuzzIDX` runs one.
+# A crash, leak or timeout stops with its input saved as .build/fuzz/NAME-crash-… (replay: the binary
+# with that file as its argument). SWIFT_BACKTRACE=enable=no: Swift's backtracer would hang on a crash.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS = FuzzResultsCSV FuzzSweepFile FuzzSlurmManifest FuzzSafetensors FuzzIDX FuzzCIFAR FuzzArchive FuzzNumberText
+FUZZ_BUILD = Fuzz/.build/debug
+
+fuzz-build: deps
+	$(SWIFT) build --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+
+fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
+	@echo "fuzz: every target ran $(FUZZ_SECONDS) s without a crash (logs: .build/fuzz/*.log)"
+
+fuzz-%: fuzz-build
+	@mkdir -p .build/fuzz/corpus/$*
+	@SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 $(FUZZ_BUILD)/$* .build/fuzz/corpus/$* Fuzz/Corpus/$* -max_total_time=$(FUZZ_SECONDS) \
+	  -timeout=30 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 -artifact_prefix=.build/fuzz/$*- > .build/fuzz/$*.log 2>&1; \
+	  status=$$?; \
+	  printf '%-18s %s executions in %s s, %s new corpus files, exit %s\n' $* \
+	    "$$(sed -n 's/^stat::number_of_executed_units: *//p' .build/fuzz/$*.log)" \
+	    "$$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' .build/fuzz/$*.log)" \
+	    "$$(ls .build/fuzz/corpus/$* | wc -l)" $$status; \
+	  if [ $$status -ne 0 ]; then grep -E '==[0-9]+==ERROR|SUMMARY|Fatal error|artifact' .build/fuzz/$*.log | head -5; exit 1; fi

@@ -60,7 +60,7 @@ import Testing
     try Self.refuses(["grad", "--data", "synthetic", "--batch-size", "9223372036854775807"], 64, "--batch-size: expected all or an integer from 1 to")
     try Self.refuses(["grad", "--model", "vgg", "--data", "synthetic", "--width-multiplier", "inf"], 64, "--width-multiplier: expected a number in (0, 64]")
     // A grid is enumerated and checked before it runs: a huge one is refused at once, not built.
-    try Self.refuses(["bifurcation", "--data", "synthetic", "--runs", "100000000000"], 64, "--runs 100000000000 with 1 seed and 1 combination makes more than 10000000 trials")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--runs", "100000000000"], 64, "--runs 100000000000 with 1 seed and 1 combination makes more than 1000000 trials")
     try Self.refuses(["train", "--data", "synthetic", "--optimizer", "innaprop", "--lr", "1", "--runs", "1"], 64,
                      "--optimizer innaprop with --lr 1: INNAprop needs a learning rate below its beta 0.9, got 1")
   }

@@ -67,7 +67,7 @@ public struct Grid: Sendable {
   }
 
   /// The most trials one grid may hold (shard larger studies over several sweeps).
-  public static let maximumTrials = 10_000_000
+  public static let maximumTrials = 1_000_000
 
   public var combinationCount: Int { values.reduce(1) { $0 * $1.values.count } }
   public var count: Int { combinationCount * seeds.count }
