@@ -142,6 +142,25 @@ import Testing
     #expect(try Data(contentsOf: URL(fileURLWithPath: results)) == before)
   }
 
+  /// Fuzzing finding (FuzzSweepFile): a YAML mapping whose key is itself a mapping or a list trapped
+  /// inside Yams (it force-unwraps every key as text); the document is now composed and checked first.
+  @Test func sweepFileWithANonTextKey() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // The fuzzer's input, byte for byte (invalid UTF-8 included).
+    let bytes: [UInt8] = [
+      0x7B, 0x20, 0x65, 0x78, 0x70, 0x65, 0x72, 0x69, 0x6F, 0x6E, 0x22, 0x2C, 0x20, 0x69, 0x64, 0x22, 0x3A, 0x20, 0x77, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+      0xFF, 0xF7, 0xF7, 0xF7, 0x70, 0x65, 0x72, 0x69, 0x6F, 0x6E, 0x22, 0x2C, 0x20, 0x7B, 0xFF, 0x4B, 0x74, 0x69, 0x63, 0x22, 0x7D, 0x7D, 0x0A,
+    ]
+    let found = dir + "/found.yaml"
+    FileManager.default.createFile(atPath: found, contents: Data(bytes))
+    try Self.refuses(["sweep", found], 64, "found.yaml: a key must be plain text, not a list or a mapping (line 1)")
+    let nested = Self.file(dir, "nested.yaml", "experiment: bifurcation\ngrid:\n  ? [format]\n  : fp32\n")
+    try Self.refuses(["sweep", nested], 64, "nested.yaml: a key must be plain text, not a list or a mapping (line 3)")
+    let flow = Self.file(dir, "flow.json", "{\"experiment\": \"bifurcation\", {\"a\": 1}: 2}\n")
+    try Self.refuses(["sweep", flow], 64, "flow.json: a key must be plain text, not a list or a mapping (line 1)")
+  }
+
   /// Two processes given one --out at once: the second is refused at once, naming the first; the
   /// first finishes with every row whole.
   @Test func twoWritersOfOneResultsFile() throws {

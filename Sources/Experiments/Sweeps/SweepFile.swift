@@ -32,7 +32,18 @@ public struct SweepFile: Sendable {
     }
     let text = String(decoding: data, as: UTF8.self)
     let parsed: Any?
-    do { parsed = try Yams.load(yaml: text) } catch { throw ParameterError("\(path): not valid YAML or JSON (\(Self.oneLine(error)))") }
+    do {
+      // Yams constructs a mapping by force-unwrapping each key as text: a key that is itself a list or
+      // a mapping (`{[a]: b}`) would trap. The document is composed first and such keys refused.
+      if let node = try Yams.compose(yaml: text), let problem = Self.nonTextKey(node) {
+        throw ParameterError("\(path): \(problem)")
+      }
+      parsed = try Yams.load(yaml: text)
+    } catch let error as ParameterError {
+      throw error
+    } catch {
+      throw ParameterError("\(path): not valid YAML or JSON (\(Self.oneLine(error)))")
+    }
     guard let top = parsed as? [String: Any] else { throw ParameterError("\(path): expected a mapping with experiment and grid keys") }
     for key in top.keys where !topKeys.contains(key) {
       throw ParameterError("\(path): unknown key '\(key)'; valid: \(topKeys.joined(separator: ", "))")
@@ -63,6 +74,23 @@ public struct SweepFile: Sendable {
       seeds.append(n)
     }
     return SweepFile(experiment: experiment, values: values, runs: try integer("runs") ?? 1, seeds: seeds, jobs: try integer("jobs"), out: top["out"].map(Self.scalar))
+  }
+
+  /// The first mapping key that is not plain text (a list or a mapping used as a key), described.
+  static func nonTextKey(_ node: Node) -> String? {
+    var pending = [node]
+    while let next = pending.popLast() {
+      switch next {
+      case .mapping(let mapping):
+        for (key, value) in mapping {
+          guard case .scalar = key else { return "a key must be plain text, not a list or a mapping (line \(key.mark?.line ?? 0))" }
+          pending.append(value)
+        }
+      case .sequence(let sequence): pending.append(contentsOf: sequence)
+      default: break
+      }
+    }
+    return nil
   }
 
   static func scalar(_ v: Any) -> String {
