@@ -14,7 +14,7 @@ import Testing
   static func refuses(_ arguments: [String], _ status: Int32, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let r = try CommandLineTests.run(arguments)
     #expect(r.status == status, "\(arguments): \(r.error)", sourceLocation: sourceLocation)
-    let lines = r.error.split(separator: "\n").filter { !$0.contains("using SYNTHETIC data") }
+    let lines = r.error.split(separator: "\n").filter { !$0.lowercased().contains("using synthetic data") }
     #expect(lines.count == 1 && lines[0].hasPrefix("precisionlab: ") && lines[0].contains(message), "\(arguments): \(r.error)", sourceLocation: sourceLocation)
   }
 
@@ -59,6 +59,10 @@ import Testing
   @Test func optionsOutOfRange() throws {
     try Self.refuses(["grad", "--data", "synthetic", "--batch-size", "9223372036854775807"], 64, "--batch-size: expected all or an integer from 1 to")
     try Self.refuses(["grad", "--model", "vgg", "--data", "synthetic", "--width-multiplier", "inf"], 64, "--width-multiplier: expected a number in (0, 64]")
+    // Models that cannot fit in memory are refused with the estimate, not left to fail allocating.
+    try Self.refuses(["grad", "--data", "synthetic", "--widths", "784,16777216,10", "--batch-size", "2"], 65, "parameters and 33554442 activations per sample need about")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--width-multiplier", "64", "--runs", "1"], 64, "--model vgg with --batch-size 256: ")
+    try Self.refuses(["grad", "--data", "synthetic", "--model", "vgg", "--input-shape", "3,65536,65536"], 64, "at most 1048576 values")
     // A grid is enumerated and checked before it runs: a huge one is refused at once, not built.
     try Self.refuses(["bifurcation", "--data", "synthetic", "--runs", "100000000000"], 64, "--runs 100000000000 with 1 seed and 1 combination makes more than 1000000 trials")
     try Self.refuses(["train", "--data", "synthetic", "--optimizer", "innaprop", "--lr", "1", "--runs", "1"], 64,

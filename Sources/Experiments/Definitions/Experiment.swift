@@ -30,8 +30,12 @@ public struct Experiment: Sendable {
   static func studyProblem(_ v: [String: String]) -> ParameterError? {
     if let problem = ComputeParameters.problem(v) ?? DataParameters.problem(v) { return problem }
     let shape = DataParameters.sampleShape(v)
-    if let problem = ModelParameters.spec(v, sampleShape: shape).problem(sampleShape: shape, dataClasses: DataParameters.classes) {
+    let model = ModelParameters.spec(v, sampleShape: shape)
+    if let problem = model.problem(sampleShape: shape, dataClasses: DataParameters.classes) {
       return ParameterError("--model \(v["model"]!) on --data \(v["data"]!): \(problem)")
+    }
+    if let batch = Int(v["batch-size"] ?? ""), let problem = model.memoryProblem(batchSize: batch) {
+      return ParameterError("--model \(v["model"]!) with --batch-size \(batch): \(problem)")
     }
     return nil
   }

@@ -29,8 +29,11 @@ public enum DataParameters {
     help: "Shape of one sample, c,h,w or n (auto: the dataset's or the file's; synthetic data takes this shape; alternatives separated by ';')."
   ) { v in
     if v == "auto" { return .success(v) }
-    guard let s = Parameter.integerList(v), s.count == 1 || s.count == 3, s.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
-      return .failure(ParameterError("--input-shape: '\(v)' is not auto, c,h,w (like 3,32,32) or n (sizes up to 65536)"))
+    // At most 2^20 values per sample (3×591×591, 1×1024×1024): synthetic data holds 10,000 of them.
+    guard let s = Parameter.integerList(v), s.count == 1 || s.count == 3, s.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }),
+      s.reduce(1, { $0 * $1 }) <= 1 << 20
+    else {
+      return .failure(ParameterError("--input-shape: '\(v)' is not auto, c,h,w (like 3,32,32) or n (sizes up to 65536, at most 1048576 values)"))
     }
     return .success(s.map(String.init).joined(separator: ","))
   }

@@ -93,6 +93,9 @@ public struct GradientJob: Sendable {
       if let problem = model.problem(sampleShape: sampleShape, dataClasses: model.classes) {
         throw GradientJobError("\(job.inputsPath): \(problem)")
       }
+      if let problem = model.memoryProblem(batchSize: labels.count) {
+        throw GradientJobError("\(job.inputsPath): \(problem)")
+      }
       if let label = labels.first(where: { !(0..<model.classes).contains($0) }) {
         throw GradientJobError("\(job.inputsPath): label \(label) is outside the model's \(model.classes) classes 0..<\(model.classes)")
       }

@@ -1,3 +1,4 @@
+import Foundation
 import Scalars
 import Tensors
 
@@ -133,6 +134,22 @@ public struct ModelSpec: Sendable, Hashable {
   ) -> Network<T> {
     var initializer = Initializer(seed: seed, format: initFormat)
     return Network(layers: LayerSpec.materialize(layout(activation: activation, dropoutSeed: dropoutSeed), &initializer, as: T.self))
+  }
+
+  /// Why a forward and backward pass of `batchSize` samples cannot fit in this machine's memory, or
+  /// nil. The estimate: 16 bytes (the widest fixed-size format) for each parameter three times (value,
+  /// gradient, optimiser state) and each activation of each sample three times (value, gradient, the
+  /// backward's scratch). Catches sizes that would otherwise end in an allocation failure.
+  public func memoryProblem(batchSize: Int, physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) -> String? {
+    let gib = { (bytes: Double) in String(format: "%.1f GiB", bytes / 1_073_741_824) }
+    guard let (parameters, activations) = LayerSpec.footprint(layout(), input: input) else {
+      return "the model's size overflows a 64-bit count; it cannot be built"
+    }
+    let bytes = 48 * (Double(parameters) + Double(batchSize) * Double(activations))
+    guard bytes <= Double(physicalMemory) else {
+      return "\(parameters) parameters and \(activations) activations per sample need about \(gib(bytes)) for a batch of \(batchSize); this machine has \(gib(Double(physicalMemory)))"
+    }
+    return nil
   }
 
   /// Shapes of the trainable parameters, in `Network.parameterNames` order.
