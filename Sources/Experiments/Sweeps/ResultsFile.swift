@@ -23,7 +23,7 @@ public final class ResultsFile: @unchecked Sendable {
   public private(set) var rowCount = 0
   /// What opening repaired: a torn line, malformed rows, rows of unfinished trials, and the backup.
   public private(set) var repairs: [String] = []
-  private let descriptor: Int32
+  private var descriptor: Int32
   private let lock = NSLock()
 
   public init(path: String, header: [String]) throws(ResultsError) {
@@ -35,19 +35,30 @@ public final class ResultsFile: @unchecked Sendable {
     guard fd >= 0 else { throw ResultsError("\(path): cannot be opened for writing (\(String(cString: strerror(errno))))") }
     guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
       let holder = Self.lockHolder(fd)
-      close(fd)
+      Glibc.close(fd)
       throw ResultsError("\(path): another process is writing it (\(holder)); wait for it to finish, or choose another --out file")
     }
     descriptor = fd
     do throws(ResultsError) {
       try resume()
     } catch {
-      close(fd)
+      Glibc.close(fd)
+      descriptor = -1
       throw error
     }
   }
 
-  deinit { close(descriptor) }
+  deinit { close() }
+
+  /// Releases the lock and closes the file (also done when the `ResultsFile` is released; a sweep
+  /// calls it when it ends, since worker threads may hold their last reference a little longer).
+  /// Appending afterwards is an error said on standard error.
+  public func close() {
+    lock.lock()
+    defer { lock.unlock() }
+    if descriptor >= 0 { Glibc.close(descriptor) }
+    descriptor = -1
+  }
 
   /// Reads what is there, repairs it (after a backup), writes the header of a new file.
   private func resume() throws(ResultsError) {
@@ -98,7 +109,7 @@ public final class ResultsFile: @unchecked Sendable {
       let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
       if fd < 0 && errno == EEXIST { continue }
       guard fd >= 0 else { throw ResultsError("\(path): needs repair but no backup can be written beside it (\(String(cString: strerror(errno))))") }
-      defer { close(fd) }
+      defer { Glibc.close(fd) }
       let ok = data.withUnsafeBytes { Self.writeAll(fd, $0) } && fsync(fd) == 0
       guard ok else { throw ResultsError("\(name): the backup could not be written whole; nothing was repaired") }
       return name
