@@ -41,22 +41,30 @@ public struct MaxPool2d: Sendable, Hashable {
   func scan<T: PrecisionScalar>(_ x: UnsafePointer<T>, plane: Int, h: Int, w: Int, r: Int, s: Int) -> (best: T, first: Int, last: Int, count: Int) {
     var best: T? = nil
     var (first, last, count) = (0, 0, 0)
+    forEachOffset(plane: plane, h: h, w: w, r: r, s: s) { offset in
+      let v = x[offset]
+      if let b = best, !(v > b || v.isNaN) {
+        if v == b { (last, count) = (offset, count + 1) }
+      } else {
+        (best, first, last, count) = (v, offset, offset, 1)
+      }
+    }
+    return (best!, first, last, count)
+  }
+
+  /// The offsets of the window of output (r, s) inside a plane of h × w, in row-major order, padding
+  /// skipped: what `scan` and the backward's split of ties both walk.
+  @inlinable @inline(__always)
+  func forEachOffset(plane: Int, h: Int, w: Int, r: Int, s: Int, _ body: (Int) -> Void) {
     for i in 0..<kernel {
       let y = r * stride + i - padding
       guard y >= 0 && y < h else { continue }
       for j in 0..<kernel {
         let xx = s * stride + j - padding
         guard xx >= 0 && xx < w else { continue }
-        let offset = (plane * h + y) * w + xx
-        let v = x[offset]
-        if let b = best, !(v > b || v.isNaN) {
-          if v == b { (last, count) = (offset, count + 1) }
-        } else {
-          (best, first, last, count) = (v, offset, offset, 1)
-        }
+        body((plane * h + y) * w + xx)
       }
     }
-    return (best!, first, last, count)
   }
 
   func checkedSize(_ x: [Int]) -> (n: Int, c: Int, h: Int, w: Int, oh: Int, ow: Int) {
@@ -106,15 +114,8 @@ public struct MaxPool2d: Sendable, Hashable {
                     add(window.first, share)
                     guard window.count > 1 else { continue }
                     // The ties after the first, in window order.
-                    for i in 0..<kernel {
-                      let y = r * stride + i - padding
-                      guard y >= 0 && y < h else { continue }
-                      for j in 0..<kernel {
-                        let xx = s * stride + j - padding
-                        guard xx >= 0 && xx < w else { continue }
-                        let offset = (plane * h + y) * w + xx
-                        if offset > window.first && xp[offset] == window.best { add(offset, share) }
-                      }
+                    forEachOffset(plane: plane, h: h, w: w, r: r, s: s) { offset in
+                      if offset > window.first && xp[offset] == window.best { add(offset, share) }
                     }
                   }
                 }
