@@ -94,14 +94,9 @@ public struct Summary: Sendable {
 /// Column access and the per-experiment statistics. `Summary.make` has checked that the columns each
 /// statistic needs are in the header; a column a statistic can do without (`zeros_exact`) reads as empty.
 struct Table {
-  let header: [String]
   private let indices: [String: Int]
-  init(header: [String]) {
-    self.header = header
-    indices = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-  }
-  func index(_ c: String) -> Int { indices[c] ?? header.count }
-  func cell(_ r: [String], _ c: String) -> String { let i = index(c); return i < r.count ? r[i] : "" }
+  init(header: [String]) { indices = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
+  func cell(_ r: [String], _ c: String) -> String { indices[c].flatMap { $0 < r.count ? r[$0] : nil } ?? "" }
   func ok(_ rows: [[String]]) -> [[String]] { rows.filter { cell($0, "error").isEmpty } }
   func errors(_ rows: [[String]]) -> String { "\(Set(rows.filter { !cell($0, "error").isEmpty }.map { cell($0, "trial") }).count)" }
   func trials(_ rows: [[String]]) -> [String: [[String]]] { Dictionary(grouping: rows) { cell($0, "trial") } }
