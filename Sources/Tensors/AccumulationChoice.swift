@@ -25,6 +25,16 @@ public enum AccumulationChoice: String, Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// What hardware does for values stored in `storage` (PyTorch's CPU kernels, GPU tensor cores): a
+  /// format narrower than binary32 (fewer than 24 significand bits: binary16, bfloat16, TF32, the FP8
+  /// formats, narrow custom formats) accumulates in binary32, or in binary64 when its exponent range
+  /// exceeds binary32's; binary32 and every wider format accumulate in themselves (`same`).
+  public static func hardware(storage: FloatFormat) -> AccumulationChoice {
+    guard storage.precision < 24 else { return .same }
+    if ScalarConversion.isExactInBinary32(storage) { return .binary32 }
+    return ScalarConversion.isExactInBinary64(storage) ? .binary64 : .same
+  }
+
   /// The format sums accumulate in, for values stored in `storage`.
   public func format(storage: FloatFormat) -> FloatFormat {
     switch self {

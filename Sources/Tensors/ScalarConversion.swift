@@ -17,6 +17,11 @@ public enum ScalarConversion {
     f.isExponentBounded && f.precision <= 53 && f.emax <= 1023 && f.smallestSubnormalExponent >= -1074
   }
 
+  /// Whether every value of `f` is a binary32 value.
+  @inlinable public static func isExactInBinary32(_ f: FloatFormat) -> Bool {
+    f.isExponentBounded && f.precision <= 24 && f.emax <= 127 && f.smallestSubnormalExponent >= -149
+  }
+
   @inlinable @inline(__always)
   public static func convert<S: PrecisionScalar, U: PrecisionScalar>(_ x: S, to _: U.Type) -> U {
     if S.self == U.self { return unsafeBitCast(x, to: U.self) }

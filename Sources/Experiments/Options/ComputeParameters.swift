@@ -7,12 +7,17 @@ import Tensors
 public enum ComputeParameters {
   public static let all: [Parameter] = [
     .format(default: "binary32", help: "Storage format (see `precisionlab formats`)."),
-    Parameter("accumulate", default: "same", help: "Accumulation format of the kernels: same (the storage format), fp32 or fp64.", completions: ["same", "fp32", "fp64"]) { v in
+    Parameter(
+      "accumulate", default: "auto",
+      help: "Accumulation format of the kernels. auto: what hardware does (PyTorch's CPU kernels, GPU tensor cores): formats narrower than binary32 (binary16, bfloat16, tf32, the FP8 formats, custom formats below 24 bits) accumulate in binary32 and round each result once into storage; binary32 and wider formats accumulate in themselves. same: every product and partial sum rounded into the storage format. fp32, fp64: accumulate there. Results name the accumulation used, never auto.",
+      completions: ["auto", "same", "fp32", "fp64"]
+    ) { v in
       switch v {
+      case "auto": return .success("auto")
       case "same": return .success("same")
       case "fp32", "binary32": return .success("binary32")
       case "fp64", "binary64": return .success("binary64")
-      default: return .failure(ParameterError("--accumulate: unknown value '\(v)'; valid: same, fp32, fp64 (same accumulates in the storage format)"))
+      default: return .failure(ParameterError("--accumulate: unknown value '\(v)'; valid: auto, same, fp32, fp64 (auto: binary32 for formats narrower than binary32; same: the storage format)"))
       }
     },
     Parameter("rounding", default: "nearest-even", help: "Rounding mode.", completions: RoundingMode.allCases.map(\.name)) { v in
@@ -34,8 +39,18 @@ public enum ComputeParameters {
     .flag("fused", default: false, help: "Fused multiply-add in the kernels (one rounding per term)."),
   ]
 
+  /// Replaces `auto` by the accumulation it means for the values' format
+  /// (`AccumulationChoice.hardware`), so results and trial keys name the arithmetic itself:
+  /// `--format fp16` and `--format fp16 --accumulate fp32` are the same trial.
+  public static func resolve(_ v: inout [String: String]) {
+    guard v["accumulate"] == "auto", let name = v["format"], let format = try? FloatFormat.named(name) else { return }
+    v["accumulate"] = AccumulationChoice.hardware(storage: format).rawValue
+  }
+
   /// The settings the values name, for a run whose seed is `seed`.
-  public static func settings(_ v: [String: String], seed: UInt64, threads: Int = 1) -> ComputeSettings {
+  public static func settings(_ values: [String: String], seed: UInt64, threads: Int = 1) -> ComputeSettings {
+    var v = values
+    resolve(&v)
     var c = ComputeSettings(
       format: try! FloatFormat.named(v["format"]!), accumulate: AccumulationChoice(rawValue: v["accumulate"]!)!,
       rounding: RoundingMode(name: v["rounding"]!)!)
@@ -46,7 +61,9 @@ public enum ComputeParameters {
   }
 
   /// Why the values cannot compute together, or nil.
-  public static func problem(_ v: [String: String]) -> ParameterError? {
+  public static func problem(_ values: [String: String]) -> ParameterError? {
+    var v = values
+    resolve(&v)
     let format = try! FloatFormat.named(v["format"]!)
     let accumulate = AccumulationChoice(rawValue: v["accumulate"]!)!
     if let problem = accumulate.problem(storage: format) { return ParameterError("--accumulate \(accumulate.rawValue): \(problem)") }
