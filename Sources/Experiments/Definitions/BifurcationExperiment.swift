@@ -17,17 +17,16 @@ extension Experiment {
   public static let bifurcation = Experiment(
     name: "bifurcation",
     abstract: "Volume of the bifurcation zone: does backprop with ReLU'(0)=A and =B give different gradients for a fresh θ?",
-    parameters: studyParameters(relu0: "0,1", pair: true, batchSize: 256) + [
-      .choice("compare", ["first-layer", "all"], default: "first-layer", help: "Compare the first layer's weight gradient (the paper) or every gradient."),
+    parameters: volumeParameters(extra: [
       .flag("all-batches", default: false, help: "Examine every batch instead of stopping at the first difference."),
-      .flag("accumulate-gradients", default: false, help: "The paper's quirk: compare gradients summed over the batches so far."),
       .flag("root-cause", default: false, help: "Classify the zeros of the differing batches exactly (MLP)."),
-    ],
+    ]),
     resultColumns: [
-      "in_s", "first_difference", "batches_examined", "batches_differing", "batches_with_zeros", "zeros_per_layer", "zeros_total",
+      "in_s", "first_difference", "first_nonfinite", "batches_examined", "batches_differing", "batches_with_zeros", "zeros_per_layer", "zeros_total",
       "diff_l1", "diff_l2", "grad_l2", "rel_diff", "backward_passes", "zeros_exact", "zeros_rounding",
     ],
     rowColumns: [],
+    resolve: resolveVolume,
     check: studyProblem,
     run: { t, context, emit in
       var study = try bifurcationStudy(t, context)
@@ -36,7 +35,7 @@ extension Experiment {
       let r = try study.run()
       let rel = r.difference.flatMap { d in r.gradient.map { $0.l2 == 0 ? Double.nan : d.l2 / $0.l2 } }
       emit([
-        r.firstDifference == nil ? "0" : "1", r.firstDifference.map(String.init) ?? "", "\(r.batchesExamined)",
+        r.firstDifference == nil ? "0" : "1", r.firstDifference.map(String.init) ?? "", r.firstNonFinite.map(String.init) ?? "", "\(r.batchesExamined)",
         "\(r.batchesDiffering)", "\(r.batchesWithKinks)", ResultText.list(r.kinksPerLayer), "\(r.kinksPerLayer.reduce(0, +))",
         ResultText.number(r.difference?.l1), ResultText.number(r.difference?.l2), ResultText.number(r.gradient?.l2), ResultText.number(rel),
         "\(r.backwardPasses)", r.causes.map { "\($0.exact)" } ?? "", r.causes.map { "\($0.rounding)" } ?? "",

@@ -12,10 +12,20 @@ public struct Experiment: Sendable {
   public let resultColumns: [String]
   /// Columns that identify a row within its trial (epoch, batch, iteration), if several rows.
   public let rowColumns: [String]
+  /// Replaces the values a preset fills in (`--accumulate auto`, the options `--protocol` sets) by
+  /// what they mean in one grid cell, before the cell is checked, keyed and run.
+  var resolve: @Sendable (_ values: inout [String: String]) -> Void = { ComputeParameters.resolve(&$0) }
   let check: @Sendable (_ values: [String: String]) -> ParameterError?
   let run: @Sendable (_ trial: Trial, _ context: TrialContext, _ emit: (_ row: [String], _ final: Bool) -> Void) throws -> Void
 
   public func parameter(_ name: String) -> Parameter? { parameters.first { $0.name == name } }
+
+  /// One cell's values with every preset filled in.
+  public func resolved(_ values: [String: String]) -> [String: String] {
+    var v = values
+    resolve(&v)
+    return v
+  }
 
   /// The options as a table (parsing, help, completion).
   public var table: ParameterTable { ParameterTable(parameters, owner: name) }
@@ -27,6 +37,21 @@ public struct Experiment: Sendable {
   }
 
   /// The checks every study's values pass: the computation, the data, and the model on that data.
+  /// The volume studies' options: every study's, the comparison and the paper's quirk, under
+  /// `--protocol` (which sets them unless given).
+  static func volumeParameters(extra: [Parameter]) -> [Parameter] {
+    ProtocolParameters.applied(to: studyParameters(relu0: "0,1", pair: true, batchSize: 256) + [
+      .choice("compare", ["first-layer", "all"], default: "first-layer", help: "Compare the first layer's weight gradient (the paper) or every gradient."),
+      .flag("accumulate-gradients", default: false, help: "The paper's quirk: compare gradients summed over the batches so far."),
+    ] + extra)
+  }
+
+  /// Fills `--accumulate auto` and the options `--protocol` sets.
+  static let resolveVolume: @Sendable (inout [String: String]) -> Void = { v in
+    ComputeParameters.resolve(&v)
+    ProtocolParameters.resolve(&v)
+  }
+
   static func studyProblem(_ v: [String: String]) -> ParameterError? {
     if let problem = ComputeParameters.problem(v) ?? DataParameters.problem(v) { return problem }
     let shape = DataParameters.sampleShape(v)
@@ -46,7 +71,7 @@ public struct Experiment: Sendable {
 
   /// The CSV header of this experiment's results.
   public var header: [String] {
-    ["experiment", "trial", "grid", "grid_size", "trial_index"] + parameters.map(\.column) + ["seed"] + resultColumns
+    ["experiment", "trial", "grid", "grid_size", "trial_index"] + parameters.map(\.column) + ["seed", "run_seed", "draws"] + resultColumns
       + ["final", "error", "wall_seconds", "version", "commit"]
   }
 }

@@ -18,27 +18,27 @@ public struct Parameter: Sendable {
   public let completions: [String]?
   /// The canonical spelling of a valid value, or an error message naming the valid choices.
   public let canonical: @Sendable (String) -> Result<String, ParameterError>
+  /// A true/false option: `--name` alone means true, `--no-name` false.
+  public let isFlag: Bool
 
   public init(
     _ name: String, default defaultValue: String, separator: Character = ",", help: String, completions: [String]? = nil,
-    canonical: @escaping @Sendable (String) -> Result<String, ParameterError>
+    isFlag: Bool = false, canonical: @escaping @Sendable (String) -> Result<String, ParameterError>
   ) {
     self.name = name
     self.defaultValue = defaultValue
     self.separator = separator
     self.help = help
     self.completions = completions
+    self.isFlag = isFlag
     self.canonical = canonical
   }
 
   public var column: String { name.replacingOccurrences(of: "-", with: "_") }
 
-  /// A true/false option: `--name` alone means true, `--no-name` false.
-  public var isFlag: Bool { defaultValue == "true" || defaultValue == "false" }
-
   /// The same option with another default (an experiment's own, for example).
   public func withDefault(_ value: String) -> Parameter {
-    Parameter(name, default: value, separator: separator, help: help, completions: completions, canonical: canonical)
+    Parameter(name, default: value, separator: separator, help: help, completions: completions, isFlag: isFlag, canonical: canonical)
   }
 }
 
@@ -57,13 +57,22 @@ extension Parameter {
   }
 
   static func flag(_ name: String, default d: Bool, help: String) -> Parameter {
-    Parameter(name, default: d ? "true" : "false", help: help, completions: ["true", "false"]) { v in
+    Parameter(name, default: d ? "true" : "false", help: help, completions: ["true", "false"], isFlag: true) { v in
       switch v.lowercased() {
       case "true", "yes", "on", "1": return .success("true")
       case "false", "no", "off", "0": return .success("false")
       default: return .failure(ParameterError("--\(name): expected true or false, got '\(v)'"))
       }
     }
+  }
+
+  /// A value a preset fills in (`--protocol`, the format's hardware accumulation): the parameter
+  /// accepts `word` besides its own values, and it is its default.
+  func presettable(_ word: String, help extra: String) -> Parameter {
+    let own = canonical
+    return Parameter(
+      name, default: word, separator: separator, help: help + " " + extra, completions: completions.map { [word] + $0 }, isFlag: isFlag
+    ) { v in v == word ? .success(word) : own(v) }
   }
 
   static func integer(_ name: String, default d: Int, minimum: Int, maximum: Int = Int.max, help: String) -> Parameter {
