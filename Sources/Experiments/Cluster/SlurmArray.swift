@@ -103,7 +103,7 @@ public struct SlurmArray: Codable, Sendable, Equatable {
     let grid: Grid
     do {
       let sweep = try SweepFile.load(Self.sweepPath(folder))
-      grid = try Grid(sweep.experiment, values: sweep.values, runs: sweep.runs, seeds: sweep.seeds)
+      grid = try Grid(sweep.experiment, values: sweep.values, runs: sweep.runs, seeds: sweep.seeds, paired: sweep.paired ?? false)
     } catch {
       throw ClusterError(error.description)
     }
@@ -143,7 +143,7 @@ public struct SlurmArray: Codable, Sendable, Equatable {
   /// The grid as a sweep file: every value list and every seed written out, so loading it gives the
   /// same grid id and the same trial keys as the command that submitted it.
   public static func sweepText(_ grid: Grid) -> String {
-    var top: [String: Any] = ["experiment": grid.experiment.name, "runs": 1, "seed": grid.seeds.map { NSNumber(value: $0) }]
+    var top: [String: Any] = ["experiment": grid.experiment.name, "runs": 1, "seed": grid.seeds.map { NSNumber(value: $0) }, "paired": grid.paired]
     var values: [String: Any] = [:]
     for (name, list) in grid.values { values[name] = list }
     top["grid"] = values

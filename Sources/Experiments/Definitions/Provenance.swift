@@ -3,7 +3,7 @@ import Foundation
 /// The toolkit's version and, when known, the git commit it was built from (read from the checkout
 /// the executable lives in, else the current directory's).
 public enum Provenance {
-  public static let version = "0.6.0"
+  public static let version = "0.7.0"
 
   public static let commit: String = {
     var candidates = [FileManager.default.currentDirectoryPath]

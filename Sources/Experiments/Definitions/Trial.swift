@@ -6,7 +6,13 @@ public struct Trial: Sendable, Hashable {
   /// Position in the full grid (before sharding), from 0.
   public let index: Int
   public let values: [String: String]
+  /// The seed of θ, the data order and the rounding streams.
   public let seed: UInt64
+  /// The run seed the grid gave (base seed + run index): `seed` itself with paired draws, else the
+  /// seed is derived from it and the cell's values.
+  public let runSeed: UInt64
+  /// Whether the grid's cells share their draws (`--paired`).
+  public let paired: Bool
   /// Stable key: a hash of the experiment, every parameter value and the seed.
   public let key: String
 

@@ -3,7 +3,8 @@ import Foundation
 /// Summaries of a results CSV, grouped by configuration columns.
 ///
 /// - bifurcation: `runs`, `in_s`, `ratio` = in_s/runs, `ci_low`, `ci_high` (Wilson score interval at
-///   95%), then `median_first_difference` (over runs in S) and `errors`.
+///   95%), then `median_first_difference` (over runs in S), `nonfinite` (runs in S through a NaN or
+///   infinity in a gradient rather than a finite difference) and `errors`.
 /// - graddiff: runs and the share affected (Wilson interval), batches and the share affected, the
 ///   median, 90th percentile and maximum of ‖g_A − g_B‖₂/‖g_A‖₂ over affected batches.
 /// - train, zeros: runs, diverged, mean ± sd of the last epoch's test accuracy, zeros among activation
@@ -27,7 +28,9 @@ public struct Summary: Sendable {
     let metrics: (columns: [String], needs: [String], compute: ([[String]]) throws(ResultsError) -> [String])
     switch name {
     case "bifurcation":
-      metrics = (["runs", "in_s", "ratio", "ci_low", "ci_high", "median_first_difference", "errors"], ["in_s", "first_difference"], table.bifurcation)
+      metrics = (
+        ["runs", "in_s", "ratio", "ci_low", "ci_high", "median_first_difference", "nonfinite", "errors"], ["in_s", "first_difference"],
+        table.bifurcation)
     case "graddiff":
       metrics = (["runs", "runs_affected", "ratio", "ci_low", "ci_high", "batches", "batches_affected", "batch_share", "rel_diff_median", "rel_diff_p90", "rel_diff_max", "errors"],
                  ["differs", "rel_diff"], table.gradientDifference)
@@ -106,8 +109,10 @@ struct Table {
     let n = good.count, k = good.filter { cell($0, "in_s") == "1" }.count
     let (low, high) = Statistics.wilson(successes: k, trials: n)
     let firsts = good.compactMap { Double(cell($0, "first_difference")) }
+    // Files written before version 0.7.0 have no such column: the count is left blank, not 0.
+    let nonFinite = indices["first_nonfinite"] == nil ? "" : "\(good.filter { !cell($0, "first_nonfinite").isEmpty }.count)"
     return ["\(n)", "\(k)", Statistics.format(n == 0 ? nil : Double(k) / Double(n)), Statistics.format(low), Statistics.format(high),
-            Statistics.format(Statistics.quantile(firsts, 0.5)), errors(rows)]
+            Statistics.format(Statistics.quantile(firsts, 0.5)), nonFinite, errors(rows)]
   }
 
   func gradientDifference(_ rows: [[String]]) -> [String] {

@@ -2,18 +2,33 @@ import Datasets
 
 /// A grid of trials: for each parameter a list of values (the defaults where none is given), the
 /// Cartesian product in parameter order (the first parameter varies slowest), and for each combination
-/// the seeds `seed, seed+1, …, seed+runs−1` for each given base seed.
+/// the run seeds `seed, seed+1, …, seed+runs−1` for each given base seed.
+///
+/// Each combination is resolved first (`Experiment.resolve`: `--accumulate auto`, the options
+/// `--protocol` sets), and combinations that resolve to the same values are one cell.
+///
+/// Draws: by default every cell draws its own θ, data order and rounding streams: a trial's seed is
+/// derived from its run seed and every value of its cell (`drawSeed`), so cells are independent
+/// samples, as the paper draws θ afresh for each. `paired` uses the run seed itself in every cell
+/// (the same θ across cells for one run seed: a paired design). Either way a trial's seed is in its
+/// results row; `--paired --seed S --runs 1` reruns that θ in any cell.
 public struct Grid: Sendable {
   public let experiment: Experiment
   /// Canonical values per parameter, in the experiment's parameter order.
   public let values: [(name: String, values: [String])]
+  /// Run seeds, in order.
   public let seeds: [UInt64]
-  /// Identifies the grid (experiment, every value list, the seeds): shard files of one grid share it.
+  /// Every cell uses the run seeds themselves (shared draws) instead of seeds derived per cell.
+  public let paired: Bool
+  /// Identifies the grid (experiment, every value list, the seeds, the draws): shard files of one
+  /// grid share it.
   public let id: String
 
   /// Builds a grid from raw values per parameter name (each a list), checking every value and every
   /// combination. Errors name the option and the valid choices.
-  public init(_ experiment: Experiment, values raw: [String: [String]], runs: Int, seeds baseSeeds: [UInt64]) throws(ParameterError) {
+  public init(
+    _ experiment: Experiment, values raw: [String: [String]], runs: Int, seeds baseSeeds: [UInt64], paired: Bool = false
+  ) throws(ParameterError) {
     for name in raw.keys where experiment.parameter(name) == nil {
       let valid = experiment.parameters.map(\.name).joined(separator: ", ")
       throw ParameterError("\(experiment.name) has no option '\(name)'; valid: \(valid), runs, seed")
@@ -54,8 +69,9 @@ public struct Grid: Sendable {
     self.experiment = experiment
     self.values = lists
     self.seeds = seeds
+    self.paired = paired
     let text = experiment.name + "\n" + lists.map { "\($0.0)=\($0.1.joined(separator: "|"))" }.joined(separator: "\n")
-      + "\nseeds=" + seeds.map(String.init).joined(separator: ",")
+      + "\nseeds=" + seeds.map(String.init).joined(separator: ",") + (paired ? "\npaired" : "")
     self.id = String(SHA256.hex(Array(text.utf8)).prefix(12))
     // Every combination must make sense before anything runs.
     for combination in combinations() {
@@ -69,15 +85,26 @@ public struct Grid: Sendable {
   /// The most trials one grid may hold (shard larger studies over several sweeps).
   public static let maximumTrials = 1_000_000
 
-  public var combinationCount: Int { values.reduce(1) { $0 * $1.values.count } }
+  /// Cells (distinct resolved combinations).
+  public var combinationCount: Int { combinations().count }
   public var count: Int { combinationCount * seeds.count }
 
+  /// The resolved combinations in grid order, each once.
   func combinations() -> [[String: String]] {
     var result: [[String: String]] = [[:]]
     for (name, list) in values {
       result = result.flatMap { partial in list.map { v in partial.merging([name: v]) { $1 } } }
     }
-    return result
+    var seen = Set<[String: String]>()
+    return result.map(experiment.resolved).filter { seen.insert($0).inserted }
+  }
+
+  /// The seed of run seed `run` in the cell `values` when draws are independent: 53 bits of a hash
+  /// of both (53 so that the seed column reads back exactly in tools that parse numbers as doubles).
+  public static func drawSeed(run: UInt64, values: [String: String]) -> UInt64 {
+    let text = "draw\nrun_seed=\(run)\n" + values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: "\n")
+    let digest = SHA256.digest(Array(text.utf8))
+    return digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } >> 11
   }
 
   /// Every trial, in grid order: combinations in order, and for each the seeds in order.
@@ -85,8 +112,9 @@ public struct Grid: Sendable {
     var trials: [Trial] = []
     trials.reserveCapacity(count)
     for combination in combinations() {
-      for seed in seeds {
-        trials.append(Trial(index: trials.count, values: combination, seed: seed, key: Self.key(experiment, combination, seed)))
+      for run in seeds {
+        let seed = paired ? run : Self.drawSeed(run: run, values: combination)
+        trials.append(Trial(index: trials.count, values: combination, seed: seed, runSeed: run, paired: paired, key: Self.key(experiment, combination, seed)))
       }
     }
     return trials

@@ -8,6 +8,7 @@ import Yams
 ///     expected-runtime: 2 min     # optional, free text
 ///     runs: 20
 ///     seed: 0                     # or a list of base seeds
+///     paired: false               # optional: true shares the draws across cells (Grid)
 ///     jobs: 2                     # optional
 ///     out: results/volume.csv     # optional (the command line's --out wins)
 ///     grid:
@@ -21,10 +22,12 @@ public struct SweepFile: Sendable {
   public var values: [String: [String]]
   public var runs: Int
   public var seeds: [UInt64]
+  /// Shared draws across cells (`Grid.paired`); nil: not said (independent unless the command line says).
+  public var paired: Bool?
   public var jobs: Int?
   public var out: String?
 
-  static let topKeys = ["experiment", "description", "expected-runtime", "runs", "seed", "jobs", "out", "grid"]
+  static let topKeys = ["experiment", "description", "expected-runtime", "runs", "seed", "paired", "jobs", "out", "grid"]
 
   public static func load(_ path: String) throws(ParameterError) -> SweepFile {
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -73,7 +76,17 @@ public struct SweepFile: Sendable {
       guard let n = UInt64(Self.scalar(s)) else { throw ParameterError("\(path): 'seed' must be a non-negative integer or a list of them") }
       seeds.append(n)
     }
-    return SweepFile(experiment: experiment, values: values, runs: try integer("runs") ?? 1, seeds: seeds, jobs: try integer("jobs"), out: top["out"].map(Self.scalar))
+    var paired: Bool? = nil
+    if let v = top["paired"] {
+      switch Self.scalar(v).lowercased() {
+      case "true", "yes", "on": paired = true
+      case "false", "no", "off": paired = false
+      default: throw ParameterError("\(path): 'paired' must be true or false")
+      }
+    }
+    return SweepFile(
+      experiment: experiment, values: values, runs: try integer("runs") ?? 1, seeds: seeds, paired: paired, jobs: try integer("jobs"),
+      out: top["out"].map(Self.scalar))
   }
 
   /// The first mapping key that is not plain text (a list or a mapping used as a key), described.

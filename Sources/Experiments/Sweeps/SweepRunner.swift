@@ -93,7 +93,8 @@ public struct SweepRunner {
   /// Runs one trial, writing its rows; returns whether it failed.
   static func runTrial(_ trial: Trial, _ experiment: Experiment, _ gridID: String, _ gridSize: Int, _ context: TrialContext, _ write: ([[String]]) -> Void) -> Bool {
     let start = DispatchTime.now().uptimeNanoseconds
-    let configuration = [experiment.name, trial.key, gridID, "\(gridSize)", "\(trial.index)"] + experiment.parameters.map { trial[$0.name] } + ["\(trial.seed)"]
+    let configuration = [experiment.name, trial.key, gridID, "\(gridSize)", "\(trial.index)"] + experiment.parameters.map { trial[$0.name] }
+      + ["\(trial.seed)", "\(trial.runSeed)", trial.paired ? "paired" : "independent"]
     func row(_ results: [String], final: Bool, error: String = "") -> [String] {
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       return configuration + results + [final ? "1" : "0", error, String(format: "%.3f", seconds), Provenance.version, Provenance.commit]

@@ -4,14 +4,18 @@ import Tensors
 
 /// The volume of the bifurcation zone (Bertoin et al. 2021, section 3), one run: a fresh θ, backprop
 /// with ReLU'(0) = `alphas.0` and `alphas.1` on the mini-batches in order, gradients compared exactly
-/// (numeric equality, as `torch.equal`: −0 equals +0).
+/// (numeric equality, as `torch.equal`: −0 equals +0; a NaN or an infinity in either is a difference,
+/// see `gradientsEqual`).
 ///
 /// Exactness shortcut (`screening`): the two backprops differ only through the activation's
 /// derivative at inputs that are exactly at the kink, so a batch whose forward pass has no such input
 /// cannot differ: it needs no backward pass. Where the backward passes are needed, the part above the
 /// highest layer with a kink input is shared (it is the same computation for both alphas). Both
-/// shortcuts give exactly the two-network protocol's result (`screening = false` runs that protocol,
+/// shortcuts give the two-network protocol's result (`screening = false` runs that protocol,
 /// two networks each doing its own forward and backward); a test checks it on many seeds and formats.
+/// One case differs: a backward pass that overflows to infinity or NaN on a batch with no kink input
+/// and a finite forward pass is not computed, so not counted as a difference (a batch whose logits
+/// are not finite is compared; with `accumulateGradients` every batch is).
 /// With stochastic rounding every phase of every batch reseeds its stream, so both alphas draw the
 /// same random bits (common random numbers) and the comparison measures the kink alone; the shared
 /// backward part is then not used.
@@ -65,6 +69,9 @@ public struct BifurcationStudy: Sendable {
     public var difference: Norms?
     /// Norms of the compared gradient with `alphas.0` at the first differing batch.
     public var gradient: Norms?
+    /// Index of the first examined batch whose compared gradients (either alpha) hold a NaN or an
+    /// infinity; nil when none did. Such a batch counts as differing.
+    public var firstNonFinite: Int?
     /// Backward passes computed (a measure of the screening's saving; 2 per batch without it).
     public var backwardPasses = 0
     /// Causes of the kink inputs of the differing batches (when `rootCause` and available).
@@ -78,6 +85,8 @@ public struct BifurcationStudy: Sendable {
     /// Activation inputs exactly at the kink in this batch (all layers).
     public var kinks: Int
     public var differs: Bool
+    /// A compared gradient holds a NaN or an infinity (the batch then counts as differing).
+    public var nonFinite: Bool
     /// Norms of the compared gradients with `alphas.0` and `alphas.1`, and of their difference.
     public var gradientA: Norms
     public var gradientB: Norms
@@ -119,7 +128,9 @@ public struct BifurcationStudy: Sendable {
           record.backwardPasses += 2
         } else {
           forward = network.forwardPass(x, plan, pass)
-          if forward.kinks.contains(where: { $0 > 0 }) || s.accumulateGradients || s.recordBatches {
+          // A non-finite forward pass makes non-finite gradients, a difference even without a kink.
+          let nonFiniteForward = forward.logits.storage.contains { !$0.isFinite }
+          if forward.kinks.contains(where: { $0 > 0 }) || s.accumulateGradients || s.recordBatches || nonFiniteForward {
             s.compute.reseed(step: b, phase: 1)
             let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient
             let hasKink = forward.kinks.contains { $0 > 0 }
@@ -154,9 +165,11 @@ public struct BifurcationStudy: Sendable {
           sums = (gA, gB)
         }
         let differs = !gradientsEqual(gA, gB)
+        let nonFinite = differs && (gradientsContainNonFinite(gA) || gradientsContainNonFinite(gB))
+        if nonFinite && record.firstNonFinite == nil { record.firstNonFinite = b }
         if s.recordBatches {
           record.batches.append(BatchRecord(
-            index: b, kinks: kinks.reduce(0, +), differs: differs, gradientA: Norms.of(gA), gradientB: Norms.of(gB),
+            index: b, kinks: kinks.reduce(0, +), differs: differs, nonFinite: nonFinite, gradientA: Norms.of(gA), gradientB: Norms.of(gB),
             difference: Norms.ofDifference(gA, gB)))
         }
         if differs {

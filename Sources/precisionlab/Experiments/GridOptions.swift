@@ -2,7 +2,7 @@ import ArgumentParser
 import Experiments
 import Foundation
 
-/// What names the trials of a grid besides the experiment's options: runs, seeds, and where the data
+/// What names the trials of a grid besides the experiment's options: runs, seeds, draws, and where the data
 /// is. Shared by the experiment commands, `sweep` and `slurm submit`.
 struct GridOptions: ParsableArguments {
   @Option(help: "Runs (seeds) per grid cell: seeds SEED, SEED+1, ….")
@@ -10,6 +10,11 @@ struct GridOptions: ParsableArguments {
 
   @Option(help: ArgumentHelp("Base seed, or several separated by commas.", valueName: "n[,n…]"))
   var seed: String?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Share θ across grid cells: every cell uses the run seeds themselves (a paired design). By default each cell draws its own θ from a seed derived from the run seed and the cell's options.")
+  var paired: Bool?
 
   @Option(name: .customLong("data-dir"), help: ArgumentHelp("Data directory (default: $PRECISIONLAB_DATA, else ./data).", valueName: "dir"))
   var dataDir: String?
@@ -25,9 +30,11 @@ struct GridOptions: ParsableArguments {
   }
 
   /// The grid of `values`, with these options' runs and seeds winning over a sweep file's.
-  func grid(_ experiment: Experiment, values: [String: [String]], runs: Int?, seeds: [UInt64]?) throws -> Grid {
+  func grid(_ experiment: Experiment, values: [String: [String]], runs: Int?, seeds: [UInt64]?, paired: Bool? = nil) throws -> Grid {
     do {
-      return try Grid(experiment, values: values, runs: self.runs ?? runs ?? 1, seeds: seed.flatMap(self.seeds) ?? seeds ?? [0])
+      return try Grid(
+        experiment, values: values, runs: self.runs ?? runs ?? 1, seeds: seed.flatMap(self.seeds) ?? seeds ?? [0],
+        paired: self.paired ?? paired ?? false)
     } catch {
       throw failWithUsage(error.description)
     }

@@ -12,7 +12,9 @@ struct SweepCommand: ParsableCommand {
 
   func run() throws {
     let sweep = try loadSweep(file, settings: settings)
-    try runSweep(sweep.experiment, values: sweep.values, options: options, runs: sweep.runs, seeds: sweep.seeds, jobs: sweep.jobs, out: sweep.out, sweepFile: file)
+    try runSweep(
+      sweep.experiment, values: sweep.values, options: options, runs: sweep.runs, seeds: sweep.seeds, paired: sweep.paired, jobs: sweep.jobs,
+      out: sweep.out, sweepFile: file)
   }
 }
 
@@ -25,14 +27,16 @@ func loadSweep(_ path: String, settings: [String]) throws -> SweepFile {
 }
 
 /// An experiment named on the command line with its options, or a sweep file with the options that
-/// replace its values: the experiment, the value lists, and the file's runs and seeds.
-func experimentOrSweep(_ target: String, settings: [String]) throws -> (Experiment, [String: [String]], runs: Int?, seeds: [UInt64]?) {
+/// replace its values: the experiment, the value lists, and the file's runs, seeds and draws.
+func experimentOrSweep(_ target: String, settings: [String]) throws -> (
+  Experiment, [String: [String]], runs: Int?, seeds: [UInt64]?, paired: Bool?
+) {
   if let experiment = Experiment.named(target) {
-    return (experiment, try parseOptions(settings, experiment.table), nil, nil)
+    return (experiment, try parseOptions(settings, experiment.table), nil, nil, nil)
   }
   guard FileManager.default.fileExists(atPath: target) else {
     throw failWithUsage("'\(target)' is neither an experiment (\(Experiment.all.map(\.name).joined(separator: ", "))) nor a sweep file")
   }
   let sweep = try loadSweep(target, settings: settings)
-  return (sweep.experiment, sweep.values, sweep.runs, sweep.seeds)
+  return (sweep.experiment, sweep.values, sweep.runs, sweep.seeds, sweep.paired)
 }

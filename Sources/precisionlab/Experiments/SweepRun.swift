@@ -4,9 +4,11 @@ import Experiments
 import Foundation
 
 /// Runs a grid, then prints the summary (and writes the table and plot when asked).
-func runSweep(_ experiment: Experiment, values: [String: [String]], options: SweepOptions, runs: Int?, seeds: [UInt64]?, jobs: Int?, out: String?,
-              sweepFile: String? = nil) throws {
-  let grid = try options.grid.grid(experiment, values: values, runs: runs, seeds: seeds)
+func runSweep(
+  _ experiment: Experiment, values: [String: [String]], options: SweepOptions, runs: Int?, seeds: [UInt64]?, paired: Bool? = nil, jobs: Int?,
+  out: String?, sweepFile: String? = nil
+) throws {
+  let grid = try options.grid.grid(experiment, values: values, runs: runs, seeds: seeds, paired: paired)
   let output = options.out ?? out
   if (options.table != nil || options.plot != nil) && output == nil { throw failWithUsage("--table and --plot need --out FILE.csv") }
   do { try checkDistinct([("the sweep file", sweepFile), ("--out", output), ("--table", options.table), ("--plot", options.plot)]) } catch { throw failWithUsage(error.description) }

@@ -54,8 +54,8 @@ struct SlurmSubmitCommand: ParsableCommand {
   }
 
   func run() throws {
-    let (experiment, values, runs, seeds) = try experimentOrSweep(target, settings: settings)
-    let grid = try self.grid.grid(experiment, values: values, runs: runs, seeds: seeds)
+    let (experiment, values, runs, seeds, paired) = try experimentOrSweep(target, settings: settings)
+    let grid = try self.grid.grid(experiment, values: values, runs: runs, seeds: seeds, paired: paired)
     let folder = absolutePath(results ?? "results/slurm/\(experiment.name)-\(grid.id)")
     if let problem = SlurmScript.checkFolder(folder) { throw failWithUsage(problem.description) }
     let executable = absolutePath(precisionlab ?? Self.thisExecutable())
