@@ -55,6 +55,21 @@ import Testing
     try Self.refuses(["plot", wide, "--x", "format", "--y", "ratio", "-o", dir + "/wide.svg"], 65, "spans more than the largest double")
   }
 
+  /// The plot options of ordered axes: each bad value or combination is one line.
+  @Test func plotAxisOptions() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let table = Self.file(dir, "t.csv", "widths,format,ratio\n784,16,10,binary32,0.5\n".replacingOccurrences(of: "784,16,10", with: "\"784,16,10\""))
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--x-as", "depthh", "-o", dir + "/a.svg"], 64, "--x-as: unknown value 'depthh'; valid: value, depth, width, precision")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--log-y", "-o", dir + "/a.svg"], 64, "--log-x, --log-y and --bands need --kind line")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--x-as", "precision", "--kind", "line", "-o", dir + "/a.svg"], 65, "--x-as precision: cannot read it from widths value '784,16,10'")
+    try Self.refuses(["plot", table, "--x", "format", "--y", "ratio", "--kind", "line", "--log-x", "-o", dir + "/a.svg"], 65, "x value 'binary32' is not a number")
+    let r = try CommandLineTests.run(["plot", table, "--x", "widths", "--y", "ratio", "--x-as", "depth", "--kind", "line", "-o", dir + "/a.svg"])
+    #expect(r.status == 0, "\(r.error)")
+    let svg = try String(contentsOfFile: dir + "/a.svg", encoding: .utf8)
+    #expect(svg.contains("ReLU layers L"))
+  }
+
   /// Options whose arithmetic overflowed or reached a precondition.
   @Test func optionsOutOfRange() throws {
     try Self.refuses(["grad", "--data", "synthetic", "--batch-size", "9223372036854775807"], 64, "--batch-size: expected all or an integer from 1 to")

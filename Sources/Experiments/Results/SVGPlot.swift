@@ -1,11 +1,23 @@
 import Foundation
 
 /// A self-contained SVG chart (no scripts, no external fonts): y against x per series, as grouped
-/// bars or lines with markers, with axes, ticks, a legend, and error bars from two interval columns.
+/// bars or lines with markers, with axes, ticks, a legend, and intervals from two interval columns
+/// (error bars, or shaded bands around lines).
+///
+/// x is categorical (in the order of first appearance, numeric labels sorted) unless it is numeric
+/// and `numericX` is set: lines then place points at their value, on a linear or a log scale. The
+/// y axis is linear from 0, or logarithmic (`logY`: positive values only; zero and negative values
+/// and interval ends are left out and said in the title).
 public struct SVGPlot: Sendable {
   public enum Kind: String, Sendable, CaseIterable { case bar, line }
 
   public var kind: Kind = .bar
+  /// Place x by its numeric value (line plots; every x must be a finite number).
+  public var numericX = false
+  public var logX = false
+  public var logY = false
+  /// Draw intervals as shaded bands along each line instead of error bars.
+  public var bands = false
   public var title = ""
   public var xLabel = ""
   public var yLabel = ""
@@ -58,6 +70,27 @@ public struct SVGPlot: Sendable {
     return (low, high > low ? high : low + 1)
   }
 
+  /// Decades spanning the positive values (log axes): exponents of 10 from below the smallest to
+  /// above the largest.
+  static func decades(_ values: [Double]) -> (low: Int, high: Int) {
+    let positive = values.filter { $0 > 0 && $0.isFinite }
+    guard let lo = positive.min(), let hi = positive.max() else { return (0, 1) }
+    let a = Int(log10(lo).rounded(.down)), b = Int(log10(hi).rounded(.up))
+    return (a, b > a ? b : a + 1)
+  }
+
+  /// Why the plot cannot be drawn with its axes, or nil.
+  public var problem: String? {
+    if numericX || logX {
+      guard kind == .line else { return "a numeric or log x axis needs --kind line" }
+      if let bad = points.first(where: { Double($0.x).map { !$0.isFinite } ?? true }) { return "x value '\(bad.x)' is not a number" }
+      if logX, let bad = points.first(where: { Double($0.x)! <= 0 }) { return "x value '\(bad.x)' cannot be placed on a log axis" }
+    }
+    if logY && kind != .line { return "a log y axis needs --kind line" }
+    if logY && !points.contains(where: { $0.y > 0 }) { return "no positive y value to place on a log axis" }
+    return nil
+  }
+
   /// Ticks at a round step (1, 2, 2.5 or 5 times a power of ten) from low up to high: at most 12 of
   /// them, computed from an integer count so that no step is too small to move the value.
   static func ticks(_ low: Double, _ high: Double) -> [Double] {
@@ -74,32 +107,66 @@ public struct SVGPlot: Sendable {
   static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
   public func svg(width: Double = 720, height: Double = 420) -> String {
-    let xs = Self.unique(points.map(\.x)), series = Self.unique(points.map(\.series))
+    // On a log y axis only positive values (and positive interval ends) can be placed.
+    let shown = logY ? points.filter { $0.y > 0 } : points
+    let dropped = points.count - shown.count
+    let xs = Self.unique(shown.map(\.x)), series = Self.unique(shown.map(\.series))
+    let numeric = numericX || logX
     // Long category labels are drawn slanted, with room below the axis for them.
-    let labelWidth = 6.6 * Double(xs.map(\.count).max() ?? 0)
-    let slanted = labelWidth > 0.95 * (width - 240) / Double(xs.count)
+    let labelWidth = numeric ? 0 : 6.6 * Double(xs.map(\.count).max() ?? 0)
+    let slanted = labelWidth > 0.95 * (width - 240) / Double(max(xs.count, 1))
     let extra = slanted ? labelWidth * 0.5 : 0
     let height = height + extra
-    let (left, right, top, bottom) = (70.0, 170.0, 40.0, 60.0 + extra)
+    // The legend's column is as wide as its longest entry: never clipped.
+    let legendWidth = 7.0 * Double(max(seriesLabel.count, series.map(\.count).max() ?? 0)) + 44
+    let width = max(width, 420 + legendWidth)
+    let (left, right, top, bottom) = (70.0, max(170.0, legendWidth), 40.0, 60.0 + extra)
     let plotW = width - left - right, plotH = height - top - bottom
-    let (yMin, yMax0) = range
-    let ticks = Self.ticks(yMin, yMax0)
-    let yMax = max(ticks.last ?? yMax0, yMax0)
-    func Y(_ v: Double) -> Double { top + plotH * (1 - (v - yMin) / (yMax - yMin)) }
-    let band = plotW / Double(xs.count)
+    // The y axis.
+    let yTicks: [Double], yMin: Double, yMax: Double
+    let Y: (Double) -> Double
+    if logY {
+      let (a, b) = Self.decades(shown.flatMap { [$0.y] + [$0.low, $0.high].compactMap { $0 } })
+      yTicks = (a...b).map { pow(10, Double($0)) }
+      (yMin, yMax) = (Double(a), Double(b))
+      Y = { v in top + plotH * (1 - (log10(v) - Double(a)) / Double(b - a)) }
+    } else {
+      let (low, high0) = range
+      yTicks = Self.ticks(low, high0)
+      (yMin, yMax) = (low, max(yTicks.last ?? high0, high0))
+      Y = { v in top + plotH * (1 - (v - low) / (yMax - low)) }
+    }
+    // The x axis: categories in bands, or values on a linear or log scale.
+    let band = plotW / Double(max(xs.count, 1))
+    let xValues = numeric ? xs.map { Double($0)! } : []
+    let (xLow, xHigh): (Double, Double) = {
+      guard numeric, let lo = xValues.min(), let hi = xValues.max() else { return (0, 1) }
+      let (a, b) = logX ? (log10(lo), log10(hi)) : (lo, hi)
+      return b > a ? (a, b) : (a - 0.5, a + 0.5)
+    }()
+    func X(_ label: String) -> Double {
+      if numeric {
+        let v = logX ? log10(Double(label)!) : Double(label)!
+        return left + plotW * (0.04 + 0.92 * (v - xLow) / (xHigh - xLow))
+      }
+      return left + band * (Double(xs.firstIndex(of: label)!) + 0.5)
+    }
     func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;") }
     func f(_ v: Double) -> String { String(format: "%.2f", v) }
     var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
     out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-    if !title.isEmpty { out += "<text x=\"\(f(left + plotW / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(esc(title))</text>\n" }
-    for t in ticks {
+    let heading = title + (dropped > 0 ? " (\(dropped) point\(dropped == 1 ? "" : "s") ≤ 0 not shown on the log axis)" : "")
+    if !heading.isEmpty { out += "<text x=\"\(f(left + plotW / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(esc(heading))</text>\n" }
+    for t in yTicks {
       out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(Y(t)))\" y2=\"\(f(Y(t)))\" stroke=\"#e0e0e0\"/>\n"
-      out += "<text x=\"\(f(left - 6))\" y=\"\(f(Y(t) + 4))\" text-anchor=\"end\">\(Statistics.format(t))</text>\n"
+      let text = logY ? "1e\(Int(log10(t).rounded()))" : Statistics.format(t)
+      out += "<text x=\"\(f(left - 6))\" y=\"\(f(Y(t) + 4))\" text-anchor=\"end\">\(text)</text>\n"
     }
+    let axisY = logY ? top + plotH : Y(max(yMin, 0))
     out += "<line x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\" stroke=\"black\"/>\n"
-    out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(Y(max(yMin, 0))))\" y2=\"\(f(Y(max(yMin, 0))))\" stroke=\"black\"/>\n"
-    for (i, x) in xs.enumerated() {
-      let cx = left + band * (Double(i) + 0.5)
+    out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(axisY))\" y2=\"\(f(axisY))\" stroke=\"black\"/>\n"
+    for x in xs {
+      let cx = X(x)
       out += "<line x1=\"\(f(cx))\" x2=\"\(f(cx))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH + 5))\" stroke=\"black\"/>\n"
       if slanted {
         out += "<text transform=\"translate(\(f(cx + 4)) \(f(top + plotH + 14))) rotate(-30)\" text-anchor=\"end\">\(esc(x))</text>\n"
@@ -107,16 +174,21 @@ public struct SVGPlot: Sendable {
         out += "<text x=\"\(f(cx))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(esc(x))</text>\n"
       }
     }
-    out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
-    out += "<text transform=\"translate(18 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
+    let xTitle = xLabel + (logX ? " (log scale)" : "")
+    out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\">\(esc(xTitle))</text>\n"
+    out += "<text transform=\"translate(18 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel + (logY ? " (log scale)" : "")))</text>\n"
     if !seriesLabel.isEmpty { out += "<text x=\"\(f(left + plotW + 16))\" y=\"\(f(top - 8))\" font-weight=\"bold\">\(esc(seriesLabel))</text>\n" }
-    let barW = band * 0.8 / Double(series.count)
+    let barW = band * 0.8 / Double(max(series.count, 1))
+    func placeable(_ v: Double?) -> Double? { v.flatMap { logY && $0 <= 0 ? nil : $0 } }
     for (s, name) in series.enumerated() {
       let color = Self.palette[s % Self.palette.count]
+      var mine = shown.filter { $0.series == name }
+      if numeric { mine.sort { Double($0.x)! < Double($1.x)! } }
       var line: [(Double, Double)] = []
-      for p in points where p.series == name {
+      var upper: [(Double, Double)] = [], lower: [(Double, Double)] = []
+      for p in mine {
         let i = Double(xs.firstIndex(of: p.x)!)
-        let cx = kind == .bar ? left + band * (i + 0.1) + barW * (Double(s) + 0.5) : left + band * (i + 0.5)
+        let cx = kind == .bar ? left + band * (i + 0.1) + barW * (Double(s) + 0.5) : X(p.x)
         if kind == .bar {
           let (y0, y1) = (Y(max(yMin, 0)), Y(p.y))
           out += "<rect x=\"\(f(cx - barW / 2))\" y=\"\(f(min(y0, y1)))\" width=\"\(f(barW * 0.92))\" height=\"\(f(Swift.abs(y0 - y1)))\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></rect>\n"
@@ -124,9 +196,17 @@ public struct SVGPlot: Sendable {
           line.append((cx, Y(p.y)))
           out += "<circle cx=\"\(f(cx))\" cy=\"\(f(Y(p.y)))\" r=\"3.5\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></circle>\n"
         }
-        if let lo = p.low, let hi = p.high {
+        guard let lo = placeable(p.low), let hi = placeable(p.high) else { continue }
+        if bands && kind == .line {
+          lower.append((cx, Y(lo)))
+          upper.append((cx, Y(hi)))
+        } else {
           out += "<path d=\"M\(f(cx)) \(f(Y(lo)))V\(f(Y(hi)))M\(f(cx - 4)) \(f(Y(lo)))h8M\(f(cx - 4)) \(f(Y(hi)))h8\" stroke=\"black\" fill=\"none\"/>\n"
         }
+      }
+      if upper.count > 1 {
+        let outline = (upper + lower.reversed()).map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
+        out += "<polygon points=\"\(outline)\" fill=\"\(color)\" fill-opacity=\"0.18\" stroke=\"none\"/>\n"
       }
       if kind == .line && line.count > 1 {
         out += "<polyline points=\"\(line.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"

@@ -5,17 +5,31 @@ import Experiments
 struct PlotCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "plot", abstract: "A self-contained SVG chart of a results or summary CSV.",
-    discussion: "A raw results CSV is summarized first, grouped by --x and --series; error bars come from ci_low and ci_high when present.")
+    discussion: """
+      A raw results CSV is summarized first, grouped by --x and --series; intervals come from ci_low and ci_high when \
+      present (error bars, or shaded bands with --bands). --x-as reads a number from the x column (depth or width from \
+      widths, precision from format) and places lines at their values; --log-x and --log-y use log scales.
+      """)
   @Argument(help: "A results or summary CSV.") var file: String
   @Option(help: "Column on the x axis.") var x: String
   @Option(help: "Column on the y axis (for example ratio).") var y: String
   @Option(help: "Column naming the series (one colour each).") var series: String?
   @Option(help: "bar or line.") var kind = "bar"
+  @Option(name: .customLong("x-as"), help: "What the x axis shows of the x column: value, depth, width or precision.") var xAs = "value"
+  @Option(name: .customLong("x-label"), help: "Title of the x axis (default: what --x-as reads, or the column).") var xLabel: String?
+  @Option(name: .customLong("y-label"), help: "Title of the y axis (default: the column).") var yLabel: String?
+  @Flag(name: .customLong("log-x"), help: "Log scale on x (line plots of a numeric x).") var logX = false
+  @Flag(name: .customLong("log-y"), help: "Log scale on y (line plots; values ≤ 0 are left out and said).") var logY = false
+  @Flag(help: "Intervals as shaded bands along the lines instead of error bars.") var bands = false
   @Option(help: "Title.") var title: String?
   @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The SVG file.", valueName: "fig.svg")) var output: String
 
   func validate() throws {
-    guard SVGPlot.Kind(rawValue: kind) != nil else { throw ValidationError("--kind: unknown value '\(kind)'; valid: bar, line") }
+    guard let kind = SVGPlot.Kind(rawValue: kind) else { throw ValidationError("--kind: unknown value '\(self.kind)'; valid: bar, line") }
+    guard AxisValue(rawValue: xAs) != nil else {
+      throw ValidationError("--x-as: unknown value '\(xAs)'; valid: \(AxisValue.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    if (logX || logY || bands) && kind != .line { throw ValidationError("--log-x, --log-y and --bands need --kind line") }
     do { try checkDistinct([("the input", file), ("--output", output)]) } catch { throw ValidationError(error.description) }
   }
 
@@ -26,10 +40,24 @@ struct PlotCommand: ParsableCommand {
         let summary = try Summary.make(header: columns, rows: rows, by: [x] + (series.map { [$0] } ?? []))
         (columns, rows) = (summary.columns, summary.rows)
       }
+      let axis = AxisValue(rawValue: xAs)!
+      if axis != .value, let xi = columns.firstIndex(of: x) {
+        for r in rows.indices where xi < rows[r].count {
+          guard let v = axis.read(rows[r][xi]) else { throw ResultsError("--x-as \(xAs): cannot read it from \(x) value '\(rows[r][xi])'") }
+          rows[r][xi] = v
+        }
+      }
       let interval = columns.contains("ci_low") && (y == "ratio")
       var plot = try SVGPlot.from(columns: columns, rows: rows, x: x, y: y, series: series, low: interval ? "ci_low" : nil, high: interval ? "ci_high" : nil)
       plot.kind = SVGPlot.Kind(rawValue: kind)!
-      plot.title = title ?? "\(y) by \(x)"
+      plot.numericX = axis != .value && plot.kind == .line
+      plot.logX = logX
+      plot.logY = logY
+      plot.bands = bands
+      plot.xLabel = xLabel ?? axis.label(column: x)
+      plot.yLabel = yLabel ?? y
+      if let problem = plot.problem { throw ResultsError(problem) }
+      plot.title = title ?? "\(plot.yLabel) by \(plot.xLabel)"
       try writeText(plot.svg(), to: output)
     } catch let code as ExitCode {
       throw code

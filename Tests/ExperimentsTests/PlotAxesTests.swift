@@ -1,0 +1,63 @@
+import Experiments
+import Foundation
+import Testing
+
+/// Line plots over an ordered numeric x, log axes, bands, and x values read from configuration columns.
+@Suite struct PlotAxesTests {
+  static let columns = ["widths", "format", "ratio", "ci_low", "ci_high"]
+  static let rows = [
+    ["784,256,10", "binary32", "0.05", "0.01", "0.2"], ["784,256,256,10", "binary32", "0.25", "0.1", "0.4"],
+    ["784,256,256,256,256,256,10", "binary32", "0.6", "0.4", "0.8"], ["784,256,10", "binary64", "0", "0", "0.1"],
+  ]
+
+  @Test func axisValuesReadDepthWidthAndPrecision() {
+    #expect(AxisValue.depth.read("784,256,256,256,10") == "3" && AxisValue.width.read("784,512,512,10") == "512")
+    #expect(AxisValue.precision.read("binary32") == "24" && AxisValue.precision.read("bf16") == "8")
+    #expect(AxisValue.depth.read("binary32") == nil && AxisValue.precision.read("784,10") == nil)
+  }
+
+  /// x positions of the markers of one series, in drawing order.
+  static func markerX(_ svg: String, series: String) -> [Double] {
+    svg.split(separator: "\n").filter { $0.hasPrefix("<circle") && $0.contains("<title>\(series) ") }.map { line in
+      let start = line.range(of: "cx=\"")!.upperBound
+      return Double(line[start...].prefix { $0 != "\"" })!
+    }
+  }
+
+  @Test func numericXIsPlacedByValue() throws {
+    let depthRows = Self.rows.map { r in [AxisValue.depth.read(r[0])!] + r.dropFirst() }
+    var plot = try SVGPlot.from(columns: Self.columns, rows: depthRows, x: "widths", y: "ratio", series: "format", low: "ci_low", high: "ci_high")
+    plot.kind = .line
+    plot.numericX = true
+    plot.bands = true
+    #expect(plot.problem == nil)
+    let svg = plot.svg()
+    let x = Self.markerX(svg, series: "binary32")
+    // L = 1, 2, 5: the gap from 2 to 5 is three times the gap from 1 to 2.
+    #expect(x.count == 3 && Swift.abs((x[2] - x[1]) - 3 * (x[1] - x[0])) < 0.05)
+    #expect(svg.contains("<polygon") && !svg.contains("h8M"))  // bands, not error bars
+  }
+
+  @Test func logYLeavesOutZeroAndSaysSo() throws {
+    var plot = try SVGPlot.from(columns: Self.columns, rows: Self.rows, x: "widths", y: "ratio", series: "format", low: "ci_low", high: "ci_high")
+    plot.kind = .line
+    plot.logY = true
+    plot.title = "t"
+    let svg = plot.svg()
+    #expect(svg.contains("(1 point ≤ 0 not shown on the log axis)") && svg.contains(">1e-2<") && Self.markerX(svg, series: "binary64").isEmpty)
+    plot.kind = .bar
+    #expect(plot.problem == "a log y axis needs --kind line")
+  }
+
+  @Test func longLegendEntriesAreNotClipped() throws {
+    let long = "binary16 accumulating in binary32, paper protocol"
+    var plot = try SVGPlot.from(columns: ["x", "s", "y"], rows: [["1", long, "0.5"]], x: "x", y: "y", series: "s", low: nil, high: nil)
+    plot.kind = .line
+    let svg = plot.svg()
+    let width = Double(svg.split(separator: "\"")[3])!  // <svg xmlns="…" width="W"
+    let legendX = svg.split(separator: "\n").first { $0.contains(">\(long)</text>") }.flatMap { line in
+      Double(line.split(separator: "\"")[1])
+    }
+    #expect(legendX != nil && legendX! + 7.0 * Double(long.count) <= width)
+  }
+}
