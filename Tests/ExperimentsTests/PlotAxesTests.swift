@@ -60,4 +60,18 @@ import Testing
     }
     #expect(legendX != nil && legendX! + 7.0 * Double(long.count) <= width)
   }
+
+  @Test func longLinesDropMarkersAndMarksAreDrawn() throws {
+    let rows = (1...100).map { ["\($0)", "binary32", "\(Double($0) * 1e-5)"] }
+    var plot = try SVGPlot.from(columns: ["iteration", "format", "l1"], rows: rows, x: "iteration", y: "l1", series: "format", low: nil, high: nil)
+    plot.kind = .line
+    plot.numericX = true
+    plot.logY = true
+    plot.marks = [("binary32", "40", "first zero: iteration 40")]
+    let svg = plot.svg()
+    #expect(!svg.contains("<circle") && svg.contains("<polyline") && svg.contains(">first zero: iteration 40<"))
+    #expect(svg.contains("stroke-dasharray"))
+    // Round ticks on a numeric axis, not one per point.
+    #expect(svg.components(separatedBy: "text-anchor=\"middle\">").count < 20)
+  }
 }

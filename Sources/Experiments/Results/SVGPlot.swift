@@ -18,6 +18,11 @@ public struct SVGPlot: Sendable {
   public var logY = false
   /// Draw intervals as shaded bands along each line instead of error bars.
   public var bands = false
+  /// Per series, an x value to mark with a dashed vertical line and the label drawn beside it (the
+  /// first exact zero of a trajectory, say).
+  public var marks: [(series: String, x: String, label: String)] = []
+  /// Lines of more points than this are drawn without their markers.
+  static let markerLimit = 60
   public var title = ""
   public var xLabel = ""
   public var yLabel = ""
@@ -138,7 +143,8 @@ public struct SVGPlot: Sendable {
     }
     // The x axis: categories in bands, or values on a linear or log scale.
     let band = plotW / Double(max(xs.count, 1))
-    let xValues = numeric ? xs.map { Double($0)! } : []
+    // A numeric x spans every point, also those a log y axis cannot show.
+    let xValues = numeric ? points.compactMap { Double($0.x) } : []
     let (xLow, xHigh): (Double, Double) = {
       guard numeric, let lo = xValues.min(), let hi = xValues.max() else { return (0, 1) }
       let (a, b) = logX ? (log10(lo), log10(hi)) : (lo, hi)
@@ -156,7 +162,9 @@ public struct SVGPlot: Sendable {
     var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
     out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     let heading = title + (dropped > 0 ? " (\(dropped) point\(dropped == 1 ? "" : "s") ≤ 0 not shown on the log axis)" : "")
-    if !heading.isEmpty { out += "<text x=\"\(f(left + plotW / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(esc(heading))</text>\n" }
+    // A long title is set smaller rather than cut at the edges.
+    let titleSize = min(15, max(9, (width - 20) / (0.55 * Double(max(heading.count, 1)))))
+    if !heading.isEmpty { out += "<text x=\"\(f(width / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"\(f(titleSize))\">\(esc(heading))</text>\n" }
     for t in yTicks {
       out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(Y(t)))\" y2=\"\(f(Y(t)))\" stroke=\"#e0e0e0\"/>\n"
       let text = logY ? "1e\(Int(log10(t).rounded()))" : Statistics.format(t)
@@ -165,7 +173,16 @@ public struct SVGPlot: Sendable {
     let axisY = logY ? top + plotH : Y(max(yMin, 0))
     out += "<line x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\" stroke=\"black\"/>\n"
     out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(axisY))\" y2=\"\(f(axisY))\" stroke=\"black\"/>\n"
-    for x in xs {
+    // Numeric axes get round ticks (decades on a log axis), categories one tick each.
+    let xTicks: [String] = {
+      guard numeric else { return xs }
+      if logX {
+        let (a, b) = Self.decades(xValues)
+        return (a...b).map { pow(10, Double($0)) }.filter { log10($0) >= xLow - 1e-9 && log10($0) <= xHigh + 1e-9 }.map { Statistics.format($0) }
+      }
+      return Self.ticks(xLow, xHigh).filter { $0 >= xLow - 1e-9 && $0 <= xHigh + 1e-9 }.map { Statistics.format($0) }
+    }()
+    for x in xTicks {
       let cx = X(x)
       out += "<line x1=\"\(f(cx))\" x2=\"\(f(cx))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH + 5))\" stroke=\"black\"/>\n"
       if slanted {
@@ -194,6 +211,7 @@ public struct SVGPlot: Sendable {
           out += "<rect x=\"\(f(cx - barW / 2))\" y=\"\(f(min(y0, y1)))\" width=\"\(f(barW * 0.92))\" height=\"\(f(Swift.abs(y0 - y1)))\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></rect>\n"
         } else {
           line.append((cx, Y(p.y)))
+          if mine.count > Self.markerLimit { continue }
           out += "<circle cx=\"\(f(cx))\" cy=\"\(f(Y(p.y)))\" r=\"3.5\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></circle>\n"
         }
         guard let lo = placeable(p.low), let hi = placeable(p.high) else { continue }
@@ -210,6 +228,13 @@ public struct SVGPlot: Sendable {
       }
       if kind == .line && line.count > 1 {
         out += "<polyline points=\"\(line.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+      }
+      for (k, mark) in marks.enumerated() where mark.series == name && (numeric ? Double(mark.x) != nil : xs.contains(mark.x)) {
+        let mx = X(mark.x)
+        out += "<line x1=\"\(f(mx))\" x2=\"\(f(mx))\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\" stroke=\"\(color)\" stroke-dasharray=\"5 4\"/>\n"
+        // The label on the side of the line with more room, inside the plot.
+        let (lx, anchor) = mx > left + plotW / 2 ? (mx - 4, "end") : (mx + 4, "start")
+        out += "<text x=\"\(f(lx))\" y=\"\(f(top + 14 + 16 * Double(k)))\" text-anchor=\"\(anchor)\" fill=\"\(color)\">\(esc(mark.label))</text>\n"
       }
       let ly = top + 10 + Double(s) * 20
       out += "<rect x=\"\(f(left + plotW + 16))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>\n"

@@ -21,6 +21,8 @@ struct PlotCommand: ParsableCommand {
   @Flag(name: .customLong("log-x"), help: "Log scale on x (line plots of a numeric x).") var logX = false
   @Flag(name: .customLong("log-y"), help: "Log scale on y (line plots; values ≤ 0 are left out and said).") var logY = false
   @Flag(help: "Intervals as shaded bands along the lines instead of error bars.") var bands = false
+  @Flag(help: "Plot a results CSV's rows as they are (one point per row: iterations, epochs), not its summary.") var raw = false
+  @Option(name: .customLong("mark-first"), help: "Mark, per series, the first x where this column is above 0 (a dashed line).") var markFirst: String?
   @Option(help: "Title.") var title: String?
   @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The SVG file.", valueName: "fig.svg")) var output: String
 
@@ -29,6 +31,7 @@ struct PlotCommand: ParsableCommand {
     guard AxisValue(rawValue: xAs) != nil else {
       throw ValidationError("--x-as: unknown value '\(xAs)'; valid: \(AxisValue.allCases.map(\.rawValue).joined(separator: ", "))")
     }
+    if raw && markFirst == nil && bands { throw ValidationError("--bands draws a summary's ci_low and ci_high; a --raw file has none") }
     if (logX || logY || bands) && kind != .line { throw ValidationError("--log-x, --log-y and --bands need --kind line") }
     do { try checkDistinct([("the input", file), ("--output", output)]) } catch { throw ValidationError(error.description) }
   }
@@ -36,7 +39,7 @@ struct PlotCommand: ParsableCommand {
   func run() throws {
     do {
       var (columns, rows) = try ResultsFile.read(file)
-      if columns.contains("experiment") {
+      if columns.contains("experiment") && !raw {
         let summary = try Summary.make(header: columns, rows: rows, by: [x] + (series.map { [$0] } ?? []))
         (columns, rows) = (summary.columns, summary.rows)
       }
@@ -50,12 +53,23 @@ struct PlotCommand: ParsableCommand {
       let interval = columns.contains("ci_low") && (y == "ratio")
       var plot = try SVGPlot.from(columns: columns, rows: rows, x: x, y: y, series: series, low: interval ? "ci_low" : nil, high: interval ? "ci_high" : nil)
       plot.kind = SVGPlot.Kind(rawValue: kind)!
-      plot.numericX = axis != .value && plot.kind == .line
+      // A line over numbers places its points at their values (categories otherwise).
+      plot.numericX = plot.kind == .line && plot.points.allSatisfy { Double($0.x)?.isFinite == true }
       plot.logX = logX
       plot.logY = logY
       plot.bands = bands
       plot.xLabel = xLabel ?? axis.label(column: x)
       plot.yLabel = yLabel ?? y
+      if let markFirst {
+        guard let mi = columns.firstIndex(of: markFirst), let xi = columns.firstIndex(of: x) else { throw ResultsError("--mark-first: no column '\(markFirst)'") }
+        let si = series.flatMap { columns.firstIndex(of: $0) }
+        var marked = Set<String>()
+        let ordered = plot.numericX ? rows.sorted { (Double($0[xi]) ?? 0) < (Double($1[xi]) ?? 0) } : rows
+        for r in ordered where r.count == columns.count && (Double(r[mi]) ?? 0) > 0 {
+          let name = si.map { r[$0] } ?? y
+          if marked.insert(name).inserted { plot.marks.append((name, r[xi], "first \(markFirst) > 0: \(plot.xLabel) \(r[xi])")) }
+        }
+      }
       if let problem = plot.problem { throw ResultsError(problem) }
       plot.title = title ?? "\(plot.yLabel) by \(plot.xLabel)"
       try writeText(plot.svg(), to: output)
