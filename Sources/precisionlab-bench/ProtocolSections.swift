@@ -14,14 +14,22 @@ func protocolSection() {
   emit("MNIST MLP 784-256-256-256-10, batch 256, ReLU'(0) = 0 vs 1, every batch (no early stop), first \(protocolBatches)")
   emit("batches of the training set, one run, one thread. PrecisionLab: `BifurcationStudy` (screening: no backward pass")
   emit("on a batch without an exact zero at a ReLU input; shared upper backward). PyTorch: \(peerDirectory)/torch_bifurcation.py")
-  emit("(two networks, forward and backward each, as the paper).")
+  emit("(two networks, forward and backward each, as the paper; the same peer beside the paper-protocol rows, whose summed")
+  emit("gradients need a backward pass on every batch). Rows without a PyTorch precision have no peer (PyTorch's CPU kernels")
+  emit("do not offer that arithmetic).")
   emit()
   emit("| format | PrecisionLab s/100 batches | backward passes | PyTorch s/100 batches | ratio |")
   emit("| --- | ---: | ---: | ---: | ---: |")
   if let train = try? LabeledImages.idx(images: mnistData + "/train-images-idx3-ubyte.gz", labels: mnistData + "/train-labels-idx1-ubyte.gz") {
-    var protocolRows: [(String, AccumulationChoice, String, KernelOptions.SummationOrder)] = [("fp16", .same, "16", .sequential), ("fp16", .binary32, "", .sequential), ("bf16", .same, "", .sequential), ("fp32", .same, "32", .sequential), ("fp64", .same, "64", .sequential)]
-    if BLAS.isAvailable { protocolRows += [("fp32", .same, "32", .blas), ("fp64", .same, "64", .blas)] }
-    for (name, accumulate, precision, order) in protocolRows {
+    // The corrected protocol's rows, then the paper protocol's (constant kink rule, gradients summed
+    // over the pass: a backward pass on every batch) next to the same PyTorch peer.
+    var protocolRows: [(String, AccumulationChoice, String, KernelOptions.SummationOrder, Bool)] = [
+      ("fp16", .same, "16", .sequential, false), ("fp16", .binary32, "", .sequential, false), ("bf16", .same, "", .sequential, false),
+      ("bf16", .binary32, "", .sequential, false), ("fp32", .same, "32", .sequential, false), ("fp64", .same, "64", .sequential, false),
+    ]
+    if BLAS.isAvailable { protocolRows += [("fp32", .same, "32", .blas, false), ("fp64", .same, "64", .blas, false)] }
+    protocolRows += [("fp16", .binary32, "16", .sequential, true), ("fp32", .same, "32", .sequential, true), ("fp64", .same, "64", .sequential, true)]
+    for (name, accumulate, precision, order, paper) in protocolRows {
       var compute = ComputeSettings(format: try! FloatFormat.named(name), accumulate: accumulate)
       compute.options = KernelOptions(order: order)
       var study = BifurcationStudy(
@@ -29,6 +37,10 @@ func protocolSection() {
         compute: compute,
         feed: BatchFeed(data: train, batchSize: 256, maxBatches: protocolBatches), seed: 0)
       study.untilFirstDifference = false
+      if paper {
+        study.kinkRule = .paper
+        study.accumulateGradients = true
+      }
       var record: BifurcationStudy.Record? = nil
       let seconds = time(repeats: 1) { record = try! study.run() }
       var theirs: Double? = nil
@@ -38,6 +50,7 @@ func protocolSection() {
       }
       let ours = seconds * 100 / Double(protocolBatches)
       let label = (accumulate == .same ? name : "\(name), fp32 accumulation") + (order == .blas ? ", OpenBLAS (summation order: BLAS's)" : "")
+        + (paper ? ", paper protocol (summed gradients)" : "")
       emit("| \(label) | \(String(format: "%.2f", ours)) | \(record!.backwardPasses) of \(2 * protocolBatches) | \(theirs.map { String(format: "%.2f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
     }
   } else {
