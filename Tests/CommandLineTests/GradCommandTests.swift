@@ -77,7 +77,8 @@ import TestSupport
     let train = try DatasetDescriptor.mnist.load(from: dataDirectory).train
     let (x, labels) = Preprocessing().batch(train, indices: Array(32..<48), as: BFloat16.self)
     var net: Network<BFloat16> = MLP.make(widths: [784, 8, 10], seed: 4)
-    let expected = net.lossAndGradients(x.reshaped([16, 784]), labels: labels, KernelPlan())
+    // bfloat16 accumulates in binary32 by default (--accumulate auto), as hardware does.
+    let expected = net.lossAndGradients(x.reshaped([16, 784]), labels: labels, KernelPlan(accumulate: .binary32))
     #expect(r.output.hasPrefix("loss \(expected.loss.hexDescription) "))
     #expect(r.output.contains("kinks \(expected.kinks[0])"))
   }

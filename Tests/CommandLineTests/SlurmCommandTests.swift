@@ -60,7 +60,7 @@ import Testing
 
     let merged = try CommandLineTests.run(["slurm", "merge", folder])
     #expect(merged.status == 0, "\(merged.error)")
-    #expect(merged.output.contains("| bfloat16 | 3    |"))
+    #expect(merged.output.contains("| bfloat16 | binary32   | 3    |"), "\(merged.output)")
     let local = try CommandLineTests.run(["bifurcation"] + Self.sweep + ["--jobs", "2", "--out", "\(dir)/local.csv"])
     #expect(local.status == 0)
     // The single-machine file in grid order, as merge writes it, equals the merged shards line for line.
