@@ -5,7 +5,7 @@ import Foundation
 /// What names the trials of a grid besides the experiment's options: runs, seeds, draws, and where the data
 /// is. Shared by the experiment commands, `sweep` and `slurm submit`.
 struct GridOptions: ParsableArguments {
-  @Option(help: "Runs (seeds) per grid cell: seeds SEED, SEED+1, ….")
+  @Option(help: "Runs per grid cell: run seeds SEED, SEED+1, … (each cell derives its own θ seed from them unless --paired).")
   var runs: Int?
 
   @Option(help: ArgumentHelp("Base seed, or several separated by commas.", valueName: "n[,n…]"))
