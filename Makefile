@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 
-.PHONY: run test test-deps deps build release verify bench study reduced install uninstall fuzz fuzz-build
+.PHONY: run test test-deps deps build release verify bench study reduced report install uninstall fuzz fuzz-build
 
 # GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
@@ -104,6 +104,18 @@ study: release
 	  $$( [ $$data = synthetic ] && echo --out results/study/bifurcation-synthetic.csv --data synthetic \
 	      --table results/study/bifurcation-synthetic.md --plot results/study/bifurcation-synthetic.svg \
 	    || echo --table results/study/bifurcation.md --plot results/study/bifurcation.svg )
+
+# results/REPORT.md and its figures from the committed CSVs (scripts/report.py; the published numbers
+# from ../shared/reference/paper-results.md, or PAPER=PATH).
+PRECISIONLAB ?= ./.build/release/precisionlab
+PAPER ?= ../shared/reference/paper-results.md
+report:
+	@for name in headline-paper headline-corrected; do \
+	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --x format --y ratio -o results/$$name.svg; \
+	done; true
+	@[ -f results/volume-layers.csv ] && $(PRECISIONLAB) plot results/volume-layers.csv --x widths --x-as depth --y ratio \
+	  --series format --kind line --bands -o results/volume-layers.svg; true
+	python3 scripts/report.py --paper "$(PAPER)" > results/REPORT.md
 
 # Every reduced sweep of experiments/ (real MNIST required), each with its summary table and figure in
 # results/. Times are printed per sweep; results/README.md lists what a run on this machine took.

@@ -124,7 +124,7 @@ def main():
     files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv")]
     say("| protocol | format | accumulate | ours | paper (sweep) | p | agree |")
     say("|---|---|---|---|---|---|---|")
-    missing = []
+    missing, partial = [], []
     for protocol, name in files:
         path = os.path.join(args.results, name)
         if not os.path.exists(path):
@@ -132,6 +132,8 @@ def main():
             continue
         for (fmt_, acc), rows in cells(load(path), ["format", "accumulate"]).items():
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
+            if n < PAPER_DRAWS:
+                partial.append(f"{protocol} {fmt_}: {n} of {PAPER_DRAWS}")
             bits = BITS.get(fmt_)
             published = []
             for sweep, x in (("L", "3"), ("n", "256"), ("B", "256")):
@@ -146,6 +148,14 @@ def main():
                 ours, theirs, p, agree = row_for(k, n, v)
                 say(f"| {protocol} | {fmt_} | {acc} | {ours} | {theirs} ({sweep} sweep) | {p} | {agree} |")
     say("")
+    if partial:
+        say("Not finished yet (the sweep resumes where it stopped): " + "; ".join(partial) + " draws. A cell not listed")
+        say("in the table has not started.\n")
+    for protocol, name in files:
+        figure = name.replace(".csv", ".svg")
+        if os.path.exists(os.path.join(args.results, figure)):
+            say(f"![{protocol} protocol]({figure})  ")
+            say(f"`precisionlab plot results/{name} --x format --y ratio -o results/{figure}`\n")
 
     # The sweeps, when their CSVs exist.
     for sweep, name, title in (("L", "volume-layers.csv", "depth L (n = 256, B = 256)"), ("n", "volume-width.csv", "width n (L = 3, B = 256)"),
@@ -163,6 +173,34 @@ def main():
             v = paper.get(sweep, {}).get(BITS.get(fmt_), {}).get(x)
             ours, theirs, p, agree = row_for(k, n, v)
             say(f"| {protocol} | {fmt_} | {acc} | {x} | {ours} | {theirs or 'none published'} | {p} | {agree} |")
+        say("")
+
+    # Beyond the paper: every other volume file present, grouped by the options that vary in it.
+    extras = [("volume-precision.csv", "Volume against significand bits p (headline cell, paper protocol)"),
+              ("volume-wide-formats.csv", "Formats wider than binary64 (headline cell, first 20 batches, corrected protocol)"),
+              ("accumulation-16bit.csv", "16-bit storage: per-operation rounding vs binary32 accumulation (paired draws)"),
+              ("stochastic-rounding.csv", "Stochastic rounding vs round to nearest at 16 bits (paired draws)"),
+              ("volume-fp8.csv", "FP8 storage with binary32 accumulation"),
+              ("l1-summation.csv", "L = 1, binary32: summation order (paired draws)")]
+    for name, title in extras:
+        path = os.path.join(args.results, name)
+        if not os.path.exists(path):
+            missing.append(name)
+            continue
+        rows = load(path)
+        keys = [c for c in ("protocol", "format", "accumulate", "rounding", "summation", "widths", "max_batches")
+                if len({r[c] for r in rows}) > 1] or ["format"]
+        say(f"## {title}\n")
+        say(f"From `results/{name}`. No published counterpart: counts with their 95% Wilson intervals.\n")
+        say("| " + " | ".join(keys) + " | in S | median first differing batch | mean seconds per draw |")
+        say("|" + "---|" * (len(keys) + 3))
+        for key, group in cells(rows, keys).items():
+            k, n = sum(r["in_s"] == "1" for r in group), len(group)
+            lo, hi = wilson(k, n)
+            firsts = sorted(int(r["first_difference"]) for r in group if r["first_difference"])
+            median = "" if not firsts else (firsts[len(firsts) // 2] if len(firsts) % 2 else (firsts[len(firsts) // 2 - 1] + firsts[len(firsts) // 2]) / 2)
+            seconds = sum(float(r["wall_seconds"]) for r in group) / n
+            say("| " + " | ".join(key) + f" | {k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}] | {median} | {seconds:.1f} |")
         say("")
 
     if missing:
