@@ -85,22 +85,25 @@ extension Experiment {
     "zero_ratio", "zeros_exact", "zeros_rounding", "diverged", "skipped_steps", "loss_scale",
   ]
 
+  /// A training experiment: the study's and the optimiser's options (the paper's SGD by default),
+  /// one row per epoch.
+  static func trainingExperiment(name: String, abstract: String, epochs: Int, rootCause: Bool) -> Experiment {
+    Experiment(
+      name: name, abstract: abstract,
+      parameters: studyParameters(relu0: "0", pair: false, batchSize: 256)
+        + trainingParameters(epochs: epochs, rootCause: rootCause, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
+      resultColumns: trainingColumns, rowColumns: ["epoch"],
+      check: trainingProblem, run: runTraining)
+  }
+
   /// `precisionlab train`: one row per epoch.
-  public static let training = Experiment(
-    name: "train",
-    abstract: "Training with a chosen ReLU'(0): per-epoch loss, accuracy, exact zeros, divergence; checkpointed each epoch.",
-    parameters: studyParameters(relu0: "0", pair: false, batchSize: 256)
-      + trainingParameters(epochs: 5, rootCause: false, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
-    resultColumns: trainingColumns, rowColumns: ["epoch"],
-    check: trainingProblem, run: runTraining)
+  public static let training = trainingExperiment(
+    name: "train", abstract: "Training with a chosen ReLU'(0): per-epoch loss, accuracy, exact zeros, divergence; checkpointed each epoch.",
+    epochs: 5, rootCause: false)
 
   /// `precisionlab zeros`: the exact-zero census during training (the paper's protocol: SGD 0.01,
   /// momentum 0.9, weight decay 5e-4, batch 256, file order), every zero classified by cause.
-  public static let zeros = Experiment(
-    name: "zeros",
-    abstract: "Exact-zero census during training: zeros among ReLU inputs per layer and epoch, each classified exactly by cause.",
-    parameters: studyParameters(relu0: "0", pair: false, batchSize: 256)
-      + trainingParameters(epochs: 1, rootCause: true, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
-    resultColumns: trainingColumns, rowColumns: ["epoch"],
-    check: trainingProblem, run: runTraining)
+  public static let zeros = trainingExperiment(
+    name: "zeros", abstract: "Exact-zero census during training: zeros among ReLU inputs per layer and epoch, each classified exactly by cause.",
+    epochs: 1, rootCause: true)
 }
