@@ -11,11 +11,22 @@ import Foundation
 ///   inputs and their ratio, and the exact/rounding split when classified.
 /// - trajectory: runs, iterations, the mean final L1 distance across alphas, the largest distance
 ///   between same-alpha copies, the median first iteration where the copies separated.
+///
+/// Views of bifurcation results: `volume` (the above) or `first-difference`, the time to the first
+/// difference as the paper's CIFAR tables report it, with k = first_difference + 1 the 1-based index of
+/// the first differing batch: `runs`, `differed` (within the examined batches), `p_k1`, `p_k10`,
+/// `p_k50` (shares of all runs with k ≤ 1, 10, 50, each with its Wilson interval `_low`/`_high`),
+/// `mean_k` and `max_k` (over the runs that differed).
 public struct Summary: Sendable {
+  public enum View: String, Sendable, CaseIterable {
+    case volume
+    case firstDifference = "first-difference"
+  }
+
   public var columns: [String]
   public var rows: [[String]]
 
-  public static func make(header: [String], rows: [[String]], by requested: [String]?) throws(ResultsError) -> Summary {
+  public static func make(header: [String], rows: [[String]], by requested: [String]?, view: View = .volume) throws(ResultsError) -> Summary {
     guard let experimentIndex = header.firstIndex(of: "experiment"), let first = rows.first else {
       throw ResultsError(rows.isEmpty ? "no rows to summarize" : "not a PrecisionLab results file (no 'experiment' column)")
     }
@@ -26,7 +37,12 @@ public struct Summary: Sendable {
     let configuration = experiment.parameters.map(\.column)
     let table = Table(header: header)
     let metrics: (columns: [String], needs: [String], compute: ([[String]]) throws(ResultsError) -> [String])
+    guard view == .volume || name == "bifurcation" else { throw ResultsError("the \(view.rawValue) view is for bifurcation results, not \(name)") }
     switch name {
+    case "bifurcation" where view == .firstDifference:
+      metrics = (
+        ["runs", "differed", "p_k1", "p_k1_low", "p_k1_high", "p_k10", "p_k10_low", "p_k10_high", "p_k50", "p_k50_low", "p_k50_high", "mean_k", "max_k", "errors"],
+        ["in_s", "first_difference"], table.firstDifference)
     case "bifurcation":
       metrics = (
         ["runs", "in_s", "ratio", "ci_low", "ci_high", "median_first_difference", "nonfinite", "errors"], ["in_s", "first_difference"],
@@ -113,6 +129,19 @@ struct Table {
     let nonFinite = indices["first_nonfinite"] == nil ? "" : "\(good.filter { !cell($0, "first_nonfinite").isEmpty }.count)"
     return ["\(n)", "\(k)", Statistics.format(n == 0 ? nil : Double(k) / Double(n)), Statistics.format(low), Statistics.format(high),
             Statistics.format(Statistics.quantile(firsts, 0.5)), nonFinite, errors(rows)]
+  }
+
+  func firstDifference(_ rows: [[String]]) -> [String] {
+    let good = ok(rows)
+    let ks = good.compactMap { Int(cell($0, "first_difference")).map { $0 + 1 } }
+    var out = ["\(good.count)", "\(ks.count)"]
+    for limit in [1, 10, 50] {
+      let k = ks.filter { $0 <= limit }.count
+      let (low, high) = Statistics.wilson(successes: k, trials: good.count)
+      out += [Statistics.format(good.isEmpty ? nil : Double(k) / Double(good.count)), Statistics.format(low), Statistics.format(high)]
+    }
+    let mean = ks.isEmpty ? nil : Double(ks.reduce(0, +)) / Double(ks.count)
+    return out + [Statistics.format(mean), ks.max().map(String.init) ?? "", errors(rows)]
   }
 
   func gradientDifference(_ rows: [[String]]) -> [String] {

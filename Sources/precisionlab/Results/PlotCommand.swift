@@ -11,8 +11,9 @@ struct PlotCommand: ParsableCommand {
       widths, precision from format) and places lines at their values; --log-x and --log-y use log scales.
       """)
   @Argument(help: "A results or summary CSV.") var file: String
-  @Option(help: "Column on the x axis.") var x: String
-  @Option(help: "Column on the y axis (for example ratio).") var y: String
+  @Option(help: "Column on the x axis.") var x: String?
+  @Option(help: "Column on the y axis (for example ratio).") var y: String?
+  @Flag(help: "Bifurcation results: the cumulative share of runs whose first difference came by batch k (k from 1), per series, as the paper's CIFAR figure; no --x or --y.") var cumulative = false
   @Option(help: "Column naming the series (one colour each).") var series: String?
   @Option(help: "bar or line.") var kind = "bar"
   @Option(name: .customLong("x-as"), help: "What the x axis shows of the x column: value, depth, width or precision.") var xAs = "value"
@@ -27,6 +28,11 @@ struct PlotCommand: ParsableCommand {
   @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The SVG file.", valueName: "fig.svg")) var output: String
 
   func validate() throws {
+    if cumulative {
+      if x != nil || y != nil { throw ValidationError("--cumulative draws the share against k itself: no --x or --y") }
+    } else if x == nil || y == nil {
+      throw ValidationError("--x and --y are needed (or --cumulative for bifurcation results)")
+    }
     guard let kind = SVGPlot.Kind(rawValue: kind) else { throw ValidationError("--kind: unknown value '\(self.kind)'; valid: bar, line") }
     guard AxisValue(rawValue: xAs) != nil else {
       throw ValidationError("--x-as: unknown value '\(xAs)'; valid: \(AxisValue.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -37,6 +43,8 @@ struct PlotCommand: ParsableCommand {
   }
 
   func run() throws {
+    if cumulative { return try runCumulative() }
+    let (x, y) = (self.x!, self.y!)
     do {
       var (columns, rows) = try ResultsFile.read(file)
       if columns.contains("experiment") && !raw {
@@ -72,6 +80,54 @@ struct PlotCommand: ParsableCommand {
       }
       if let problem = plot.problem { throw ResultsError(problem) }
       plot.title = title ?? "\(plot.yLabel) by \(plot.xLabel)"
+      try writeText(plot.svg(), to: output)
+    } catch let code as ExitCode {
+      throw code
+    } catch {
+      throw failWithDataError("\(file): \(error)")
+    }
+  }
+
+  /// The cumulative share of runs that differed by batch k, one line per series.
+  func runCumulative() throws {
+    do {
+      let (columns, rows) = try ResultsFile.read(file)
+      guard let fi = columns.firstIndex(of: "first_difference"), let ei = columns.firstIndex(of: "error") else {
+        throw ResultsError("--cumulative needs bifurcation results (columns first_difference and error)")
+      }
+      let si = try series.map { c throws(ResultsError) -> Int in
+        guard let i = columns.firstIndex(of: c) else { throw ResultsError("no column '\(c)'; columns: \(columns.joined(separator: ", "))") }
+        return i
+      }
+      let examined = columns.firstIndex(of: "batches_examined")
+      var last: [String: Int] = [:]  // the last batch any run of the series examined: the line runs to it
+      var groups: [String: (runs: Int, ks: [Int])] = [:]
+      var order: [String] = []
+      for r in rows where r.count == columns.count && r[ei].isEmpty {
+        let name = si.map { r[$0] } ?? "runs"
+        if groups[name] == nil { order.append(name) }
+        groups[name, default: (0, [])].runs += 1
+        if let k = Int(r[fi]) { groups[name]!.ks.append(k + 1) }
+        if let e = examined.flatMap({ Int(r[$0]) }) { last[name] = max(last[name] ?? 0, e) }
+      }
+      guard !groups.isEmpty else { throw ResultsError("no finished runs to plot") }
+      var plot = SVGPlot()
+      for name in order {
+        let (runs, ks) = groups[name]!
+        let sorted = ks.sorted()
+        // A step at each k where a run first differed, from k = 1.
+        var points: [(Int, Int)] = [(1, sorted.filter { $0 <= 1 }.count)]
+        for (i, k) in sorted.enumerated() where k > 1 && (i + 1 == sorted.count || sorted[i + 1] != k) { points.append((k, i + 1)) }
+        if let end = last[name], end > points.last!.0 { points.append((end, sorted.count)) }
+        for (k, count) in points { plot.points.append(("\(k)", name, Double(count) / Double(runs), nil, nil)) }
+      }
+      plot.kind = .line
+      plot.numericX = true
+      plot.logX = logX
+      plot.xLabel = xLabel ?? "k (first differing batch, from 1)"
+      plot.yLabel = yLabel ?? "share of runs differed by batch k"
+      plot.seriesLabel = series ?? ""
+      plot.title = title ?? "Cumulative share of runs whose gradients differed by batch k"
       try writeText(plot.svg(), to: output)
     } catch let code as ExitCode {
       throw code

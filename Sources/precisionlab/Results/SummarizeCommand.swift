@@ -7,15 +7,19 @@ struct SummarizeCommand: ParsableCommand {
   @Argument(help: "A results CSV.") var file: String
   @Option(help: ArgumentHelp("Grouping columns (default: the configuration columns that vary).", valueName: "col,col…")) var by: String?
   @Option(help: "markdown, latex or csv.") var format = "markdown"
+  @Option(help: "Bifurcation results: volume (share in S) or first-difference (P(k ≤ 1, 10, 50), mean and max k).") var view = "volume"
 
   func validate() throws {
     guard ["markdown", "latex", "csv"].contains(format) else { throw ValidationError("--format: unknown value '\(format)'; valid: markdown, latex, csv") }
+    guard Summary.View(rawValue: view) != nil else {
+      throw ValidationError("--view: unknown value '\(view)'; valid: \(Summary.View.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
   }
 
   func run() throws {
     do {
       let (header, rows) = try ResultsFile.read(file)
-      let summary = try Summary.make(header: header, rows: rows, by: by.map { $0.split(separator: ",").map(String.init) })
+      let summary = try Summary.make(header: header, rows: rows, by: by.map { $0.split(separator: ",").map(String.init) }, view: Summary.View(rawValue: view)!)
       print(format == "latex" ? summary.latex() : format == "csv" ? summary.csv() : summary.markdown(), terminator: "")
     } catch {
       throw failWithDataError("\(file): \(error)")

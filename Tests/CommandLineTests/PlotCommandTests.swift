@@ -1,0 +1,22 @@
+import Foundation
+import Testing
+
+/// `plot --cumulative`: the share of runs that differed by batch k, from a real bifurcation run.
+@Suite struct PlotCommandTests {
+  @Test func cumulativeShareOfABifurcationRun() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let csv = dir + "/r.csv", svg = dir + "/c.svg"
+    let run = try CommandLineTests.run([
+      "bifurcation", "--data", "synthetic", "--widths", "784,8,8,10", "--format", "bf16,fp64", "--accumulate", "same", "--batch-size", "32",
+      "--max-batches", "4", "--runs", "4", "--out", csv, "--quiet",
+    ])
+    #expect(run.status == 0, "\(run.error)")
+    let plot = try CommandLineTests.run(["plot", csv, "--cumulative", "--series", "format", "--kind", "line", "-o", svg])
+    #expect(plot.status == 0, "\(plot.error)")
+    let text = try String(contentsOfFile: svg, encoding: .utf8)
+    // Both series drawn as lines to the last examined batch (k = 4), with the axis titled by k.
+    #expect(text.contains(">bfloat16</text>") && text.contains(">binary64</text>") && text.components(separatedBy: "<polyline").count == 3)
+    #expect(text.contains("k (first differing batch, from 1)") && text.contains("<title>binary64 4: 0.0</title>"))
+  }
+}
