@@ -13,9 +13,14 @@ import Tensors
 /// highest layer with a kink input is shared (it is the same computation for both alphas). Both
 /// shortcuts give the two-network protocol's result (`screening = false` runs that protocol,
 /// two networks each doing its own forward and backward); a test checks it on many seeds and formats.
+/// With `accumulateGradients` the two running sums are equal until the first batch that can differ,
+/// so no backward pass runs before it; there the batches before it are replayed to form the sums
+/// (the same values, bit for bit), which are then kept up on every batch. A pass without a kink input
+/// (binary64, say) costs forward passes only.
 /// One case differs: a backward pass that overflows to infinity or NaN on a batch with no kink input
 /// and a finite forward pass is not computed, so not counted as a difference (a batch whose logits
-/// are not finite is compared; with `accumulateGradients` every batch is).
+/// are not finite is compared; once summed gradients are formed, every batch is; in the replay such a
+/// non-finite sum is seen at the batch that started it).
 /// With stochastic rounding every phase of every batch reseeds its stream, so both alphas draw the
 /// same random bits (common random numbers) and the comparison measures the kink alone; the shared
 /// backward part is then not used.
@@ -130,23 +135,26 @@ public struct BifurcationStudy: Sendable {
           forward = network.forwardPass(x, plan, pass)
           // A non-finite forward pass makes non-finite gradients, a difference even without a kink.
           let nonFiniteForward = forward.logits.storage.contains { !$0.isFinite }
-          if forward.kinks.contains(where: { $0 > 0 }) || s.accumulateGradients || s.recordBatches || nonFiniteForward {
-            s.compute.reseed(step: b, phase: 1)
-            let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient
-            let hasKink = forward.kinks.contains { $0 > 0 }
-            var (gA, gB): ([Tensor<T>], [Tensor<T>])
-            if s.compute.rounding == .stochastic {
-              // Every operation draws from the stream: each alpha replays the whole pass from one seed.
-              s.compute.reseed(step: b, phase: 2)
-              gA = network.backward(forward, dLogits: dLogits, plan, pass)
-              gB = gA
-              if hasKink {
-                s.compute.reseed(step: b, phase: 2)
-                gB = network.replacingActivations(with: activationB).backward(forward, dLogits: dLogits, plan, pass)
+          let hasKink = forward.kinks.contains { $0 > 0 }
+          // Summed gradients are equal until the first batch that can differ: they are formed then,
+          // by replaying the batches before it (bit for bit what computing them on the way gives),
+          // and kept up from there on. A pass without such a batch needs no backward pass at all.
+          let summing = s.accumulateGradients && (sums != nil || s.recordBatches)
+          if hasKink || nonFiniteForward || summing || s.recordBatches {
+            if s.accumulateGradients && sums == nil && b > 0 {
+              var replay = network  // replays must not touch the running batch-norm statistics
+              for j in 0..<b {
+                s.compute.reseed(step: j, phase: 0)
+                let (xj0, labelsJ) = s.feed.batch(j, of: order, step: j, as: T.self)
+                let passJ = Network<T>.Pass(training: true, step: j)
+                let forwardJ = replay.forwardPass(xj0.reshaped([labelsJ.count] + s.model.input), plan, passJ)
+                let (gJ, _) = Self.batchGradients(replay, forwardJ, labelsJ, activationB, selection, hasKink: false, s.compute, plan, passJ)
+                let part = s.comparison == .firstLayer ? [gJ[0]] : gJ
+                sums = sums.map { (zip($0.0, part).map { $0.adding($1) }, zip($0.1, part).map { $0.adding($1) }) } ?? (part, part)
+                record.backwardPasses += 1
               }
-            } else {
-              (gA, gB) = network.pairedBackward(forward, dLogits: dLogits, alternative: activationB, selection: selection, plan, pass)
             }
+            let (gA, gB) = Self.batchGradients(network, forward, labels, activationB, selection, hasKink: hasKink, s.compute, plan, pass)
             compared = s.comparison == .firstLayer ? ([gA[0]], [gB[0]]) : (gA, gB)
             record.backwardPasses += hasKink ? 2 : 1
           }
@@ -184,6 +192,26 @@ public struct BifurcationStudy: Sendable {
         }
       }
       return record
+    }
+
+    /// The gradients of one batch for both alphas, from its forward pass: the shared upper backward
+    /// (`pairedBackward`), or with stochastic rounding a replay of the whole backward pass per alpha
+    /// from the batch's stream (the second only when a kink input can make it differ).
+    static func batchGradients<T: PrecisionScalar>(
+      _ network: Network<T>, _ forward: Network<T>.ForwardPass, _ labels: [Int], _ activationB: Activation,
+      _ selection: Network<T>.GradientSelection, hasKink: Bool, _ compute: ComputeSettings, _ plan: KernelPlan, _ pass: Network<T>.Pass
+    ) -> ([Tensor<T>], [Tensor<T>]) {
+      compute.reseed(step: pass.step, phase: 1)
+      let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient
+      guard compute.rounding == .stochastic else {
+        return network.pairedBackward(forward, dLogits: dLogits, alternative: activationB, selection: selection, plan, pass)
+      }
+      // Every operation draws from the stream: each alpha replays the whole pass from one seed.
+      compute.reseed(step: pass.step, phase: 2)
+      let gA = network.backward(forward, dLogits: dLogits, plan, pass)
+      guard hasKink else { return (gA, gA) }
+      compute.reseed(step: pass.step, phase: 2)
+      return (gA, network.replacingActivations(with: activationB).backward(forward, dLogits: dLogits, plan, pass))
     }
 
     /// Forward and backward of one copy (the two-network protocol), each phase from its reseeded stream.
