@@ -134,7 +134,7 @@ reduced: release
 # A crash, leak or timeout stops with its input saved as .build/fuzz/NAME-crash-… (replay: the binary
 # with that file as its argument). SWIFT_BACKTRACE=enable=no: Swift's backtracer would hang on a crash.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS = FuzzResultsCSV FuzzSweepFile FuzzSlurmManifest FuzzSafetensors FuzzIDX FuzzCIFAR FuzzArchive FuzzNumberText
+FUZZ_TARGETS = FuzzResultsCSV FuzzSweepFile FuzzSlurmManifest FuzzSafetensors FuzzIDX FuzzCIFAR FuzzArchive FuzzSVHN FuzzNumberText
 FUZZ_BUILD = Fuzz/.build/debug
 
 fuzz-build: deps

@@ -12,6 +12,7 @@ let readers: [(name: String, dependencies: [Target.Dependency])] = [
   ("FuzzIDX", [.product(name: "Datasets", package: "PrecisionLab")]),
   ("FuzzCIFAR", [.product(name: "Datasets", package: "PrecisionLab")]),
   ("FuzzArchive", [.product(name: "Datasets", package: "PrecisionLab")]),
+  ("FuzzSVHN", [.product(name: "Datasets", package: "PrecisionLab")]),
   ("FuzzNumberText", [.product(name: "Scalars", package: "PrecisionLab")]),
 ]
 

@@ -11,8 +11,18 @@ public enum Gzip {
   /// The decompressed bytes of a gzip stream; `file` names it in errors (truncated or corrupt data,
   /// or more than `limit` bytes: decompression stops there, so a small hostile file cannot exhaust memory).
   public static func decompress(_ input: [UInt8], file: String, limit: Int = defaultLimit) throws(DataError) -> [UInt8] {
+    try inflateStream(input, file: file, limit: limit, windowBits: 15 + 16, kind: "gzip")
+  }
+
+  /// The decompressed bytes of a zlib stream (RFC 1950: what MATLAB's compressed elements hold), with
+  /// the same limit and errors as `decompress`.
+  public static func decompressZlib(_ input: [UInt8], file: String, limit: Int = defaultLimit) throws(DataError) -> [UInt8] {
+    try inflateStream(input, file: file, limit: limit, windowBits: 15, kind: "zlib")
+  }
+
+  static func inflateStream(_ input: [UInt8], file: String, limit: Int, windowBits: Int32, kind: String) throws(DataError) -> [UInt8] {
     var stream = z_stream()
-    guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+    guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
       throw DataError(file: file, "zlib could not start decompressing")
     }
     defer { inflateEnd(&stream) }
@@ -35,8 +45,8 @@ public enum Gzip {
     guard output.count <= limit else { throw DataError(file: file, "decompresses to more than \(limit) bytes, the most this file may hold") }
     switch status {
     case Z_STREAM_END: return output
-    case Z_OK, Z_BUF_ERROR: throw DataError(file: file, "truncated gzip data (the stream ends before its end marker)")
-    default: throw DataError(file: file, "corrupt gzip data (zlib error \(status))")
+    case Z_OK, Z_BUF_ERROR: throw DataError(file: file, "truncated \(kind) data (the stream ends before its end marker)")
+    default: throw DataError(file: file, "corrupt \(kind) data (zlib error \(status))")
     }
   }
 }

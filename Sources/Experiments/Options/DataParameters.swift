@@ -52,11 +52,7 @@ public enum DataParameters {
   /// The shape of one sample: `--input-shape`, else the dataset's (synthetic data: what the model takes).
   public static func sampleShape(_ v: [String: String]) -> [Int] {
     if let given = v["input-shape"], given != "auto" { return Parameter.integerList(given)! }
-    switch v["data"] {
-    case "mnist", "fashion-mnist": return [1, 28, 28]
-    case "cifar10": return [3, 32, 32]
-    default: return ModelParameters.syntheticShape(v)
-    }
+    return DatasetDescriptor.named(v["data"] ?? "").map(\.sampleShape) ?? ModelParameters.syntheticShape(v)
   }
 
   /// The classes of the dataset (10 for every built-in one and for synthetic data).
