@@ -121,19 +121,19 @@ def main():
     say("## The headline cell: L = 3, n = 256, B = 256\n")
     say("The paper reports this cell three times (one per sweep): .463 (depth), .478 (width), .488 (batch) at")
     say("32 bits. We compare with each.\n")
-    files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv")]
-    say("| protocol | format | accumulate | ours | paper (sweep) | p | agree |")
-    say("|---|---|---|---|---|---|---|")
+    files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv"), ("paper", "headline-summation.csv")]
+    say("| protocol | format | accumulate | summation | ours | paper (sweep) | p | agree |")
+    say("|---|---|---|---|---|---|---|---|")
     missing, partial = [], []
     for protocol, name in files:
         path = os.path.join(args.results, name)
         if not os.path.exists(path):
             missing.append(name)
             continue
-        for (fmt_, acc), rows in cells(load(path), ["format", "accumulate"]).items():
+        for (fmt_, acc, order), rows in cells(load(path), ["format", "accumulate", "summation"]).items():
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
-            if n < PAPER_DRAWS:
-                partial.append(f"{protocol} {fmt_}: {n} of {PAPER_DRAWS}")
+            if n < (PAPER_DRAWS if name != "headline-summation.csv" else 300):
+                partial.append(f"{protocol} {fmt_} {order}: {n} of {PAPER_DRAWS if name != 'headline-summation.csv' else 300}")
             bits = BITS.get(fmt_)
             published = []
             for sweep, x in (("L", "3"), ("n", "256"), ("B", "256")):
@@ -143,10 +143,10 @@ def main():
             if not published:
                 ours, _, _, _ = row_for(k, n, None)
                 note = "not computed in the paper" if fmt_ == "binary64" else "no published value"
-                say(f"| {protocol} | {fmt_} | {acc} | {ours} | {note} | | |")
+                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {note} | | |")
             for sweep, v in published:
                 ours, theirs, p, agree = row_for(k, n, v)
-                say(f"| {protocol} | {fmt_} | {acc} | {ours} | {theirs} ({sweep} sweep) | {p} | {agree} |")
+                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {theirs} ({sweep} sweep) | {p} | {agree} |")
     say("")
     if partial:
         say("Not finished yet (the sweep resumes where it stopped): " + "; ".join(partial) + " draws. A cell not listed")
