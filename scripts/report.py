@@ -157,6 +157,52 @@ def main():
             say(f"![{protocol} protocol]({figure})  ")
             say(f"`precisionlab plot results/{name} --x format --y ratio -o results/{figure}`\n")
 
+    # What the headline table says, with its numbers: deviations and findings.
+    headline = {}
+    for protocol, name in files:
+        path = os.path.join(args.results, name)
+        if os.path.exists(path):
+            for key, rows in cells(load(path), ["format", "summation"]).items():
+                headline[(protocol,) + key] = (sum(r["in_s"] == "1" for r in rows), len(rows))
+    torch_cpu = re.search(r"L=3 (\d+)/(\d+)", open(args.paper).read())
+    say("### Deviations and findings at the headline cell\n")
+    seq = headline.get(("paper", "binary32", "sequential"))
+    if seq:
+        k, n = seq
+        lo, hi = wilson(k, n)
+        worst = max(fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS) for v in (paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"]))
+        say(f"- **binary32, paper protocol, sequential sums**: {k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}] in S, against the paper's "
+            f"{paper['L']['32-bit']['3']:g}, {paper['n']['32-bit']['256']:g} and {paper['B']['32-bit']['256']:g} (largest Fisher p {pvalue(worst)}). "
+            "The paper's runs summed on a GPU (cuBLAS's blocked order, unknown in detail); ours sums each dot product in k order. "
+            + (f"The PyTorch CPU run of the same protocol listed beside the paper's numbers gave {torch_cpu.group(1)}/{torch_cpu.group(2)} "
+               f"(Fisher p against ours {pvalue(fisher(k, n, int(torch_cpu.group(1)), int(torch_cpu.group(2))))}). " if torch_cpu else "")
+            + "Which exact zeros arise depends on the order of the sums, so the order is the first suspect; the summation rows of the "
+            "table test it where present. Not yet explained.")
+    for order in ("pairwise", "blas"):
+        other = headline.get(("paper", "binary32", order))
+        if other and seq:
+            k2, n2 = other
+            say(f"- binary32 with {order} sums: {k2}/{n2} = {fmt(k2 / n2)} in S; against sequential sums (independent draws) Fisher p "
+                f"{pvalue(fisher(k2, n2, seq[0], seq[1]))}.")
+    corrected = headline.get(("corrected", "binary32", "sequential"))
+    if corrected and seq:
+        k2, n2 = corrected
+        say(f"- **The protocol at binary32**: corrected protocol {k2}/{n2} = {fmt(k2 / n2)}, paper protocol {seq[0]}/{seq[1]} = "
+            f"{fmt(seq[0] / seq[1])}; Fisher p {pvalue(fisher(k2, n2, seq[0], seq[1]))} (independent draws). The paper protocol compares running "
+            "sums of gradients and sets the input gradient to α at a zero instead of scaling it.")
+    half = headline.get(("corrected", "binary16", "sequential")) or headline.get(("paper", "binary16", "sequential"))
+    if half:
+        say(f"- binary16 with binary32 accumulation (as hardware): {half[0]}/{half[1]} in S, as the paper's 16-bit cells (1). "
+            "Per-operation binary16 rounding (`--accumulate same`) against binary32 sums is accumulation-16bit.csv's question.")
+    double = headline.get(("paper", "binary64", "sequential"))
+    if double:
+        say(f"- binary64: {double[0]}/{double[1]} in S. The paper's 64-bit depth cells were never computed (a loop exited first); its width "
+            "table lists 0.")
+    brain = headline.get(("corrected", "bfloat16", "sequential")) or headline.get(("paper", "bfloat16", "sequential"))
+    if brain:
+        say(f"- bfloat16 (beyond the paper, binary32 accumulation): {brain[0]}/{brain[1]} in S. No published value.")
+    say("")
+
     # The sweeps, when their CSVs exist.
     for sweep, name, title in (("L", "volume-layers.csv", "depth L (n = 256, B = 256)"), ("n", "volume-width.csv", "width n (L = 3, B = 256)"),
                                ("B", "volume-batch.csv", "batch B (L = 3, n = 256)")):
