@@ -55,3 +55,17 @@ import Testing
     }
   }
 }
+
+/// Trial keys and drawn seeds must not change between versions, or a resumed sweep would recompute
+/// (or worse, mix) its trials: these are the first two binary32 trials of results/headline-paper.csv,
+/// computed by version 0.7.0.
+@Suite struct StableTrialKeyTests {
+  @Test func headlineTrialsKeepTheirKeysAndSeeds() throws {
+    let values: [String: [String]] = [
+      "protocol": ["paper"], "data": ["mnist"], "format": ["binary32"], "widths": ["784,256,256,256,10"], "batch-size": ["256"],
+    ]
+    let trials = try Grid(.bifurcation, values: values, runs: 2, seeds: [0]).trials()
+    #expect(trials.map(\.key) == ["78ecae30f5dcf884", "488647b09977a22b"])
+    #expect(trials.map(\.seed) == [376222995511086, 5157922304868618])
+  }
+}
