@@ -122,8 +122,9 @@ def main():
     say("The paper reports this cell three times (one per sweep): .463 (depth), .478 (width), .488 (batch) at")
     say("32 bits. We compare with each.\n")
     files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv"), ("paper", "headline-summation.csv")]
-    say("| protocol | format | accumulate | summation | ours | paper (sweep) | p | agree |")
-    say("|---|---|---|---|---|---|---|---|")
+    say("Seconds per draw: the mean of the rows' `wall_seconds` (one core per draw, two draws at a time).\n")
+    say("| protocol | format | accumulate | summation | ours | s/draw | paper (sweep) | p | agree |")
+    say("|---|---|---|---|---|---|---|---|---|")
     missing, partial = [], []
     for protocol, name in files:
         path = os.path.join(args.results, name)
@@ -132,6 +133,7 @@ def main():
             continue
         for (fmt_, acc, order), rows in cells(load(path), ["format", "accumulate", "summation"]).items():
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
+            per = f"{sum(float(r['wall_seconds']) for r in rows) / n:.2f}"
             if n < (PAPER_DRAWS if name != "headline-summation.csv" else 300):
                 partial.append(f"{protocol} {fmt_} {order}: {n} of {PAPER_DRAWS if name != 'headline-summation.csv' else 300}")
             bits = BITS.get(fmt_)
@@ -143,10 +145,10 @@ def main():
             if not published:
                 ours, _, _, _ = row_for(k, n, None)
                 note = "not computed in the paper" if fmt_ == "binary64" else "no published value"
-                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {note} | | |")
+                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {per} | {note} | | |")
             for sweep, v in published:
                 ours, theirs, p, agree = row_for(k, n, v)
-                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {theirs} ({sweep} sweep) | {p} | {agree} |")
+                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {per} | {theirs} ({sweep} sweep) | {p} | {agree} |")
     say("")
     if partial:
         say("Not finished yet (the sweep resumes where it stopped): " + "; ".join(partial) + " draws. A cell not listed")
