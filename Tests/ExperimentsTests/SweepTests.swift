@@ -146,6 +146,10 @@ import Testing
     #expect(rounded(Statistics.wilson(successes: 15, trials: 148)) == [0.0624, 0.1605])
     #expect(rounded(Statistics.wilson(successes: 0, trials: 20)) == [0, 0.1611])
     #expect(rounded(Statistics.wilson(successes: 1, trials: 29)) == [0.0061, 0.1718])
+    // The ends at 0 and n are exact, not a rounding residue of the formula.
+    for n in [20, 1000, 12345] {
+      #expect(Statistics.wilson(successes: 0, trials: n).0 == 0 && Statistics.wilson(successes: n, trials: n).1 == 1)
+    }
   }
 
   @Test func sweepFilesNameTheirMistakes() throws {

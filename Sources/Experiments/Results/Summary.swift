@@ -209,7 +209,8 @@ public enum Statistics {
     let nn = Double(n), p = Double(k) / nn, z2 = z * z
     let center = (p + z2 / (2 * nn)) / (1 + z2 / nn)
     let half = z / (1 + z2 / nn) * (p * (1 - p) / nn + z2 / (4 * nn * nn)).squareRoot()
-    return (max(0, center - half), min(1, center + half))
+    // At k = 0 (k = n) the lower (upper) end is exactly 0 (1): the formula's rounding left 2e-19 at 0/1000.
+    return (k == 0 ? 0 : max(0, center - half), k == n ? 1 : min(1, center + half))
   }
 
   static func mean(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.reduce(0, +) / Double(v.count) }
