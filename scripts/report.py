@@ -212,10 +212,14 @@ def main():
         if not os.path.exists(path):
             missing.append(name)
             continue
+        companion = os.path.join(args.results, name.replace(".csv", "-binary64.csv"))
+        rows_all = load(path) + (load(companion) if os.path.exists(companion) else [])
         say(f"## Volume against {title}\n")
+        say(f"From `results/{name}` (and its `-binary64` file when present). The sweep files ask for 200 draws per cell (50 at "
+            "binary64); a smaller count is a sweep still running or stopped (it resumes), and a cell not listed has not started.\n")
         say("| protocol | format | accumulate | " + sweep + " | ours | paper | p | agree |")
         say("|---|---|---|---|---|---|---|---|")
-        for (protocol, fmt_, acc, widths, batch), rows in cells(load(path), ["protocol", "format", "accumulate", "widths", "batch_size"]).items():
+        for (protocol, fmt_, acc, widths, batch), rows in cells(rows_all, ["protocol", "format", "accumulate", "widths", "batch_size"]).items():
             x = axis(rows[0])[sweep]
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
             v = paper.get(sweep, {}).get(BITS.get(fmt_), {}).get(x)
