@@ -113,6 +113,8 @@ report:
 	@for name in headline-paper headline-corrected; do \
 	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --x format --y ratio -o results/$$name.svg; \
 	done; true
+	@[ -f results/headline-summation.csv ] && $(PRECISIONLAB) plot results/headline-summation.csv --x summation --y ratio \
+	  -o results/headline-summation.svg; true
 	@[ -f results/volume-layers.csv ] && $(PRECISIONLAB) plot results/volume-layers.csv --x widths --x-as depth --y ratio \
 	  --series format --kind line --bands -o results/volume-layers.svg; true
 	python3 scripts/report.py --paper "$(PAPER)" > results/REPORT.md

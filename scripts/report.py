@@ -156,8 +156,9 @@ def main():
     for protocol, name in files:
         figure = name.replace(".csv", ".svg")
         if os.path.exists(os.path.join(args.results, figure)):
-            say(f"![{protocol} protocol]({figure})  ")
-            say(f"`precisionlab plot results/{name} --x format --y ratio -o results/{figure}`\n")
+            x = "summation" if name == "headline-summation.csv" else "format"
+            say(f"![{name.replace('.csv', '')}]({figure})  ")
+            say(f"`precisionlab plot results/{name} --x {x} --y ratio -o results/{figure}`\n")
 
     # What the headline table says, with its numbers: deviations and findings.
     headline = {}
@@ -254,6 +255,10 @@ def main():
             seconds = sum(float(r["wall_seconds"]) for r in group) / n
             say("| " + " | ".join(key) + f" | {k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}] | {median} | {seconds:.1f} |")
         say("")
+
+    if os.path.exists(os.path.join(args.results, "volume-layers.svg")):
+        say("![volume against depth](volume-layers.svg)  ")
+        say("`precisionlab plot results/volume-layers.csv --x widths --x-as depth --y ratio --series format --kind line --bands -o results/volume-layers.svg`\n")
 
     if missing:
         say("## Not run yet\n")
