@@ -45,7 +45,7 @@ struct PlotCommand: ParsableCommand {
   func run() throws {
     if cumulative { return try runCumulative() }
     let (x, y) = (self.x!, self.y!)
-    do {
+    try draw {
       var (columns, rows) = try ResultsFile.read(file)
       if columns.contains("experiment") && !raw {
         let summary = try Summary.make(header: columns, rows: rows, by: [x] + (series.map { [$0] } ?? []))
@@ -80,17 +80,13 @@ struct PlotCommand: ParsableCommand {
       }
       if let problem = plot.problem { throw ResultsError(problem) }
       plot.title = title ?? "\(plot.yLabel) by \(plot.xLabel)"
-      try writeText(plot.svg(), to: output)
-    } catch let code as ExitCode {
-      throw code
-    } catch {
-      throw failWithDataError("\(file): \(error)")
+      return plot
     }
   }
 
   /// The cumulative share of runs that differed by batch k, one line per series.
   func runCumulative() throws {
-    do {
+    try draw {
       let (columns, rows) = try ResultsFile.read(file)
       guard let fi = columns.firstIndex(of: "first_difference"), let ei = columns.firstIndex(of: "error") else {
         throw ResultsError("--cumulative needs bifurcation results (columns first_difference and error)")
@@ -128,7 +124,14 @@ struct PlotCommand: ParsableCommand {
       plot.yLabel = yLabel ?? "share of runs differed by batch k"
       plot.seriesLabel = series ?? ""
       plot.title = title ?? "Cumulative share of runs whose gradients differed by batch k"
-      try writeText(plot.svg(), to: output)
+      return plot
+    }
+  }
+
+  /// Builds the plot and writes it: a file or column that does not fit is one line and exit 65.
+  func draw(_ build: () throws -> SVGPlot) throws {
+    do {
+      try writeText(try build().svg(), to: output)
     } catch let code as ExitCode {
       throw code
     } catch {
