@@ -1,7 +1,9 @@
 import Foundation
 
-/// The toolkit's version and, when known, the git commit it was built from (read from the checkout
-/// the executable lives in, else the current directory's).
+/// The toolkit's version and, when known, a git commit: the HEAD of the checkout the executable lives
+/// in, else of the current directory's, read when the process starts. It is the commit the executable
+/// was built from only if that checkout has not moved since the build (SwiftPM offers no way to embed
+/// it at build time without unsafe flags).
 public enum Provenance {
   public static let version = "0.7.0"
 
