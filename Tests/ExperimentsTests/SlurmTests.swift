@@ -57,6 +57,12 @@ import Testing
     let reloaded = try loaded.loadGrid(dir)
     #expect(reloaded.id == grid.id)
     #expect(reloaded.trials().map(\.key) == grid.trials().map(\.key))
+    // Paired draws survive the freezing too (their seeds and keys differ from independent ones).
+    let paired = try Grid(.bifurcation, values: ["format": ["fp16", "binary32"]], runs: 2, seeds: [5], paired: true)
+    let pairedDir = dir + "/paired"
+    try SlurmArray(grid: paired, shards: 2, precisionlab: "/usr/bin/true", dataDirectory: "/data").create(in: pairedDir, grid: paired, settings: SlurmJobSettings())
+    let thawed = try SlurmArray.load(pairedDir).loadGrid(pairedDir)
+    #expect(thawed.paired && thawed.id == paired.id && thawed.trials().map(\.seed) == [5, 6, 5, 6])
     // A second submit into the same folder is refused, naming what to do instead.
     #expect(throws: ClusterError.self) { try array.create(in: dir, grid: grid, settings: SlurmJobSettings()) }
     // More shards than trials is refused.
