@@ -21,7 +21,7 @@ def wilson(k, n, z=1.959963984540054):
     d = 1 + z * z / n
     c = (p + z * z / (2 * n)) / d
     h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return (max(0.0, c - h), min(1.0, c + h))
+    return (0.0 if k == 0 else max(0.0, c - h), 1.0 if k == n else min(1.0, c + h))
 
 
 def fisher(a, n1, b, n2):
@@ -66,11 +66,12 @@ def load(path):
         return list(csv.DictReader(f))
 
 
-def cells(rows, keys):
-    """Final, error-free rows grouped by the given columns, in file order of first appearance."""
+def cells(rows, keys, final_only=True):
+    """Error-free rows (only each trial's final row unless final_only is False) grouped by the given
+    columns, in file order of first appearance."""
     groups = OrderedDict()
     for r in rows:
-        if r.get("final") != "1" or r.get("error"):
+        if (final_only and r.get("final") != "1") or r.get("error"):
             continue
         groups.setdefault(tuple(r[k] for k in keys), []).append(r)
     return groups
@@ -256,10 +257,36 @@ def main():
             say("| " + " | ".join(key) + f" | {k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}] | {median} | {seconds:.1f} |")
         say("")
 
+    # The exact-zero census while training (paper section 4).
+    census = os.path.join(args.results, "zero-census.csv")
+    if os.path.exists(census):
+        text = open(args.paper).read()
+        published = {m.group(1): float(m.group(2)) * 1e-9 for m in re.finditer(r"(L=\d+ n=\d+) ([\d.]+)e-9", text)}
+        say("## Exact zeros among ReLU inputs while training\n")
+        say("From `results/zero-census.csv`: SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 256 in file order, one run per "
+            "cell, every epoch's training forward passes counted; causes by exact recomputation. Ratio = zeros / ReLU inputs "
+            "evaluated, with its 95% Wilson interval. The paper's per-cell 16-bit values (100 epochs, GPU) are listed where "
+            "published.\n")
+        say("| widths | format | accumulate | epochs | zeros | exact | rounding | ratio [95%] | paper (16-bit) |")
+        say("|---|---|---|---|---|---|---|---|---|")
+        for (widths, fmt_, acc), rows in cells(load(census), ["widths", "format", "accumulate"], final_only=False).items():
+            zeros = sum(int(r["zeros_total"]) for r in rows)
+            inputs = sum(int(r["activation_inputs"]) for r in rows)
+            exact = sum(int(r["zeros_exact"] or 0) for r in rows)
+            rounding = sum(int(r["zeros_rounding"] or 0) for r in rows)
+            lo, hi = wilson(zeros, inputs)
+            key = f"L={len(widths.split(',')) - 2} n={widths.split(',')[1]}"
+            theirs = f"{published[key]:.3g}" if fmt_ == "binary16" and key in published else ""
+            say(f"| {widths} | {fmt_} | {acc} | {max(int(r['epoch']) for r in rows)} | {zeros} | {exact} | {rounding} | "
+                f"{zeros / inputs:.3g} [{lo:.2g}, {hi:.2g}] | {theirs} |")
+        say("")
+
     if os.path.exists(os.path.join(args.results, "volume-layers.svg")):
         say("![volume against depth](volume-layers.svg)  ")
         say("`precisionlab plot results/volume-layers.csv --x widths --x-as depth --y ratio --series format --kind line --bands -o results/volume-layers.svg`\n")
 
+    if not os.path.exists(census):
+        missing.append("zero-census.csv")
     if missing:
         say("## Not run yet\n")
         say("These results files are not in `results/` yet, so the cells they hold are not compared: " + ", ".join(f"`{m}`" for m in missing) + ".\n")
