@@ -14,17 +14,24 @@ public struct DatasetDescriptor: Sendable {
     /// The decompressed content's size in bytes, when known: no download or decompression of the
     /// file is allowed to grow past it (a small hostile gzip cannot exhaust memory).
     public let size: Int?
+    /// When the exact size is not known: the most bytes the file can have (computed from what it
+    /// holds), which caps its download and decompression all the same.
+    public let sizeLimit: Int?
 
-    public init(name: String, sha256: String? = nil, md5: String? = nil, size: Int? = nil) {
+    public init(name: String, sha256: String? = nil, md5: String? = nil, size: Int? = nil, sizeLimit: Int? = nil) {
       self.name = name
       self.sha256 = sha256
       self.md5 = md5
       self.size = size
+      self.sizeLimit = sizeLimit
     }
+
+    /// The most bytes the content may have: its size, else its size limit.
+    public var contentLimit: Int? { size ?? sizeLimit }
 
     /// The most bytes a download of this file may take: gzip stores incompressible data in blocks
     /// of at most 64 KiB with 5 bytes of framing each, plus its header and trailer.
-    public var downloadLimit: Int? { size.map { $0 + ($0 >> 16 + 1) * 5 + 1024 } }
+    public var downloadLimit: Int? { contentLimit.map { $0 + ($0 >> 16 + 1) * 5 + 1024 } }
 
     /// What this build's checksums say of the file's decompressed content: a mismatch names the
     /// checksum that differs, with both values.
@@ -182,20 +189,29 @@ public struct DatasetDescriptor: Sendable {
   /// SVHN (Street View House Numbers, the cropped-digits version): three MATLAB 5 files, as the
   /// publisher serves them (uncompressed files of compressed MATLAB elements), with the MD5 checksums
   /// torchvision and other projects list for them: train (73,257 digits), test (26,032) and extra
-  /// (531,131; the paper trains its SVHN VGG on it). `data fetch svhn` downloads all three.
+  /// (531,131; the paper trains its SVHN VGG on it). `data fetch svhn` downloads all three. Their
+  /// exact sizes are not published; each is capped by what its arrays can take (`svhnLimit`).
   public static let svhn: DatasetDescriptor = {
     var d = DatasetDescriptor(
       name: "svhn",
       files: [
-        File(name: "train_32x32.mat", md5: "e26dedcc434d2e4c54c9b2d4a06d8373"),
-        File(name: "test_32x32.mat", md5: "eb5a983be6a315427106f1b164d9cef3"),
-        File(name: "extra_32x32.mat", md5: "a93ce644f1a588dc4d68dda5feec44a7"),
+        File(name: "train_32x32.mat", md5: "e26dedcc434d2e4c54c9b2d4a06d8373", sizeLimit: svhnLimit(images: 73_257)),
+        File(name: "test_32x32.mat", md5: "eb5a983be6a315427106f1b164d9cef3", sizeLimit: svhnLimit(images: 26_032)),
+        File(name: "extra_32x32.mat", md5: "a93ce644f1a588dc4d68dda5feec44a7", sizeLimit: svhnLimit(images: 531_131)),
       ],
       mirrors: ["http://ufldl.stanford.edu/housenumbers/"],
       classes: 10, layout: .svhn)
     d.verifiedByMD5 = true
     return d
   }()
+
+  /// The most bytes an SVHN file of `images` digits can have: its arrays stored uncompressed (3,072
+  /// pixel bytes and an 8-byte label per image), a thousandth more for zlib's framing when a
+  /// compressed element does not shrink, and 1 MiB for the header and element tags.
+  static func svhnLimit(images: Int) -> Int {
+    let raw = images * (32 * 32 * 3 + 8)
+    return raw + raw / 1000 + (1 << 20)
+  }
 
   public static let all: [DatasetDescriptor] = [mnist, fashionMNIST, cifar10, svhn]
 

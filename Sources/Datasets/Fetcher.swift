@@ -51,7 +51,7 @@ public struct Fetcher {
       for url in urls(file.name, dataset) {
         do throws(DataError) {
           let bytes = try download(url, limit: file.downloadLimit)
-          let contents = Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: url, limit: file.size ?? Gzip.defaultLimit) : bytes
+          let contents = Gzip.isCompressed(bytes) ? try Gzip.decompress(bytes, file: url, limit: file.contentLimit ?? Gzip.defaultLimit) : bytes
           let check = file.check(contents)
           let status = try Self.status(check, source: url)
           if let size = file.size, contents.count != size {  // only an unverified file can get here with another size
@@ -78,7 +78,7 @@ public struct Fetcher {
   public static func checkStored(_ file: DatasetDescriptor.File, at path: String) -> DatasetDescriptor.Check? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     let bytes = [UInt8](data)
-    guard let contents = try? (Gzip.isCompressed(bytes) ? Gzip.decompress(bytes, file: path, limit: file.size ?? Gzip.defaultLimit) : bytes) else { return nil }
+    guard let contents = try? (Gzip.isCompressed(bytes) ? Gzip.decompress(bytes, file: path, limit: file.contentLimit ?? Gzip.defaultLimit) : bytes) else { return nil }
     return file.check(contents)
   }
 

@@ -66,16 +66,20 @@ import Testing
     #expect(throws: DataError(file: "x", "IDX header truncated (255 dimensions announced)")) { _ = try IDXArray(bytes: [0, 0, 8, 255, 0, 0], file: "x") }
   }
 
-  /// The built-in mirrors: encrypted ones before plain HTTP, and every file's size known, so a download
-  /// can be capped.
+  /// The built-in mirrors: encrypted ones before plain HTTP, and every file's size or size limit known,
+  /// so a download can be capped.
   @Test func catalogPrefersHTTPSAndKnowsSizes() {
     for dataset in DatasetDescriptor.all {
       let remote = dataset.mirrors.filter { !$0.hasPrefix("file://") }
       let firstPlain = remote.firstIndex { $0.hasPrefix("http://") } ?? remote.count
       #expect(remote[firstPlain...].allSatisfy { $0.hasPrefix("http://") }, "\(dataset.name): \(remote)")
-      #expect(dataset.files.allSatisfy { $0.size != nil }, "\(dataset.name)")
+      #expect(dataset.files.allSatisfy { $0.downloadLimit != nil }, "\(dataset.name)")
     }
     #expect(DatasetDescriptor.mnist.files.map(\.size) == [47_040_016, 60_008, 7_840_016, 10_008])
     #expect(DatasetDescriptor.cifar10.archiveSize == 170_052_171)
+    // SVHN's sizes are not published: each file is capped by its arrays stored uncompressed, plus framing.
+    let images = [73_257, 26_032, 531_131]
+    let limits: [Int?] = images.map { (n: Int) -> Int? in n * 3080 + n * 3080 / 1000 + (1 << 20) }
+    #expect(DatasetDescriptor.svhn.files.map(\.sizeLimit) == limits)
   }
 }
