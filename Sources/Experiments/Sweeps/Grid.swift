@@ -23,6 +23,8 @@ public struct Grid: Sendable {
   /// Identifies the grid (experiment, every value list, the seeds, the draws): shard files of one
   /// grid share it.
   public let id: String
+  /// The resolved combinations in grid order, each once (enumerated and resolved once, in `init`).
+  let cells: [[String: String]]
 
   /// Builds a grid from raw values per parameter name (each a list), checking every value and every
   /// combination. Errors name the option and the valid choices.
@@ -73,8 +75,9 @@ public struct Grid: Sendable {
     let text = experiment.name + "\n" + lists.map { "\($0.0)=\($0.1.joined(separator: "|"))" }.joined(separator: "\n")
       + "\nseeds=" + seeds.map(String.init).joined(separator: ",") + (paired ? "\npaired" : "")
     self.id = String(SHA256.hex(Array(text.utf8)).prefix(12))
+    self.cells = Self.combinations(experiment, lists)
     // Every combination must make sense before anything runs.
-    for combination in combinations() {
+    for combination in cells {
       if let problem = experiment.check(combination) {
         let varying = lists.filter { $0.1.count > 1 }.map { "\($0.0)=\(combination[$0.0]!)" }
         throw ParameterError(varying.isEmpty ? problem.description : "\(problem.description) (in the grid cell \(varying.joined(separator: ", ")))")
@@ -86,11 +89,11 @@ public struct Grid: Sendable {
   public static let maximumTrials = 1_000_000
 
   /// Cells (distinct resolved combinations).
-  public var combinationCount: Int { combinations().count }
+  public var combinationCount: Int { cells.count }
   public var count: Int { combinationCount * seeds.count }
 
-  /// The resolved combinations in grid order, each once.
-  func combinations() -> [[String: String]] {
+  /// The resolved combinations of the value lists in grid order, each once.
+  static func combinations(_ experiment: Experiment, _ values: [(name: String, values: [String])]) -> [[String: String]] {
     var result: [[String: String]] = [[:]]
     for (name, list) in values {
       result = result.flatMap { partial in list.map { v in partial.merging([name: v]) { $1 } } }
@@ -111,7 +114,7 @@ public struct Grid: Sendable {
   public func trials() -> [Trial] {
     var trials: [Trial] = []
     trials.reserveCapacity(count)
-    for combination in combinations() {
+    for combination in cells {
       for run in seeds {
         let seed = paired ? run : Self.drawSeed(run: run, values: combination)
         trials.append(Trial(index: trials.count, values: combination, seed: seed, runSeed: run, paired: paired, key: Self.key(experiment, combination, seed)))

@@ -96,25 +96,25 @@ struct PlotCommand: ParsableCommand {
         return i
       }
       let examined = columns.firstIndex(of: "batches_examined")
-      var last: [String: Int] = [:]  // the last batch any run of the series examined: the line runs to it
-      var groups: [String: (runs: Int, ks: [Int])] = [:]
+      // Per series: runs, their first differing batches k, the last batch any run examined (the line runs to it).
+      var groups: [String: (runs: Int, ks: [Int], last: Int)] = [:]
       var order: [String] = []
       for r in rows where r.count == columns.count && r[ei].isEmpty {
         let name = si.map { r[$0] } ?? "runs"
         if groups[name] == nil { order.append(name) }
-        groups[name, default: (0, [])].runs += 1
+        groups[name, default: (0, [], 0)].runs += 1
         if let k = Int(r[fi]) { groups[name]!.ks.append(k + 1) }
-        if let e = examined.flatMap({ Int(r[$0]) }) { last[name] = max(last[name] ?? 0, e) }
+        if let e = examined.flatMap({ Int(r[$0]) }) { groups[name]!.last = max(groups[name]!.last, e) }
       }
       guard !groups.isEmpty else { throw ResultsError("no finished runs to plot") }
       var plot = SVGPlot()
       for name in order {
-        let (runs, ks) = groups[name]!
+        let (runs, ks, last) = groups[name]!
         let sorted = ks.sorted()
         // A step at each k where a run first differed, from k = 1.
         var points: [(Int, Int)] = [(1, sorted.filter { $0 <= 1 }.count)]
         for (i, k) in sorted.enumerated() where k > 1 && (i + 1 == sorted.count || sorted[i + 1] != k) { points.append((k, i + 1)) }
-        if let end = last[name], end > points.last!.0 { points.append((end, sorted.count)) }
+        if last > points.last!.0 { points.append((last, sorted.count)) }
         for (k, count) in points { plot.points.append(("\(k)", name, Double(count) / Double(runs), nil, nil)) }
       }
       plot.kind = .line
