@@ -68,6 +68,7 @@ import Testing
     try Self.refuses(["plot", table, "--cumulative", "--x", "widths", "-o", dir + "/a.svg"], 64, "--cumulative draws the share against k itself: no --x or --y")
     try Self.refuses(["plot", table, "--y", "ratio", "-o", dir + "/a.svg"], 64, "--x and --y are needed")
     try Self.refuses(["plot", table, "--cumulative", "--kind", "line", "-o", dir + "/a.svg"], 65, "--cumulative needs bifurcation results")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--mark-first", "zeros", "-o", dir + "/a.svg"], 65, "--mark-first: no column 'zeros'")
     let r = try CommandLineTests.run(["plot", table, "--x", "widths", "--y", "ratio", "--x-as", "depth", "--kind", "line", "-o", dir + "/a.svg"])
     #expect(r.status == 0, "\(r.error)")
     let svg = try String(contentsOfFile: dir + "/a.svg", encoding: .utf8)
