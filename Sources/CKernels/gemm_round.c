@@ -1,10 +1,19 @@
-// Low-precision arithmetic rounded after every operation, round to nearest even: binary16 (format 0)
-// and bfloat16 (format 1) values held in binary32 (see CKernels.h, pl_gemm_round). Exact: a product of
+// Low-precision arithmetic rounded after every operation, round to nearest even, in two kernels whose
+// loops are gemm_round_body.h.
+//
+// pl_gemm_round: binary16 (format 0) and bfloat16 (format 1) values held in binary32. Exact: a product of
 // two such values is exact in binary32 (22 and 16 significant bits; bfloat16 products too small for
 // binary32's grid are below half of bfloat16's smallest subnormal and round to the same result), and
 // rounding a binary32-rounded sum of two p-bit values to p bits is correct because 24 >= 2p + 2 (double
 // rounding is innocuous for addition). binary16 rounding uses F16C's conversion (RNE, subnormals,
 // overflow to infinity); bfloat16 rounds the binary32 bit pattern to its upper 16 bits (RNE, NaN kept).
+//
+// pl_gemm_round_f64: any format of the binary64 engine with p <= 25 (TF32, FP8, FP6, FP4, ieee:P:EMAX)
+// held in binary64. Exact for the same reasons: a product of two p-bit values is exact in binary64
+// (2p <= 50 bits, and no exponent leaves binary64's range within +-300), and rounding a binary64-rounded
+// sum to p bits is correct because 53 >= 2p + 2. The rounding is SmallFormatArithmetic.roundNearestEven
+// in vector form: the bit-level increment for normal results, one add and subtract for subnormal ones,
+// the format's overflow value (infinity, NaN or the largest finite value) beyond its range.
 #pragma clang fp contract(off)
 #pragma STDC FP_CONTRACT OFF
 
@@ -26,106 +35,104 @@ __attribute__((target("avx2,f16c"))) static inline __m256 round_bf16(__m256 v) {
   return _mm256_blendv_ps(_mm256_castsi256_ps(rounded), v, nan);
 }
 
-#define ROUND(v) (format == 0 ? round_f16(v) : round_bf16(v))
-#define RADD(x, y) ROUND(_mm256_add_ps((x), (y)))
-#define RMUL(x, y) ROUND(_mm256_mul_ps((x), (y)))
-// Rows per block: 4 rows x one panel of 16 outputs (8 accumulators).
+// Rows per block: 4 rows x one panel of outputs (8 accumulators).
 #define ROWS 4
 
-// Sequential rounded sums over [p0, p1) from zero.
-__attribute__((target("avx2,f16c"), always_inline)) static inline void run(int format, const int rows, const float *a0,
-                                                                          size_t lda, const float *panel, size_t p0,
-                                                                          size_t p1, __m256 acc[ROWS][2]) {
-  for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  for (size_t p = p0; p < p1; p++) {
-    __m256 b0 = _mm256_loadu_ps(panel + p * 16), b1 = _mm256_loadu_ps(panel + p * 16 + 8);
-    for (int r = 0; r < rows; r++) {
-      __m256 x = _mm256_broadcast_ss(a0 + r * lda + p);
-      acc[r][0] = RADD(acc[r][0], RMUL(x, b0));
-      acc[r][1] = RADD(acc[r][1], RMUL(x, b1));
-    }
-  }
-}
+#define RT float
+#define RV __m256
+#define RNR PL_NR_F32
+#define RZERO() _mm256_setzero_ps()
+#define RLOAD(p) _mm256_loadu_ps(p)
+#define RSTORE(p, v) _mm256_storeu_ps((p), (v))
+#define RBCAST(p) _mm256_broadcast_ss(p)
+#define RADDV(x, y) _mm256_add_ps((x), (y))
+#define RMULV(x, y) _mm256_mul_ps((x), (y))
+#define ROUND(v) (ctx == 0 ? round_f16(v) : round_bf16(v))
+#define RCTX int
+#define RNAME(x) x##_f32
+#include "gemm_round_body.h"
+#undef RT
+#undef RV
+#undef RNR
+#undef RZERO
+#undef RLOAD
+#undef RSTORE
+#undef RBCAST
+#undef RADDV
+#undef RMULV
+#undef ROUND
+#undef RCTX
+#undef RNAME
 
-// The pairwise subtree over [p0, p1).
-__attribute__((target("avx2,f16c"))) static void tree(int format, const int rows, const float *a0, size_t lda,
-                                                      const float *panel, size_t p0, size_t p1, __m256 out[ROWS][2]) {
-  if (p1 - p0 == 1) {
-    __m256 b0 = _mm256_loadu_ps(panel + p0 * 16), b1 = _mm256_loadu_ps(panel + p0 * 16 + 8);
-    for (int r = 0; r < rows; r++) {
-      __m256 x = _mm256_broadcast_ss(a0 + r * lda + p0);
-      out[r][0] = RMUL(x, b0);
-      out[r][1] = RMUL(x, b1);
-    }
-    return;
-  }
-  size_t m = p0 + (p1 - p0) / 2;
-  __m256 left[ROWS][2], right[ROWS][2];
-  tree(format, rows, a0, lda, panel, p0, m, left);
-  tree(format, rows, a0, lda, panel, m, p1, right);
-  for (int r = 0; r < rows; r++) {
-    out[r][0] = RADD(left[r][0], right[r][0]);
-    out[r][1] = RADD(left[r][1], right[r][1]);
-  }
-}
+// A pl_small_format broadcast into vectors.
+typedef struct small64 {
+  __m256d sign, min_normal, half_min_normal, max_finite, adder, overflow_positive, overflow_negative, infinity, nan;
+  __m256i half_minus_one, keep_mask, one;
+  __m128i shift;
+  int has_subnormals, has_infinities;
+} small64;
 
-__attribute__((target("avx2,f16c"), always_inline)) static inline void body(int format, size_t i, const int rows, size_t j,
-                                                                           size_t valid, size_t k, const float *a,
-                                                                           size_t lda, const float *panel,
-                                                                           const float *bias, const float *bias_rows,
-                                                                           float *c, size_t ldc, pl_order order) {
-  __m256 acc[ROWS][2];
-  const float *a0 = a + i * lda;
-  if (order.kind == 1) {
-    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-    if (k > 0) tree(format, rows, a0, lda, panel, 0, k, acc);
-  } else if (order.kind == 2) {
-    __m256 block[ROWS][2];
-    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-    for (size_t p = 0; p < k; p += order.block) {
-      run(format, rows, a0, lda, panel, p, p + order.block < k ? p + order.block : k, block);
-      for (int r = 0; r < rows; r++) {
-        acc[r][0] = RADD(acc[r][0], block[r][0]);
-        acc[r][1] = RADD(acc[r][1], block[r][1]);
-      }
-    }
+// SmallFormatArithmetic.roundNearestEven for four binary64 values.
+__attribute__((target("avx2,f16c"), always_inline)) static inline __m256d round_small(__m256d x, const small64 *f) {
+  __m256d magnitude = _mm256_andnot_pd(f->sign, x), sign = _mm256_and_pd(f->sign, x);
+  // Normal results: add half an ulp minus one plus the kept bit's parity, clear the dropped bits.
+  __m256i bits = _mm256_castpd_si256(x);
+  __m256i lsb = _mm256_and_si256(_mm256_srl_epi64(bits, f->shift), f->one);
+  __m256d rounded = _mm256_castsi256_pd(
+      _mm256_and_si256(_mm256_add_epi64(_mm256_add_epi64(bits, f->half_minus_one), lsb), f->keep_mask));
+  __m256d beyond = _mm256_blendv_pd(f->overflow_positive, f->overflow_negative, x);
+  if (f->has_infinities) beyond = _mm256_blendv_pd(beyond, x, _mm256_cmp_pd(magnitude, f->infinity, _CMP_EQ_OQ));
+  __m256d inside = _mm256_cmp_pd(_mm256_andnot_pd(f->sign, rounded), f->max_finite, _CMP_LE_OQ);
+  __m256d normal = _mm256_blendv_pd(beyond, rounded, inside);
+  // Below 2^emin: binary64's own rounding onto the subnormal grid, or {0, 2^emin} without subnormals.
+  __m256d small;
+  if (f->has_subnormals) {
+    small = _mm256_sub_pd(_mm256_add_pd(magnitude, f->adder), f->adder);
   } else {
-    run(format, rows, a0, lda, panel, 0, k, acc);
+    small = _mm256_and_pd(_mm256_cmp_pd(magnitude, f->half_min_normal, _CMP_GT_OQ), f->min_normal);
   }
-  for (int r = 0; r < rows; r++) {
-    if (bias) {
-      float tmp[16] = {0};
-      for (size_t jj = 0; jj < valid; jj++) tmp[jj] = bias[j + jj];
-      acc[r][0] = RADD(acc[r][0], _mm256_loadu_ps(tmp));
-      acc[r][1] = RADD(acc[r][1], _mm256_loadu_ps(tmp + 8));
-    }
-    if (bias_rows) {
-      __m256 rb = _mm256_broadcast_ss(bias_rows + i + r);
-      acc[r][0] = RADD(acc[r][0], rb);
-      acc[r][1] = RADD(acc[r][1], rb);
-    }
-    if (valid == 16) {
-      _mm256_storeu_ps(c + (i + r) * ldc + j, acc[r][0]);
-      _mm256_storeu_ps(c + (i + r) * ldc + j + 8, acc[r][1]);
-    } else {
-      float tmp[16];
-      _mm256_storeu_ps(tmp, acc[r][0]);
-      _mm256_storeu_ps(tmp + 8, acc[r][1]);
-      for (size_t jj = 0; jj < valid; jj++) c[(i + r) * ldc + j + jj] = tmp[jj];
-    }
-  }
+  small = _mm256_or_pd(small, sign);
+  // NaN compares false both ways and becomes the default NaN, as in the scalar code.
+  __m256d result = _mm256_blendv_pd(f->nan, normal, _mm256_cmp_pd(magnitude, f->min_normal, _CMP_GE_OQ));
+  return _mm256_blendv_pd(result, small, _mm256_cmp_pd(magnitude, f->min_normal, _CMP_LT_OQ));
 }
 
-__attribute__((target("avx2,f16c"))) static void block_round(int format, size_t i, size_t rows, size_t j, size_t valid,
-                                                             size_t k, const float *a, size_t lda, const float *panel,
-                                                             const float *bias, const float *bias_rows, float *c,
-                                                             size_t ldc, pl_order order) {
-  switch (rows) {
-  case 4: body(format, i, 4, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
-  case 3: body(format, i, 3, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
-  case 2: body(format, i, 2, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
-  default: body(format, i, 1, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
-  }
+#define RT double
+#define RV __m256d
+#define RNR PL_NR_F64
+#define RZERO() _mm256_setzero_pd()
+#define RLOAD(p) _mm256_loadu_pd(p)
+#define RSTORE(p, v) _mm256_storeu_pd((p), (v))
+#define RBCAST(p) _mm256_broadcast_sd(p)
+#define RADDV(x, y) _mm256_add_pd((x), (y))
+#define RMULV(x, y) _mm256_mul_pd((x), (y))
+#define ROUND(v) round_small((v), ctx)
+#define RCTX const small64 *
+#define RNAME(x) x##_f64
+#include "gemm_round_body.h"
+
+// The format's constants broadcast once per call, then the panels.
+__attribute__((target("avx2,f16c"))) static void gemm_f64(const pl_small_format *format, size_t row_begin, size_t row_end,
+                                                         size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                                                         const double *a, size_t lda, const double *bp, const double *bias,
+                                                         const double *bias_rows, double *c, size_t ldc, pl_order order) {
+  small64 f;
+  f.sign = _mm256_set1_pd(-0.0);
+  f.min_normal = _mm256_set1_pd(format->min_normal);
+  f.half_min_normal = _mm256_set1_pd(0.5 * format->min_normal);
+  f.max_finite = _mm256_set1_pd(format->max_finite);
+  f.adder = _mm256_set1_pd(format->subnormal_adder);
+  f.overflow_positive = _mm256_set1_pd(format->overflow_positive);
+  f.overflow_negative = _mm256_set1_pd(format->overflow_negative);
+  f.infinity = _mm256_set1_pd(__builtin_inf());
+  f.nan = _mm256_set1_pd(__builtin_nan(""));
+  f.half_minus_one = _mm256_set1_epi64x((long long)format->half_minus_one);
+  f.keep_mask = _mm256_set1_epi64x((long long)format->keep_mask);
+  f.one = _mm256_set1_epi64x(1);
+  f.shift = _mm_set_epi64x(0, (long long)format->shift);
+  f.has_subnormals = format->has_subnormals;
+  f.has_infinities = format->has_infinities;
+  panels_f64(&f, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
 }
 #endif
 
@@ -147,14 +154,21 @@ int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_beg
                   float *c, size_t ldc, pl_order order) {
 #if defined(__x86_64__)
   if (!pl_gemm_round_available()) return 0;
-  if (order.kind == 2 && order.block == 0) order.block = 1;
-  size_t j0 = panel_begin * 16, j1 = panel_end * 16 < n ? panel_end * 16 : n;
-  for (size_t j = j0; j < j1; j += 16) {
-    size_t valid = j1 - j < 16 ? j1 - j : 16;
-    for (size_t r = row_begin; r < row_end; r += ROWS)
-      block_round(format, r, row_end - r < ROWS ? row_end - r : ROWS, j, valid, k, a, lda, bp + (j - j0) * k, bias,
-                  bias_rows, c, ldc, order);
-  }
+  panels_f32(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+  return 1;
+#else
+  (void)format; (void)row_begin; (void)row_end; (void)panel_begin; (void)panel_end; (void)n; (void)k; (void)a;
+  (void)lda; (void)bp; (void)bias; (void)bias_rows; (void)c; (void)ldc; (void)order;
+  return 0;
+#endif
+}
+
+int pl_gemm_round_f64(const pl_small_format *format, size_t row_begin, size_t row_end, size_t panel_begin,
+                      size_t panel_end, size_t n, size_t k, const double *a, size_t lda, const double *bp,
+                      const double *bias, const double *bias_rows, double *c, size_t ldc, pl_order order) {
+#if defined(__x86_64__)
+  if (!pl_gemm_round_available()) return 0;
+  gemm_f64(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
   return 1;
 #else
   (void)format; (void)row_begin; (void)row_end; (void)panel_begin; (void)panel_end; (void)n; (void)k; (void)a;

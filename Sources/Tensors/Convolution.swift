@@ -63,7 +63,7 @@ public enum Convolution {
   @inlinable
   static func kernel<S: PrecisionScalar, A: PrecisionScalar>(_: S.Type, _: A.Type, _ options: KernelOptions, generic: Bool = false) -> FastMatrixMultiply.Kernel? {
     if generic { return nil }
-    if let format = FastMatrixMultiply.roundedFormat(S.self, A.self, options) { return .rounded(format: format) }
+    if let kernel = FastMatrixMultiply.roundedKernel(S.self, A.self, options) { return kernel }
     if FastMatrixMultiply.applies(S.self, A.self, options) { return .accumulating(A.self) }
     return nil
   }
@@ -76,7 +76,7 @@ public enum Convolution {
   ) -> Tensor<S> {
     let (positions, k, o) = (g.positions, g.patchSize, g.outChannels)
     switch kernel(S.self, A.self, plan.options, generic: generic) {
-    case .some(.binary64): return fastForward(x, weight, bias, g, Double.self, .binary64, plan)
+    case .some(let kernel) where kernel.holdsBinary64: return fastForward(x, weight, bias, g, Double.self, kernel, plan)
     case .some(let kernel): return fastForward(x, weight, bias, g, Float.self, kernel, plan)
     case nil:
       let patches = Tensor(shape: [positions, k], storage: g.patches(x.storage))
@@ -97,7 +97,7 @@ public enum Convolution {
     var geometry = g.c
     let result = product(kernel, m: o, n: positions, k: k, a: w, bias: b, plan: plan) { first, last, into in
       xs.withUnsafeBufferPointer { xp in
-        if kernel == .binary64 {
+        if kernel.holdsBinary64 {
           pl_pack_conv_patches_f64(&geometry, FastMatrixMultiply.cast(xp.baseAddress!), FastMatrixMultiply.cast(into), first, last, 0, k)
         } else {
           pl_pack_conv_patches_f32(&geometry, FastMatrixMultiply.cast(xp.baseAddress!), FastMatrixMultiply.cast(into), first, last, 0, k)
@@ -140,7 +140,7 @@ public enum Convolution {
     let weightShape = [o, g.channels, g.kernelHeight, g.kernelWidth]
     let dW: Tensor<S>
     switch kernel(S.self, A.self, plan.options, generic: generic) {
-    case .some(.binary64): dW = fastWeightGradient(x, dyt, g, Double.self, .binary64, plan).reshaped(weightShape)
+    case .some(let kernel) where kernel.holdsBinary64: dW = fastWeightGradient(x, dyt, g, Double.self, kernel, plan).reshaped(weightShape)
     case .some(let kernel): dW = fastWeightGradient(x, dyt, g, Float.self, kernel, plan).reshaped(weightShape)
     case nil:
       dW = MatrixMultiply.timesTransposed(
@@ -161,7 +161,7 @@ public enum Convolution {
     let steps = positions
     let result = product(kernel, m: o, n: k, k: positions, a: a, bias: nil, plan: plan) { first, last, into in
       xs.withUnsafeBufferPointer { xp in
-        if kernel == .binary64 {
+        if kernel.holdsBinary64 {
           pl_pack_conv_patches_t_f64(&geometry, FastMatrixMultiply.cast(xp.baseAddress!), FastMatrixMultiply.cast(into), first, last, 0, steps)
         } else {
           pl_pack_conv_patches_t_f32(&geometry, FastMatrixMultiply.cast(xp.baseAddress!), FastMatrixMultiply.cast(into), first, last, 0, steps)
@@ -179,7 +179,7 @@ public enum Convolution {
   ) -> Tensor<S> {
     let wt = Layout.weightByInputChannel(weight.storage, outChannels: g.outChannels, channels: g.channels, window: g.kernelHeight * g.kernelWidth)
     switch kernel(S.self, A.self, plan.options, generic: generic) {
-    case .some(.binary64): return fastInputGradient(gradOut, wt, g, Double.self, .binary64, plan)
+    case .some(let kernel) where kernel.holdsBinary64: return fastInputGradient(gradOut, wt, g, Double.self, kernel, plan)
     case .some(let kernel): return fastInputGradient(gradOut, wt, g, Float.self, kernel, plan)
     case nil:
       let rows = MatrixMultiply.timesTransposed(
@@ -197,7 +197,7 @@ public enum Convolution {
     var geometry = g.c
     let result = product(kernel, m: g.channels, n: g.inputPositions, k: g.gradientSize, a: a, bias: nil, plan: plan) { first, last, into in
       dys.withUnsafeBufferPointer { dp in
-        if kernel == .binary64 {
+        if kernel.holdsBinary64 {
           pl_pack_conv_gradient_f64(&geometry, FastMatrixMultiply.cast(dp.baseAddress!), FastMatrixMultiply.cast(into), first, last, 0, g.gradientSize)
         } else {
           pl_pack_conv_gradient_f32(&geometry, FastMatrixMultiply.cast(dp.baseAddress!), FastMatrixMultiply.cast(into), first, last, 0, g.gradientSize)

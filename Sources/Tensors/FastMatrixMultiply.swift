@@ -53,24 +53,44 @@ public enum FastMatrixMultiply {
   /// Whether the rounded binary16/bfloat16 kernels run on this CPU (AVX2 and F16C).
   @usableFromInline static let roundedKernelsAvailable = pl_gemm_round_available() != 0
 
-  /// One of the C kernels: `Float` or `Double` arithmetic, or binary16/bfloat16 rounded in `Float`.
+  /// One of the C kernels: `Float` or `Double` arithmetic, binary16/bfloat16 rounded in `Float`, or a
+  /// binary64-engine format (p ≤ 25) rounded in `Double`.
   @usableFromInline enum Kernel: Sendable {
     case binary32, binary64
     case rounded(format: Int32)
+    case roundedInBinary64(SmallFormat)
 
-    /// Outputs per packed panel.
-    @usableFromInline var width: Int { self == .binary64 ? Int(PL_NR_F64) : Int(PL_NR_F32) }
-
-    @usableFromInline static func == (a: Kernel, b: Kernel) -> Bool {
-      switch (a, b) {
-      case (.binary32, .binary32), (.binary64, .binary64): return true
-      case (.rounded(let x), .rounded(let y)): return x == y
-      default: return false
+    /// Whether the kernel's operands and results are `Double` (else `Float`).
+    @usableFromInline var holdsBinary64: Bool {
+      switch self {
+      case .binary64, .roundedInBinary64: return true
+      case .binary32, .rounded: return false
       }
     }
 
+    /// Outputs per packed panel.
+    @usableFromInline var width: Int { holdsBinary64 ? Int(PL_NR_F64) : Int(PL_NR_F32) }
+
     /// The `Float`/`Double` kernel for accumulator `Acc`.
     @inlinable static func accumulating<Acc>(_: Acc.Type) -> Kernel { Acc.self == Float.self ? .binary32 : .binary64 }
+  }
+
+  /// A binary64-engine format as the C kernel reads it (`pl_small_format`).
+  @usableFromInline struct SmallFormat: @unchecked Sendable {
+    @usableFromInline var c: pl_small_format
+
+    /// The format's rounding to nearest even, or nil when the kernel cannot compute it exactly
+    /// (p > 25, or a format the binary64 engine does not hold).
+    @usableFromInline init?(_ f: SmallFormatConstants) {
+      guard f.isUsable && f.fastNearest else { return nil }
+      let overflow = { (negative: Bool) in
+        SmallFormatArithmetic.overflowed(negative: negative, mode: .nearestEven, maxFinite: f.maxFinite, f.overflow)
+      }
+      c = pl_small_format(
+        min_normal: f.minNormal, max_finite: f.maxFinite, subnormal_adder: f.subnormalAdder,
+        overflow_positive: overflow(false), overflow_negative: overflow(true), half_minus_one: f.halfMinusOne,
+        keep_mask: f.keepMask, shift: f.shift, has_subnormals: f.hasSubnormals ? 1 : 0, has_infinities: f.hasInfinities ? 1 : 0)
+    }
   }
 
   /// The C description of a summation order (not `blas`, which the caller routes to `BLAS`).
@@ -113,6 +133,8 @@ public enum FastMatrixMultiply {
         pl_gemm_f64(r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       case .rounded(let format):
         _ = pl_gemm_round(format, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
+      case .roundedInBinary64(var format):
+        _ = pl_gemm_round_f64(&format.c, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       }
     }
     withoutActuallyEscaping(pack) { pack in
@@ -149,17 +171,17 @@ public enum FastMatrixMultiply {
     }
   }
 
-  /// The rounded-arithmetic kernel's format code for `S` accumulated in itself, when it applies:
-  /// binary16 or bfloat16 storage and accumulation (any type of that format), not fused, rounding to
-  /// nearest even, any order but `blas`.
+  /// The rounded-arithmetic kernel for `S` accumulated in itself, when one applies: binary16 or bfloat16
+  /// (any type of that format) in `Float`, or another binary64-engine format with p ≤ 25 (TF32, FP8,
+  /// FP6, FP4, `ieee:P:EMAX`) in `Double`; not fused, rounding to nearest even, any order but `blas`.
   @inlinable
-  static func roundedFormat<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Int32? {
+  static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
     if case .blas = options.order { return nil }
     guard !options.fused, S.self == Acc.self, roundedKernelsAvailable, RoundingEnvironment.isNearestEven else { return nil }
     let constants = S.format.small
-    if constants == FloatFormat.binary16.small { return 0 }
-    if constants == FloatFormat.bfloat16.small { return 1 }
-    return nil
+    if constants == FloatFormat.binary16.small { return .rounded(format: 0) }
+    if constants == FloatFormat.bfloat16.small { return .rounded(format: 1) }
+    return SmallFormat(constants).map { .roundedInBinary64($0) }
   }
 
   /// Whether the `Float`/`Double` kernels compute `S` accumulated in `Acc`: `Acc` is `Float` or
@@ -178,16 +200,18 @@ public enum FastMatrixMultiply {
   }
 
   /// `a [m, k]` times `b [n, k]` transposed plus `bias`, accumulated in `Acc` (`Float` or `Double`) or,
-  /// with `rounded`, in binary16/bfloat16 arithmetic held in `Float`; the results rounded into `S`.
+  /// with `rounded`, in the storage format's own arithmetic by that kernel; the results rounded into `S`.
   /// With `portable`, the `Float`/`Double` kernels take their portable C loop even on an AVX2 CPU (what
   /// CPUs without AVX2 run; for the tests).
   @inlinable
   static func timesTransposed<S: PrecisionScalar, Acc: PrecisionScalar>(
-    _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, accumulate _: Acc.Type, options: KernelOptions, rounded: Int32?, threads: Int,
+    _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, accumulate _: Acc.Type, options: KernelOptions, rounded: Kernel?, threads: Int,
     portable: Bool = false
   ) -> Tensor<S> {
-    if let format = rounded {
-      return timesTransposed(a, b, bias: bias, in: Float.self, kernel: .rounded(format: format), options: options, threads: threads)
+    if let rounded {
+      return rounded.holdsBinary64
+        ? timesTransposed(a, b, bias: bias, in: Double.self, kernel: rounded, options: options, threads: threads)
+        : timesTransposed(a, b, bias: bias, in: Float.self, kernel: rounded, options: options, threads: threads)
     }
     return timesTransposed(a, b, bias: bias, in: Acc.self, kernel: .accumulating(Acc.self), options: options, threads: threads, portable: portable)
   }
@@ -214,7 +238,7 @@ public enum FastMatrixMultiply {
               kernel, m: m, n: n, k: k, a: ap.baseAddress!, lda: k, bias: wbias == nil ? nil : biasp.baseAddress, biasRows: nil,
               c: out.baseAddress!, ldc: n, order: order, threads: threads
             ) { first, last, into in
-              if kernel == .binary64 {
+              if kernel.holdsBinary64 {
                 pl_pack_f64(n, k, cast(source), cast(into), first, last, 0, k)
               } else {
                 pl_pack_f32(n, k, cast(source), cast(into), first, last, 0, k)

@@ -45,8 +45,8 @@ public enum MatrixMultiply {
     if case .blas = options.order {
       return BLAS.timesTransposed(a, b, bias: bias, accumulate: Acc.self, threads: threads)
     }
-    if let format = FastMatrixMultiply.roundedFormat(S.self, Acc.self, options) {
-      return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, options: options, rounded: format, threads: threads)
+    if let kernel = FastMatrixMultiply.roundedKernel(S.self, Acc.self, options) {
+      return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, options: options, rounded: kernel, threads: threads)
     }
     if FastMatrixMultiply.applies(S.self, Acc.self, options) {
       return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, options: options, rounded: nil, threads: threads)

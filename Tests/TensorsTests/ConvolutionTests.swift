@@ -173,6 +173,15 @@ import Testing
     check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential, .blocked(4)], offset: -120, fused: [false])
     check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential], offset: 120, fused: [false])
   }
+  /// Binary64-engine formats accumulated in themselves take the `Double` rounded kernel in all three
+  /// products.
+  @Test func binary64EngineFormatsRoundedAfterEveryOperation() {
+    for format in [FloatFormat.tf32, .e4m3, .fp6e2m3] {
+      EmulatedFloat.withFormat(format) {
+        check(EmulatedFloat.self, accumulate: EmulatedFloat.self, orders: [.sequential, .pairwise], fused: [false])
+      }
+    }
+  }
   /// With stochastic rounding the SIMD paths round each output on the stream the generic path uses.
   @Test func stochasticRoundingIntoTheStorageFormat() {
     check(BFloat16.self, accumulate: Float.self, orders: [.sequential], fused: [false], rounding: .stochastic)

@@ -21,7 +21,8 @@ import Testing
 
   /// Every output of the fast product against `DotProduct.sum`, the generic loop, in every order.
   func check<S: PrecisionScalar, A: PrecisionScalar>(
-    _: S.Type, accumulate _: A.Type, offset: Int = 0, orders: [KernelOptions.SummationOrder] = orders, portable: Bool = false
+    _: S.Type, accumulate _: A.Type, offset: Int = 0, orders: [KernelOptions.SummationOrder] = orders, fused: [Bool] = [false, true],
+    portable: Bool = false
   ) {
     // Every row count of the last row block (m mod 6 = 0 ... 5, mod 3 for pairwise, mod 4 for the
     // rounded kernel), partial and whole column panels (n mod 16 and n mod 8), long k (pairwise trees
@@ -30,7 +31,7 @@ import Testing
     // m = 40, 50, 61).
     for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30)] {
       for order in orders {
-        for fused in [false, true] where !(fused && order == .pairwise) {
+        for fused in fused where !(fused && order == .pairwise) {
           for withBias in [false, true] {
             let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
             let b = Tensor<S>(shape: [n, k], storage: Self.values(n * k, seed: UInt64(n * 7 + k), as: S.self, offset: offset))
@@ -76,6 +77,29 @@ import Testing
   @Test func binary16NearUnderflowAndOverflow() {
     check(Binary16.self, accumulate: Binary16.self, offset: -6, orders: [.sequential, .pairwise])
     check(Binary16.self, accumulate: Binary16.self, offset: 8, orders: [.sequential, .blocked(7)])
+  }
+  /// Every other format of the binary64 engine with p ≤ 25, accumulated in itself, takes the `Double`
+  /// rounded kernel: TF32, FP8 E4M3 (no infinities, overflow to NaN) and E5M2, the saturating MX FP6
+  /// and FP4, E4M3 saturating, a format without subnormals, and custom IEEE-style formats up to p = 25;
+  /// values near underflow and near overflow included.
+  static let binary64EngineFormats: [FloatFormat] = [
+    .tf32, .e4m3, .e5m2, .fp6e2m3, .fp6e3m2, .fp4e2m1, FloatFormat.e4m3.saturating(),
+    try! FloatFormat(name: "p9-no-subnormals", precision: 9, emin: -20, emax: 20, hasSubnormals: false),
+    try! FloatFormat.ieee("ieee:17:40", precision: 17, emax: 40), try! FloatFormat.ieee("ieee:25:127", precision: 25, emax: 127),
+  ]
+  @Test(arguments: binary64EngineFormats) func binary64EngineFormatRoundedAfterEveryOperation(_ format: FloatFormat) {
+    EmulatedFloat.withFormat(format) {
+      #expect(FastMatrixMultiply.roundedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions())?.holdsBinary64 == true)
+      check(EmulatedFloat.self, accumulate: EmulatedFloat.self, orders: [.sequential, .pairwise, .blocked(7)], fused: [false])
+      check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emin, orders: [.sequential, .pairwise], fused: [false])
+      check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emax - 2, orders: [.blocked(7)], fused: [false])
+    }
+  }
+  /// p = 26 is beyond the kernel's double-rounding bound: the generic loop computes it.
+  @Test func precision26TakesTheGenericLoop() {
+    EmulatedFloat.withFormat(try! FloatFormat.ieee("ieee:26:100", precision: 26, emax: 100)) {
+      #expect(FastMatrixMultiply.roundedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions()) == nil)
+    }
   }
   /// The portable C loop (what CPUs without AVX2 run), asked for per call on this one: the same packed
   /// operand, every order.

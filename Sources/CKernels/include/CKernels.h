@@ -26,6 +26,7 @@
 #define PRECISIONLAB_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PL_NR_F32 16
 #define PL_NR_F64 8
@@ -57,6 +58,24 @@ void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t pa
 int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n,
                   size_t k, const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows,
                   float *c, size_t ldc, pl_order order);
+/// A format of PrecisionLab's binary64 engine with p <= 25 (SmallFormatConstants): its values held in
+/// binary64, rounded to nearest even by the bit-level increment (shift = 53 - p dropped bits).
+typedef struct pl_small_format {
+  /// 2^emin, the largest finite value, and the binary64 constant whose addition and subtraction rounds
+  /// a magnitude below 2^emin onto the subnormal grid.
+  double min_normal, max_finite, subnormal_adder;
+  /// What a finite result beyond max_finite becomes, by sign: an infinity, NaN or the largest finite value.
+  double overflow_positive, overflow_negative;
+  uint64_t half_minus_one, keep_mask, shift;
+  int has_subnormals, has_infinities;
+} pl_small_format;
+/// That format's arithmetic held in binary64, rounded to nearest even after every product and every
+/// addition, in the order given (not fused): exactly the emulated loop. B packed in binary64 panels of
+/// PL_NR_F64. Precondition: the format has 2 <= p <= 25 and exponents within +-300. Returns 0 (computing
+/// nothing) when the CPU lacks AVX2.
+int pl_gemm_round_f64(const pl_small_format *format, size_t row_begin, size_t row_end, size_t panel_begin,
+                      size_t panel_end, size_t n, size_t k, const double *a, size_t lda, const double *bp,
+                      const double *bias, const double *bias_rows, double *c, size_t ldc, pl_order order);
 int pl_gemm_round_available(void);
 /// Which code path runs on this CPU: 2 = AVX2 and FMA, 0 = portable C.
 int pl_gemm_isa(void);
