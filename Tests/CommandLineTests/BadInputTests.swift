@@ -83,6 +83,7 @@ import Testing
     try Self.refuses(["grad", "--data", "synthetic", "--widths", "784,16777216,10", "--batch-size", "2"], 65, "parameters and 33554442 activations per sample need about")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--width-multiplier", "64", "--runs", "1"], 64, "--model vgg with --batch-size 256: ")
     try Self.refuses(["grad", "--data", "synthetic", "--model", "vgg", "--input-shape", "3,65536,65536"], 64, "at most 1048576 values")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "resnet", "--conv-init", "kaiming", "--runs", "1"], 64, "--conv-init: unknown value 'kaiming'; valid: model, pytorch")
     // A grid is enumerated and checked before it runs: a huge one is refused at once, not built.
     try Self.refuses(["bifurcation", "--data", "synthetic", "--runs", "100000000000"], 64, "--runs 100000000000 with 1 seed and 1 combination makes more than 1000000 trials")
     try Self.refuses(["train", "--data", "synthetic", "--optimizer", "innaprop", "--lr", "1", "--runs", "1"], 64,

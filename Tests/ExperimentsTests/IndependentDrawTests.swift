@@ -15,7 +15,7 @@ import Testing
     #expect(trials.map(\.runSeed) == Array(repeating: (0..<5).map(UInt64.init), count: 4).flatMap { $0 })
     // Seeds fit in 53 bits (a double reads them back exactly) and are the documented derivation.
     #expect(trials.allSatisfy { $0.seed < 1 << 53 })
-    #expect(trials.allSatisfy { $0.seed == Grid.drawSeed(run: $0.runSeed, values: $0.values) })
+    #expect(trials.allSatisfy { $0.seed == Grid.drawSeed(run: $0.runSeed, values: Experiment.bifurcation.keyed($0.values)) })
     // Rebuilt, the grid gives the same seeds and keys (a resume finds its trials).
     let again = try Grid(.bifurcation, values: Self.values, runs: 5, seeds: [0]).trials()
     #expect(again.map(\.seed) == trials.map(\.seed) && again.map(\.key) == trials.map(\.key))
@@ -67,5 +67,50 @@ import Testing
     let trials = try Grid(.bifurcation, values: values, runs: 2, seeds: [0]).trials()
     #expect(trials.map(\.key) == ["78ecae30f5dcf884", "488647b09977a22b"])
     #expect(trials.map(\.seed) == [376222995511086, 5157922304868618])
+  }
+}
+
+/// Options added after results were written (`Parameter.legacyValue`, `--conv-init`) leave the trials
+/// computed before them where they were, and a results file of that time is upgraded, not refused.
+@Suite struct AddedOptionTests {
+  static let headline: [String: [String]] = [
+    "protocol": ["paper"], "data": ["mnist"], "format": ["binary32"], "widths": ["784,256,256,256,10"], "batch-size": ["256"],
+  ]
+
+  @Test func theLegacyValueKeepsKeysAnotherValueChangesThem() throws {
+    let explicit = try Grid(.bifurcation, values: Self.headline.merging(["conv-init": ["model"]]) { $1 }, runs: 2, seeds: [0]).trials()
+    #expect(explicit.map(\.key) == ["78ecae30f5dcf884", "488647b09977a22b"])
+    #expect(explicit.allSatisfy { $0["conv-init"] == "model" })
+    let other = try Grid(.bifurcation, values: Self.headline.merging(["conv-init": ["pytorch"]]) { $1 }, runs: 2, seeds: [0]).trials()
+    #expect(Set(other.map(\.key)).isDisjoint(with: explicit.map(\.key)) && Set(other.map(\.seed)).isDisjoint(with: explicit.map(\.seed)))
+    #expect(Experiment.bifurcation.legacyColumns["conv_init"] == "model")
+  }
+
+  @Test func aFileWithoutTheColumnIsUpgradedAfterABackup() throws {
+    let dir = NSTemporaryDirectory() + "precisionlab-added-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let header = Experiment.bifurcation.header, path = dir + "/old.csv"
+    let old = header.filter { $0 != "conv_init" }
+    let row = { (key: String, final: String) in old.map { $0 == "trial" ? key : $0 == "final" ? final : "v_" + $0 } }
+    try ([old, row("done", "1"), row("unfinished", "0")].map(CSV.line).joined()).write(toFile: path, atomically: true, encoding: .utf8)
+    let file = try ResultsFile(path: path, header: header, legacyColumns: Experiment.bifurcation.legacyColumns)
+    file.close()
+    #expect(file.finished == ["done"] && file.rowCount == 1)
+    #expect(file.repairs.count == 1 && file.repairs[0].hasPrefix("added the column conv_init = model to the rows written before it existed; dropped 1 rows of unfinished trials"))
+    let (newHeader, rows) = try ResultsFile.read(path)
+    #expect(newHeader == header && rows.count == 1)
+    #expect(rows[0][header.firstIndex(of: "conv_init")!] == "model" && rows[0][header.firstIndex(of: "format")!] == "v_format")
+    let backups = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".bak") }
+    #expect(backups.count == 1)
+    // A file lacking a column that has no legacy value is another experiment's: refused.
+    let other = dir + "/other.csv"
+    try CSV.line(header.filter { $0 != "format" }).write(toFile: other, atomically: true, encoding: .utf8)
+    do {
+      _ = try ResultsFile(path: other, header: header, legacyColumns: Experiment.bifurcation.legacyColumns)
+      Issue.record("a file without the format column was accepted")
+    } catch {
+      #expect(error.description.contains("is not this experiment's"))
+    }
   }
 }

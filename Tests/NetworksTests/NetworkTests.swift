@@ -149,6 +149,30 @@ import Testing
     #expect(count(ModelSpec.resnet(input: [3, 32, 32], classes: 10, batchNorm: true).parameterShapes) == 11_173_962)
   }
 
+  /// ResNet's convolutions: kaiming_normal fan_out by default (std √(2 / fan_out): values beyond PyTorch's
+  /// default bound occur), PyTorch's default `reset_parameters` with `convInit` (kaiming_uniform with
+  /// a = √5: U(-1/√fan_in, 1/√fan_in), PyTorch's documented bound), no bias either way.
+  @Test func resnetConvolutionInitialisation() {
+    func convolutions(_ convInit: LayerSpec.ConvInit?) -> [(name: String, weight: [Float])] {
+      var spec = ModelSpec.resnet(blocks: [1, 1], input: [3, 8, 8], classes: 10, widthMultiplier: 1.0 / 8)
+      spec.convInit = convInit
+      let net: Network<Float> = spec.make(seed: 3)
+      return zip(net.parameterNames, net.parameters).filter { $0.0.contains("conv") || $0.0.contains("shortcut") }.map { ($0.0, $0.1.storage) }
+    }
+    let fanIn = ["conv1.weight": 3 * 9, "layer1.0.conv1.weight": 8 * 9, "layer2.0.conv1.weight": 8 * 9, "layer2.0.shortcut.0.weight": 8]
+    for (name, weight) in convolutions(.pytorchDefault) {
+      #expect(!name.hasSuffix(".bias"), "\(name): the paper's ResNet convolutions have no bias")
+      if let fan = fanIn[name] {
+        let bound = Float(1 / Double(fan).squareRoot())
+        #expect(weight.allSatisfy { abs($0) <= bound } && weight.contains { abs($0) > bound / 2 }, "\(name) within ±1/√\(fan)")
+      }
+    }
+    let kaiming = convolutions(nil)
+    let first = kaiming.first { $0.name == "layer1.0.conv1.weight" }!.weight
+    #expect(first.contains { abs($0) > Float(1 / Double(8 * 9).squareRoot()) }, "kaiming_normal fan_out is wider than PyTorch's default bound")
+    #expect(kaiming.map(\.name) == convolutions(.pytorchDefault).map(\.name))
+  }
+
   @Test func maxPoolTieRules() {
     let x = Tensor<Float>(shape: [1, 1, 2, 2], doubles: [1, 3, 3, 0])
     let g = Tensor<Float>(shape: [1, 1, 1, 1], doubles: [1])

@@ -27,6 +27,17 @@ public struct Experiment: Sendable {
     return v
   }
 
+  /// One cell's values as trial keys and draw seeds see them: without the options added later that
+  /// hold their legacy value (see `Parameter.legacyValue`).
+  public func keyed(_ values: [String: String]) -> [String: String] {
+    values.filter { name, value in parameter(name)?.legacyValue != value }
+  }
+
+  /// The columns rows written before an option existed lack, each with the value they were computed with.
+  public var legacyColumns: [String: String] {
+    Dictionary(uniqueKeysWithValues: parameters.compactMap { p in p.legacyValue.map { (p.column, $0) } })
+  }
+
   /// The options as a table (parsing, help, completion).
   public var table: ParameterTable { ParameterTable(parameters, owner: name) }
 

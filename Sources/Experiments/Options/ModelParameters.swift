@@ -30,6 +30,10 @@ public enum ModelParameters {
     .flag("first-relu", default: true, help: "MLP: activation after the first layer (--no-first-relu: the paper's second builder)."),
     .flag("stem-max-pool", default: true, help: "ResNet: 3x3 stride-2 max pool after the stem (kept in the paper's code)."),
     .integer("classes", default: 10, minimum: 1, maximum: 1 << 20, help: "Classes (outputs) of vgg and resnet; the MLP's are its last width."),
+    Parameter.choice(
+      "conv-init", ["model", "pytorch"], default: "model",
+      help: "Convolution initialisation: model (each model's own: VGG PyTorch's default, ResNet kaiming_normal fan_out as torchvision) or pytorch (PyTorch's default reset_parameters for every convolution, as the paper's volume runs)."
+    ).added(withLegacyValue: "model"),
   ]
 
   /// The model the values name, taking samples of `sampleShape`.
@@ -39,7 +43,8 @@ public enum ModelParameters {
       kind: ModelSpec.Kind(rawValue: v["model"]!)!, input: sampleShape, classes: Int(v["classes"]!)!, batchNorm: v["batch-norm"] == "true",
       widths: Parameter.integerList(v["widths"]!)!, activateFirstLayer: v["first-relu"] == "true", dropout: dropout > 0 ? dropout : nil,
       vggConfig: VGG.configuration(v["vgg-config"]!)!, resnetBlocks: Parameter.integerList(v["resnet-blocks"]!)!,
-      widthMultiplier: Double(v["width-multiplier"]!)!, stemMaxPool: v["stem-max-pool"] == "true")
+      widthMultiplier: Double(v["width-multiplier"]!)!, stemMaxPool: v["stem-max-pool"] == "true",
+      convInit: v["conv-init"] == "pytorch" ? .pytorchDefault : nil)
   }
 
   /// The sample shape synthetic data takes for this model when `--input-shape` does not say.

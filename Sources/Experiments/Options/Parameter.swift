@@ -20,10 +20,15 @@ public struct Parameter: Sendable {
   public let canonical: @Sendable (String) -> Result<String, ParameterError>
   /// A true/false option: `--name` alone means true, `--no-name` false.
   public let isFlag: Bool
+  /// For an option added after results were written: the value those results were computed with.
+  /// Their rows lack the option's column (a resumed file gains it, holding this value), and trial
+  /// keys and draw seeds leave the option out when it has this value, so the trials computed before
+  /// it existed are found again and new cells draw what they drew then.
+  public let legacyValue: String?
 
   public init(
     _ name: String, default defaultValue: String, separator: Character = ",", help: String, completions: [String]? = nil,
-    isFlag: Bool = false, canonical: @escaping @Sendable (String) -> Result<String, ParameterError>
+    isFlag: Bool = false, legacyValue: String? = nil, canonical: @escaping @Sendable (String) -> Result<String, ParameterError>
   ) {
     self.name = name
     self.defaultValue = defaultValue
@@ -31,6 +36,7 @@ public struct Parameter: Sendable {
     self.help = help
     self.completions = completions
     self.isFlag = isFlag
+    self.legacyValue = legacyValue
     self.canonical = canonical
   }
 
@@ -38,7 +44,12 @@ public struct Parameter: Sendable {
 
   /// The same option with another default (an experiment's own, for example).
   public func withDefault(_ value: String) -> Parameter {
-    Parameter(name, default: value, separator: separator, help: help, completions: completions, isFlag: isFlag, canonical: canonical)
+    Parameter(name, default: value, separator: separator, help: help, completions: completions, isFlag: isFlag, legacyValue: legacyValue, canonical: canonical)
+  }
+
+  /// The same option marked as added after results were written with `value` (see `legacyValue`).
+  public func added(withLegacyValue value: String) -> Parameter {
+    Parameter(name, default: defaultValue, separator: separator, help: help, completions: completions, isFlag: isFlag, legacyValue: value, canonical: canonical)
   }
 }
 
@@ -71,7 +82,8 @@ extension Parameter {
   func presettable(_ word: String, help extra: String) -> Parameter {
     let own = canonical
     return Parameter(
-      name, default: word, separator: separator, help: help + " " + extra, completions: completions.map { [word] + $0 }, isFlag: isFlag
+      name, default: word, separator: separator, help: help + " " + extra, completions: completions.map { [word] + $0 }, isFlag: isFlag,
+      legacyValue: legacyValue
     ) { v in v == word ? .success(word) : own(v) }
   }
 

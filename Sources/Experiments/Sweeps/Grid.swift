@@ -104,6 +104,7 @@ public struct Grid: Sendable {
 
   /// The seed of run seed `run` in the cell `values` when draws are independent: 53 bits of a hash
   /// of both (53 so that the seed column reads back exactly in tools that parse numbers as doubles).
+  /// `values` as `Experiment.keyed` gives them.
   public static func drawSeed(run: UInt64, values: [String: String]) -> UInt64 {
     let text = "draw\nrun_seed=\(run)\n" + values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: "\n")
     let digest = SHA256.digest(Array(text.utf8))
@@ -116,8 +117,9 @@ public struct Grid: Sendable {
     trials.reserveCapacity(count)
     for combination in cells {
       for run in seeds {
-        let seed = paired ? run : Self.drawSeed(run: run, values: combination)
-        trials.append(Trial(index: trials.count, values: combination, seed: seed, runSeed: run, paired: paired, key: Self.key(experiment, combination, seed)))
+        let keyed = experiment.keyed(combination)
+        let seed = paired ? run : Self.drawSeed(run: run, values: keyed)
+        trials.append(Trial(index: trials.count, values: combination, seed: seed, runSeed: run, paired: paired, key: Self.key(experiment, keyed, seed)))
       }
     }
     return trials

@@ -14,9 +14,15 @@ import Glibc
 /// number of fields, and the rows of trials that never wrote their final row (they are recomputed;
 /// training restores them from its checkpoint). Before such a repair the original is copied whole to
 /// `<path>.<date>.bak`; `repairs` says what was dropped and where the original is.
+///
+/// A file written before an option existed lacks that option's column (`legacyColumns`: column → the
+/// value its rows were computed with). Opening it adds the column with that value to every row, after
+/// the same backup, so a sweep of a later version resumes it; a file lacking any other column, or
+/// holding one the header does not, is refused.
 public final class ResultsFile: @unchecked Sendable {
   public let path: String
   public let header: [String]
+  public let legacyColumns: [String: String]
   /// Keys of the trials whose final row is in the file.
   public private(set) var finished: Set<String> = []
   /// Rows already in the file (after repairs).
@@ -26,9 +32,10 @@ public final class ResultsFile: @unchecked Sendable {
   private var descriptor: Int32
   private let lock = NSLock()
 
-  public init(path: String, header: [String]) throws(ResultsError) {
+  public init(path: String, header: [String], legacyColumns: [String: String] = [:]) throws(ResultsError) {
     self.path = path
     self.header = header
+    self.legacyColumns = legacyColumns
     let folder = (path as NSString).deletingLastPathComponent
     if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
     let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -63,10 +70,16 @@ public final class ResultsFile: @unchecked Sendable {
   /// Reads what is there, repairs it (after a backup), writes the header of a new file.
   private func resume() throws(ResultsError) {
     let data = try Self.contents(descriptor, path)
-    let (records, torn, goodLength) = CSV.parse(String(decoding: data, as: UTF8.self))
+    let (parsed, torn, goodLength) = CSV.parse(String(decoding: data, as: UTF8.self))
+    var records = parsed
     if records.isEmpty && !torn {
       try write(CSV.line(header))
       return
+    }
+    var added: [String] = []
+    if let first = records.first, first != header, let upgrade = Self.upgrade(from: first, to: header, legacyColumns) {
+      added = header.filter { !first.contains($0) }
+      records = [header] + records.dropFirst().map { $0.count == first.count ? upgrade($0) : $0 }
     }
     guard let first = records.first, first == header else {
       let found = records.first.map { $0.prefix(4).joined(separator: ",") } ?? "a torn line"
@@ -86,16 +99,40 @@ public final class ResultsFile: @unchecked Sendable {
     if torn { dropped.append("a torn last line (\(data.count - goodLength) bytes)") }
     if malformed > 0 { dropped.append("\(malformed) rows with the wrong number of fields") }
     if kept.count < good.count { dropped.append("\(good.count - kept.count) rows of unfinished trials (they are recomputed)") }
-    if !dropped.isEmpty {
+    if !dropped.isEmpty || !added.isEmpty {
       let backup = try backUp(data)
       let body = ([header] + kept).map(CSV.line).joined()
       guard ftruncate(descriptor, 0) == 0 else { throw ResultsError("\(path): cannot be rewritten (\(String(cString: strerror(errno)))); the original is in \(backup)") }
       try write(body)
-      repairs.append("dropped \(dropped.joined(separator: ", ")); the original is kept in \(backup)")
+      var said: [String] = []
+      if !added.isEmpty {
+        let columns = added.map { "\($0) = \(legacyColumns[$0]!)" }.joined(separator: ", ")
+        said.append("added the column\(added.count == 1 ? "" : "s") \(columns) to the rows written before \(added.count == 1 ? "it" : "they") existed")
+      }
+      if !dropped.isEmpty { said.append("dropped \(dropped.joined(separator: ", "))") }
+      repairs.append("\(said.joined(separator: "; ")); the original is kept in \(backup)")
     }
     finished = done
     rowCount = kept.count
   }
+
+  /// How a row under `old` becomes one under `new` when `new` only adds columns of `legacyColumns`
+  /// (each filled with its value), or nil when the files differ otherwise.
+  static func upgrade(from old: [String], to new: [String], _ legacyColumns: [String: String]) -> (([String]) -> [String])? {
+    guard Set(old).isSubset(of: new), Set(old).count == old.count else { return nil }
+    var sources: [FieldSource] = []
+    for column in new {
+      if let i = old.firstIndex(of: column) { sources.append(.field(i)) } else if let v = legacyColumns[column] { sources.append(.value(v)) } else { return nil }
+    }
+    return { row in sources.map { source in
+      switch source {
+      case .field(let i): return row[i]
+      case .value(let v): return v
+      }
+    } }
+  }
+  /// Where an upgraded row's field comes from: the old row's field, or a legacy value.
+  enum FieldSource { case field(Int), value(String) }
 
   /// Copies the file's bytes to `<path>.<UTC date and time>.bak` (a new name, never overwriting), flushed to disk.
   private func backUp(_ data: Data) throws(ResultsError) -> String {

@@ -34,7 +34,7 @@ public struct SweepRunner {
   public func run() throws -> Outcome {
     let experiment = grid.experiment
     let all = grid.trials(shard: shard)
-    let file = try output.map { path throws(ResultsError) in try ResultsFile(path: path, header: experiment.header) }
+    let file = try output.map { path throws(ResultsError) in try ResultsFile(path: path, header: experiment.header, legacyColumns: experiment.legacyColumns) }
     defer { file?.close() }  // the lock ends with the run, not when the last worker lets go of the file
     let pending = all.filter { !(file?.finished.contains($0.key) ?? false) }
     try Self.loadData(for: pending, context)

@@ -4,7 +4,7 @@ import Tensors
 /// A network's architecture without its parameters: what the model builders describe, what
 /// `materialize` turns into layers by drawing the initial parameters in forward order.
 public indirect enum LayerSpec: Sendable {
-  public enum ConvInit: Sendable { case pytorchDefault, kaimingNormalFanOut }
+  public enum ConvInit: Sendable, Hashable { case pytorchDefault, kaimingNormalFanOut }
 
   case linear(inputs: Int, outputs: Int, name: String)
   case conv(inputs: Int, outputs: Int, kernel: Int, stride: Int, padding: Int, bias: Bool, initialization: ConvInit, name: String)

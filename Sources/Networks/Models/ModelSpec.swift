@@ -25,12 +25,17 @@ public struct ModelSpec: Sendable, Hashable {
   public var input: [Int]
   public var classes: Int
   public var batchNorm: Bool
+  /// How the convolutions are initialised: nil for the architecture's own (VGG: PyTorch's default
+  /// `reset_parameters`; ResNet: kaiming_normal fan_out, as torchvision), or one rule for all of them
+  /// (VGG takes only PyTorch's default: its convolutions have biases).
+  public var convInit: LayerSpec.ConvInit?
 
-  public init(architecture: Architecture, input: [Int], classes: Int, batchNorm: Bool) {
+  public init(architecture: Architecture, input: [Int], classes: Int, batchNorm: Bool, convInit: LayerSpec.ConvInit? = nil) {
     self.architecture = architecture
     self.input = input
     self.classes = classes
     self.batchNorm = batchNorm
+    self.convInit = convInit
   }
 
   /// An MLP: it takes `widths.first` features and has `widths.last` classes.
@@ -55,8 +60,9 @@ public struct ModelSpec: Sendable, Hashable {
   /// A model from every option of every kind, the ones of other kinds ignored: the command line's way.
   public init(
     kind: Kind, input: [Int], classes: Int, batchNorm: Bool, widths: [Int], activateFirstLayer: Bool, dropout: Double?,
-    vggConfig: [VGG.Item], resnetBlocks: [Int], widthMultiplier: Double, stemMaxPool: Bool
+    vggConfig: [VGG.Item], resnetBlocks: [Int], widthMultiplier: Double, stemMaxPool: Bool, convInit: LayerSpec.ConvInit? = nil
   ) {
+    defer { self.convInit = convInit }
     switch kind {
     case .mlp: self = .mlp(widths: widths, activateFirstLayer: activateFirstLayer, batchNorm: batchNorm, dropout: dropout)
     case .vgg: self = .vgg(vggConfig, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: widthMultiplier)
@@ -84,6 +90,7 @@ public struct ModelSpec: Sendable, Hashable {
       if let dropout, !(dropout >= 0 && dropout < 1) { return "dropout probability \(dropout) is outside [0, 1)" }
     case .vgg(let config, let width):
       if config.isEmpty { return "an empty VGG configuration" }
+      if convInit == .kaimingNormalFanOut { return "VGG's convolutions have biases, which kaiming_normal initialisation does not draw here" }
       if let problem = Self.imageProblem(kind, sampleShape, width) { return problem }
     case .resnet(let blocks, let width, _):
       if blocks.isEmpty || !blocks.allSatisfy({ $0 >= 1 }) { return "ResNet blocks \(blocks): need at least one stage of at least one block" }
@@ -123,7 +130,9 @@ public struct ModelSpec: Sendable, Hashable {
     case .vgg(let config, let width):
       return VGG.layout(config, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: width, activation: activation)
     case .resnet(let blocks, let width, let stem):
-      return ResNet.layout(blocks: blocks, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: width, stemMaxPool: stem, activation: activation)
+      return ResNet.layout(
+        blocks: blocks, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: width, stemMaxPool: stem, activation: activation,
+        convInit: convInit ?? .kaimingNormalFanOut)
     }
   }
 

@@ -8,19 +8,20 @@ import Tensors
 /// Names follow the common PyTorch CIFAR implementation: `conv1.weight`, `bn1.weight`,
 /// `layer1.0.conv1.weight`, `layer1.0.bn1.weight`, …, `layer2.0.shortcut.0.weight` (1×1 projection),
 /// `layer2.0.shortcut.1.weight` (its batch norm), `linear.weight`, `linear.bias`. Without batch norm
-/// the batch-norm layers are absent (identities). Convolutions: kaiming_normal (fan_out, ReLU), no
-/// bias; Linear: PyTorch's default; batch norm γ = 1, β = 0.
+/// the batch-norm layers are absent (identities). Convolutions: no bias, kaiming_normal (fan_out, ReLU)
+/// as torchvision initialises them, or PyTorch's default `reset_parameters` (`convInit`); Linear:
+/// PyTorch's default; batch norm γ = 1, β = 0.
 public enum ResNet {
   /// The architecture.
   public static func layout(
     blocks: [Int] = [2, 2, 2, 2], input: [Int], classes: Int, batchNorm: Bool = true,
-    widthMultiplier: Double = 1, stemMaxPool: Bool = false, activation: Activation = .relu(0)
+    widthMultiplier: Double = 1, stemMaxPool: Bool = false, activation: Activation = .relu(0), convInit: LayerSpec.ConvInit = .kaimingNormalFanOut
   ) -> [LayerSpec] {
     precondition(input.count == 3 && input.allSatisfy { $0 >= 1 }, "ResNet input must be [channels, height, width], got \(input)")
     precondition(!blocks.isEmpty && blocks.allSatisfy { $0 >= 1 }, "ResNet blocks \(blocks)")
     func width(_ c: Int) -> Int { max(1, Int((Double(c) * widthMultiplier).rounded())) }
     func conv(_ i: Int, _ o: Int, _ k: Int, _ stride: Int, _ padding: Int, _ name: String) -> LayerSpec {
-      .conv(inputs: i, outputs: o, kernel: k, stride: stride, padding: padding, bias: false, initialization: .kaimingNormalFanOut, name: name)
+      .conv(inputs: i, outputs: o, kernel: k, stride: stride, padding: padding, bias: false, initialization: convInit, name: name)
     }
     var layers: [LayerSpec] = []
     var channels = width(64)
