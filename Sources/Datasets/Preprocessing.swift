@@ -1,8 +1,8 @@
 import Scalars
 import Tensors
 
-/// The transforms between stored samples and a network's input, in torchvision's order: random crop
-/// with zero padding and horizontal flip on the stored image, then ToTensor (k/255) and Normalize
+/// The transforms between stored samples and a network's input, in torchvision's order: constant zero
+/// padding (`Pad`), random crop with zero padding and horizontal flip on the stored image, then ToTensor (k/255) and Normalize
 /// ((v − mean_c)/std_c). Each input value is computed in binary64 and rounded once, to nearest even,
 /// into the run's format. Crops and flips are drawn per (seed, step, sample position) from a
 /// counter-based generator, so a batch is the same whatever else ran before it.
@@ -27,19 +27,27 @@ public struct Preprocessing: Sendable {
   }
 
   public var normalization: Normalization?
-  /// Output size and zero padding of a random crop (square images).
+  /// Zero pixels added on each side of every image first (torchvision's `Pad`: 28×28 becomes 32×32
+  /// with 2); they are pixel value 0, normalised like any other.
+  public var padding: Int
+  /// Output size and zero padding of a random crop (square images), of the padded image.
   public var randomCrop: (size: Int, padding: Int)?
   public var horizontalFlip: Bool
   public var seed: UInt64
 
-  public init(normalization: Normalization? = nil, randomCrop: (size: Int, padding: Int)? = nil, horizontalFlip: Bool = false, seed: UInt64 = 0) {
+  public init(
+    normalization: Normalization? = nil, padding: Int = 0, randomCrop: (size: Int, padding: Int)? = nil, horizontalFlip: Bool = false,
+    seed: UInt64 = 0
+  ) {
+    precondition(padding >= 0, "padding \(padding) is negative")
     self.normalization = normalization
+    self.padding = padding
     self.randomCrop = randomCrop
     self.horizontalFlip = horizontalFlip
     self.seed = seed
   }
 
-  /// The samples `indices` of `data` as a tensor `[batch] + sampleShape` (crop changes h and w).
+  /// The samples `indices` of `data` as a tensor `[batch] + sampleShape` (padding and crop change h and w).
   /// Image bytes go through a 256-entry table per channel, built with the same binary64 formula and
   /// one rounding, so the values are those of the per-pixel formula, at table-lookup speed.
   @inlinable
@@ -47,7 +55,8 @@ public struct Preprocessing: Sendable {
     let shape = data.sampleShape
     let images = shape.count == 3
     let (c, h, w) = images ? (shape[0], shape[1], shape[2]) : (1, 1, data.sampleSize)
-    let (oh, ow) = randomCrop.map { ($0.size, $0.size) } ?? (h, w)
+    let pad = images ? padding : 0
+    let (oh, ow) = randomCrop.map { ($0.size, $0.size) } ?? (h + 2 * pad, w + 2 * pad)
     if let n = normalization { precondition(n.mean.count == c || n.mean.count == 1, "normalisation for \(n.mean.count) channels, data has \(c)") }
     func transform(_ v: Double, _ ch: Int) -> Double {
       guard let n = normalization else { return v }
@@ -57,7 +66,7 @@ public struct Preprocessing: Sendable {
     var out = [T]()
     out.reserveCapacity(indices.count * c * oh * ow)
     // Plain images (no crop, no flip): one table lookup per pixel into preallocated storage.
-    if randomCrop == nil && !horizontalFlip, case .bytes(let bytes) = data.samples {
+    if randomCrop == nil && !horizontalFlip && pad == 0, case .bytes(let bytes) = data.samples {
       let tables: [[T]] = RoundingEnvironment.with(.nearestEven) {
         (0..<c).map { ch in (0..<256).map { T(transform(Double($0) / 255, ch)) } }
       }
@@ -82,10 +91,11 @@ public struct Preprocessing: Sendable {
       let tables: [[T]] = (0..<c).map { ch in (0..<256).map { T(transform(Double($0) / 255, ch)) } }
       let zeros = (0..<c).map { T(transform(0, $0)) }
       for (position, i) in indices.enumerated() {
-        var dy = 0, dx = 0, flip = false
+        // Output pixel (y, x) reads stored pixel (y + dy, x + dx): the padding's shift, then the crop's.
+        var dy = -pad, dx = -pad, flip = false
         if let crop = randomCrop {
-          dy = Int(CounterRandom.bits(seed, step, position, 1) % UInt64(h + 2 * crop.padding - crop.size + 1)) - crop.padding
-          dx = Int(CounterRandom.bits(seed, step, position, 2) % UInt64(w + 2 * crop.padding - crop.size + 1)) - crop.padding
+          dy += Int(CounterRandom.bits(seed, step, position, 1) % UInt64(h + 2 * pad + 2 * crop.padding - crop.size + 1)) - crop.padding
+          dx += Int(CounterRandom.bits(seed, step, position, 2) % UInt64(w + 2 * pad + 2 * crop.padding - crop.size + 1)) - crop.padding
         }
         if horizontalFlip { flip = CounterRandom.bits(seed, step, position, 3) & 1 == 1 }
         switch data.samples {

@@ -30,6 +30,22 @@ import Testing
     #expect(plain.storage == Preprocessing().batch(images, indices: [0], as: Double.self).0.storage)
   }
 
+  /// `Pad(p)` surrounds the image with p pixels of value 0 (normalised like the others), and pad then
+  /// random crop equals the crop with the paddings added (the same offsets are drawn): torchvision's
+  /// Pad(2), RandomCrop(32, padding=4) on 28×28 images is RandomCrop(32, padding=6).
+  @Test func padSurroundsTheImageWithZeroPixels() {
+    let (x, _) = Preprocessing(normalization: .mnist, padding: 1).batch(Self.tiny, indices: [0], as: Double.self)
+    #expect(x.shape == [1, 1, 4, 5])
+    let zero = (0 - 0.1307) / 0.3081
+    let rows: [[Double]] = [[0, 1, 2], [3, 4, 255]].map { $0.map { ($0 / 255 - 0.1307) / 0.3081 } }
+    let expected = [[Double](repeating: zero, count: 5)] + rows.map { [zero] + $0 + [zero] } + [[Double](repeating: zero, count: 5)]
+    #expect(x.storage == expected.flatMap { $0 })
+    let images = Synthetic.images(count: 6, shape: [1, 28, 28], seed: 2)
+    let padThenCrop = Preprocessing(padding: 2, randomCrop: (32, 4), horizontalFlip: true, seed: 9).batch(images, indices: Array(0..<6), step: 1, as: Float.self).0
+    let wideCrop = Preprocessing(randomCrop: (32, 6), horizontalFlip: true, seed: 9).batch(images, indices: Array(0..<6), step: 1, as: Float.self).0
+    #expect(padThenCrop.shape == [6, 1, 32, 32] && padThenCrop.storage == wideCrop.storage)
+  }
+
   @Test func batchOrder() {
     let inOrder = BatchOrder(count: 10, batchSize: 4)
     #expect(inOrder.batchCount == 3 && inOrder.indices(ofBatch: 2) == [8, 9])

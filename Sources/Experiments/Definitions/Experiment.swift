@@ -65,7 +65,7 @@ public struct Experiment: Sendable {
 
   static func studyProblem(_ v: [String: String]) -> ParameterError? {
     if let problem = ComputeParameters.problem(v) ?? DataParameters.problem(v) { return problem }
-    let shape = DataParameters.sampleShape(v)
+    let shape = DataParameters.inputShape(v)
     let model = ModelParameters.spec(v, sampleShape: shape)
     if let problem = model.problem(sampleShape: shape, dataClasses: DataParameters.classes) {
       return ParameterError("--model \(v["model"]!) on --data \(v["data"]!): \(problem)")

@@ -25,7 +25,7 @@ public struct Trial: Sendable, Hashable {
   func double(_ name: String) -> Double { Double(self[name])! }
 
   /// The model this trial's values name (on its data's samples).
-  var model: ModelSpec { ModelParameters.spec(values, sampleShape: DataParameters.sampleShape(values)) }
+  var model: ModelSpec { ModelParameters.spec(values, sampleShape: DataParameters.inputShape(values)) }
 
   /// How this trial computes (its seed seeds the stochastic rounding unless `--rounding-seed` says).
   func compute(threads: Int) -> ComputeSettings { ComputeParameters.settings(values, seed: seed, threads: threads) }

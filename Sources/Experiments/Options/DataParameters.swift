@@ -45,8 +45,20 @@ public enum DataParameters {
       .integer("max-batches", default: 0, minimum: 0, help: "Batches per pass (0: one whole pass)."),
       .flag("shuffle", default: false, help: "Seeded shuffle of the training set (per epoch) instead of file order."),
       .flag("augment", default: false, help: "Random crop with padding 4 and horizontal flip (images)."),
-      normalize, inputShape,
+      pad, normalize, inputShape,
     ]
+  }
+
+  /// Zero padding on each side of every image (before the crop, if any).
+  public static let pad = Parameter.integer(
+    "pad", default: 0, minimum: 0, maximum: 64,
+    help: "Zero pixels added on each side of every image first (torchvision's Pad: 2 makes 28x28 images 32x32, VGG11's input)."
+  ).added(withLegacyValue: "0")
+
+  /// The shape of one sample as the network takes it: `sampleShape` with `--pad` added.
+  public static func inputShape(_ v: [String: String]) -> [Int] {
+    let shape = sampleShape(v), pad = Int(v["pad"] ?? "0") ?? 0
+    return shape.count == 3 && pad > 0 ? [shape[0], shape[1] + 2 * pad, shape[2] + 2 * pad] : shape
   }
 
   /// The shape of one sample: `--input-shape`, else the dataset's (synthetic data: what the model takes).
@@ -66,6 +78,7 @@ public enum DataParameters {
       if native != shape { return ParameterError("--input-shape \(given): \(v["data"]!) samples have shape \(native.map(String.init).joined(separator: ","))") }
     }
     if v["augment"] == "true" && shape.count != 3 { return ParameterError("--augment needs image data, not samples of shape \(shape)") }
+    if let pad = v["pad"], pad != "0", shape.count != 3 { return ParameterError("--pad needs image data, not samples of shape \(shape)") }
     if let n = v["normalize"], n != "none" {
       let channels = n == "mnist" ? 1 : 3
       if shape.count != 3 || shape[0] != channels { return ParameterError("--normalize \(n) is for \(channels)-channel images, not samples of shape \(shape)") }
@@ -82,8 +95,9 @@ public enum DataParameters {
     default: normalization = nil
     }
     let augment = v["augment"] == "true"
-    let size = sampleShape(v).last!
-    return Preprocessing(normalization: normalization, randomCrop: augment ? (size, 4) : nil, horizontalFlip: augment, seed: seed)
+    let size = inputShape(v).last!
+    return Preprocessing(
+      normalization: normalization, padding: Int(v["pad"] ?? "0") ?? 0, randomCrop: augment ? (size, 4) : nil, horizontalFlip: augment, seed: seed)
   }
 
   /// The training batches and the test set the values name, for a run whose seed is `seed`.
