@@ -178,6 +178,8 @@ public enum FastMatrixMultiply {
   static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
     if case .blas = options.order { return nil }
     guard !options.fused, S.self == Acc.self, roundedKernelsAvailable, RoundingEnvironment.isNearestEven else { return nil }
+    // Hardware arithmetic (`Float`, `Double`) takes its own kernels, although binary32 is a format of the engine.
+    if applies(S.self, Acc.self, options) { return nil }
     let constants = S.format.small
     if constants == FloatFormat.binary16.small { return .rounded(format: 0) }
     if constants == FloatFormat.bfloat16.small { return .rounded(format: 1) }

@@ -95,6 +95,11 @@ import Testing
       check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emax - 2, orders: [.blocked(7)], fused: [false])
     }
   }
+  /// Hardware binary32 and binary64 keep their own kernels (binary32 is also a format of the engine).
+  @Test func hardwareFormatsTakeTheirOwnKernels() {
+    #expect(FastMatrixMultiply.roundedKernel(Float.self, Float.self, KernelOptions()) == nil)
+    #expect(FastMatrixMultiply.roundedKernel(Double.self, Double.self, KernelOptions()) == nil)
+  }
   /// p = 26 is beyond the kernel's double-rounding bound: the generic loop computes it.
   @Test func precision26TakesTheGenericLoop() {
     EmulatedFloat.withFormat(try! FloatFormat.ieee("ieee:26:100", precision: 26, emax: 100)) {
