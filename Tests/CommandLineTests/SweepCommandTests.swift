@@ -159,3 +159,28 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: "\(dir)/killed.csv.checkpoints"))
   }
 }
+
+/// `--train-size N` trains on the first N images only: the same fixed subset for every run.
+@Suite struct TrainSizeTests {
+  static func column(_ csv: String, _ name: String) -> [String] {
+    func fields(_ line: Substring) -> [String] {
+      var fields: [String] = [], field = "", quoted = false
+      for c in line {
+        if c == "\"" { quoted.toggle() } else if c == "," && !quoted { fields.append(field); field = "" } else { field.append(c) }
+      }
+      return fields + [field]
+    }
+    let lines = csv.split(separator: "\n").map(fields)
+    guard let i = lines.first?.firstIndex(of: name) else { return [] }
+    return lines.dropFirst().map { $0.count == lines[0].count ? $0[i] : "?" }
+  }
+
+  @Test func aSubsetLimitsThePassAndTooLargeASubsetIsNamed() throws {
+    let common = ["bifurcation", "--data", "synthetic", "--widths", "784,8,10", "--format", "fp64", "--batch-size", "32", "--runs", "1", "--quiet"]
+    let small = try CommandLineTests.run(common + ["--train-size", "100"])
+    #expect(small.status == 0, "\(small.error)")
+    #expect(Self.column(small.output, "batches_examined") == ["4"] && Self.column(small.output, "train_size") == ["100"])
+    let large = try CommandLineTests.run(common + ["--train-size", "20000"])
+    #expect(Self.column(large.output, "error") == ["--train-size 20000: synthetic's training set has only 10000 images"], "\(large.output)")
+  }
+}

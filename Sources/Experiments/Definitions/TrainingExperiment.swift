@@ -60,7 +60,9 @@ extension Experiment {
     study.rootCause = t.flag("root-cause")
     if t.flag("evaluate") {
       study.test = test
-      study.testPreprocessing = Preprocessing(normalization: DataParameters.preprocessing(t.values, seed: t.seed).normalization)
+      // The test set is padded and normalised as the training batches, never cropped or flipped.
+      let training = DataParameters.preprocessing(t.values, seed: t.seed)
+      study.testPreprocessing = Preprocessing(normalization: training.normalization, padding: training.padding)
     }
     if let dir = context.checkpointDirectory {
       try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -45,9 +45,15 @@ public enum DataParameters {
       .integer("max-batches", default: 0, minimum: 0, help: "Batches per pass (0: one whole pass)."),
       .flag("shuffle", default: false, help: "Seeded shuffle of the training set (per epoch) instead of file order."),
       .flag("augment", default: false, help: "Random crop with padding 4 and horizontal flip (images)."),
-      pad, normalize, inputShape,
+      pad, trainSize, normalize, inputShape,
     ]
   }
+
+  /// A fixed subset of the training set: its first N images.
+  public static let trainSize = Parameter.integer(
+    "train-size", default: 0, minimum: 0,
+    help: "Train on the first N images of the training set only, the same subset for every run (0: all of it)."
+  ).added(withLegacyValue: "0")
 
   /// Zero padding on each side of every image (before the crop, if any).
   public static let pad = Parameter.integer(
@@ -103,9 +109,12 @@ public enum DataParameters {
   /// The training batches and the test set the values name, for a run whose seed is `seed`.
   static func feed(_ v: [String: String], seed: UInt64, _ data: DataCache) throws -> (BatchFeed, LabeledImages) {
     let sets = try data.load(v["data"]!, syntheticShape: sampleShape(v))
-    let maxBatches = Int(v["max-batches"]!)!
+    let maxBatches = Int(v["max-batches"]!)!, trainSize = Int(v["train-size"] ?? "0") ?? 0
+    if trainSize > sets.train.count {
+      throw ParameterError("--train-size \(trainSize): \(v["data"]!)'s training set has only \(sets.train.count) images")
+    }
     let feed = BatchFeed(
-      data: sets.train, preprocessing: preprocessing(v, seed: seed), batchSize: Int(v["batch-size"]!)!,
+      data: trainSize > 0 ? sets.train.prefix(trainSize) : sets.train, preprocessing: preprocessing(v, seed: seed), batchSize: Int(v["batch-size"]!)!,
       shuffleSeed: v["shuffle"] == "true" ? seed : nil, maxBatches: maxBatches > 0 ? maxBatches : nil)
     return (feed, sets.test)
   }
