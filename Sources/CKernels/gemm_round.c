@@ -74,12 +74,19 @@ typedef struct small64 {
 
 // SmallFormatArithmetic.roundNearestEven for four binary64 values.
 __attribute__((target("avx2,f16c"), always_inline)) static inline __m256d round_small(__m256d x, const small64 *f) {
-  __m256d magnitude = _mm256_andnot_pd(f->sign, x), sign = _mm256_and_pd(f->sign, x);
+  __m256d magnitude = _mm256_andnot_pd(f->sign, x);
   // Normal results: add half an ulp minus one plus the kept bit's parity, clear the dropped bits.
   __m256i bits = _mm256_castpd_si256(x);
   __m256i lsb = _mm256_and_si256(_mm256_srl_epi64(bits, f->shift), f->one);
   __m256d rounded = _mm256_castsi256_pd(
       _mm256_and_si256(_mm256_add_epi64(_mm256_add_epi64(bits, f->half_minus_one), lsb), f->keep_mask));
+  // The common case, every lane zero or normal with a result within range (the bit rounding keeps a
+  // zero as it is): done. NaN, infinities, overflow and values below 2^emin take the full path.
+  __m256d usual = _mm256_and_pd(
+      _mm256_cmp_pd(_mm256_andnot_pd(f->sign, rounded), f->max_finite, _CMP_LE_OQ),
+      _mm256_or_pd(_mm256_cmp_pd(magnitude, f->min_normal, _CMP_GE_OQ), _mm256_cmp_pd(magnitude, _mm256_setzero_pd(), _CMP_EQ_OQ)));
+  if (__builtin_expect(_mm256_movemask_pd(usual) == 0xF, 1)) return rounded;
+  __m256d sign = _mm256_and_pd(f->sign, x);
   __m256d beyond = _mm256_blendv_pd(f->overflow_positive, f->overflow_negative, x);
   if (f->has_infinities) beyond = _mm256_blendv_pd(beyond, x, _mm256_cmp_pd(magnitude, f->infinity, _CMP_EQ_OQ));
   __m256d inside = _mm256_cmp_pd(_mm256_andnot_pd(f->sign, rounded), f->max_finite, _CMP_LE_OQ);
