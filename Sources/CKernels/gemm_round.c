@@ -156,30 +156,28 @@ int pl_gemm_round_available(void) {
 #endif
 }
 
+// Without AVX2 (or off x86-64) the kernels compute nothing and say so; callers ask
+// pl_gemm_round_available() first.
 int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n,
                   size_t k, const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows,
                   float *c, size_t ldc, pl_order order) {
 #if defined(__x86_64__)
-  if (!pl_gemm_round_available()) return 0;
-  panels_f32(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
-  return 1;
-#else
-  (void)format; (void)row_begin; (void)row_end; (void)panel_begin; (void)panel_end; (void)n; (void)k; (void)a;
-  (void)lda; (void)bp; (void)bias; (void)bias_rows; (void)c; (void)ldc; (void)order;
-  return 0;
+  if (pl_gemm_round_available()) {
+    panels_f32(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    return 1;
+  }
 #endif
+  return 0;
 }
 
 int pl_gemm_round_f64(const pl_small_format *format, size_t row_begin, size_t row_end, size_t panel_begin,
                       size_t panel_end, size_t n, size_t k, const double *a, size_t lda, const double *bp,
                       const double *bias, const double *bias_rows, double *c, size_t ldc, pl_order order) {
 #if defined(__x86_64__)
-  if (!pl_gemm_round_available()) return 0;
-  gemm_f64(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
-  return 1;
-#else
-  (void)format; (void)row_begin; (void)row_end; (void)panel_begin; (void)panel_end; (void)n; (void)k; (void)a;
-  (void)lda; (void)bp; (void)bias; (void)bias_rows; (void)c; (void)ldc; (void)order;
-  return 0;
+  if (pl_gemm_round_available()) {
+    gemm_f64(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    return 1;
+  }
 #endif
+  return 0;
 }
