@@ -86,6 +86,15 @@ import Testing
     #expect(Experiment.bifurcation.legacyColumns["conv_init"] == "model")
   }
 
+  @Test func aFileWithoutTheColumnIsSummarized() throws {
+    let old = Experiment.bifurcation.header.filter { Experiment.bifurcation.legacyColumns[$0] == nil }
+    let row = { (key: String, inS: String) in
+      old.map { $0 == "trial" ? key : $0 == "in_s" ? inS : $0 == "first_difference" ? (inS == "1" ? "3" : "") : $0 == "error" ? "" : $0 == "format" ? "binary32" : $0 == "experiment" ? "bifurcation" : "x" }
+    }
+    let summary = try Summary.make(header: old, rows: [row("a", "1"), row("b", "0")], by: nil)
+    #expect(summary.columns.prefix(4) == ["format", "runs", "in_s", "ratio"] && summary.rows.first?.prefix(4) == ["binary32", "2", "1", "0.5"], "\(summary.csv())")
+  }
+
   @Test func aFileWithoutTheColumnIsUpgradedAfterABackup() throws {
     let dir = NSTemporaryDirectory() + "precisionlab-added-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

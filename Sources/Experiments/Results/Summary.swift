@@ -33,6 +33,12 @@ public struct Summary: Sendable {
     let name = first[experimentIndex]
     guard let experiment = Experiment.named(name) else { throw ResultsError("unknown experiment '\(name)' in the results") }
     guard rows.allSatisfy({ $0[experimentIndex] == name }) else { throw ResultsError("the file mixes experiments; summarize one at a time") }
+    // Files written before an option existed lack its column: their rows had its legacy value.
+    var (header, rows) = (header, rows)
+    for (column, value) in experiment.legacyColumns.sorted(by: { $0.key < $1.key }) where !header.contains(column) {
+      header.append(column)
+      rows = rows.map { $0 + [value] }
+    }
     let column = { (c: String) -> Int? in header.firstIndex(of: c) }
     let configuration = experiment.parameters.map(\.column)
     let table = Table(header: header)
