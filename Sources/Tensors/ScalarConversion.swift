@@ -8,14 +8,10 @@ import Scalars
 /// asking for more is a programming error that stops with a message naming both formats.
 public enum ScalarConversion {
   /// Whether every value of `S` is a binary64 value, so `S → Double → U` rounds only once.
-  @inlinable public static func isExactInBinary64<S: PrecisionScalar>(_: S.Type) -> Bool {
-    isExactInBinary64(S.format)
-  }
+  @inlinable public static func isExactInBinary64<S: PrecisionScalar>(_: S.Type) -> Bool { S.valuesAreBinary64 }
 
   /// Whether every value of `f` is a binary64 value.
-  @inlinable public static func isExactInBinary64(_ f: FloatFormat) -> Bool {
-    f.isExponentBounded && f.precision <= 53 && f.emax <= 1023 && f.smallestSubnormalExponent >= -1074
-  }
+  @inlinable public static func isExactInBinary64(_ f: FloatFormat) -> Bool { f.valuesAreBinary64 }
 
   /// Whether every value of `f` is a binary32 value.
   @inlinable public static func isExactInBinary32(_ f: FloatFormat) -> Bool {

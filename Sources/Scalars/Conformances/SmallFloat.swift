@@ -14,6 +14,8 @@ import CMPFR
   @inlinable public init(exactly value: Double) { self.value = value }
 
   @inlinable public static var format: FloatFormat { Spec.format }
+  /// Always: the binary64 engine holds only formats whose values are binary64 values.
+  @inlinable public static var valuesAreBinary64: Bool { true }
 
   @inlinable @inline(__always) static var constants: SmallFormatConstants {
     let c = Spec.smallConstants

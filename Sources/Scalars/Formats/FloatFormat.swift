@@ -117,6 +117,11 @@ public struct FloatFormat: Sendable, Hashable, CustomStringConvertible {
 
   public var engine: Engine { small.isUsable ? .double : .mpfr }
 
+  /// Whether every value of the format is a binary64 value.
+  @inlinable public var valuesAreBinary64: Bool {
+    isExponentBounded && precision <= 53 && emax <= 1023 && smallestSubnormalExponent >= -1074
+  }
+
   /// The same format with saturating overflow (OCP FP8 "saturating" conversions).
   public func saturating() -> FloatFormat {
     // The checks passed for `self`; saturation is valid for every format.

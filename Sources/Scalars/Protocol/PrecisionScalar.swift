@@ -19,8 +19,13 @@
 /// ```
 public protocol PrecisionScalar: Comparable, Sendable, CustomStringConvertible, ExpressibleByIntegerLiteral {
   /// The format of the values this type creates on the calling thread: fixed for every type except
-  /// `MPFRFloat`, whose format is a per-thread setting.
+  /// `MPFRFloat` and `EmulatedFloat`, whose format is a per-thread setting.
   static var format: FloatFormat { get }
+
+  /// Whether every value of this type (on the calling thread) is a binary64 value, so that a
+  /// conversion through `Double` rounds once. The default asks `format`; a type whose format is a
+  /// per-thread setting may answer without building it (conversions ask per value).
+  static var valuesAreBinary64: Bool { get }
 
   /// `value` correctly rounded into the format (exact when representable; NaN stays NaN).
   init(_ value: Double)
@@ -95,6 +100,8 @@ extension PrecisionScalar where IntegerLiteralType == Int {
 }
 
 extension PrecisionScalar {
+  @inlinable public static var valuesAreBinary64: Bool { format.valuesAreBinary64 }
+
   @inlinable public static func += (lhs: inout Self, rhs: Self) { lhs = lhs + rhs }
   @inlinable public static func -= (lhs: inout Self, rhs: Self) { lhs = lhs - rhs }
   @inlinable public static func *= (lhs: inout Self, rhs: Self) { lhs = lhs * rhs }
