@@ -100,6 +100,38 @@ import Testing
     #expect(differing > 0, "no batch differed: the comparison would prove nothing")
   }
 
+  /// The conv study as issue 16 runs it (the paper's protocol: constant kink rule, summed gradients;
+  /// shuffled and augmented batches, padded images) equals two networks' own passes, record for
+  /// record, in several formats (tf32 accumulated in itself takes the binary64-engine kernel), and the
+  /// same draw reproduces itself.
+  @Test(arguments: [
+    (ModelSpec.vgg([.conv(4), .pool, .conv(6), .pool], input: [1, 10, 10], classes: 10), FloatFormat.binary16, AccumulationChoice.same),
+    (ModelSpec.vgg([.conv(4), .pool, .conv(6), .pool], input: [1, 10, 10], classes: 10, batchNorm: true), .binary32, .same),
+    (ModelSpec.resnet(blocks: [1, 1], input: [1, 10, 10], classes: 10, widthMultiplier: 1.0 / 16), .tf32, .same),
+    (ModelSpec.resnet(blocks: [1, 1], input: [1, 10, 10], classes: 10, batchNorm: true, widthMultiplier: 1.0 / 16), .bfloat16, .binary32),
+  ])
+  func convStudyUnderThePaperProtocolEqualsTwoNetworks(model: ModelSpec, format: FloatFormat, accumulate: AccumulationChoice) throws {
+    var differing = 0
+    for seed in UInt64(0)..<3 {
+      var fast = study(format, accumulate: accumulate, seed: seed)
+      fast.model = model
+      fast.kinkRule = .paper
+      fast.accumulateGradients = true
+      fast.untilFirstDifference = false
+      fast.feed = BatchFeed(
+        data: Self.data, preprocessing: Preprocessing(padding: 1, randomCrop: (10, 2), horizontalFlip: true, seed: seed), batchSize: 16,
+        shuffleSeed: seed, maxBatches: 4)
+      var naive = fast
+      naive.screening = false
+      let a = try fast.run(), b = try naive.run(), again = try fast.run()
+      #expect(a.firstDifference == b.firstDifference && a.batchesDiffering == b.batchesDiffering && a.kinksPerLayer == b.kinksPerLayer, "\(format.name) seed \(seed)")
+      #expect(a.difference == b.difference && a.gradient == b.gradient && a.firstNonFinite == b.firstNonFinite)
+      #expect(again.firstDifference == a.firstDifference && again.difference == a.difference && again.kinksPerLayer == a.kinksPerLayer)
+      differing += a.batchesDiffering
+    }
+    if format != .binary32 { #expect(differing > 0, "\(format.name): no batch differed, the comparison proves little") }
+  }
+
   @Test func binary64NeverDiffersOnSynthetic() throws {
     let r = try study(.binary64, seed: 3).run()
     #expect(r.batchesExamined == 6)
