@@ -117,6 +117,10 @@ report:
 	  -o results/headline-summation.svg; true
 	@[ -f results/volume-layers.csv ] && $(PRECISIONLAB) plot results/volume-layers.csv --x widths --x-as depth --y ratio \
 	  --series format --kind line --bands -o results/volume-layers.svg; true
+	@for name in conv-volume conv-volume-corrected conv-volume-pilot; do \
+	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --cumulative --series model,batch_norm,format \
+	    -o results/$$name.svg; \
+	done; true
 	python3 scripts/report.py --paper "$(PAPER)" > results/REPORT.md
 
 # Every reduced sweep of experiments/ (real MNIST required), each with its summary table and figure in

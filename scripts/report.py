@@ -306,6 +306,11 @@ def main():
                 say(f"| {name} ({label}) | {model} | {bn} | {fmt_} | {acc} | {n} | {len(ks)} | {share(1)} | {share(10)} | {share(50)} | "
                     f"{mean_k} | {max(ks) if ks else ''} | {theirs} |")
         say("")
+        for name, label in conv_files:
+            figure = name.replace(".csv", ".svg")
+            if os.path.exists(os.path.join(args.results, figure)):
+                say(f"![{label}]({figure})  ")
+                say(f"`precisionlab plot results/{name} --cumulative --series model,batch_norm,format -o results/{figure}`\n")
 
     # The exact-zero census while training (paper section 4).
     census = os.path.join(args.results, "zero-census.csv")

@@ -18,5 +18,12 @@ import Testing
     // Both series drawn as lines to the last examined batch (k = 4), with the axis titled by k.
     #expect(text.contains(">bfloat16</text>") && text.contains(">binary64</text>") && text.components(separatedBy: "<polyline").count == 3)
     #expect(text.contains("k (first differing batch, from 1)") && text.contains("<title>binary64 4: 0.0</title>"))
+    // Several columns make one series per combination (the paper's figure: model, BN, format).
+    let both = try CommandLineTests.run(["plot", csv, "--cumulative", "--series", "format,accumulate", "-o", svg])
+    #expect(both.status == 0, "\(both.error)")
+    let named = try String(contentsOfFile: svg, encoding: .utf8)
+    #expect(named.contains(">bfloat16 same</text>") && named.contains(">binary64 same</text>"))
+    let bad = try CommandLineTests.run(["plot", csv, "--cumulative", "--series", "format,colour", "-o", svg])
+    #expect(bad.status == 65 && bad.error.contains("no column 'colour'"), "\(bad.error)")
   }
 }

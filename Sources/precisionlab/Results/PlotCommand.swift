@@ -14,7 +14,7 @@ struct PlotCommand: ParsableCommand {
   @Option(help: "Column on the x axis.") var x: String?
   @Option(help: "Column on the y axis (for example ratio).") var y: String?
   @Flag(help: "Bifurcation results: the cumulative share of runs whose first difference came by batch k (k from 1), per series, as the paper's CIFAR figure; no --x or --y.") var cumulative = false
-  @Option(help: "Column naming the series (one colour each).") var series: String?
+  @Option(help: "Column naming the series (one colour each); with --cumulative, several columns separated by commas (model,batch_norm,format: one line per combination).") var series: String?
   @Option(help: "bar or line.") var kind = "bar"
   @Option(name: .customLong("x-as"), help: "What the x axis shows of the x column: value, depth, width or precision.") var xAs = "value"
   @Option(name: .customLong("x-label"), help: "Title of the x axis (default: what --x-as reads, or the column).") var xLabel: String?
@@ -91,7 +91,7 @@ struct PlotCommand: ParsableCommand {
       guard let fi = columns.firstIndex(of: "first_difference"), let ei = columns.firstIndex(of: "error") else {
         throw ResultsError("--cumulative needs bifurcation results (columns first_difference and error)")
       }
-      let si = try series.map { c throws(ResultsError) -> Int in
+      let si = try (series?.split(separator: ",").map(String.init) ?? []).map { c throws(ResultsError) -> Int in
         guard let i = columns.firstIndex(of: c) else { throw ResultsError("no column '\(c)'; columns: \(columns.joined(separator: ", "))") }
         return i
       }
@@ -100,7 +100,7 @@ struct PlotCommand: ParsableCommand {
       var groups: [String: (runs: Int, ks: [Int], last: Int)] = [:]
       var order: [String] = []
       for r in rows where r.count == columns.count && r[ei].isEmpty {
-        let name = si.map { r[$0] } ?? "runs"
+        let name = si.isEmpty ? "runs" : si.map { r[$0] }.joined(separator: " ")
         if groups[name] == nil { order.append(name) }
         groups[name, default: (0, [], 0)].runs += 1
         if let k = Int(r[fi]) { groups[name]!.ks.append(k + 1) }
