@@ -26,4 +26,18 @@ import Testing
     let bad = try CommandLineTests.run(["plot", csv, "--cumulative", "--series", "format,colour", "-o", svg])
     #expect(bad.status == 65 && bad.error.contains("no column 'colour'"), "\(bad.error)")
   }
+
+  /// The cumulative share is a staircase: at each k where runs first differed, the share before it
+  /// and the share after it (k = 1, 3, 3, 6 of 4 runs).
+  @Test func cumulativeShareIsAStaircase() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let csv = dir + "/k.csv", svg = dir + "/k.svg"
+    try "format,first_difference,error,batches_examined\nx,0,,1\nx,2,,3\nx,2,,3\nx,5,,6\n".write(toFile: csv, atomically: true, encoding: .utf8)
+    let plot = try CommandLineTests.run(["plot", csv, "--cumulative", "--series", "format", "-o", svg])
+    #expect(plot.status == 0, "\(plot.error)")
+    let text = try String(contentsOfFile: svg, encoding: .utf8)
+    let titles = text.components(separatedBy: "<title>").dropFirst().map { $0.components(separatedBy: "</title>")[0] }
+    #expect(titles == ["x 1: 0.25", "x 3: 0.25", "x 3: 0.75", "x 6: 0.75", "x 6: 1.0"], "\(titles)")
+  }
 }

@@ -200,7 +200,8 @@ public struct SVGPlot: Sendable {
     for (s, name) in series.enumerated() {
       let color = Self.palette[s % Self.palette.count]
       var mine = shown.filter { $0.series == name }
-      if numeric { mine.sort { Double($0.x)! < Double($1.x)! } }
+      // By value; points at the same x keep their order (a step: the value before, then after).
+      if numeric { mine = mine.enumerated().sorted { (Double($0.element.x)!, $0.offset) < (Double($1.element.x)!, $1.offset) }.map(\.element) }
       var line: [(Double, Double)] = []
       var upper: [(Double, Double)] = [], lower: [(Double, Double)] = []
       for p in mine {

@@ -111,9 +111,12 @@ struct PlotCommand: ParsableCommand {
       for name in order {
         let (runs, ks, last) = groups[name]!
         let sorted = ks.sorted()
-        // A step at each k where a run first differed, from k = 1.
+        // A staircase from k = 1: at each k where runs first differed, the share before it, then after.
         var points: [(Int, Int)] = [(1, sorted.filter { $0 <= 1 }.count)]
-        for (i, k) in sorted.enumerated() where k > 1 && (i + 1 == sorted.count || sorted[i + 1] != k) { points.append((k, i + 1)) }
+        for (i, k) in sorted.enumerated() where k > 1 && (i + 1 == sorted.count || sorted[i + 1] != k) {
+          points.append((k, points.last!.1))
+          points.append((k, i + 1))
+        }
         if last > points.last!.0 { points.append((last, sorted.count)) }
         for (k, count) in points { plot.points.append(("\(k)", name, Double(count) / Double(runs), nil, nil)) }
       }
