@@ -2,6 +2,7 @@ import Datasets
 import Scalars
 import Tensors
 import Testing
+import TestSupport
 
 @Suite struct PreprocessingTests {
   static let tiny = try! LabeledImages(
@@ -66,5 +67,23 @@ import Testing
     let blobs = Synthetic.gaussianBlobs(count: 30, classes: 3, shape: [5], seed: 1)
     let (x, labels) = Preprocessing().batch(blobs, indices: Array(0..<30), as: Double.self)
     #expect(x.shape == [30, 5] && labels.prefix(4) == [0, 1, 2, 0])
+  }
+}
+
+/// The normalisation constants against the data they describe: mean and standard deviation of every
+/// training pixel k/255, computed here in binary64 from Debian's Fashion-MNIST files.
+@Suite struct NormalizationConstantTests {
+  @Test(.enabled(if: Integration.runs(Integration.debianFashionMNIST != nil), Comment(rawValue: Integration.noFashionMNIST)))
+  func fashionMNISTConstantsAreItsPixelStatistics() throws {
+    let folder = try #require(Integration.debianFashionMNIST, "\(Integration.noFashionMNIST)")
+    let train = try LabeledImages.idx(images: folder + "/train-images-idx3-ubyte.gz", labels: folder + "/train-labels-idx1-ubyte.gz")
+    guard case .bytes(let pixels) = train.samples else { Issue.record("bytes expected"); return }
+    var counts = [Int](repeating: 0, count: 256)
+    for p in pixels { counts[Int(p)] += 1 }
+    let n = Double(pixels.count)
+    let mean = counts.indices.reduce(0.0) { $0 + Double(counts[$1]) * Double($1) / 255 } / n
+    let variance = counts.indices.reduce(0.0) { $0 + Double(counts[$1]) * (Double($1) / 255 - mean) * (Double($1) / 255 - mean) } / n
+    let constants = Preprocessing.Normalization.fashionMNIST
+    #expect(abs(constants.mean[0] - mean) < 5e-5 && abs(constants.std[0] - variance.squareRoot()) < 5e-5, "mean \(mean), std \(variance.squareRoot())")
   }
 }

@@ -21,7 +21,7 @@ public enum DataParameters {
   }
 
   public static let normalize = Parameter.choice(
-    "normalize", ["none", "mnist", "cifar10", "cifar10-common"], default: "none",
+    "normalize", ["none", "mnist", "fashion-mnist", "cifar10", "cifar10-common"], default: "none",
     help: "Per-channel normalisation after k/255 (cifar10-common: the widespread wrong std).")
 
   public static let inputShape = Parameter(
@@ -86,7 +86,7 @@ public enum DataParameters {
     if v["augment"] == "true" && shape.count != 3 { return ParameterError("--augment needs image data, not samples of shape \(shape)") }
     if let pad = v["pad"], pad != "0", shape.count != 3 { return ParameterError("--pad needs image data, not samples of shape \(shape)") }
     if let n = v["normalize"], n != "none" {
-      let channels = n == "mnist" ? 1 : 3
+      let channels = n == "mnist" || n == "fashion-mnist" ? 1 : 3
       if shape.count != 3 || shape[0] != channels { return ParameterError("--normalize \(n) is for \(channels)-channel images, not samples of shape \(shape)") }
     }
     return nil
@@ -96,6 +96,7 @@ public enum DataParameters {
     let normalization: Preprocessing.Normalization?
     switch v["normalize"] {
     case "mnist": normalization = .mnist
+    case "fashion-mnist": normalization = .fashionMNIST
     case "cifar10": normalization = .cifar10
     case "cifar10-common": normalization = .cifar10Common
     default: normalization = nil
