@@ -336,6 +336,10 @@ def main():
                 f"{zeros / inputs:.3g} [{lo:.2g}, {hi:.2g}] | {theirs} |")
         say("")
 
+    if os.path.exists(os.path.join(args.results, "volume-batch.svg")):
+        say("![volume against batch size](volume-batch.svg)  ")
+        say("`precisionlab plot results/volume-batch.csv --x batch_size --y ratio --series format --kind line --bands --log-x -o results/volume-batch.svg`\n")
+
     if os.path.exists(os.path.join(args.results, "volume-layers.svg")):
         say("![volume against depth](volume-layers.svg)  ")
         say("`precisionlab plot results/volume-layers.csv --x widths --x-as depth --y ratio --series format --kind line --bands -o results/volume-layers.svg`\n")
