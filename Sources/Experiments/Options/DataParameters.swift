@@ -61,9 +61,12 @@ public enum DataParameters {
     help: "Zero pixels added on each side of every image first (torchvision's Pad: 2 makes 28x28 images 32x32, VGG11's input)."
   ).added(withLegacyValue: "0")
 
+  /// The zero pixels `--pad` adds on each side (0 where the command has no such option).
+  static func padding(_ v: [String: String]) -> Int { Int(v["pad"] ?? "0") ?? 0 }
+
   /// The shape of one sample as the network takes it: `sampleShape` with `--pad` added.
   public static func inputShape(_ v: [String: String]) -> [Int] {
-    let shape = sampleShape(v), pad = Int(v["pad"] ?? "0") ?? 0
+    let shape = sampleShape(v), pad = padding(v)
     return shape.count == 3 && pad > 0 ? [shape[0], shape[1] + 2 * pad, shape[2] + 2 * pad] : shape
   }
 
@@ -104,7 +107,7 @@ public enum DataParameters {
     let augment = v["augment"] == "true"
     let size = inputShape(v).last!
     return Preprocessing(
-      normalization: normalization, padding: Int(v["pad"] ?? "0") ?? 0, randomCrop: augment ? (size, 4) : nil, horizontalFlip: augment, seed: seed)
+      normalization: normalization, padding: padding(v), randomCrop: augment ? (size, 4) : nil, horizontalFlip: augment, seed: seed)
   }
 
   /// The training batches and the test set the values name, for a run whose seed is `seed`.

@@ -35,9 +35,10 @@ public struct Summary: Sendable {
     guard rows.allSatisfy({ $0[experimentIndex] == name }) else { throw ResultsError("the file mixes experiments; summarize one at a time") }
     // Files written before an option existed lack its column: their rows had its legacy value.
     var (header, rows) = (header, rows)
-    for (column, value) in experiment.legacyColumns.sorted(by: { $0.key < $1.key }) where !header.contains(column) {
-      header.append(column)
-      rows = rows.map { $0 + [value] }
+    let added = experiment.legacyColumns.keys.sorted().filter { !header.contains($0) }
+    if !added.isEmpty, let upgrade = ResultsFile.upgrade(from: header, to: header + added, experiment.legacyColumns) {
+      rows = rows.map(upgrade)
+      header += added
     }
     let column = { (c: String) -> Int? in header.firstIndex(of: c) }
     let configuration = experiment.parameters.map(\.column)

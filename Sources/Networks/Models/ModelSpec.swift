@@ -62,13 +62,13 @@ public struct ModelSpec: Sendable, Hashable {
     kind: Kind, input: [Int], classes: Int, batchNorm: Bool, widths: [Int], activateFirstLayer: Bool, dropout: Double?,
     vggConfig: [VGG.Item], resnetBlocks: [Int], widthMultiplier: Double, stemMaxPool: Bool, convInit: LayerSpec.ConvInit? = nil
   ) {
-    defer { self.convInit = convInit }
     switch kind {
     case .mlp: self = .mlp(widths: widths, activateFirstLayer: activateFirstLayer, batchNorm: batchNorm, dropout: dropout)
     case .vgg: self = .vgg(vggConfig, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: widthMultiplier)
     case .resnet:
       self = .resnet(blocks: resnetBlocks, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: widthMultiplier, stemMaxPool: stemMaxPool)
     }
+    self.convInit = convInit
   }
 
   public var kind: Kind {
