@@ -87,6 +87,7 @@ import Testing
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--pad", "-1", "--runs", "1"], 64, "--pad: expected an integer from 0 to 64, got '-1'")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--pad", "2", "--runs", "1"], 64, "the MLP's input size 784 does not match samples of shape [1, 32, 32]")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--train-size", "-5", "--runs", "1"], 64, "--train-size: expected an integer ≥ 0, got '-5'")
+    try Self.refuses(["train", "--data", "synthetic", "--evaluate-every", "0", "--runs", "1"], 64, "--evaluate-every: expected an integer ≥ 1, got '0'")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--normalize", "fashion-mnist", "--runs", "1"], 64,
                      "--normalize fashion-mnist is for 1-channel images, not samples of shape [3, 32, 32]")
     // A grid is enumerated and checked before it runs: a huge one is refused at once, not built.

@@ -35,6 +35,19 @@ import TestSupport
     #expect(straight.count == 3 && !straight.last!.diverged)
   }
 
+  @Test func testSetIsEvaluatedEveryNthEpochAndTheLast() throws {
+    var sparse = training(.binary32, epochs: 5)
+    sparse.evaluateEvery = 2
+    let every = try training(.binary32, epochs: 5).run { _ in }
+    let some = try sparse.run { _ in }
+    #expect(some.map { $0.testAccuracy != nil } == [false, true, false, true, true])
+    // Skipping an evaluation changes nothing else: it is a forward pass in evaluation mode.
+    for (a, b) in zip(every, some) {
+      #expect(a.trainLoss == b.trainLoss && a.kinksPerLayer == b.kinksPerLayer)
+      if let accuracy = b.testAccuracy { #expect(accuracy == a.testAccuracy) }
+    }
+  }
+
   @Test func divergenceStopsTheRunCleanly() throws {
     let epochs = try training(.bfloat16, epochs: 4, lr: 1e6).run { _ in }
     #expect(epochs.last!.diverged)

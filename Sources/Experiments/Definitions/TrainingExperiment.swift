@@ -19,6 +19,10 @@ extension Experiment {
       },
       .flag("root-cause", default: rootCause, help: "Classify every exact zero by exact recomputation (MLP)."),
       .flag("evaluate", default: true, help: "Test loss and accuracy after each epoch."),
+      .integer(
+        "evaluate-every", default: 1, minimum: 1,
+        help: "With --evaluate, the test set after every N-th epoch and the last only (its cost is a forward pass over the test set)."
+      ).added(withLegacyValue: "1"),
     ]
   }
 
@@ -60,6 +64,7 @@ extension Experiment {
     study.rootCause = t.flag("root-cause")
     if t.flag("evaluate") {
       study.test = test
+      study.evaluateEvery = t.int("evaluate-every")
       // The test set is padded and normalised as the training batches, never cropped or flipped.
       let training = DataParameters.preprocessing(t.values, seed: t.seed)
       study.testPreprocessing = Preprocessing(normalization: training.normalization, padding: training.padding)

@@ -35,6 +35,9 @@ public struct TrainingStudy: Sendable {
   public var train: BatchFeed
   /// Test set (evaluated after each epoch, in batches of `train.batchSize`); nil to skip.
   public var test: LabeledImages?
+  /// Evaluate the test set after every `evaluateEvery`-th epoch and after the last (1: every epoch);
+  /// the other epochs' records have no test loss or accuracy.
+  public var evaluateEvery = 1
   public var testPreprocessing = Preprocessing()
   public var seed: UInt64
   public var checkpoint: String?
@@ -144,7 +147,7 @@ public struct TrainingStudy: Sendable {
           testLoss: nil, testAccuracy: nil, kinksPerLayer: kinks, activationInputs: inputs,
           exactZeros: causes?.exact, roundingZeros: causes?.rounding, diverged: diverged,
           skippedSteps: trainer.skippedSteps, lossScale: trainer.lossScale)
-        if !diverged, let test = s.test {
+        if !diverged, let test = s.test, (epoch + 1) % max(s.evaluateEvery, 1) == 0 || epoch + 1 == s.epochs {
           (record.testLoss, record.testAccuracy) = Self.evaluate(&model, test, s, plan, shape)
         }
         history.append(record)
