@@ -35,6 +35,33 @@ def fisher(a, n1, b, n2):
     return min(1.0, sum(math.exp(logp(x)) for x in range(lo, hi + 1) if logp(x) <= seen + 1e-7))
 
 
+def mann_whitney(xs, ys):
+    """Two-sided Mann-Whitney U test of xs against ys: (U of xs, p) by the normal approximation with the
+    tie correction and a continuity correction (fit for the 20+ draws per cell compared here)."""
+    n1, n2 = len(xs), len(ys)
+    if n1 == 0 or n2 == 0:
+        return float("nan"), float("nan")
+    pooled = sorted([(v, 0) for v in xs] + [(v, 1) for v in ys])
+    ranks, ties, i = [0.0] * len(pooled), 0.0, 0
+    while i < len(pooled):
+        j = i
+        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
+            j += 1
+        for t in range(i, j + 1):
+            ranks[t] = (i + j) / 2 + 1
+        size = j - i + 1
+        ties += size ** 3 - size
+        i = j + 1
+    r1 = sum(r for r, (_, g) in zip(ranks, pooled) if g == 0)
+    u = r1 - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+    if var <= 0:
+        return u, 1.0  # every value equal
+    z = (abs(u - n1 * n2 / 2) - 0.5) / math.sqrt(var)
+    return u, min(1.0, math.erfc(max(z, 0) / math.sqrt(2)))
+
+
 def paper_tables(path):
     """The volume tables of the published-numbers page: {sweep: {bits: {x: ratio}}}."""
     tables, current = {}, None
@@ -116,6 +143,113 @@ def row_for(k, n, published):
     pk = round(published * PAPER_DRAWS)
     p = fisher(k, n, pk, PAPER_DRAWS)
     return ours, f"{published:g} ({pk}/{PAPER_DRAWS})", pvalue(p), "yes" if p >= 0.05 else "**no**"
+
+
+def first_difference_ks(rows):
+    """k (1-based) per draw; a draw that never differed gets its pass length + 1, above every k (the
+    rank test treats it as the largest value, as it is)."""
+    return [int(r["first_difference"]) + 1 if r["first_difference"] else int(r["batches_examined"]) + 1 for r in rows]
+
+
+def median(xs):
+    xs = sorted(xs)
+    return "" if not xs else xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
+def conv_tests(say, results):
+    """Mann-Whitney tests of the time to first difference between cells of ours: batch norm against none
+    (same model and format) and, at binary32 without batch norm, the corrected protocol against the paper's."""
+    paths = {n: os.path.join(results, n) for n in ("conv-volume.csv", "conv-volume-corrected.csv")}
+    if not os.path.exists(paths["conv-volume.csv"]):
+        return
+    paper_cells = cells(load(paths["conv-volume.csv"]), ["model", "batch_norm", "format"])
+    corrected = cells(load(paths["conv-volume-corrected.csv"]), ["model", "batch_norm", "format"]) \
+        if os.path.exists(paths["conv-volume-corrected.csv"]) else {}
+    pairs = []
+    for (model, bn, format_), group in paper_cells.items():
+        if bn == "false" and (model, "true", format_) in paper_cells:
+            pairs.append((f"{model} {format_}: BN against no BN (paper protocol)", paper_cells[(model, "true", format_)], group))
+    for (model, bn, format_), group in corrected.items():
+        if (model, bn, format_) in paper_cells:
+            pairs.append((f"{model} {format_} BN={bn}: corrected protocol against paper protocol", group, paper_cells[(model, bn, format_)]))
+    if not pairs:
+        return
+    say("Tests between our cells: two-sided Mann-Whitney U on k (normal approximation with tie and continuity "
+        "corrections; a draw that never differed ranks above every k). A small p says the two cells' times to "
+        "first difference differ in distribution; with k = 1 in every draw of both cells there is nothing to test.\n")
+    say("| comparison | draws | median k | U | p |")
+    say("|---|---|---|---|---|")
+    for label, a, b in pairs:
+        ka, kb = first_difference_ks(a), first_difference_ks(b)
+        u, p = mann_whitney(ka, kb)
+        say(f"| {label} | {len(ka)} vs {len(kb)} | {median(ka)} vs {median(kb)} | {u:g} | {pvalue(p)} |")
+    say("")
+
+
+def training_section(say, results, paper_path, missing):
+    """Training against ReLU'(0) on conv nets: per cell the runs, divergences (with their epochs), runs
+    collapsed to chance, final and best test accuracy; then the kink-rule question as a Fisher test."""
+    names = ("conv-training-resnet.csv", "conv-training-resnet-bn.csv", "conv-training-vgg.csv")
+    present = [n for n in names if os.path.exists(os.path.join(results, n))]
+    missing.extend(n for n in names if n not in present)
+    if not present:
+        return
+    say("## Convolutional networks: training against ReLU'(0) (section 4)\n")
+    say("**Ours train on a fixed subset of Fashion-MNIST's training set (the full test set), at width 1/4 and for "
+        "the epochs in the CSV, the paper's on CIFAR-10 at full width for 200 epochs**: the question is the shape of "
+        "the effect (which ReLU'(0) values collapse training, and under which kink rule), not the accuracies. "
+        "A run *collapsed* when its loss became NaN or infinite (`diverged`, with the epoch) or its final test "
+        "accuracy is below 0.2 (chance is 0.1). Accuracies are over the runs that did not diverge; best is the best "
+        "evaluated epoch.\n")
+    text = open(paper_path).read()
+    quoted = [line for line in text.split("\n## Training", 1)[1].split("\n## ", 1)[0].splitlines()[1:] if line.strip()] \
+        if "\n## Training" in text else []
+    if quoted:
+        say("The paper's numbers (quoted from `paper-results.md`):\n")
+        for line in quoted:
+            say("> " + line)
+        say("")
+    say("| file | model | BN | optimizer | kink rule | ReLU'(0) | epochs | runs | diverged (epoch) | collapsed | final test accuracy mean ± sd | best mean |")
+    say("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    collapse = {}
+    for name in present:
+        rows = [r for r in load(os.path.join(results, name)) if not r.get("error")]
+        trials = OrderedDict()
+        for r in rows:
+            trials.setdefault(r["trial"], []).append(r)
+        finished = [t for t in trials.values() if any(r["final"] == "1" for r in t)]
+        groups = OrderedDict()
+        for t in finished:
+            last = [r for r in t if r["final"] == "1"][-1]
+            key = tuple(last[k] for k in ("model", "batch_norm", "optimizer", "kink_rule", "relu0"))
+            groups.setdefault(key, []).append((t, last))
+        for key, runs in groups.items():
+            diverged = [int(last["epoch"]) for _, last in runs if last["diverged"] == "1"]
+            finals = [float(last["test_accuracy"]) for _, last in runs if last["diverged"] != "1" and last["test_accuracy"]]
+            bests = [max(float(r["test_accuracy"]) for r in t if r["test_accuracy"]) for t, last in runs
+                     if last["diverged"] != "1" and any(r["test_accuracy"] for r in t)]
+            collapsed = len(diverged) + sum(a < 0.2 for a in finals)
+            mean = sum(finals) / len(finals) if finals else float("nan")
+            sd = math.sqrt(sum((a - mean) ** 2 for a in finals) / (len(finals) - 1)) if len(finals) > 1 else float("nan")
+            epochs = max(int(last["epochs"]) for _, last in runs)
+            model, bn, optimizer, rule, alpha = key
+            say(f"| {name} | {model} | {bn} | {optimizer} | {rule} | {alpha} | {epochs} | {len(runs)} | "
+                f"{len(diverged)}{' (' + ', '.join(map(str, diverged)) + ')' if diverged else ''} | {collapsed} | "
+                f"{fmt(mean)} ± {fmt(sd)} | {fmt(sum(bests) / len(bests)) if bests else ''} |")
+            collapse[(name, model, bn, optimizer, rule, float(alpha))] = (collapsed, len(runs))
+    say("")
+    # The kink-rule question: collapses at ReLU'(0) >= 0.3 under the paper's constant rule against the multiplicative one.
+    rules = {}
+    for (name, model, bn, optimizer, rule, alpha), (c, n) in collapse.items():
+        if model == "resnet" and bn == "false" and alpha >= 0.3:
+            a, m = rules.get(rule, (0, 0))
+            rules[rule] = (a + c, m + n)
+    if "paper" in rules and "scale" in rules:
+        (a, n1), (b, n2) = rules["paper"], rules["scale"]
+        p = fisher(a, n1, b, n2)
+        say(f"**The kink-rule question** (ResNet without batch norm, ReLU'(0) >= 0.3, pooled over the values run): "
+            f"collapsed runs under the paper's constant rule {a}/{n1}, under the multiplicative rule {b}/{n2}; "
+            f"two-sided Fisher exact p = {pvalue(p)}.\n")
 
 
 def main():
@@ -306,11 +440,14 @@ def main():
                 say(f"| {name} ({label}) | {model} | {bn} | {fmt_} | {acc} | {n} | {len(ks)} | {share(1)} | {share(10)} | {share(50)} | "
                     f"{mean_k} | {max(ks) if ks else ''} | {theirs} |")
         say("")
+        conv_tests(say, args.results)
         for name, label in conv_files:
             figure = name.replace(".csv", ".svg")
             if os.path.exists(os.path.join(args.results, figure)):
                 say(f"![{label}]({figure})  ")
                 say(f"`precisionlab plot results/{name} --cumulative --series model,batch_norm,format -o results/{figure}`\n")
+
+    training_section(say, args.results, args.paper, missing)
 
     # The exact-zero census while training (paper section 4).
     census = os.path.join(args.results, "zero-census.csv")
