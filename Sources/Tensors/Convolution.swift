@@ -24,6 +24,7 @@ public enum Convolution {
   ) -> Tensor<S> {
     plan.checkAccumulation(storage: S.self)
     let g = ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
+    let (x, weight) = (plan.operand(x), plan.operand(weight))
     switch plan.accumulation {
     case .same: return forward(x, weight, bias, g, S.self, plan)
     case .binary32: return forward(x, weight, bias, g, Float.self, plan)
@@ -31,12 +32,26 @@ public enum Convolution {
     }
   }
 
-  /// The weight gradient `[outChannels, channels, kh, kw]` and, when `withBias`, the bias gradient.
+  /// The weight gradient `[outChannels, channels, kh, kw]` and, when `withBias`, the bias gradient
+  /// (with operand rounding, the weight gradient's operands are rounded, the bias gradient's sum is not).
   @inlinable
   public static func parameterGradients<S: PrecisionScalar>(
     input x: Tensor<S>, gradOut: Tensor<S>, weightShape: [Int], withBias: Bool, stride: Int, padding: Int, plan: KernelPlan
   ) -> (weight: Tensor<S>, bias: Tensor<S>?) {
     plan.checkAccumulation(storage: S.self)
+    if plan.operands != nil {
+      // The weight gradient is a product of rounded operands; the bias gradient a sum of the gradient as stored.
+      var unrounded = plan
+      unrounded.operands = nil
+      let weight = parameterGradients(
+        input: plan.operand(x), gradOut: plan.operand(gradOut), weightShape: weightShape, withBias: false, stride: stride,
+        padding: padding, plan: unrounded
+      ).weight
+      guard withBias else { return (weight, nil) }
+      let o = weightShape[0], batch = gradOut.shape[0], plane = gradOut.count / max(batch * o, 1)
+      let dyt = Layout.channelFirstToMajor(gradOut.storage, batch: batch, channels: o, plane: plane)
+      return (weight, Layout.rowSums(dyt, rows: o, columns: batch * plane, plan: unrounded))
+    }
     let g = ConvolutionGeometry(input: x.shape, weight: weightShape, stride: stride, padding: padding)
     switch plan.accumulation {
     case .same: return parameterGradients(x, gradOut, g, withBias, S.self, plan)
@@ -52,6 +67,7 @@ public enum Convolution {
   ) -> Tensor<S> {
     plan.checkAccumulation(storage: S.self)
     let g = ConvolutionGeometry(input: inputShape, weight: weight.shape, stride: stride, padding: padding)
+    let (gradOut, weight) = (plan.operand(gradOut), plan.operand(weight))
     switch plan.accumulation {
     case .same: return inputGradient(gradOut, weight, g, S.self, plan)
     case .binary32: return inputGradient(gradOut, weight, g, Float.self, plan)

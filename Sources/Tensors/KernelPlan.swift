@@ -1,7 +1,8 @@
 import Scalars
 
 /// How the kernels of one computation run: the accumulation format, the summation order and fusion
-/// (`KernelOptions`), and the number of threads, which never changes a result.
+/// (`KernelOptions`), the rounding of product operands (`OperandRounding`, none by default), and the
+/// number of threads, which never changes a result.
 ///
 /// The accumulation is a run-time choice: generic network code is compiled once per storage format,
 /// and each kernel entry point (`MatrixMultiply`, `DotProduct.rounded`) picks its accumulator type
@@ -10,11 +11,23 @@ public struct KernelPlan: Sendable, Hashable {
   public var accumulation: AccumulationChoice
   public var options: KernelOptions
   public var threads: Int
+  /// Operands of matrix products and convolutions rounded to a narrower format first (TF32 mode), or
+  /// nil: the stored values multiply as they are.
+  public var operands: OperandRounding?
 
-  public init(accumulate accumulation: AccumulationChoice = .same, options: KernelOptions = KernelOptions(), threads: Int = 1) {
+  public init(
+    accumulate accumulation: AccumulationChoice = .same, options: KernelOptions = KernelOptions(), threads: Int = 1,
+    operands: OperandRounding? = nil
+  ) {
     self.accumulation = accumulation
     self.options = options
     self.threads = threads
+    self.operands = operands
+  }
+
+  /// `t` as a product operand: rounded when `operands` says so, else as it is.
+  @inlinable public func operand<S: PrecisionScalar>(_ t: Tensor<S>) -> Tensor<S> {
+    operands.map { $0.rounded(t) } ?? t
   }
 
   /// The accumulation format for values stored in `S`.

@@ -12,10 +12,12 @@ import Scalars
 /// Rows of `C` are computed independently (one thread each, up to `threads`), each by the same
 /// sequence of operations, so the result does not depend on the thread count.
 public enum MatrixMultiply {
-  /// `a [m, k]` times `b [n, k]` transposed, plus `bias [n]`, accumulated as `plan` says.
+  /// `a [m, k]` times `b [n, k]` transposed, plus `bias [n]`, accumulated as `plan` says (the operands
+  /// rounded first when the plan rounds operands; the bias never).
   @inlinable
   public static func timesTransposed<S: PrecisionScalar>(_ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>? = nil, plan: KernelPlan) -> Tensor<S> {
     plan.checkAccumulation(storage: S.self)
+    let (a, b) = (plan.operand(a), plan.operand(b))
     switch plan.accumulation {
     case .same: return timesTransposed(a, b, bias: bias, accumulate: S.self, options: plan.options, threads: plan.threads)
     case .binary32: return timesTransposed(a, b, bias: bias, accumulate: Float.self, options: plan.options, threads: plan.threads)

@@ -23,15 +23,21 @@ func protocolSection() {
   if let train = try? LabeledImages.idx(images: mnistData + "/train-images-idx3-ubyte.gz", labels: mnistData + "/train-labels-idx1-ubyte.gz") {
     // The corrected protocol's rows, then the paper protocol's (constant kink rule, gradients summed
     // over the pass: a backward pass on every batch) next to the same PyTorch peer.
-    var protocolRows: [(String, AccumulationChoice, String, KernelOptions.SummationOrder, Bool)] = [
-      ("fp16", .same, "16", .sequential, false), ("fp16", .binary32, "", .sequential, false), ("bf16", .same, "", .sequential, false),
-      ("bf16", .binary32, "", .sequential, false), ("fp32", .same, "32", .sequential, false), ("fp64", .same, "64", .sequential, false),
+    // (format, accumulation, PyTorch peer precision, summation order, paper protocol, TF32 operands)
+    var protocolRows: [(String, AccumulationChoice, String, KernelOptions.SummationOrder, Bool, Bool)] = [
+      ("fp16", .same, "16", .sequential, false, false), ("fp16", .binary32, "", .sequential, false, false), ("bf16", .same, "", .sequential, false, false),
+      ("bf16", .binary32, "", .sequential, false, false), ("fp32", .same, "32", .sequential, false, false),
+      ("fp32", .same, "", .sequential, false, true), ("fp64", .same, "64", .sequential, false, false),
     ]
-    if BLAS.isAvailable { protocolRows += [("fp32", .same, "32", .blas, false), ("fp64", .same, "64", .blas, false)] }
-    protocolRows += [("fp16", .binary32, "16", .sequential, true), ("fp32", .same, "32", .sequential, true), ("fp64", .same, "64", .sequential, true)]
-    for (name, accumulate, precision, order, paper) in protocolRows {
+    if BLAS.isAvailable { protocolRows += [("fp32", .same, "32", .blas, false, false), ("fp64", .same, "64", .blas, false, false)] }
+    protocolRows += [
+      ("fp16", .binary32, "16", .sequential, true, false), ("fp32", .same, "32", .sequential, true, false),
+      ("fp32", .same, "", .sequential, true, true), ("fp64", .same, "64", .sequential, true, false),
+    ]
+    for (name, accumulate, precision, order, paper, tf32) in protocolRows {
       var compute = ComputeSettings(format: try! FloatFormat.named(name), accumulate: accumulate)
       compute.options = KernelOptions(order: order)
+      if tf32 { compute.operands = OperandRounding(format: .tf32) }
       var study = BifurcationStudy(
         model: .mlp(widths: [784, 256, 256, 256, 10], activateFirstLayer: true),
         compute: compute,
@@ -50,7 +56,7 @@ func protocolSection() {
       }
       let ours = seconds * 100 / Double(protocolBatches)
       let label = (accumulate == .same ? name : "\(name), fp32 accumulation") + (order == .blas ? ", OpenBLAS (summation order: BLAS's)" : "")
-        + (paper ? ", paper protocol (summed gradients)" : "")
+        + (tf32 ? ", TF32 operands (`--operands tf32`)" : "") + (paper ? ", paper protocol (summed gradients)" : "")
       emit("| \(label) | \(String(format: "%.2f", ours)) | \(record!.backwardPasses) of \(2 * protocolBatches) | \(theirs.map { String(format: "%.2f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
     }
   } else {

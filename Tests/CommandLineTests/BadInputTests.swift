@@ -88,6 +88,12 @@ import Testing
     try Self.refuses(["bifurcation", "--data", "synthetic", "--pad", "2", "--runs", "1"], 64, "the MLP's input size 784 does not match samples of shape [1, 32, 32]")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--train-size", "-5", "--runs", "1"], 64, "--train-size: expected an integer ≥ 0, got '-5'")
     try Self.refuses(["train", "--data", "synthetic", "--evaluate-every", "0", "--runs", "1"], 64, "--evaluate-every: expected an integer ≥ 1, got '0'")
+    try Self.refuses(["grad", "--data", "synthetic", "--operands", "tf33"], 64, "--operands: unknown format 'tf33'")
+    try Self.refuses(["grad", "--data", "synthetic", "--format", "binary16", "--operands", "tf32"], 64,
+                     "--operands tf32: tf32 (11 bits) is not narrower than the storage format binary16 (11 bits)")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--operand-rounding", "nearest-away", "--runs", "1"], 64,
+                     "--operand-rounding nearest-away needs --operands FORMAT")
+    try Self.refuses(["grad", "--data", "synthetic", "--operands", "tf32", "--operand-rounding", "stochastic"], 64, "--operand-rounding: unknown mode 'stochastic'")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--normalize", "fashion-mnist", "--runs", "1"], 64,
                      "--normalize fashion-mnist is for 1-channel images, not samples of shape [3, 32, 32]")
     // A grid is enumerated and checked before it runs: a huge one is refused at once, not built.

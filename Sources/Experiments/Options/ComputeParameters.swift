@@ -37,6 +37,25 @@ public enum ComputeParameters {
         ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, blocked:N (N ≥ 1), blas"))
     },
     .flag("fused", default: false, help: "Fused multiply-add in the kernels (one rounding per term)."),
+    Parameter(
+      "operands", default: "same",
+      help: "Round the operands of every matrix product and convolution to this narrower format first, as GPUs do in TF32 mode (--format binary32 --operands tf32: PyTorch's allow_tf32 on Ampere); values stay in the storage format. same: no rounding.",
+      completions: ["same", "tf32", "bfloat16", "binary16"]
+    ) { v in
+      if v == "same" { return .success(v) }
+      guard let f = try? FloatFormat.named(v) else { return .failure(ParameterError("--operands: unknown format '\(v)'; valid: same or a format (see `precisionlab formats`)")) }
+      return .success(f.name)
+    }.added(withLegacyValue: "same"),
+    Parameter(
+      "operand-rounding", default: "nearest-even",
+      help: "How --operands rounds: nearest-even (Hopper's cvt.rn), nearest-away (Ampere's cvt.rna.tf32.f32) or toward-zero (dropped bits ignored).",
+      completions: ["nearest-even", "nearest-away", "toward-zero"]
+    ) { v in
+      guard let mode = RoundingMode(name: v), mode != .stochastic else {
+        return .failure(ParameterError("--operand-rounding: unknown mode '\(v)'; valid: \(RoundingMode.allCases.filter { $0 != .stochastic }.map(\.name).joined(separator: ", "))"))
+      }
+      return .success(mode.name)
+    }.added(withLegacyValue: "nearest-even"),
   ]
 
   /// Replaces `auto` by the accumulation it means for the values' format
@@ -57,6 +76,9 @@ public enum ComputeParameters {
     c.roundingSeed = v["rounding-seed"] == "seed" ? seed : UInt64(v["rounding-seed"]!)!
     c.options = KernelOptions(order: KernelOptions.SummationOrder(name: v["summation"]!)!, fused: v["fused"] == "true")
     c.threads = threads
+    if let name = v["operands"], name != "same" {
+      c.operands = OperandRounding(format: try! FloatFormat.named(name), mode: RoundingMode(name: v["operand-rounding"] ?? "nearest-even")!)
+    }
     return c
   }
 
@@ -67,6 +89,14 @@ public enum ComputeParameters {
     let format = try! FloatFormat.named(v["format"]!)
     let accumulate = AccumulationChoice(rawValue: v["accumulate"]!)!
     if let problem = accumulate.problem(storage: format) { return ParameterError("--accumulate \(accumulate.rawValue): \(problem)") }
+    if let name = v["operands"], name != "same",
+      let problem = OperandRounding(format: try! FloatFormat.named(name), mode: RoundingMode(name: v["operand-rounding"] ?? "nearest-even")!).problem(storage: format)
+    {
+      return ParameterError("--operands \(name): \(problem)")
+    }
+    if v["operands"] == "same", let mode = v["operand-rounding"], mode != "nearest-even" {
+      return ParameterError("--operand-rounding \(mode) needs --operands FORMAT (the operands are not rounded)")
+    }
     if v["summation"] == "blas",
       let problem = BLAS.problem(
         storage: format, accumulate: accumulate.format(storage: format), mode: RoundingMode(name: v["rounding"]!)!, fused: v["fused"] == "true")

@@ -12,6 +12,8 @@ public struct ComputeSettings: Sendable, Hashable {
   /// Seed of the stochastic-rounding streams (each batch and phase reseeds from it, see the studies).
   public var roundingSeed: UInt64 = 0
   public var options = KernelOptions()
+  /// Product operands rounded to a narrower format first (TF32 mode), or nil.
+  public var operands: OperandRounding?
   /// Threads inside the kernels (never changes a result).
   public var threads = 1
 
@@ -21,8 +23,8 @@ public struct ComputeSettings: Sendable, Hashable {
     self.rounding = rounding
   }
 
-  /// The kernels' plan: accumulation, summation order and fusion, threads.
-  public var plan: KernelPlan { KernelPlan(accumulate: accumulate, options: options, threads: threads) }
+  /// The kernels' plan: accumulation, summation order and fusion, threads, operand rounding.
+  public var plan: KernelPlan { KernelPlan(accumulate: accumulate, options: options, threads: threads, operands: operands) }
 
   func run<V: ScalarVisitor>(_ visitor: V) throws -> V.Result {
     try RoundingEnvironment.with(rounding, seed: roundingSeed) {
