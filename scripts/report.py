@@ -111,14 +111,18 @@ def load(path):
         return list(csv.DictReader(f))
 
 
+# Columns added after results were written, with the value those results had (docs/EXPERIMENTS.md).
+LEGACY = {"operands": "same", "operand_rounding": "nearest-even"}
+
+
 def cells(rows, keys, final_only=True):
     """Error-free rows (only each trial's final row unless final_only is False) grouped by the given
-    columns, in file order of first appearance."""
+    columns, in file order of first appearance (a column a file predates takes its legacy value)."""
     groups = OrderedDict()
     for r in rows:
         if (final_only and r.get("final") != "1") or r.get("error"):
             continue
-        groups.setdefault(tuple(r[k] for k in keys), []).append(r)
+        groups.setdefault(tuple(r.get(k, LEGACY.get(k)) for k in keys), []).append(r)
     return groups
 
 
@@ -274,9 +278,11 @@ def main():
     say("## The headline cell: L = 3, n = 256, B = 256\n")
     say("The paper reports this cell three times (one per sweep): .463 (depth), .478 (width), .488 (batch) at")
     say("32 bits. We compare with each.\n")
-    files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv"), ("paper", "headline-summation.csv")]
+    files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv"), ("paper", "headline-summation.csv"),
+             ("paper", "headline-tf32.csv")]
+    sized = {"headline-summation.csv": 300, "headline-tf32.csv": 300}
     say("Seconds per draw: the mean of the rows' `wall_seconds` (one core per draw, two draws at a time).\n")
-    say("| protocol | format | accumulate | summation | ours | s/draw | paper (sweep) | p | agree |")
+    say("| protocol | format | accumulate | summation (product operands) | ours | s/draw | paper (sweep) | p | agree |")
     say("|---|---|---|---|---|---|---|---|---|")
     missing, partial = [], []
     for protocol, name in files:
@@ -284,11 +290,13 @@ def main():
         if not os.path.exists(path):
             missing.append(name)
             continue
-        for (fmt_, acc, order), rows in cells(load(path), ["format", "accumulate", "summation"]).items():
+        for (fmt_, acc, summation, operands, operand_rounding), rows in cells(
+                load(path), ["format", "accumulate", "summation", "operands", "operand_rounding"]).items():
+            order = summation if operands == "same" else f"{summation} ({operands} operands, {operand_rounding})"
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
             per = f"{sum(float(r['wall_seconds']) for r in rows) / n:.2f}"
-            if n < (PAPER_DRAWS if name != "headline-summation.csv" else 300):
-                partial.append(f"{protocol} {fmt_} {order}: {n} of {PAPER_DRAWS if name != 'headline-summation.csv' else 300}")
+            if n < sized.get(name, PAPER_DRAWS):
+                partial.append(f"{protocol} {fmt_} {order}: {n} of {sized.get(name, PAPER_DRAWS)}")
             bits = BITS.get(fmt_)
             published = []
             for sweep, x in (("L", "3"), ("n", "256"), ("B", "256")):
@@ -318,8 +326,9 @@ def main():
     for protocol, name in files:
         path = os.path.join(args.results, name)
         if os.path.exists(path):
-            for key, rows in cells(load(path), ["format", "summation"]).items():
-                headline[(protocol,) + key] = (sum(r["in_s"] == "1" for r in rows), len(rows))
+            for (format_, summation, operands, mode), rows in cells(load(path), ["format", "summation", "operands", "operand_rounding"]).items():
+                order = summation if operands == "same" else f"{operands}:{mode}"
+                headline[(protocol, format_, order)] = (sum(r["in_s"] == "1" for r in rows), len(rows))
     torch_cpu = re.search(r"L=3 (\d+)/(\d+)", open(args.paper).read())
     say("### Deviations and findings at the headline cell\n")
     seq = headline.get(("paper", "binary32", "sequential"))
@@ -332,14 +341,24 @@ def main():
             "The paper's runs summed on a GPU (cuBLAS's blocked order, unknown in detail); ours sums each dot product in k order. "
             + (f"The PyTorch CPU run of the same protocol listed beside the paper's numbers gave {torch_cpu.group(1)}/{torch_cpu.group(2)} "
                f"(Fisher p against ours {pvalue(fisher(k, n, int(torch_cpu.group(1)), int(torch_cpu.group(2))))}). " if torch_cpu else "")
-            + "Which exact zeros arise depends on the order of the sums, so the order is the first suspect; the summation rows of the "
-            "table test it where present. Not yet explained.")
+            + "Which exact zeros arise depends on the order of the sums and on the operands' rounding, so the order and the GPU's "
+            "TF32 mode are the suspects; the summation and TF32 rows of the table test them where present (next bullets).")
     for order in ("pairwise", "blas"):
         other = headline.get(("paper", "binary32", order))
         if other and seq:
             k2, n2 = other
             say(f"- binary32 with {order} sums: {k2}/{n2} = {fmt(k2 / n2)} in S; against sequential sums (independent draws) Fisher p "
                 f"{pvalue(fisher(k2, n2, seq[0], seq[1]))}.")
+    for mode in ("nearest-away", "nearest-even"):
+        other = headline.get(("paper", "binary32", f"tf32:{mode}"))
+        if other and seq:
+            k2, n2 = other
+            lo2, hi2 = wilson(k2, n2)
+            against = ", ".join(f"{v:g} (p {pvalue(fisher(k2, n2, round(v * PAPER_DRAWS), PAPER_DRAWS))})"
+                                for v in (paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"]))
+            say(f"- binary32 with TF32 product operands ({mode}, GPU TF32 mode): {k2}/{n2} = {fmt(k2 / n2)} [{fmt(lo2)}, {fmt(hi2)}] in S; "
+                f"against plain binary32 with sequential sums (independent draws) Fisher p {pvalue(fisher(k2, n2, seq[0], seq[1]))}; "
+                f"against the paper's {against}.")
     corrected = headline.get(("corrected", "binary32", "sequential"))
     if corrected and seq:
         k2, n2 = corrected
