@@ -115,6 +115,8 @@ report:
 	done; true
 	@[ -f results/headline-summation.csv ] && $(PRECISIONLAB) plot results/headline-summation.csv --x summation --y ratio \
 	  -o results/headline-summation.svg; true
+	@[ -f results/headline-tf32.csv ] && $(PRECISIONLAB) plot results/headline-tf32.csv --x operand_rounding --y ratio \
+	  -o results/headline-tf32.svg; true
 	@[ -f results/volume-layers.csv ] && $(PRECISIONLAB) plot results/volume-layers.csv --x widths --x-as depth --y ratio \
 	  --series format --kind line --bands -o results/volume-layers.svg; true
 	@[ -f results/volume-batch.csv ] && $(PRECISIONLAB) plot results/volume-batch.csv --x batch_size --y ratio --series format \

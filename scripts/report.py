@@ -193,7 +193,7 @@ def conv_tests(say, results):
 def training_section(say, results, paper_path, missing):
     """Training against ReLU'(0) on conv nets: per cell the runs, divergences (with their epochs), runs
     collapsed to chance, final and best test accuracy; then the kink-rule question as a Fisher test."""
-    names = ("conv-training-resnet.csv", "conv-training-resnet-bn.csv", "conv-training-vgg.csv")
+    names = ("conv-training-resnet.csv", "conv-training-resnet-zeros.csv", "conv-training-resnet-bn.csv", "conv-training-vgg.csv")
     present = [n for n in names if os.path.exists(os.path.join(results, n))]
     missing.extend(n for n in names if n not in present)
     if not present:
@@ -213,8 +213,10 @@ def training_section(say, results, paper_path, missing):
         for line in quoted:
             say("> " + line)
         say("")
-    say("| file | model | BN | optimizer | kink rule | ReLU'(0) | epochs | runs | diverged (epoch) | collapsed | final test accuracy mean ± sd | best mean |")
-    say("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    say("Exact zeros: ReLU inputs exactly 0 over every training pass of the cell's runs, out of the ReLU inputs evaluated "
+        "(where ReLU'(0) acts at all).\n")
+    say("| file | model | BN | normalize | optimizer | kink rule | ReLU'(0) | epochs | runs | diverged (epoch) | collapsed | final test accuracy mean ± sd | best mean | exact zeros / ReLU inputs |")
+    say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     collapse = {}
     for name in present:
         rows = [r for r in load(os.path.join(results, name)) if not r.get("error")]
@@ -225,7 +227,7 @@ def training_section(say, results, paper_path, missing):
         groups = OrderedDict()
         for t in finished:
             last = [r for r in t if r["final"] == "1"][-1]
-            key = tuple(last[k] for k in ("model", "batch_norm", "optimizer", "kink_rule", "relu0"))
+            key = tuple(last[k] for k in ("model", "batch_norm", "normalize", "optimizer", "kink_rule", "relu0"))
             groups.setdefault(key, []).append((t, last))
         for key, runs in groups.items():
             diverged = [int(last["epoch"]) for _, last in runs if last["diverged"] == "1"]
@@ -236,24 +238,34 @@ def training_section(say, results, paper_path, missing):
             mean = sum(finals) / len(finals) if finals else float("nan")
             sd = math.sqrt(sum((a - mean) ** 2 for a in finals) / (len(finals) - 1)) if len(finals) > 1 else float("nan")
             epochs = max(int(last["epochs"]) for _, last in runs)
-            model, bn, optimizer, rule, alpha = key
-            say(f"| {name} | {model} | {bn} | {optimizer} | {rule} | {alpha} | {epochs} | {len(runs)} | "
+            zeros = sum(int(r["zeros_total"] or 0) for t, _ in runs for r in t)
+            inputs = sum(int(r["activation_inputs"] or 0) for t, _ in runs for r in t)
+            model, bn, normalize, optimizer, rule, alpha = key
+            say(f"| {name} | {model} | {bn} | {normalize} | {optimizer} | {rule} | {alpha} | {epochs} | {len(runs)} | "
                 f"{len(diverged)}{' (' + ', '.join(map(str, diverged)) + ')' if diverged else ''} | {collapsed} | "
-                f"{fmt(mean)} ± {fmt(sd)} | {fmt(sum(bests) / len(bests)) if bests else ''} |")
-            collapse[(name, model, bn, optimizer, rule, float(alpha))] = (collapsed, len(runs))
+                f"{fmt(mean)} ± {fmt(sd)} | {fmt(sum(bests) / len(bests)) if bests else ''} | "
+                f"{zeros} / {inputs}{f' = {zeros / inputs:.3g}' if inputs else ''} |")
+            collapse[(name, model, bn, optimizer, rule, float(alpha))] = (collapsed, len(runs), len(diverged))
     say("")
     # The kink-rule question: collapses at ReLU'(0) >= 0.3 under the paper's constant rule against the multiplicative one.
-    rules = {}
-    for (name, model, bn, optimizer, rule, alpha), (c, n) in collapse.items():
-        if model == "resnet" and bn == "false" and alpha >= 0.3:
-            a, m = rules.get(rule, (0, 0))
-            rules[rule] = (a + c, m + n)
-    if "paper" in rules and "scale" in rules:
-        (a, n1), (b, n2) = rules["paper"], rules["scale"]
-        p = fisher(a, n1, b, n2)
-        say(f"**The kink-rule question** (ResNet without batch norm, ReLU'(0) >= 0.3, pooled over the values run): "
-            f"collapsed runs under the paper's constant rule {a}/{n1}, under the multiplicative rule {b}/{n2}; "
-            f"two-sided Fisher exact p = {pvalue(p)}.\n")
+    for file in present:
+        rules = {}
+        for (name, model, bn, optimizer, rule, alpha), (c, n, d) in collapse.items():
+            if name == file and model == "resnet" and bn == "false" and alpha >= 0.3:
+                a, m, e = rules.get(rule, (0, 0, 0))
+                rules[rule] = (a + c, m + n, e + d)
+        if "paper" in rules and "scale" in rules:
+            (a, n1, d1), (b, n2, d2) = rules["paper"], rules["scale"]
+            p = fisher(a, n1, b, n2)
+            base = [cnd for (name, model, bn, _, _, alpha), cnd in collapse.items() if name == file and model == "resnet" and bn == "false" and alpha == 0]
+            c0, n0 = sum(c for c, _, _ in base), sum(n for _, n, _ in base)
+            caveat = (f" **But the ReLU'(0) = 0 runs, where no kink rule acts, collapsed too ({c0}/{n0})**: training at this size does "
+                      "not learn without ReLU'(0)'s help either, so these counts cannot tell the rules apart." if c0 else
+                      (f" The ReLU'(0) = 0 runs did not collapse (0/{n0})." if n0 else ""))
+            say(f"**The kink-rule question, `{file}`** (ResNet without batch norm, ReLU'(0) >= 0.3, pooled over the values run): "
+                f"collapsed runs under the paper's constant rule {a}/{n1}, under the multiplicative rule {b}/{n2}; "
+                f"two-sided Fisher exact p = {pvalue(p)}. Diverged (NaN or infinite loss) among them: {d1}/{n1} against {d2}/{n2}, "
+                f"p = {pvalue(fisher(d1, n1, d2, n2))}.{caveat}\n")
 
 
 def main():
@@ -317,7 +329,7 @@ def main():
     for protocol, name in files:
         figure = name.replace(".csv", ".svg")
         if os.path.exists(os.path.join(args.results, figure)):
-            x = "summation" if name == "headline-summation.csv" else "format"
+            x = {"headline-summation.csv": "summation", "headline-tf32.csv": "operand_rounding"}.get(name, "format")
             say(f"![{name.replace('.csv', '')}]({figure})  ")
             say(f"`precisionlab plot results/{name} --x {x} --y ratio -o results/{figure}`\n")
 
