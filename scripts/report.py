@@ -248,6 +248,17 @@ def training_section(say, results, paper_path, missing):
             collapse[(name, model, bn, optimizer, rule, float(alpha))] = (collapsed, len(runs), len(diverged))
     say("")
     # The kink-rule question: collapses at ReLU'(0) >= 0.3 under the paper's constant rule against the multiplicative one.
+    inert = os.path.join(results, "conv-zeros-inert.csv")
+    if os.path.exists(inert):
+        say("Why the unnormalised file hardly tests the rules (`conv-zeros-inert.csv`, graddiff comparing every gradient of "
+            "ReLU'(0) = 0 against 1, same model and data, first batches of shuffled passes):\n")
+        say("| kink rule | batches | exact zeros per batch (mean) | batches where any gradient differed | rel. difference there (max) |")
+        say("|---|---|---|---|---|")
+        for (rule,), rows in cells(load(inert), ["kink_rule"], final_only=False).items():
+            differing = [float(r["rel_diff"]) for r in rows if r["differs"] == "1"]
+            say(f"| {rule} | {len(rows)} | {sum(int(r['zeros']) for r in rows) / len(rows):.0f} | {len(differing)} | "
+                f"{max(differing):.3g} |" if differing else f"| {rule} | {len(rows)} | {sum(int(r['zeros']) for r in rows) / len(rows):.0f} | 0 | |")
+        say("")
     for file in present:
         rules = {}
         for (name, model, bn, optimizer, rule, alpha), (c, n, d) in collapse.items():
