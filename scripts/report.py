@@ -510,6 +510,18 @@ def main():
             say("Cells whose share differs from the paper's at p < 0.05 (binomial test above): " + "; ".join(deviations) + ". "
                 "Every other cell's P(k=1) and P(k<=10) are within what the paper's share allows for our draws; "
                 "CIFAR-10 and Fashion-MNIST are different images, so agreement says the effect has the same shape, not more.\n")
+        rows16 = [r for r in load(os.path.join(args.results, "conv-volume.csv")) if r["batch_norm"] == "true" and r["format"] == "binary16"
+                  and r["first_difference"] == "0"] if os.path.exists(os.path.join(args.results, "conv-volume.csv")) else []
+        if rows16:
+            per = [sum(int(z) for z in r["zeros_per_layer"].split(";")) for r in rows16]
+            say(f"With batch norm at binary16, {len(rows16)} draws differed at the first batch, meeting {min(per)} to {max(per)} exact "
+                "zeros among ReLU inputs on it. A likely cause, not yet tested: PrecisionLab normalises in the storage format "
+                "(the mean rounded to binary16, then x - mean, each operation rounded), so every value equal to its channel's "
+                "rounded mean becomes an exact zero, and among the thousands of values per channel at binary16's 11 bits many are; "
+                "cuDNN and PyTorch's own GPU kernels normalise half-precision data in binary32 (their accumulation type for half) "
+                "and round once, where x - mean is almost never exactly 0. The paper's VGG11 with BN at 16 bits had P(k=1) = "
+                f"{published.get(('vgg', '16-bit', 'true'), '?').split(',')[0]}. Batch norm computed in binary32 for narrow formats (as `--accumulate auto` does for sums) is "
+                "the fix this points to.\n")
         conv_tests(say, args.results)
         for name, label in conv_files:
             figure = name.replace(".csv", ".svg")
