@@ -14,6 +14,11 @@ public struct KernelPlan: Sendable, Hashable {
   /// Operands of matrix products and convolutions rounded to a narrower format first (TF32 mode), or
   /// nil: the stored values multiply as they are.
   public var operands: OperandRounding?
+  /// Batch norm's statistics and normalisation rounded into the storage format at every operation
+  /// (PrecisionLab before 0.8) instead of computed in the accumulation format and rounded once into
+  /// storage (as GPU and CPU kernels do for half-precision data). No effect when the accumulation
+  /// format is the storage format.
+  public var normalizeInStorage = false
 
   public init(
     accumulate accumulation: AccumulationChoice = .same, options: KernelOptions = KernelOptions(), threads: Int = 1,

@@ -89,6 +89,7 @@ import Testing
     try Self.refuses(["bifurcation", "--data", "synthetic", "--train-size", "-5", "--runs", "1"], 64, "--train-size: expected an integer ≥ 0, got '-5'")
     try Self.refuses(["train", "--data", "synthetic", "--evaluate-every", "0", "--runs", "1"], 64, "--evaluate-every: expected an integer ≥ 1, got '0'")
     try Self.refuses(["grad", "--data", "synthetic", "--operands", "tf33"], 64, "--operands: unknown format 'tf33'")
+    try Self.refuses(["grad", "--data", "synthetic", "--batch-norm-arithmetic", "half"], 64, "--batch-norm-arithmetic: unknown value 'half'; valid: accumulation, storage")
     try Self.refuses(["grad", "--data", "synthetic", "--format", "binary16", "--operands", "tf32"], 64,
                      "--operands tf32: tf32 (11 bits) is not narrower than the storage format binary16 (11 bits)")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--operand-rounding", "nearest-away", "--runs", "1"], 64,

@@ -39,6 +39,26 @@ import Testing
     #expect(try Grid(.bifurcation, values: ["format": ["fp16"], "accumulate": ["auto", "fp32", "same"]], runs: 1, seeds: [0]).count == 2)
   }
 
+  /// Batch norm computes in the accumulation format only where that is a choice: with batch norm and an
+  /// accumulation wider than storage. Elsewhere the value resolves to `storage` (the legacy value, left
+  /// out of trial keys), so results computed before the option keep their keys.
+  @Test func batchNormArithmeticResolvesWhereItIsNoChoice() throws {
+    func trial(_ format: String, batchNorm: Bool, accumulate: String = "auto") throws -> Trial {
+      try Grid(.bifurcation, values: ["model": ["vgg"], "format": [format], "batch-norm": [batchNorm ? "true" : "false"], "accumulate": [accumulate]],
+               runs: 1, seeds: [0]).trials()[0]
+    }
+    #expect(try trial("fp16", batchNorm: true)["batch-norm-arithmetic"] == "accumulation")
+    #expect(try trial("bf16", batchNorm: true)["batch-norm-arithmetic"] == "accumulation")
+    #expect(try trial("fp16", batchNorm: true, accumulate: "same")["batch-norm-arithmetic"] == "storage")
+    #expect(try trial("fp16", batchNorm: false)["batch-norm-arithmetic"] == "storage")
+    #expect(try trial("fp32", batchNorm: true)["batch-norm-arithmetic"] == "storage")
+    let legacy = try Grid(.bifurcation, values: ["model": ["vgg"], "format": ["fp16"], "batch-norm": ["true"], "batch-norm-arithmetic": ["storage"]],
+                          runs: 1, seeds: [0]).trials()[0]
+    #expect(try trial("fp16", batchNorm: true).key != legacy.key)
+    #expect(try trial("fp32", batchNorm: true).key
+      == Grid(.bifurcation, values: ["model": ["vgg"], "format": ["fp32"], "batch-norm": ["true"], "batch-norm-arithmetic": ["storage"]], runs: 1, seeds: [0]).trials()[0].key)
+  }
+
   @Test func badAccumulationIsOneLine() {
     do {
       _ = try Grid(.bifurcation, values: ["accumulate": ["fp128"]], runs: 1, seeds: [0])

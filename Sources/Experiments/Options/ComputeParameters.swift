@@ -47,6 +47,13 @@ public enum ComputeParameters {
       return .success(f.name)
     }.added(withLegacyValue: "same"),
     Parameter(
+      "batch-norm-arithmetic", default: "accumulation",
+      help: "Batch norm's arithmetic when the accumulation format is wider than storage: accumulation (statistics, normalisation and backward pass computed there, each result rounded once into storage, as GPU kernels treat half-precision data) or storage (every operation rounded into the storage format, PrecisionLab before 0.8). Where the two coincide results say storage.",
+      completions: ["accumulation", "storage"]
+    ) { v in
+      ["accumulation", "storage"].contains(v) ? .success(v) : .failure(ParameterError("--batch-norm-arithmetic: unknown value '\(v)'; valid: accumulation, storage"))
+    }.added(withLegacyValue: "storage"),
+    Parameter(
       "operand-rounding", default: "nearest-even",
       help: "How --operands rounds: nearest-even (Hopper's cvt.rn), nearest-away (Ampere's cvt.rna.tf32.f32) or toward-zero (dropped bits ignored).",
       completions: ["nearest-even", "nearest-away", "toward-zero"]
@@ -62,8 +69,14 @@ public enum ComputeParameters {
   /// (`AccumulationChoice.hardware`), so results and trial keys name the arithmetic itself:
   /// `--format fp16` and `--format fp16 --accumulate fp32` are the same trial.
   public static func resolve(_ v: inout [String: String]) {
-    guard v["accumulate"] == "auto", let name = v["format"], let format = try? FloatFormat.named(name) else { return }
-    v["accumulate"] = AccumulationChoice.hardware(storage: format).rawValue
+    guard let name = v["format"], let format = try? FloatFormat.named(name) else { return }
+    if v["accumulate"] == "auto" { v["accumulate"] = AccumulationChoice.hardware(storage: format).rawValue }
+    // Batch norm's arithmetic is a choice only with batch norm and an accumulation wider than storage.
+    if v["batch-norm-arithmetic"] != nil, let accumulate = v["accumulate"].flatMap(AccumulationChoice.init(rawValue:)),
+      v["batch-norm"] != "true" || accumulate == .same || accumulate.format(storage: format).precision <= format.precision
+    {
+      v["batch-norm-arithmetic"] = "storage"
+    }
   }
 
   /// The settings the values name, for a run whose seed is `seed`.
@@ -76,6 +89,7 @@ public enum ComputeParameters {
     c.roundingSeed = v["rounding-seed"] == "seed" ? seed : UInt64(v["rounding-seed"]!)!
     c.options = KernelOptions(order: KernelOptions.SummationOrder(name: v["summation"]!)!, fused: v["fused"] == "true")
     c.threads = threads
+    c.normalizeInStorage = v["batch-norm-arithmetic"] == "storage"
     if let name = v["operands"], name != "same" {
       c.operands = OperandRounding(format: try! FloatFormat.named(name), mode: RoundingMode(name: v["operand-rounding"] ?? "nearest-even")!)
     }

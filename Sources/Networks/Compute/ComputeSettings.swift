@@ -14,6 +14,9 @@ public struct ComputeSettings: Sendable, Hashable {
   public var options = KernelOptions()
   /// Product operands rounded to a narrower format first (TF32 mode), or nil.
   public var operands: OperandRounding?
+  /// Batch norm rounded into storage at every operation (before 0.8) rather than computed in the
+  /// accumulation format (`KernelPlan.normalizeInStorage`).
+  public var normalizeInStorage = false
   /// Threads inside the kernels (never changes a result).
   public var threads = 1
 
@@ -24,7 +27,11 @@ public struct ComputeSettings: Sendable, Hashable {
   }
 
   /// The kernels' plan: accumulation, summation order and fusion, threads, operand rounding.
-  public var plan: KernelPlan { KernelPlan(accumulate: accumulate, options: options, threads: threads, operands: operands) }
+  public var plan: KernelPlan {
+    var plan = KernelPlan(accumulate: accumulate, options: options, threads: threads, operands: operands)
+    plan.normalizeInStorage = normalizeInStorage
+    return plan
+  }
 
   func run<V: ScalarVisitor>(_ visitor: V) throws -> V.Result {
     try RoundingEnvironment.with(rounding, seed: roundingSeed) {

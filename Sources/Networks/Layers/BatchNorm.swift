@@ -10,6 +10,13 @@ import Tensors
 /// x̂ = (x − μ) / √(σ² + ε), y = γ·x̂ + β. Evaluation uses the running estimates instead.
 /// Backward (training): dx = (γ / √(σ² + ε)) · (dy − Σdy / m − x̂ · Σ(dy·x̂) / m), dγ = Σ dy·x̂, dβ = Σ dy.
 ///
+/// Arithmetic: in the plan's accumulation format. When it is wider than the storage format (binary16
+/// or bfloat16 accumulating in binary32, as hardware does), every statistic, x̂, y and the backward
+/// pass are computed there (the sums in the kernels' order) and y, dx, dγ, dβ and the running estimates
+/// are rounded once into storage, as cuDNN and PyTorch's GPU kernels treat half-precision data. With
+/// `--accumulate same`, or `KernelPlan.normalizeInStorage` (the arithmetic before 0.8), each quotient,
+/// difference and product is rounded into the storage format.
+///
 /// Channels are computed independently on up to the plan's threads (`forEachRow`, one row per channel:
 /// with stochastic rounding each channel rounds on its own stream, so results do not depend on the
 /// thread count).
@@ -34,6 +41,14 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
   public struct Cache: Sendable {
     var normalized: Tensor<T>
     var inverseDeviation: [T]
+    /// x̂ and 1/σ in the accumulation format (as binary64 values, exact for binary32 and binary64), when
+    /// the forward pass computed there.
+    var wide: (normalized: [Double], inverseDeviation: [Double])? = nil
+  }
+
+  /// Whether `plan` computes batch norm in a format wider than `T` (binary32 or binary64).
+  static func computesWide(_ plan: KernelPlan) -> Bool {
+    !plan.normalizeInStorage && plan.accumulation != .same && plan.accumulationFormat(storage: T.self).precision > T.format.precision
   }
 
   static func layout(_ shape: [Int]) -> (n: Int, c: Int, spatial: Int) {
@@ -47,6 +62,9 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
   }
 
   public mutating func forward(_ x: Tensor<T>, training: Bool, _ plan: KernelPlan) -> (Tensor<T>, Cache?) {
+    if Self.computesWide(plan) {
+      return plan.accumulation == .binary32 ? forwardWide(x, training: training, plan, Float.self) : forwardWide(x, training: training, plan, Double.self)
+    }
     let (n, c, spatial) = Self.layout(x.shape)
     precondition(c == channels, "BatchNorm for \(channels) channels got \(x.shape)")
     let m = n * spatial
@@ -111,6 +129,10 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
   }
 
   public func backward(_ cache: Cache, gradOut: Tensor<T>, _ plan: KernelPlan) -> (input: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>) {
+    if let wide = cache.wide {
+      return plan.accumulation == .binary32
+        ? backwardWide(wide, gradOut: gradOut, plan, Float.self) : backwardWide(wide, gradOut: gradOut, plan, Double.self)
+    }
     let (n, c, spatial) = Self.layout(gradOut.shape)
     let count = n * spatial
     let m = T(count)
@@ -147,6 +169,93 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
               }
             }
           }
+        }
+      }
+    }
+    return (Tensor(shape: gradOut.shape, storage: dx), Tensor(shape: [c], storage: dGamma), Tensor(shape: [c], storage: dBeta))
+  }
+
+  // MARK: In the accumulation format
+
+  /// `forward` with every operation in `A` (wider than `T`) and one rounding into `T` per result.
+  mutating func forwardWide<A: PrecisionScalar>(_ x: Tensor<T>, training: Bool, _ plan: KernelPlan, _: A.Type) -> (Tensor<T>, Cache?) {
+    let (n, c, spatial) = Self.layout(x.shape)
+    precondition(c == channels, "BatchNorm for \(channels) channels got \(x.shape)")
+    let m = n * spatial
+    var inA = plan
+    inA.accumulation = .same
+    let xs = x.storage.map { ScalarConversion.convert($0, to: A.self) }
+    let ones = [A](repeating: A(1), count: max(m, 1))
+    let (one, epsilon, momentum) = (A(1), A(self.epsilon), A(self.momentum))
+    var out = x.storage, normalized = [Double](repeating: 0, count: x.count), inverse = [Double](repeating: 0, count: c)
+    var means = runningMean.storage, variances = runningVariance.storage
+    var values = [A](repeating: A(0), count: max(m, 1)), squares = values
+    for ch in 0..<c {
+      for b in 0..<n { for p in 0..<spatial { values[b * spatial + p] = xs[(b * c + ch) * spatial + p] } }
+      let mean: A, variance: A
+      if training {
+        mean = DotProduct.rounded(values, 1, ones, 1, count: m, dividedBy: m, plan: inA)
+        for k in 0..<m { squares[k] = (values[k] - mean) * (values[k] - mean) }
+        variance = DotProduct.rounded(squares, 1, ones, 1, count: m, dividedBy: m, plan: inA)
+        let unbiased = m > 1 ? variance * A(m) / A(m - 1) : variance
+        means[ch] = ScalarConversion.convert((one - momentum) * ScalarConversion.convert(means[ch], to: A.self) + momentum * mean, to: T.self)
+        variances[ch] = ScalarConversion.convert((one - momentum) * ScalarConversion.convert(variances[ch], to: A.self) + momentum * unbiased, to: T.self)
+      } else {
+        (mean, variance) = (ScalarConversion.convert(means[ch], to: A.self), ScalarConversion.convert(variances[ch], to: A.self))
+      }
+      let inv = one / (variance + epsilon).squareRoot()
+      inverse[ch] = ScalarConversion.convert(inv, to: Double.self)
+      let (scale, shift) = (ScalarConversion.convert(gamma.storage[ch], to: A.self), ScalarConversion.convert(beta.storage[ch], to: A.self))
+      for b in 0..<n {
+        let base = (b * c + ch) * spatial
+        for p in base..<(base + spatial) {
+          let xhat = (xs[p] - mean) * inv
+          normalized[p] = ScalarConversion.convert(xhat, to: Double.self)
+          out[p] = ScalarConversion.convert(scale * xhat + shift, to: T.self)
+        }
+      }
+    }
+    if training {
+      runningMean.storage = means
+      runningVariance.storage = variances
+    }
+    let y = Tensor(shape: x.shape, storage: out)
+    guard training else { return (y, nil) }
+    let rounded = Tensor(shape: x.shape, storage: normalized.map { ScalarConversion.convert($0, to: T.self) })
+    return (y, Cache(normalized: rounded, inverseDeviation: inverse.map { ScalarConversion.convert($0, to: T.self) }, wide: (normalized, inverse)))
+  }
+
+  /// `backward` with every operation in `A` and one rounding into `T` per result.
+  func backwardWide<A: PrecisionScalar>(
+    _ wide: (normalized: [Double], inverseDeviation: [Double]), gradOut: Tensor<T>, _ plan: KernelPlan, _: A.Type
+  ) -> (input: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>) {
+    let (n, c, spatial) = Self.layout(gradOut.shape)
+    let count = n * spatial
+    var inA = plan
+    inA.accumulation = .same
+    let m = A(count)
+    let ones = [A](repeating: A(1), count: max(count, 1))
+    var dx = gradOut.storage, dGamma = [T](repeating: T(0), count: c), dBeta = dGamma
+    var dy = [A](repeating: A(0), count: max(count, 1)), xhat = dy, products = dy
+    for ch in 0..<c {
+      for b in 0..<n {
+        for p in 0..<spatial {
+          let (i, k) = ((b * c + ch) * spatial + p, b * spatial + p)
+          dy[k] = ScalarConversion.convert(gradOut.storage[i], to: A.self)
+          xhat[k] = ScalarConversion.convert(wide.normalized[i], to: A.self)
+          products[k] = dy[k] * xhat[k]
+        }
+      }
+      let sumDy: A = DotProduct.rounded(dy, 1, ones, 1, count: count, plan: inA)
+      let sumDyXhat: A = DotProduct.rounded(products, 1, ones, 1, count: count, plan: inA)
+      dGamma[ch] = ScalarConversion.convert(sumDyXhat, to: T.self)
+      dBeta[ch] = ScalarConversion.convert(sumDy, to: T.self)
+      let scale = ScalarConversion.convert(gamma.storage[ch], to: A.self) * ScalarConversion.convert(wide.inverseDeviation[ch], to: A.self)
+      let (meanDy, meanDyXhat) = (sumDy / m, sumDyXhat / m)
+      for b in 0..<n {
+        for p in 0..<spatial {
+          let k = b * spatial + p
+          dx[(b * c + ch) * spatial + p] = ScalarConversion.convert(scale * (dy[k] - meanDy - xhat[k] * meanDyXhat), to: T.self)
         }
       }
     }
