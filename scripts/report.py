@@ -123,7 +123,7 @@ def load(path):
 
 
 # Columns added after results were written, with the value those results had (docs/EXPERIMENTS.md).
-LEGACY = {"operands": "same", "operand_rounding": "nearest-even"}
+LEGACY = {"operands": "same", "operand_rounding": "nearest-even", "batch_norm_arithmetic": "storage"}
 
 
 def cells(rows, keys, final_only=True):
@@ -177,16 +177,20 @@ def conv_tests(say, results):
     paths = {n: os.path.join(results, n) for n in ("conv-volume.csv", "conv-volume-corrected.csv")}
     if not os.path.exists(paths["conv-volume.csv"]):
         return
-    paper_cells = cells(load(paths["conv-volume.csv"]), ["model", "batch_norm", "format"])
-    corrected = cells(load(paths["conv-volume-corrected.csv"]), ["model", "batch_norm", "format"]) \
-        if os.path.exists(paths["conv-volume-corrected.csv"]) else {}
+    keys = ["model", "batch_norm", "format", "batch_norm_arithmetic"]
+    paper_cells = cells(load(paths["conv-volume.csv"]), keys)
+    corrected = cells(load(paths["conv-volume-corrected.csv"]), keys) if os.path.exists(paths["conv-volume-corrected.csv"]) else {}
     pairs = []
-    for (model, bn, format_), group in paper_cells.items():
-        if bn == "false" and (model, "true", format_) in paper_cells:
-            pairs.append((f"{model} {format_}: BN against no BN (paper protocol)", paper_cells[(model, "true", format_)], group))
-    for (model, bn, format_), group in corrected.items():
-        if (model, bn, format_) in paper_cells:
-            pairs.append((f"{model} {format_} BN={bn}: corrected protocol against paper protocol", group, paper_cells[(model, bn, format_)]))
+    for (model, bn, format_, arithmetic), group in paper_cells.items():
+        if bn == "true" and (model, "false", format_, "storage") in paper_cells:
+            where = f" (in {arithmetic})" if format_ not in ("binary32", "binary64") else ""
+            pairs.append((f"{model} {format_}: BN{where} against no BN (paper protocol)", group, paper_cells[(model, "false", format_, "storage")]))
+        if bn == "true" and arithmetic == "accumulation" and (model, bn, format_, "storage") in paper_cells:
+            pairs.append((f"{model} {format_} BN: normalised in binary32 against in storage (paper protocol)", group,
+                          paper_cells[(model, bn, format_, "storage")]))
+    for key, group in corrected.items():
+        if key in paper_cells:
+            pairs.append((f"{key[0]} {key[2]} BN={key[1]}: corrected protocol against paper protocol", group, paper_cells[key]))
     if not pairs:
         return
     say("Tests between our cells: two-sided Mann-Whitney U on k (normal approximation with tie and continuity "
@@ -481,11 +485,12 @@ def main():
             "Shares with 95% Wilson intervals over the draws that ran. The paper gives shares only (no run counts), so its "
             "P(k=1) and P(k<=10) are tested as if exact: p is the two-sided exact binomial test of our count against the "
             "paper's share (which ignores the paper's own sampling error, so it errs toward finding a difference).\n")
-        say("| file | model | BN | format | accumulate | draws | differed | P(k=1) | P(k<=10) | P(k<=50) | mean k | max k | paper P(k=1), P(k<=10), P(k<=50), mean k, max k (CIFAR-10) | p: P(k=1), P(k<=10) |")
-        say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        say("| file | model | BN | format | accumulate | BN arithmetic | draws | differed | P(k=1) | P(k<=10) | P(k<=50) | mean k | max k | paper P(k=1), P(k<=10), P(k<=50), mean k, max k (CIFAR-10) | p: P(k=1), P(k<=10) |")
+        say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         deviations = []
         for name, label in conv_files:
-            for (model, bn, fmt_, acc), group in cells(load(os.path.join(args.results, name)), ["model", "batch_norm", "format", "accumulate"]).items():
+            for (model, bn, fmt_, acc, arithmetic), group in cells(
+                    load(os.path.join(args.results, name)), ["model", "batch_norm", "format", "accumulate", "batch_norm_arithmetic"]).items():
                 n = len(group)
                 ks = [int(r["first_difference"]) + 1 for r in group if r["first_difference"]]
                 def share(limit):
@@ -498,21 +503,34 @@ def main():
                 if theirs:
                     p1, p10 = (float(v) for v in theirs.split(", ")[:2])
                     tests = ", ".join(pvalue(binomial_test(sum(k <= limit for k in ks), n, p0)) for limit, p0 in ((1, p1), (10, p10)))
-                say(f"| {name} ({label}) | {model} | {bn} | {fmt_} | {acc} | {n} | {len(ks)} | {share(1)} | {share(10)} | {share(50)} | "
+                say(f"| {name} ({label}) | {model} | {bn} | {fmt_} | {acc} | {arithmetic if bn == 'true' else ''} | {n} | {len(ks)} | {share(1)} | {share(10)} | {share(50)} | "
                     f"{mean_k} | {max(ks) if ks else ''} | {theirs} | {tests} |")
                 if theirs and name == "conv-volume.csv":
                     for limit, p0 in ((1, p1), (10, p10)):
                         c = sum(k <= limit for k in ks)
                         if binomial_test(c, n, p0) < 0.05:
-                            deviations.append(f"{model} BN={bn} {fmt_}: P(k{'=' if limit == 1 else '<='}{limit}) {c}/{n} against the paper's {p0:g}")
+                            deviations.append(f"{model} BN={bn} {fmt_}{' (BN in ' + arithmetic + ')' if bn == 'true' else ''}: "
+                                              f"P(k{'=' if limit == 1 else '<='}{limit}) {c}/{n} against the paper's {p0:g}")
         say("")
         if deviations:
             say("Cells whose share differs from the paper's at p < 0.05 (binomial test above): " + "; ".join(deviations) + ". "
                 "Every other cell's P(k=1) and P(k<=10) are within what the paper's share allows for our draws; "
                 "CIFAR-10 and Fashion-MNIST are different images, so agreement says the effect has the same shape, not more.\n")
-        rows16 = [r for r in load(os.path.join(args.results, "conv-volume.csv")) if r["batch_norm"] == "true" and r["format"] == "binary16"
-                  and r["first_difference"] == "0"] if os.path.exists(os.path.join(args.results, "conv-volume.csv")) else []
-        if rows16:
+        volume = load(os.path.join(args.results, "conv-volume.csv")) if os.path.exists(os.path.join(args.results, "conv-volume.csv")) else []
+        bn16 = [r for r in volume if r["batch_norm"] == "true" and r["format"] == "binary16"]
+        rows16 = [r for r in bn16 if r.get("batch_norm_arithmetic", "storage") == "storage" and r["first_difference"] == "0"]
+        wide16 = [r for r in bn16 if r.get("batch_norm_arithmetic", "storage") == "accumulation" and r["final"] == "1" and not r["error"]]
+        if rows16 and wide16:
+            say(f"**Batch norm at binary16.** Normalising in the storage format (PrecisionLab before 0.8, `--batch-norm-arithmetic "
+                f"storage`), {len(rows16)} draws differed at the first batch, meeting {min(sum(int(z) for z in r['zeros_per_layer'].split(';')) for r in rows16)} "
+                f"to {max(sum(int(z) for z in r['zeros_per_layer'].split(';')) for r in rows16)} exact zeros among ReLU inputs on it: "
+                "the channel mean rounded to binary16 equals many of the channel's values, and x - mean is then exactly 0. "
+                "Normalising in binary32 and rounding once, as GPU kernels treat half data (the default since 0.8): "
+                + "; ".join(f"{model} P(k=1) {sum(r['first_difference'] == '0' for r in rs)}/{len(rs)}"
+                            for model in ("vgg", "resnet") for rs in [[r for r in wide16 if r["model"] == model]] if rs)
+                + f". The paper's P(k=1) with BN at 16 bits: VGG11 {published.get(('vgg', '16-bit', 'true'), '?').split(',')[0]}, "
+                f"ResNet18 {published.get(('resnet', '16-bit', 'true'), '?').split(',')[0]}.\n")
+        elif rows16:
             per = [sum(int(z) for z in r["zeros_per_layer"].split(";")) for r in rows16]
             say(f"With batch norm at binary16, {len(rows16)} draws differed at the first batch, meeting {min(per)} to {max(per)} exact "
                 "zeros among ReLU inputs on it. A likely cause, not yet tested: PrecisionLab normalises in the storage format "
