@@ -66,6 +66,14 @@ import Testing
     #expect(dBeta.storage.map(\.bitPattern) == expected.dBeta.map(\.bitPattern))
     #expect(bn.runningMean.storage.map(\.bitPattern) == expected.runningMean.map(\.bitPattern))
     #expect(bn.runningVariance.storage.map(\.bitPattern) == expected.runningVariance.map(\.bitPattern))
+    // Channels on two threads: the same bits.
+    var twoThreads = BatchNorm<Float16>(channels: 2)
+    (twoThreads.gamma, twoThreads.beta) = (bn.gamma, bn.beta)
+    let plan2 = KernelPlan(accumulate: .binary32, threads: 2)
+    let (y2, cache2) = twoThreads.forward(Tensor(shape: Self.shape, storage: x), training: true, plan2)
+    #expect(y2.storage.map(\.bitPattern) == y.storage.map(\.bitPattern))
+    #expect(twoThreads.backward(cache2!, gradOut: Tensor(shape: Self.shape, storage: dy), plan2).input.storage.map(\.bitPattern)
+      == dx.storage.map(\.bitPattern))
   }
 
   /// A value equal to its channel's mean rounded to binary16 (but not to the binary32 mean) becomes an

@@ -184,34 +184,54 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
     let m = n * spatial
     var inA = plan
     inA.accumulation = .same
-    let xs = x.storage.map { ScalarConversion.convert($0, to: A.self) }
     let ones = [A](repeating: A(1), count: max(m, 1))
     let (one, epsilon, momentum) = (A(1), A(self.epsilon), A(self.momentum))
     var out = x.storage, normalized = [Double](repeating: 0, count: x.count), inverse = [Double](repeating: 0, count: c)
     var means = runningMean.storage, variances = runningVariance.storage
-    var values = [A](repeating: A(0), count: max(m, 1)), squares = values
-    for ch in 0..<c {
-      for b in 0..<n { for p in 0..<spatial { values[b * spatial + p] = xs[(b * c + ch) * spatial + p] } }
-      let mean: A, variance: A
-      if training {
-        mean = DotProduct.rounded(values, 1, ones, 1, count: m, dividedBy: m, plan: inA)
-        for k in 0..<m { squares[k] = (values[k] - mean) * (values[k] - mean) }
-        variance = DotProduct.rounded(squares, 1, ones, 1, count: m, dividedBy: m, plan: inA)
-        let unbiased = m > 1 ? variance * A(m) / A(m - 1) : variance
-        means[ch] = ScalarConversion.convert((one - momentum) * ScalarConversion.convert(means[ch], to: A.self) + momentum * mean, to: T.self)
-        variances[ch] = ScalarConversion.convert((one - momentum) * ScalarConversion.convert(variances[ch], to: A.self) + momentum * unbiased, to: T.self)
-      } else {
-        (mean, variance) = (ScalarConversion.convert(means[ch], to: A.self), ScalarConversion.convert(variances[ch], to: A.self))
-      }
-      let inv = one / (variance + epsilon).squareRoot()
-      inverse[ch] = ScalarConversion.convert(inv, to: Double.self)
-      let (scale, shift) = (ScalarConversion.convert(gamma.storage[ch], to: A.self), ScalarConversion.convert(beta.storage[ch], to: A.self))
-      for b in 0..<n {
-        let base = (b * c + ch) * spatial
-        for p in base..<(base + spatial) {
-          let xhat = (xs[p] - mean) * inv
-          normalized[p] = ScalarConversion.convert(xhat, to: Double.self)
-          out[p] = ScalarConversion.convert(scale * xhat + shift, to: T.self)
+    let (gammas, betas) = (gamma.storage, beta.storage)
+    x.storage.withUnsafeBufferPointer { xp in
+      ones.withUnsafeBufferPointer { op in
+        out.withUnsafeMutableBufferPointer { yp in
+          normalized.withUnsafeMutableBufferPointer { np in
+            inverse.withUnsafeMutableBufferPointer { ip in
+              means.withUnsafeMutableBufferPointer { mp in
+                variances.withUnsafeMutableBufferPointer { vp in
+                  nonisolated(unsafe) let (xp, op, yp, np, ip, mp, vp) = (xp, op, yp, np, ip, mp, vp)
+                  // Per worker: a channel's values in A and their squared deviations.
+                  forEachRow(c, threads: plan.threads, scratch: { [A](repeating: one, count: 2 * max(m, 1)) }) { ch, scratch in
+                    let (mean, variance): (A, A) = scratch.withUnsafeMutableBufferPointer { buffer in
+                      let (values, squares) = (buffer.baseAddress!, buffer.baseAddress! + m)
+                      for b in 0..<n {
+                        for p in 0..<spatial { values[b * spatial + p] = ScalarConversion.convert(xp[(b * c + ch) * spatial + p], to: A.self) }
+                      }
+                      guard training else {
+                        return (ScalarConversion.convert(mp[ch], to: A.self), ScalarConversion.convert(vp[ch], to: A.self))
+                      }
+                      let mean = DotProduct.rounded(values, 1, op.baseAddress!, 1, count: m, dividedBy: m, plan: inA)
+                      for k in 0..<m { squares[k] = (values[k] - mean) * (values[k] - mean) }
+                      return (mean, DotProduct.rounded(squares, 1, op.baseAddress!, 1, count: m, dividedBy: m, plan: inA))
+                    }
+                    if training {
+                      let unbiased = m > 1 ? variance * A(m) / A(m - 1) : variance
+                      mp[ch] = ScalarConversion.convert((one - momentum) * ScalarConversion.convert(mp[ch], to: A.self) + momentum * mean, to: T.self)
+                      vp[ch] = ScalarConversion.convert((one - momentum) * ScalarConversion.convert(vp[ch], to: A.self) + momentum * unbiased, to: T.self)
+                    }
+                    let inv = one / (variance + epsilon).squareRoot()
+                    ip[ch] = ScalarConversion.convert(inv, to: Double.self)
+                    let (scale, shift) = (ScalarConversion.convert(gammas[ch], to: A.self), ScalarConversion.convert(betas[ch], to: A.self))
+                    for b in 0..<n {
+                      let base = (b * c + ch) * spatial
+                      for p in base..<(base + spatial) {
+                        let xhat = (ScalarConversion.convert(xp[p], to: A.self) - mean) * inv
+                        np[p] = ScalarConversion.convert(xhat, to: Double.self)
+                        yp[p] = ScalarConversion.convert(scale * xhat + shift, to: T.self)
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
         }
       }
     }
@@ -236,26 +256,45 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
     let m = A(count)
     let ones = [A](repeating: A(1), count: max(count, 1))
     var dx = gradOut.storage, dGamma = [T](repeating: T(0), count: c), dBeta = dGamma
-    var dy = [A](repeating: A(0), count: max(count, 1)), xhat = dy, products = dy
-    for ch in 0..<c {
-      for b in 0..<n {
-        for p in 0..<spatial {
-          let (i, k) = ((b * c + ch) * spatial + p, b * spatial + p)
-          dy[k] = ScalarConversion.convert(gradOut.storage[i], to: A.self)
-          xhat[k] = ScalarConversion.convert(wide.normalized[i], to: A.self)
-          products[k] = dy[k] * xhat[k]
-        }
-      }
-      let sumDy: A = DotProduct.rounded(dy, 1, ones, 1, count: count, plan: inA)
-      let sumDyXhat: A = DotProduct.rounded(products, 1, ones, 1, count: count, plan: inA)
-      dGamma[ch] = ScalarConversion.convert(sumDyXhat, to: T.self)
-      dBeta[ch] = ScalarConversion.convert(sumDy, to: T.self)
-      let scale = ScalarConversion.convert(gamma.storage[ch], to: A.self) * ScalarConversion.convert(wide.inverseDeviation[ch], to: A.self)
-      let (meanDy, meanDyXhat) = (sumDy / m, sumDyXhat / m)
-      for b in 0..<n {
-        for p in 0..<spatial {
-          let k = b * spatial + p
-          dx[(b * c + ch) * spatial + p] = ScalarConversion.convert(scale * (dy[k] - meanDy - xhat[k] * meanDyXhat), to: T.self)
+    let gammas = gamma.storage
+    gradOut.storage.withUnsafeBufferPointer { gp in
+      wide.normalized.withUnsafeBufferPointer { xp in
+        wide.inverseDeviation.withUnsafeBufferPointer { ip in
+          ones.withUnsafeBufferPointer { op in
+            dx.withUnsafeMutableBufferPointer { dxp in
+              dGamma.withUnsafeMutableBufferPointer { dgp in
+                dBeta.withUnsafeMutableBufferPointer { dbp in
+                  nonisolated(unsafe) let (gp, xp, ip, op, dxp, dgp, dbp) = (gp, xp, ip, op, dxp, dgp, dbp)
+                  // Per worker: a channel's gradients, x̂ and their products, in A.
+                  forEachRow(c, threads: plan.threads, scratch: { [A](repeating: A(0), count: 3 * max(count, 1)) }) { ch, scratch in
+                    scratch.withUnsafeMutableBufferPointer { buffer in
+                      let (dy, xhat, products) = (buffer.baseAddress!, buffer.baseAddress! + count, buffer.baseAddress! + 2 * count)
+                      for b in 0..<n {
+                        for p in 0..<spatial {
+                          let (i, k) = ((b * c + ch) * spatial + p, b * spatial + p)
+                          dy[k] = ScalarConversion.convert(gp[i], to: A.self)
+                          xhat[k] = ScalarConversion.convert(xp[i], to: A.self)
+                          products[k] = dy[k] * xhat[k]
+                        }
+                      }
+                      let sumDy: A = DotProduct.rounded(dy, 1, op.baseAddress!, 1, count: count, plan: inA)
+                      let sumDyXhat: A = DotProduct.rounded(products, 1, op.baseAddress!, 1, count: count, plan: inA)
+                      dgp[ch] = ScalarConversion.convert(sumDyXhat, to: T.self)
+                      dbp[ch] = ScalarConversion.convert(sumDy, to: T.self)
+                      let scale = ScalarConversion.convert(gammas[ch], to: A.self) * ScalarConversion.convert(ip[ch], to: A.self)
+                      let (meanDy, meanDyXhat) = (sumDy / m, sumDyXhat / m)
+                      for b in 0..<n {
+                        for p in 0..<spatial {
+                          let k = b * spatial + p
+                          dxp[(b * c + ch) * spatial + p] = ScalarConversion.convert(scale * (dy[k] - meanDy - xhat[k] * meanDyXhat), to: T.self)
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
         }
       }
     }
