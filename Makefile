@@ -121,7 +121,9 @@ report:
 	  --series format --kind line --bands -o results/volume-layers.svg; true
 	@[ -f results/volume-batch.csv ] && $(PRECISIONLAB) plot results/volume-batch.csv --x batch_size --y ratio --series format \
 	  --kind line --bands --log-x -o results/volume-batch.svg; true
-	@for name in conv-volume conv-volume-corrected conv-volume-pilot; do \
+	@[ -f results/conv-volume.csv ] && $(PRECISIONLAB) plot results/conv-volume.csv --cumulative \
+	  --series model,batch_norm,format,batch_norm_arithmetic -o results/conv-volume.svg; true
+	@for name in conv-volume-corrected conv-volume-pilot; do \
 	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --cumulative --series model,batch_norm,format \
 	    -o results/$$name.svg; \
 	done; true

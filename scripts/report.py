@@ -503,7 +503,9 @@ def main():
                 if theirs:
                     p1, p10 = (float(v) for v in theirs.split(", ")[:2])
                     tests = ", ".join(pvalue(binomial_test(sum(k <= limit for k in ks), n, p0)) for limit, p0 in ((1, p1), (10, p10)))
-                say(f"| {name} ({label}) | {model} | {bn} | {fmt_} | {acc} | {arithmetic if bn == 'true' else ''} | {n} | {len(ks)} | {share(1)} | {share(10)} | {share(50)} | "
+                caps = sorted({int(r["max_batches"]) for r in group if r.get("max_batches", "0") != "0"})
+                cap = f" (first {', '.join(map(str, caps))} batches)" if caps else ""
+                say(f"| {name} ({label}) | {model} | {bn} | {fmt_} | {acc} | {arithmetic if bn == 'true' else ''} | {n}{cap} | {len(ks)} | {share(1)} | {share(10)} | {share(50)} | "
                     f"{mean_k} | {max(ks) if ks else ''} | {theirs} | {tests} |")
                 if theirs and name == "conv-volume.csv":
                     for limit, p0 in ((1, p1), (10, p10)):
@@ -545,7 +547,8 @@ def main():
             figure = name.replace(".csv", ".svg")
             if os.path.exists(os.path.join(args.results, figure)):
                 say(f"![{label}]({figure})  ")
-                say(f"`precisionlab plot results/{name} --cumulative --series model,batch_norm,format -o results/{figure}`\n")
+                series = "model,batch_norm,format,batch_norm_arithmetic" if name == "conv-volume.csv" else "model,batch_norm,format"
+                say(f"`precisionlab plot results/{name} --cumulative --series {series} -o results/{figure}`\n")
 
     training_section(say, args.results, args.paper, missing)
 
