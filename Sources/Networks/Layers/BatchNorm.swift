@@ -39,11 +39,13 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
 
   /// What backward needs from a training forward pass.
   public struct Cache: Sendable {
-    var normalized: Tensor<T>
-    var inverseDeviation: [T]
-    /// x̂ and 1/σ in the accumulation format (as binary64 values, exact for binary32 and binary64), when
-    /// the forward pass computed there.
-    var wide: (normalized: [Double], inverseDeviation: [Double])? = nil
+    /// x̂ and 1/σ as the forward pass computed them: in the storage format, or in the accumulation
+    /// format (as binary64 values, exact for binary32 and binary64).
+    enum Values: Sendable {
+      case storage(normalized: [T], inverseDeviation: [T])
+      case wide(normalized: [Double], inverseDeviation: [Double])
+    }
+    var values: Values
   }
 
   /// Whether `plan` computes batch norm in a format wider than `T` (binary32 or binary64).
@@ -125,13 +127,17 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
       runningVariance.storage = variances
     }
     let y = Tensor(shape: x.shape, storage: out)
-    return (y, training ? Cache(normalized: Tensor(shape: x.shape, storage: normalized), inverseDeviation: inverse) : nil)
+    return (y, training ? Cache(values: .storage(normalized: normalized, inverseDeviation: inverse)) : nil)
   }
 
   public func backward(_ cache: Cache, gradOut: Tensor<T>, _ plan: KernelPlan) -> (input: Tensor<T>, gamma: Tensor<T>, beta: Tensor<T>) {
-    if let wide = cache.wide {
+    let (normalized, inverseDeviation): ([T], [T])
+    switch cache.values {
+    case .wide(let xhat, let inverse):
+      let wide = (normalized: xhat, inverseDeviation: inverse)
       return plan.accumulation == .binary32
         ? backwardWide(wide, gradOut: gradOut, plan, Float.self) : backwardWide(wide, gradOut: gradOut, plan, Double.self)
+    case .storage(let xhat, let inverse): (normalized, inverseDeviation) = (xhat, inverse)
     }
     let (n, c, spatial) = Self.layout(gradOut.shape)
     let count = n * spatial
@@ -141,7 +147,7 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
     let ones = [T](repeating: T(1), count: max(count, 1))
     let gammas = gamma.storage
     gradOut.storage.withUnsafeBufferPointer { gp in
-      cache.normalized.storage.withUnsafeBufferPointer { xp in
+      normalized.withUnsafeBufferPointer { xp in
         ones.withUnsafeBufferPointer { op in
           dx.withUnsafeMutableBufferPointer { dxp in
             dGamma.withUnsafeMutableBufferPointer { dgp in
@@ -159,7 +165,7 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
                   }
                   dgp[ch] = sumDyXhat
                   dbp[ch] = sumDy
-                  let scale = gammas[ch] * cache.inverseDeviation[ch]
+                  let scale = gammas[ch] * inverseDeviation[ch]
                   let meanDy = sumDy / m, meanDyXhat = sumDyXhat / m
                   for b in 0..<n {
                     let base = (b * c + ch) * spatial
@@ -240,9 +246,7 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
       runningVariance.storage = variances
     }
     let y = Tensor(shape: x.shape, storage: out)
-    guard training else { return (y, nil) }
-    let rounded = Tensor(shape: x.shape, storage: normalized.map { ScalarConversion.convert($0, to: T.self) })
-    return (y, Cache(normalized: rounded, inverseDeviation: inverse.map { ScalarConversion.convert($0, to: T.self) }, wide: (normalized, inverse)))
+    return (y, training ? Cache(values: .wide(normalized: normalized, inverseDeviation: inverse)) : nil)
   }
 
   /// `backward` with every operation in `A` and one rounding into `T` per result.
