@@ -142,6 +142,28 @@ def axis(row):
     return {"L": str(len(widths) - 2), "n": widths[1], "B": row["batch_size"]}
 
 
+def published_share(paper, row):
+    """The paper's share for the cell of `row` when the paper published one: the paper protocol, a format of its
+    tables, accumulation as the paper's GPU did, ReLU after every layer and the whole pass; the depth table for
+    n = 256, B = 256 (so the headline cell reads .463), else the width table at L = 3 or the batch table at
+    n = 256. None otherwise."""
+    if row.get("protocol") != "paper" or row.get("max_batches", "") not in ("", "0") or row.get("data") != "mnist":
+        return None
+    if row.get("model", "mlp") != "mlp" or row.get("rounding", "nearest-even") != "nearest-even":
+        return None
+    if row.get("operands", "same") != "same" or (row["format"] == "binary16") == (row["accumulate"] == "same"):
+        return None
+    bits = BITS.get(row["format"])
+    x = axis(row)
+    if x["n"] == "256" and x["B"] == "256":
+        return paper.get("L", {}).get(bits, {}).get(x["L"])
+    if x["L"] == "3" and x["B"] == "256":
+        return paper.get("n", {}).get(bits, {}).get(x["n"])
+    if x["L"] == "3" and x["n"] == "256":
+        return paper.get("B", {}).get(bits, {}).get(x["B"])
+    return None
+
+
 def fmt(x, digits=3):
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
@@ -453,17 +475,27 @@ def main():
         rows = load(path)
         keys = [c for c in ("protocol", "format", "accumulate", "rounding", "summation", "widths", "max_batches")
                 if len({r[c] for r in rows}) > 1] or ["format"]
+        groups = cells(rows, keys)
+        published = {key: published_share(paper, group[0]) for key, group in groups.items()}
+        with_paper = any(v is not None for v in published.values())
         say(f"## {title}\n")
-        say(f"From `results/{name}`. No published counterpart: counts with their 95% Wilson intervals.\n")
-        say("| " + " | ".join(keys) + " | in S | median first differing batch | mean seconds per draw |")
-        say("|" + "---|" * (len(keys) + 3))
-        for key, group in cells(rows, keys).items():
+        if with_paper:
+            say(f"From `results/{name}`. Where a cell is one the paper published (its format, protocol and layout in the "
+                "depth, width or batch table), the paper's share is beside it with the Fisher test as above; otherwise "
+                "counts with their 95% Wilson intervals.\n")
+        else:
+            say(f"From `results/{name}`. No published counterpart: counts with their 95% Wilson intervals.\n")
+        extra = " paper | p | agree |" if with_paper else ""
+        say("| " + " | ".join(keys) + " | in S | median first differing batch | mean seconds per draw |" + extra)
+        say("|" + "---|" * (len(keys) + 3 + (3 if with_paper else 0)))
+        for key, group in groups.items():
             k, n = sum(r["in_s"] == "1" for r in group), len(group)
-            lo, hi = wilson(k, n)
+            ours, theirs, p, agree = row_for(k, n, published[key])
             firsts = sorted(int(r["first_difference"]) for r in group if r["first_difference"])
-            median = "" if not firsts else (firsts[len(firsts) // 2] if len(firsts) % 2 else (firsts[len(firsts) // 2 - 1] + firsts[len(firsts) // 2]) / 2)
+            median = "" if not firsts else f"{(firsts[len(firsts) // 2] if len(firsts) % 2 else (firsts[len(firsts) // 2 - 1] + firsts[len(firsts) // 2]) / 2):g}"
             seconds = sum(float(r["wall_seconds"]) for r in group) / n
-            say("| " + " | ".join(key) + f" | {k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}] | {median} | {seconds:.1f} |")
+            tail = f" {theirs or 'none published'} | {p} | {agree} |" if with_paper else ""
+            say("| " + " | ".join(key) + f" | {ours} | {median} | {seconds:.1f} |" + tail)
         say("")
 
     # Convolutional networks: time to first difference (paper section 4.4), on Fashion-MNIST here.
