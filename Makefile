@@ -119,11 +119,15 @@ report:
 	  -o results/headline-tf32.svg; true
 	@[ -f results/volume-layers.csv ] && $(PRECISIONLAB) plot results/volume-layers.csv --x widths --x-as depth --y ratio \
 	  --series format --kind line --bands -o results/volume-layers.svg; true
+	@[ -f results/volume-width.csv ] && $(PRECISIONLAB) plot results/volume-width.csv --x widths --x-as width --y ratio \
+	  --series format --kind line --bands --log-x -o results/volume-width.svg; true
+	@[ -f results/volume-precision.csv ] && $(PRECISIONLAB) plot results/volume-precision.csv --x format --x-as precision \
+	  --y ratio --kind line --bands -o results/volume-precision.svg; true
 	@[ -f results/volume-batch.csv ] && $(PRECISIONLAB) plot results/volume-batch.csv --x batch_size --y ratio --series format \
 	  --kind line --bands --log-x -o results/volume-batch.svg; true
 	@[ -f results/conv-volume.csv ] && $(PRECISIONLAB) plot results/conv-volume.csv --cumulative \
 	  --series model,batch_norm,format,batch_norm_arithmetic -o results/conv-volume.svg; true
-	@for name in conv-volume-corrected conv-volume-pilot; do \
+	@for name in conv-volume-corrected conv-volume-bfloat16 conv-volume-pilot; do \
 	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --cumulative --series model,batch_norm,format \
 	    -o results/$$name.svg; \
 	done; true

@@ -500,12 +500,13 @@ def main():
 
     # Convolutional networks: time to first difference (paper section 4.4), on Fashion-MNIST here.
     conv_files = [(n, t) for n, t in (("conv-volume.csv", "paper protocol"), ("conv-volume-binary64.csv", "paper protocol, binary64"),
+                                      ("conv-volume-bfloat16.csv", "paper protocol, bfloat16"),
                                       ("conv-volume-corrected.csv", "corrected protocol"),
                                       ("conv-volume-pilot.csv", "pilot: 2 draws per cell, at most 10 batches"))
                   if os.path.exists(os.path.join(args.results, n))]
     if any(n == "conv-volume.csv" for n, _ in conv_files):  # the pilot's cells are not the study's
         conv_files = [(n, t) for n, t in conv_files if n != "conv-volume-pilot.csv"]
-    for name in ("conv-volume.csv", "conv-volume-binary64.csv", "conv-volume-corrected.csv"):
+    for name in ("conv-volume.csv", "conv-volume-binary64.csv", "conv-volume-bfloat16.csv", "conv-volume-corrected.csv"):
         if name not in [n for n, _ in conv_files]:
             missing.append(name)
     if conv_files:
