@@ -193,6 +193,34 @@ def median(xs):
     return "" if not xs else xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 
 
+def sweep_deviations(say, sweep, compared):
+    """The paragraph under a sweep table: each cell that differs from the paper (Fisher p < 0.05) with its
+    direction, and per format whether ours lies below the paper's share in more cells than chance would put
+    there (two-sided sign test over the cells whose published share is strictly between 0 and 1)."""
+    if not compared:
+        return
+    lines = []
+    for fmt_ in dict.fromkeys(c[0] for c in compared):
+        mine = [c for c in compared if c[0] == fmt_]
+        off = [c for c in mine if c[5] < 0.05]
+        if not off:
+            lines.append(f"- {fmt_}: " + ("its one cell agrees" if len(mine) == 1 else f"every one of its {len(mine)} cells agrees")
+                         + " with the paper (Fisher p >= 0.05).")
+        else:
+            told = "; ".join(f"{sweep} = {x}: {fmt(k / n)} {'below' if k / n < v else 'above'} the paper's {v:g} "
+                             f"(p {pvalue(p)})" for _, x, k, n, v, p in off)
+            lines.append(f"- **{fmt_}**: {len(off)} of its {len(mine)} cells {'differs' if len(off) == 1 else 'differ'} from the paper: {told}.")
+        inner = [c for c in mine if 0 < c[4] < 1 and c[2] / c[3] != c[4]]
+        if len(inner) >= 3:
+            below = sum(c[2] / c[3] < c[4] for c in inner)
+            lines.append(f"  Ours is below the paper's share in {below} of the {len(inner)} cells with a share strictly "
+                         f"between 0 and 1 (sign test p {pvalue(binomial_test(below, len(inner), 0.5))}).")
+    say(f"Deviations along {sweep}:\n")
+    for line in lines:
+        say(line)
+    say("")
+
+
 def conv_tests(say, results):
     """Mann-Whitney tests of the time to first difference between cells of ours: batch norm against none
     (same model and format) and, at binary32 without batch norm, the corrected protocol against the paper's."""
@@ -452,13 +480,17 @@ def main():
             "binary64); a smaller count is a sweep still running or stopped (it resumes), and a cell not listed has not started.\n")
         say("| protocol | format | accumulate | " + sweep + " | ours | paper | p | agree |")
         say("|---|---|---|---|---|---|---|---|")
+        compared = []  # (format, x, k, n, published, p) of the cells with a published share
         for (protocol, fmt_, acc, widths, batch), rows in cells(rows_all, ["protocol", "format", "accumulate", "widths", "batch_size"]).items():
             x = axis(rows[0])[sweep]
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
             v = paper.get(sweep, {}).get(BITS.get(fmt_), {}).get(x)
             ours, theirs, p, agree = row_for(k, n, v)
             say(f"| {protocol} | {fmt_} | {acc} | {x} | {ours} | {theirs or 'none published'} | {p} | {agree} |")
+            if v is not None:
+                compared.append((fmt_, x, k, n, v, fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS)))
         say("")
+        sweep_deviations(say, sweep, compared)
 
     # Beyond the paper: every other volume file present, grouped by the options that vary in it.
     extras = [("volume-precision.csv", "Volume against significand bits p (headline cell, paper protocol)"),
@@ -492,10 +524,11 @@ def main():
             k, n = sum(r["in_s"] == "1" for r in group), len(group)
             ours, theirs, p, agree = row_for(k, n, published[key])
             firsts = sorted(int(r["first_difference"]) for r in group if r["first_difference"])
-            median = "" if not firsts else f"{(firsts[len(firsts) // 2] if len(firsts) % 2 else (firsts[len(firsts) // 2 - 1] + firsts[len(firsts) // 2]) / 2):g}"
+            middle = median(firsts)
+            middle = "" if middle == "" else f"{middle:g}"
             seconds = sum(float(r["wall_seconds"]) for r in group) / n
             tail = f" {theirs or 'none published'} | {p} | {agree} |" if with_paper else ""
-            say("| " + " | ".join(key) + f" | {ours} | {median} | {seconds:.1f} |" + tail)
+            say("| " + " | ".join(key) + f" | {ours} | {middle} | {seconds:.1f} |" + tail)
         say("")
 
     # Convolutional networks: time to first difference (paper section 4.4), on Fashion-MNIST here.
