@@ -151,6 +151,8 @@ def published_share(paper, row):
         return None
     if row.get("model", "mlp") != "mlp" or row.get("rounding", "nearest-even") != "nearest-even":
         return None
+    if row.get("accumulate_gradients", "true") != "true" or row.get("kink_rule", "paper") != "paper":
+        return None
     if row.get("operands", "same") != "same" or (row["format"] == "binary16") == (row["accumulate"] == "same"):
         return None
     bits = BITS.get(row["format"])
@@ -498,14 +500,15 @@ def main():
               ("accumulation-16bit.csv", "16-bit storage: per-operation rounding vs binary32 accumulation (paired draws)"),
               ("stochastic-rounding.csv", "Stochastic rounding vs round to nearest at 16 bits (paired draws)"),
               ("volume-fp8.csv", "FP8 storage with binary32 accumulation"),
-              ("l1-summation.csv", "L = 1, binary32: summation order (paired draws)")]
+              ("l1-summation.csv", "L = 1, binary32: summation order (paired draws)"),
+              ("width64-16bit.csv", "binary16 at n = 64 (L = 3, B = 256): arithmetic and gradient summing (paper rule, paired draws)")]
     for name, title in extras:
         path = os.path.join(args.results, name)
         if not os.path.exists(path):
             missing.append(name)
             continue
         rows = load(path)
-        keys = [c for c in ("protocol", "format", "accumulate", "rounding", "summation", "widths", "max_batches")
+        keys = [c for c in ("protocol", "format", "accumulate", "accumulate_gradients", "rounding", "summation", "widths", "max_batches")
                 if len({r[c] for r in rows}) > 1] or ["format"]
         groups = cells(rows, keys)
         published = {key: published_share(paper, group[0]) for key, group in groups.items()}
