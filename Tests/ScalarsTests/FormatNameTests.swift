@@ -18,7 +18,8 @@ import Testing
     #expect(b.emin == -126 && b.emax == 127 && b.hasSubnormals)
     let i = try FloatFormat.named("ieee:5:15")
     #expect(i.engine == .double && i.emin == -14)
-    #expect(try FloatFormat.named("ieee:40:300").engine == .mpfr)
+    #expect(try FloatFormat.named("ieee:40:300").engine == .double)
+    #expect(try FloatFormat.named("ieee:40:1023").engine == .mpfr)
     #expect(try FloatFormat.named("mpfr:10000").precision == 10000)
   }
 

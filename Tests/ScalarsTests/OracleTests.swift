@@ -128,6 +128,7 @@ import Testing
   @Test(arguments: [
     FloatFormat.tf32, .binary32, .e4m3, .e4m3.saturating(), .e5m2, .e5m2.saturating(), .fp6e2m3, .fp6e3m2, .fp4e2m1,
     try! FloatFormat.named("ieee:10:15"), try! FloatFormat.named("ieee:26:100"), try! FloatFormat.named("ieee:5:3"),
+    try! FloatFormat.named("ieee:27:127"), try! FloatFormat.named("ieee:40:300"), try! FloatFormat.named("ieee:51:127"),
   ])
   func emulatedFloatWithARuntimeFormat(format: FloatFormat) {
     let failures = EmulatedFloat.withFormat(format) { Self.mismatches(EmulatedFloat.self, samples: 40) }

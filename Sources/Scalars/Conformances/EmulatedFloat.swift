@@ -3,7 +3,7 @@ import ScalarsSupport
 /// The binary64 engine's format chosen at run time: whatever `EmulatedFloat.withFormat` set on the
 /// calling thread. It lets one specialisation of generic code serve every format the engine holds
 /// (TF32, FP8, FP6, FP4, binary32 in the directed, odd and stochastic modes, `ieee:P:EMAX` with
-/// P ≤ 26), so that adding a format needs no new type and no new compiled copy of the networks.
+/// P ≤ 51 and EMAX ≤ 300), so that adding a format needs no new type and no new compiled copy of the networks.
 public enum ThreadSmallFormat: FormatSpecification {
   /// This thread's format (stops with a message outside `EmulatedFloat.withFormat`).
   public static var format: FloatFormat {
@@ -44,7 +44,7 @@ extension SmallFloat where Spec == ThreadSmallFormat {
   /// format too, for the duration of `body`.
   /// - Precondition: the binary64 engine holds `format` (`format.engine == .double`).
   public static func withFormat<R>(_ format: FloatFormat, _ body: () throws -> R) rethrows -> R {
-    precondition(format.engine == .double, "EmulatedFloat holds formats with p ≤ 26 and exponents within ±300, not \(format.name)")
+    precondition(format.engine == .double, "EmulatedFloat holds formats with p ≤ 51 and exponents within ±300, not \(format.name)")
     let constants = UnsafeMutablePointer<SmallFormatConstants>.allocate(capacity: 1)
     constants.initialize(to: format.small)
     let box = Unmanaged.passRetained(FormatBox(format))

@@ -1,7 +1,8 @@
 import CMPFR
 
-/// An emulated format of the binary64 engine (p ≤ 26, exponents within ±300): bfloat16, binary16,
-/// TF32, binary32, OCP FP8 E4M3/E5M2, MX FP6/FP4, or your own `FormatSpecification`.
+/// An emulated format of the binary64 engine (p ≤ 51, exponents within ±300): bfloat16, binary16,
+/// TF32, binary32, OCP FP8 E4M3/E5M2, MX FP6/FP4, `ieee:P:EMAX` formats up to 51 bits, or your own
+/// `FormatSpecification`.
 ///
 /// The value is held exactly in a `Double`; every operation is correctly rounded in the thread's
 /// rounding mode (see `SmallFormatArithmetic` for how). `exp` and `log` are computed by MPFR rounded
@@ -19,7 +20,7 @@ import CMPFR
 
   @inlinable @inline(__always) static var constants: SmallFormatConstants {
     let c = Spec.smallConstants
-    precondition(c.isUsable, "SmallFloat needs a format with p ≤ 26 and exponents within ±300")
+    precondition(c.isUsable, "SmallFloat needs a format with p ≤ 51 and exponents within ±300")
     return c
   }
 
@@ -48,9 +49,9 @@ import CMPFR
   @inlinable public static func < (a: Self, b: Self) -> Bool { a.value < b.value }
   @inlinable public static func == (a: Self, b: Self) -> Bool { a.value == b.value }
 
-  // Each operator tests for the fast case (round to nearest even, p ≤ 25: one binary64 operation
-  // and one bit-level rounding, inlined with the format's constants folded) and otherwise calls the
-  // exact engine out of line.
+  // Each operator tests for the fast case (round to nearest even, p ≤ 25, or p ≤ 26 for ×: one
+  // binary64 operation and one bit-level rounding, inlined with the format's constants folded) and
+  // otherwise calls the exact engine out of line.
   @inlinable @inline(__always) public static func + (a: Self, b: Self) -> Self {
     let c = constants
     if c.fastNearest && RoundingEnvironment.isNearestEven {
@@ -67,7 +68,7 @@ import CMPFR
   }
   @inlinable @inline(__always) public static func * (a: Self, b: Self) -> Self {
     let c = constants
-    if RoundingEnvironment.isNearestEven {
+    if c.precision <= 26 && RoundingEnvironment.isNearestEven {
       return Self(exactly: SmallFormatArithmetic.roundNearestEven(a.value * b.value, c))  // exact product
     }
     return Self(exactly: SmallFormatArithmetic.multiply(a.value, b.value, mode, c))

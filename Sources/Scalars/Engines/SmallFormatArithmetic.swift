@@ -1,10 +1,11 @@
-/// Correctly rounded arithmetic for formats whose values are exact binary64 values (`p ≤ 26`, exponents
+/// Correctly rounded arithmetic for formats whose values are exact binary64 values (`p ≤ 51`, exponents
 /// within ±300): the binary64 engine.
 ///
 /// Every operation first obtains the exact result as an unevaluated sum `hi + lo` of two binary64
-/// numbers, with `hi` the binary64 nearest to it (error-free transformations: TwoSum for + and −, an
-/// exact product since 2p ≤ 52, the fma remainder for ÷ and √), then rounds that sum once into the
-/// format with `round(_:_:_:_:)`. Only the sign of `lo`, and whether `hi` sits on a grid point or a
+/// numbers, with `hi` within half an ulp of it (error-free transformations: TwoSum for + and −, the
+/// product itself when 2p ≤ 52 and its fma error term above, the fma remainder for ÷ and √, a
+/// renormalised three-term sum for the fused multiply-add above p = 26), then rounds that sum once into
+/// the format with `round(_:_:_:_:)`. Only the sign of `lo`, and whether `hi` sits on a grid point or a
 /// midpoint of the format, decide the rounding, so the result is correctly rounded in every mode; `lo`'s
 /// magnitude only sets the stochastic-rounding probability for ÷ and √, where it is accurate to binary64
 /// (relative error ≤ 2^-52 of the gap).
@@ -182,7 +183,10 @@ public enum SmallFormatArithmetic {
   public static func multiply(_ a: Double, _ b: Double, _ mode: RoundingMode, _ c: SmallFormatConstants)
     -> Double
   {
-    let p = a * b  // exact: 2p ≤ 52 bits, no underflow within ±300 exponents
+    let p = a * b  // exact when 2p ≤ 52 bits (no underflow within ±300 exponents)
+    if c.precision > 26 && p.isFinite && p != 0 {
+      return round(p, (-p).addingProduct(a, b), mode, c)  // a·b − p, exact (fma)
+    }
     if mode == .nearestEven { return roundNearestEven(p, c) }
     return round(p, 0, mode, c)
   }
@@ -212,13 +216,41 @@ public enum SmallFormatArithmetic {
   public static func fusedMultiplyAdd(
     _ a: Double, _ b: Double, _ addend: Double, _ mode: RoundingMode, _ c: SmallFormatConstants
   ) -> Double {
-    let p = a * b  // exact
+    let p = a * b  // exact when 2p ≤ 52
+    if c.precision > 26 && p.isFinite && p != 0 { return fusedMultiplyAddWide(a, b, p, addend, mode, c) }
     let s = p + addend
     if s == 0 { return p.isNaN ? .nan : zeroSum(p, addend, mode) }
     if !s.isFinite { return round(s, 0, mode, c) }
     let bb = s - p
     let lo = (p - (s - bb)) + (addend - bb)
     return round(s, lo, mode, c)
+  }
+
+  /// `a × b + addend` with one rounding when the product `p = a × b` (rounded, finite, non-zero) is not
+  /// exact: the exact value `p + e + addend` (e = a·b − p, an fma) as `hi + lo` with `|hi + lo − exact|`
+  /// below binary64's rounding error of `lo` and the exact value within an ulp of `hi`, which is what
+  /// `round` needs with p ≤ 51 (the midpoints next to `hi` are at least an ulp away, or two below a power
+  /// of two). Three TwoSums: (s, t) = p + addend, (u, v) = t + e, (hi, w) = s + u; lo = w + v, whose sign
+  /// is the sign of hi's error. When massive cancellation leaves `hi = 0`, the exact value is `v`.
+  @inlinable
+  static func fusedMultiplyAddWide(
+    _ a: Double, _ b: Double, _ p: Double, _ addend: Double, _ mode: RoundingMode, _ c: SmallFormatConstants
+  ) -> Double {
+    @inline(__always) func twoSum(_ x: Double, _ y: Double) -> (Double, Double) {
+      let s = x + y
+      let bb = s - x
+      return (s, (x - (s - bb)) + (y - bb))
+    }
+    let e = (-p).addingProduct(a, b)  // a·b − p, exact
+    let (s, t) = twoSum(p, addend)
+    if !s.isFinite { return round(s, 0, mode, c) }
+    let (u, v) = twoSum(t, e)
+    let (hi, w) = twoSum(s, u)
+    if hi == 0 {
+      // s = −u: the exact value is v (w is 0), a binary64 number; an exact zero takes IEEE's sign rule.
+      return v == 0 ? zeroSum(p, addend, mode) : round(v, 0, mode, c)
+    }
+    return round(hi, w + v, mode, c)
   }
 
   /// Rounds any binary64 into the format.

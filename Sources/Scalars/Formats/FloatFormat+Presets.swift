@@ -53,7 +53,7 @@ extension FloatFormat {
   /// - `mpfr:P`: MPFR with P bits and MPFR's own (unbounded) exponent range, 2 ≤ P ≤ `maxPrecision`;
   /// - `mpfr:P:EMAX`: MPFR with P bits and an IEEE-style range emin = 1 − EMAX, with subnormals;
   /// - `ieee:P:EMAX`: an IEEE-style format (subnormals, infinities, NaN), evaluated by whichever
-  ///   engine fits (binary64-based for P ≤ 26 and EMAX ≤ 300, else MPFR).
+  ///   engine fits (binary64-based for P ≤ 51 and EMAX ≤ 300, else MPFR).
   public static func named(_ name: String) throws(FormatError) -> FloatFormat {
     let lower = name.lowercased()
     if let preset = presets.first(where: { $0.name == lower }) ?? aliases[lower] { return preset }

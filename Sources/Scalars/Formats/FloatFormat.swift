@@ -109,7 +109,7 @@ public struct FloatFormat: Sendable, Hashable, CustomStringConvertible {
   /// Which arithmetic evaluates a format exactly.
   public enum Engine: String, Sendable {
     /// Values held exactly in a binary64; every operation is computed exactly (or with an exact error
-    /// term) in binary64 and rounded once. Needs `p ≤ 26` and an exponent range well inside binary64's.
+    /// term) in binary64 and rounded once. Needs `p ≤ 51` and an exponent range within ±300.
     case double
     /// GNU MPFR at the format's precision, with the exponent range and subnormals enforced.
     case mpfr

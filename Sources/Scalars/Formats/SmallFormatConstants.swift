@@ -2,8 +2,10 @@
 /// that hot loops read them without reference counting).
 ///
 /// The engine holds every value of a format exactly in a `Double`. That is possible when the format's
-/// values are binary64 values with room to spare: `p ≤ 26` (so a product of two values is exact in
-/// binary64) and an exponent range inside ±300 (so no exact intermediate result under- or overflows).
+/// values are binary64 values with room to spare: `p ≤ 51` (so that every midpoint between two values is
+/// a binary64 number, with a bit to spare for the fused multiply-add's three-term sum) and an exponent
+/// range inside ±300 (so that no exact intermediate result, such as a product's fma error term, under- or
+/// overflows). Up to `p = 26` a product of two values is itself exact in binary64.
 @frozen public struct SmallFormatConstants: Sendable, Hashable {
   /// Whether the binary64 engine can evaluate this format exactly.
   public let isUsable: Bool
@@ -45,7 +47,7 @@
     isExponentBounded: Bool = true
   ) {
     @inline(__always) func power(_ e: Int) -> Double { Double(bitPattern: UInt64(1023 + e) << 52) }
-    self.isUsable = isExponentBounded && p >= 2 && p <= 26 && emin >= -300 && emax <= 300 && emin < emax
+    self.isUsable = isExponentBounded && p >= 2 && p <= 51 && emin >= -300 && emax <= 300 && emin < emax
     self.precision = p
     self.emin = emin
     self.hasSubnormals = hasSubnormals
