@@ -496,6 +496,7 @@ def main():
 
     # Beyond the paper: every other volume file present, grouped by the options that vary in it.
     extras = [("volume-precision.csv", "Volume against significand bits p (headline cell, paper protocol)"),
+              ("volume-precision-wide.csv", "Volume against significand bits p above binary32 (binary64 accumulation, headline cell, paper protocol)"),
               ("volume-wide-formats.csv", "Formats wider than binary64 (headline cell, first 20 batches, corrected protocol)"),
               ("accumulation-16bit.csv", "16-bit storage: per-operation rounding vs binary32 accumulation (paired draws)"),
               ("stochastic-rounding.csv", "Stochastic rounding vs round to nearest at 16 bits (paired draws)"),
@@ -648,6 +649,15 @@ def main():
     if os.path.exists(os.path.join(args.results, "volume-batch.svg")):
         say("![volume against batch size](volume-batch.svg)  ")
         say("`precisionlab plot results/volume-batch.csv --x batch_size --y ratio --series format --kind line --bands --log-x -o results/volume-batch.svg`\n")
+
+    if os.path.exists(os.path.join(args.results, "volume-width.svg")):
+        say("![volume against width](volume-width.svg)  ")
+        say("`precisionlab plot results/volume-width.csv --x widths --x-as width --y ratio --series format --kind line --bands --log-x -o results/volume-width.svg`\n")
+
+    if os.path.exists(os.path.join(args.results, "volume-precision.svg")):
+        say("![volume against significand bits](volume-precision.svg)  ")
+        say("`make report`: `volume-precision.csv` and `volume-precision-wide.csv` (when present) concatenated into ALL.csv, then "
+            "`precisionlab plot ALL.csv --x format --x-as precision --y ratio --series accumulate --kind line --bands -o results/volume-precision.svg`\n")
 
     if os.path.exists(os.path.join(args.results, "volume-layers.svg")):
         say("![volume against depth](volume-layers.svg)  ")
