@@ -195,6 +195,24 @@ def median(xs):
     return "" if not xs else xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 
 
+def peer_runs(path):
+    """The PyTorch peer runs logged in `path` (results/torch-bifurcation.log): per output line its format,
+    L, n, B, draws and count in S, with the command line above it."""
+    runs, command = [], ""
+    if not os.path.exists(path):
+        return runs
+    for line in open(path):
+        if line.startswith("$ "):
+            command = line[2:].strip()
+            continue
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if line.startswith("torch ") and "in_S" in fields:
+            runs.append({"format": {"16": "binary16", "32": "binary32", "64": "binary64"}[fields["precision"]],
+                         "L": fields["layers"], "n": fields["width"], "B": fields["batch"], "k": int(fields["in_S"]),
+                         "runs": int(fields["runs"]), "version": line.split()[1], "command": command})
+    return runs
+
+
 def sweep_deviations(say, sweep, compared):
     """The paragraph under a sweep table: each cell that differs from the paper (Fisher p < 0.05) with its
     direction, and per format whether ours lies below the paper's share in more cells than chance would put
@@ -493,6 +511,19 @@ def main():
                 compared.append((fmt_, x, k, n, v, fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS)))
         say("")
         sweep_deviations(say, sweep, compared)
+        fixed = {"L": {"n": "256", "B": "256"}, "n": {"L": "3", "B": "256"}, "B": {"L": "3", "n": "256"}}[sweep]
+        for peer in peer_runs(os.path.join(args.results, "torch-bifurcation.log")):
+            if any(peer[axis_] != value for axis_, value in fixed.items()):
+                continue
+            ours = [c for c in compared if c[0] == peer["format"] and c[1] == peer[sweep]]
+            k, n = peer["k"], peer["runs"]
+            lo, hi = wilson(k, n)
+            text = (f"PyTorch {peer['version']} on the CPU (`{peer['command']}`: the paper's constant rule, each batch's own "
+                    f"gradient), {peer['format']} at {sweep} = {peer[sweep]}: {k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}] in S")
+            for fmt_, x, k2, n2, v, _ in ours:
+                text += (f"; against ours ({k2}/{n2}) Fisher p {pvalue(fisher(k, n, k2, n2))}, against the paper's {v:g} "
+                         f"p {pvalue(fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS))}")
+            say(text + ".\n")
 
     # Beyond the paper: every other volume file present, grouped by the options that vary in it.
     extras = [("volume-precision.csv", "Volume against significand bits p (headline cell, paper protocol)"),
