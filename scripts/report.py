@@ -213,6 +213,37 @@ def peer_runs(path):
     return runs
 
 
+def paired_comparisons(say, keys, groups):
+    """Under a table of paired draws (each θ run in every cell, `draws` = paired): for every two cells that
+    differ in one option only, the exact McNemar test on the draws both ran (the two-sided binomial test of
+    the draws in S under one cell only against those in S under the other only)."""
+    if not all(r.get("draws") == "paired" for group in groups.values() for r in group):
+        return
+    lines = []
+    items = list(groups.items())
+    for i, (key_a, rows_a) in enumerate(items):
+        for key_b, rows_b in items[i + 1:]:
+            differing = [k for k, a, b in zip(keys, key_a, key_b) if a != b]
+            if len(differing) != 1:
+                continue
+            in_a = {r["run_seed"]: r["in_s"] == "1" for r in rows_a}
+            in_b = {r["run_seed"]: r["in_s"] == "1" for r in rows_b}
+            both = in_a.keys() & in_b.keys()
+            only_a = sum(in_a[s] and not in_b[s] for s in both)
+            only_b = sum(in_b[s] and not in_a[s] for s in both)
+            name = differing[0]
+            a, b = key_a[keys.index(name)], key_b[keys.index(name)]
+            rest = ", ".join(f"{k} {v}" for k, v in zip(keys, key_a) if k != name)
+            p = binomial_test(only_a, only_a + only_b, 0.5) if only_a + only_b else 1.0
+            lines.append(f"- {name} {a} against {b}" + (f" ({rest})" if rest else "") + f", {len(both)} draws run under both: "
+                         f"in S under {a} only {only_a}, under {b} only {only_b}; exact McNemar p {pvalue(p)}.")
+    if lines:
+        say("Paired comparisons (the same θ under both cells):\n")
+        for line in lines:
+            say(line)
+        say("")
+
+
 def sweep_deviations(say, sweep, compared):
     """The paragraph under a sweep table: each cell that differs from the paper (Fisher p < 0.05) with its
     direction, and per format whether ours lies below the paper's share in more cells than chance would put
@@ -565,6 +596,7 @@ def main():
             tail = f" {theirs or 'none published'} | {p} | {agree} |" if with_paper else ""
             say("| " + " | ".join(key) + f" | {ours} | {middle} | {seconds:.1f} |" + tail)
         say("")
+        paired_comparisons(say, keys, groups)
 
     # Convolutional networks: time to first difference (paper section 4.4), on Fashion-MNIST here.
     conv_files = [(n, t) for n, t in (("conv-volume.csv", "paper protocol"), ("conv-volume-binary64.csv", "paper protocol, binary64"),
