@@ -16,7 +16,7 @@ public protocol ScalarVisitor {
 /// | --- | --- |
 /// | binary32, binary64, fp80 rounding to nearest even | `Float`, `Double`, `Float80` (hardware) |
 /// | binary16, bfloat16 | `Binary16`, `BFloat16` (emulated, constants folded; bit-identical to hardware half arithmetic, checked exhaustively by `precisionlab-verify`, and about 5x faster here than Swift's `Float16`, which this CPU lacks) |
-/// | any other format the binary64 engine holds (p ≤ 26, exponents within ±300): TF32, FP8, FP6, FP4, binary32 in the other modes, `ieee:P:EMAX` | `EmulatedFloat` with the format set on the thread |
+/// | any other format the binary64 engine holds (p ≤ 51, exponents within ±300): TF32, FP8, FP6, FP4, binary32 in the other modes, `ieee:P:EMAX` | `EmulatedFloat` with the format set on the thread |
 /// | everything else: binary64 and fp80 in the other modes, binary128, `mpfr:…`, wide `ieee:…` | `MPFRFloat` with the format set on the thread, the generic code unspecialised (see `mpfr`) |
 ///
 /// So a new preset format (`FloatFormat+Presets.swift`) needs no edit here: its engine decides.
