@@ -213,6 +213,26 @@ def peer_runs(path):
     return runs
 
 
+def junction(say, wide_rows, headline_path):
+    """Binary32 storage with binary64 sums (ieee:24:127 in volume-precision-wide) against binary32 summing
+    in itself at the same cell (headline-paper): which of storage and accumulation makes binary32's zeros."""
+    mine = [r for r in wide_rows if r["format"] == "ieee:24:127"]
+    if not mine or not os.path.exists(headline_path):
+        return
+    theirs = [r for r in load(headline_path) if r["format"] == "binary32" and r["summation"] == "sequential"]
+    if not theirs:
+        return
+    k, n = sum(r["in_s"] == "1" for r in mine), len(mine)
+    k2, n2 = sum(r["in_s"] == "1" for r in theirs), len(theirs)
+    zeros = sum(int(r["batches_with_zeros"] or 0) for r in mine)
+    say(f"Binary32 storage with binary64 sums (`ieee:24:127`): {k}/{n} in S, {zeros} batches with an exact zero at a ReLU "
+        f"input over those draws' passes; binary32 summing in itself at the same cell (`headline-paper.csv`): {k2}/{n2}; "
+        f"Fisher p {pvalue(fisher(k, n, k2, n2))}. The storage format is the same, so binary32's exact zeros (and its S) "
+        "come from the rounding inside its dot products (products and sums rounded to binary32), not from storing values in binary32.\n" if k < k2 and fisher(k, n, k2, n2) < 0.05 else
+        f"Binary32 storage with binary64 sums (`ieee:24:127`): {k}/{n} in S; binary32 summing in itself at the same cell "
+        f"(`headline-paper.csv`): {k2}/{n2}; Fisher p {pvalue(fisher(k, n, k2, n2))}.\n")
+
+
 def paired_comparisons(say, keys, groups):
     """Under a table of paired draws (each θ run in every cell, `draws` = paired): for every two cells that
     differ in one option only, the exact McNemar test on the draws both ran (the two-sided binomial test of
@@ -597,6 +617,8 @@ def main():
             say("| " + " | ".join(key) + f" | {ours} | {middle} | {seconds:.1f} |" + tail)
         say("")
         paired_comparisons(say, keys, groups)
+        if name == "volume-precision-wide.csv":
+            junction(say, rows, os.path.join(args.results, "headline-paper.csv"))
 
     # Convolutional networks: time to first difference (paper section 4.4), on Fashion-MNIST here.
     conv_files = [(n, t) for n, t in (("conv-volume.csv", "paper protocol"), ("conv-volume-binary64.csv", "paper protocol, binary64"),
