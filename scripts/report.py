@@ -233,6 +233,32 @@ def junction(say, wide_rows, headline_path):
         f"(`headline-paper.csv`): {k2}/{n2}; Fisher p {pvalue(fisher(k, n, k2, n2))}.\n")
 
 
+def exponent_range(say, precision_rows, headline_path):
+    """binary16 (p = 11, exponents up to 15) against its neighbours in precision with binary32's range
+    (ieee:10:127, ieee:12:127) at the same cell: does binary16's range or its precision put its draws in S?"""
+    if not os.path.exists(headline_path):
+        return
+    half = [r for r in load(headline_path) if r["format"] == "binary16" and r["accumulate"] == "binary32"]
+    neighbours = [(f, [r for r in precision_rows if r["format"] == f]) for f in ("ieee:10:127", "ieee:12:127")]
+    neighbours = [(f, rows) for f, rows in neighbours if rows]
+    if not half or not neighbours:
+        return
+    k, n = sum(r["in_s"] == "1" for r in half), len(half)
+    parts = []
+    below = True
+    for f, rows in neighbours:
+        k2, n2 = sum(r["in_s"] == "1" for r in rows), len(rows)
+        p = fisher(k2, n2, k, n)
+        below = below and k2 / n2 < k / n and p < 0.05
+        parts.append(f"`{f}` {k2}/{n2} (Fisher p against binary16 {pvalue(p)})")
+    text = (f"binary16 (p = 11, exponents up to 15) at the same cell, binary32 accumulation (`headline-paper.csv`): {k}/{n} in S; "
+            f"with binary32's exponent range and one bit less or more: " + ", ".join(parts) + ".")
+    if below:
+        text += (" Both neighbours are well below binary16, so what puts binary16's draws in S is its narrow exponent range "
+                 "(a result of magnitude at most 2^-25 rounds to zero), not its precision.")
+    say(text + "\n")
+
+
 def paired_comparisons(say, keys, groups):
     """Under a table of paired draws (each θ run in every cell, `draws` = paired): for every two cells that
     differ in one option only, the exact McNemar test on the draws both ran (the two-sided binomial test of
@@ -619,6 +645,8 @@ def main():
         paired_comparisons(say, keys, groups)
         if name == "volume-precision-wide.csv":
             junction(say, rows, os.path.join(args.results, "headline-paper.csv"))
+        if name == "volume-precision.csv":
+            exponent_range(say, rows, os.path.join(args.results, "headline-paper.csv"))
 
     # Convolutional networks: time to first difference (paper section 4.4), on Fashion-MNIST here.
     conv_files = [(n, t) for n, t in (("conv-volume.csv", "paper protocol"), ("conv-volume-binary64.csv", "paper protocol, binary64"),
