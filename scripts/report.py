@@ -73,6 +73,49 @@ def binomial_test(k, n, p0):
     return min(1.0, sum(math.exp(logp(x)) for x in range(n + 1) if logp(x) <= seen + 1e-7))
 
 
+def chi_square_sf(x, dof):
+    """P(X >= x) for a chi-square variable with `dof` degrees of freedom: the regularised upper incomplete
+    gamma Q(dof/2, x/2), by its series below a + 1 and its continued fraction above (Lentz's method)."""
+    a, x = dof / 2, x / 2
+    if x <= 0:
+        return 1.0
+    front = math.exp(-x + a * math.log(x) - math.lgamma(a))
+    if x < a + 1:
+        term = total = 1 / a
+        n = a
+        while term > total * 1e-16:
+            n += 1
+            term *= x / n
+            total += term
+        return max(0.0, 1 - front * total)
+    tiny = 1e-300
+    b = x + 1 - a
+    c, d = 1 / tiny, 1 / b
+    h = d
+    for i in range(1, 10000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        h *= d * c
+        if abs(d * c - 1) < 1e-16:
+            break
+    return min(1.0, front * h)
+
+
+def homogeneity(counts):
+    """Chi-square test that several cells (k in S of n each) share one probability: (statistic, dof, p)."""
+    k_all, n_all = sum(k for k, _ in counts), sum(n for _, n in counts)
+    if k_all in (0, n_all) or len(counts) < 2:
+        return 0.0, len(counts) - 1, 1.0
+    share = k_all / n_all
+    statistic = sum((k - n * share) ** 2 / (n * share) + ((n - k) - n * (1 - share)) ** 2 / (n * (1 - share)) for k, n in counts)
+    return statistic, len(counts) - 1, chi_square_sf(statistic, len(counts) - 1)
+
+
 def paper_tables(path):
     """The volume tables of the published-numbers page: {sweep: {bits: {x: ratio}}}."""
     tables, current = {}, None
@@ -231,6 +274,38 @@ def junction(say, wide_rows, headline_path):
         "come from the rounding inside its dot products (products and sums rounded to binary32), not from storing values in binary32.\n" if k < k2 and fisher(k, n, k2, n2) < 0.05 else
         f"Binary32 storage with binary64 sums (`ieee:24:127`): {k}/{n} in S; binary32 summing in itself at the same cell "
         f"(`headline-paper.csv`): {k2}/{n2}; Fisher p {pvalue(fisher(k, n, k2, n2))}.\n")
+
+
+def precision_flatness(say, rows):
+    """Whether the storage precision matters while the sums stay in binary32: a chi-square test of one share
+    across the cells of binary32's range that sum in binary32 (ieee:P:127 below 24 bits, and binary32)."""
+    cells_ = {}
+    for r in rows:
+        if r["format"].endswith(":127") or r["format"] == "binary32":
+            cells_.setdefault(r["format"], []).append(r["in_s"] == "1")
+    if len(cells_) < 3:
+        return
+    counts = [(sum(v), len(v)) for v in cells_.values()]
+    statistic, dof, p = homogeneity(counts)
+    shares = sorted(k / n for k, n in counts)
+    text = (f"With binary32 sums and binary32's exponent range, storage precision from p = 8 to 24 ({len(counts)} cells) "
+            f"puts between {fmt(shares[0])} and {fmt(shares[-1])} of the draws in S; chi-square test of one share for all "
+            f"of them: {statistic:.2f} on {dof} degrees of freedom, p {pvalue(p)}")
+    text += (" (no evidence that the storage precision changes it)." if p >= 0.05 else
+             " (the shares differ with the storage precision).")
+    narrowest = min(cells_, key=lambda f: significand_bits(f))
+    rest = [(sum(v), len(v)) for f, v in cells_.items() if f != narrowest]
+    if p < 0.05 and len(rest) >= 3:
+        statistic, dof, p = homogeneity(rest)
+        k, n = sum(cells_[narrowest]), len(cells_[narrowest])
+        text += (f" Without the narrowest, `{narrowest}` ({k}/{n}; a split chosen after seeing the data, so exploratory): {statistic:.2f} on {dof} degrees of freedom, p {pvalue(p)}"
+                 + (" (no evidence of a difference among the others)." if p >= 0.05 else "."))
+    say(text + "\n")
+
+
+def significand_bits(name):
+    """Significand bits of a format name of the precision sweeps (ieee:P:EMAX, binary32, binary64)."""
+    return {"binary32": 24, "binary64": 53}.get(name) or int(name.split(":")[1])
 
 
 def exponent_range(say, precision_rows, headline_path):
@@ -647,6 +722,7 @@ def main():
             junction(say, rows, os.path.join(args.results, "headline-paper.csv"))
         if name == "volume-precision.csv":
             exponent_range(say, rows, os.path.join(args.results, "headline-paper.csv"))
+            precision_flatness(say, rows)
 
     # Convolutional networks: time to first difference (paper section 4.4), on Fashion-MNIST here.
     conv_files = [(n, t) for n, t in (("conv-volume.csv", "paper protocol"), ("conv-volume-binary64.csv", "paper protocol, binary64"),
