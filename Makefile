@@ -121,13 +121,9 @@ report:
 	  --series format --kind line --bands -o results/volume-layers.svg; true
 	@[ -f results/volume-width.csv ] && $(PRECISIONLAB) plot results/volume-width.csv --x widths --x-as width --y ratio \
 	  --series format --kind line --bands --log-x -o results/volume-width.svg; true
-	@# One curve of p from both precision files (same columns: the same version wrote them).
-	@if [ -f results/volume-precision.csv ]; then t=$$(mktemp --suffix .csv); cp results/volume-precision.csv $$t; \
-	  if [ -f results/volume-precision-wide.csv ] && \
-	    [ "$$(head -1 results/volume-precision.csv)" = "$$(head -1 results/volume-precision-wide.csv)" ]; then \
-	    tail -n +2 results/volume-precision-wide.csv >> $$t; fi; \
+	@t=$$(mktemp --suffix .csv); python3 scripts/precision-curve.py results $$t && \
 	  $(PRECISIONLAB) plot $$t --x format --x-as precision --y ratio --series accumulate --kind line --bands \
-	    -o results/volume-precision.svg; rm -f $$t; fi; true
+	    -o results/volume-precision.svg; rm -f $$t; true
 	@[ -f results/volume-batch.csv ] && $(PRECISIONLAB) plot results/volume-batch.csv --x batch_size --y ratio --series format \
 	  --kind line --bands --log-x -o results/volume-batch.svg; true
 	@[ -f results/conv-volume.csv ] && $(PRECISIONLAB) plot results/conv-volume.csv --cumulative \

@@ -861,8 +861,9 @@ def main():
 
     if os.path.exists(os.path.join(args.results, "volume-precision.svg")):
         say("![volume against significand bits](volume-precision.svg)  ")
-        say("`make report`: `volume-precision.csv` and `volume-precision-wide.csv` (when present) concatenated into ALL.csv, then "
-            "`precisionlab plot ALL.csv --x format --x-as precision --y ratio --series accumulate --kind line --bands -o results/volume-precision.svg`\n")
+        say("`make report`: `python3 scripts/precision-curve.py results ALL.csv` (both precision files, `same` named by the format "
+            "that sums), then `precisionlab plot ALL.csv --x format --x-as precision --y ratio --series accumulate --kind line --bands "
+            "-o results/volume-precision.svg`\n")
 
     if os.path.exists(os.path.join(args.results, "volume-layers.svg")):
         say("![volume against depth](volume-layers.svg)  ")
