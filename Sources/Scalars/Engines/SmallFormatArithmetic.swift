@@ -160,6 +160,14 @@ public enum SmallFormatArithmetic {
 
   /// IEEE 754's sign of an exact zero sum: `+0`, except `−0` when both addends are `−0` or when
   /// rounding toward −∞.
+  /// Knuth's TwoSum: `x + y = s + e` exactly, with `s` the binary64 sum (no overflow).
+  @inlinable @inline(__always)
+  static func twoSum(_ x: Double, _ y: Double) -> (sum: Double, error: Double) {
+    let s = x + y
+    let bb = s - x
+    return (s, (x - (s - bb)) + (y - bb))
+  }
+
   @inlinable @inline(__always)
   static func zeroSum(_ a: Double, _ b: Double, _ mode: RoundingMode) -> Double {
     if a == 0 && b == 0 && a.sign == b.sign { return a }
@@ -174,9 +182,7 @@ public enum SmallFormatArithmetic {
     if mode == .nearestEven && c.fastNearest { return roundNearestEven(s, c) }
     if s == 0 { return zeroSum(a, b, mode) }
     if !s.isFinite { return round(s, 0, mode, c) }
-    let bb = s - a
-    let lo = (a - (s - bb)) + (b - bb)
-    return round(s, lo, mode, c)
+    return round(s, twoSum(a, b).error, mode, c)
   }
 
   @inlinable @inline(__always)
@@ -221,9 +227,7 @@ public enum SmallFormatArithmetic {
     let s = p + addend
     if s == 0 { return p.isNaN ? .nan : zeroSum(p, addend, mode) }
     if !s.isFinite { return round(s, 0, mode, c) }
-    let bb = s - p
-    let lo = (p - (s - bb)) + (addend - bb)
-    return round(s, lo, mode, c)
+    return round(s, twoSum(p, addend).error, mode, c)
   }
 
   /// `a × b + addend` with one rounding when the product `p = a × b` (rounded, finite, non-zero) is not
@@ -236,11 +240,6 @@ public enum SmallFormatArithmetic {
   static func fusedMultiplyAddWide(
     _ a: Double, _ b: Double, _ p: Double, _ addend: Double, _ mode: RoundingMode, _ c: SmallFormatConstants
   ) -> Double {
-    @inline(__always) func twoSum(_ x: Double, _ y: Double) -> (Double, Double) {
-      let s = x + y
-      let bb = s - x
-      return (s, (x - (s - bb)) + (y - bb))
-    }
     let e = (-p).addingProduct(a, b)  // a·b − p, exact
     let (s, t) = twoSum(p, addend)
     if !s.isFinite { return round(s, 0, mode, c) }
@@ -265,9 +264,7 @@ public enum SmallFormatArithmetic {
   public static func fromInt(_ n: Int, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double {
     let high = (n >> 32) << 32
     let x = Double(high), y = Double(n &- high)  // both exact
-    let s = x + y
-    let bb = s - x
-    let lo = (x - (s - bb)) + (y - bb)
+    let (s, lo) = twoSum(x, y)
     if s == 0 { return 0 }
     return round(s, lo, mode, c)
   }
