@@ -12,6 +12,8 @@ from collections import OrderedDict
 
 BITS = {"binary16": "16-bit", "binary32": "32-bit", "binary64": "64-bit"}
 PAPER_DRAWS = 1000
+# The axes each published sweep holds fixed (its other axis varies).
+SWEEP_FIXED = {"L": {"n": "256", "B": "256"}, "n": {"L": "3", "B": "256"}, "B": {"L": "3", "n": "256"}}
 
 
 def wilson(k, n, z=1.959963984540054):
@@ -200,12 +202,9 @@ def published_share(paper, row):
         return None
     bits = BITS.get(row["format"])
     x = axis(row)
-    if x["n"] == "256" and x["B"] == "256":
-        return paper.get("L", {}).get(bits, {}).get(x["L"])
-    if x["L"] == "3" and x["B"] == "256":
-        return paper.get("n", {}).get(bits, {}).get(x["n"])
-    if x["L"] == "3" and x["n"] == "256":
-        return paper.get("B", {}).get(bits, {}).get(x["B"])
+    for sweep in ("L", "n", "B"):  # in this order, so that the headline cell reads the depth table's .463
+        if all(x[a] == v for a, v in SWEEP_FIXED[sweep].items()):
+            return paper.get(sweep, {}).get(bits, {}).get(x[sweep])
     return None
 
 
@@ -679,9 +678,8 @@ def main():
                 compared.append((fmt_, x, k, n, v, fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS)))
         say("")
         sweep_deviations(say, sweep, compared)
-        fixed = {"L": {"n": "256", "B": "256"}, "n": {"L": "3", "B": "256"}, "B": {"L": "3", "n": "256"}}[sweep]
         for peer in peer_runs(os.path.join(args.results, "torch-bifurcation.log")):
-            if any(peer[axis_] != value for axis_, value in fixed.items()):
+            if any(peer[axis_] != value for axis_, value in SWEEP_FIXED[sweep].items()):
                 continue
             ours = [c for c in compared if c[0] == peer["format"] and c[1] == peer[sweep]]
             k, n = peer["k"], peer["runs"]
