@@ -55,6 +55,21 @@ import TestSupport
     #expect(!epochs.last!.trainLoss.isFinite)
   }
 
+  /// A diverged epoch (NaN loss) is checkpointed like any other, and a rerun finds the run diverged.
+  @Test func aDivergedRunIsCheckpointedAndStaysDiverged() throws {
+    let dir = NSTemporaryDirectory() + "precisionlab-ckpt-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/run.safetensors"
+    let first = try training(.binary32, epochs: 4, lr: 1e6, checkpoint: path).run { _ in }
+    #expect(first.last!.diverged && !first.last!.trainLoss.isFinite)
+    #expect(FileManager.default.fileExists(atPath: path))
+    let again = try training(.binary32, epochs: 4, lr: 1e6, checkpoint: path).run { _ in }
+    #expect(again.count == first.count)
+    #expect(again.last!.diverged && again.last!.trainLoss.isNaN == first.last!.trainLoss.isNaN)
+    #expect(again.map(\.epoch) == first.map(\.epoch))
+  }
+
   @Test func zeroCensusClassifiesEveryZero() throws {
     let epochs = try training(.e4m3, epochs: 1).run { _ in }
     let e = epochs[0]

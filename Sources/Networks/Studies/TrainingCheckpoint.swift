@@ -5,14 +5,21 @@ import Tensors
 /// A training checkpoint in safetensors: parameters (`param.N`), batch-norm buffers (`buffer.N`),
 /// master weights (`master.N`), optimiser buffers (`opt1.N`, `opt2.N`, shaped like the parameters),
 /// and metadata (optimiser steps, loss scale, good and skipped steps, the epoch records as JSON).
-/// Every value is stored exactly (formats within binary64 only).
+/// Every value is stored exactly (formats within binary64 only). The epoch records of a diverged run
+/// hold a NaN or infinite loss: JSON has no such numbers, so they are written as the strings "nan",
+/// "inf" and "-inf" (a NaN's sign and payload are not kept).
 enum TrainingCheckpoint {
+  private static let nonFinite = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
   static func save<T: PrecisionScalar>(to path: String, model: Network<T>, trainer: any TrainingStep<T>, history: [TrainingStudy.Epoch]) throws {
     var file = SafetensorsFile()
     for (i, p) in model.parameters.enumerated() { file.set("param.\(i)", p) }
     for (i, b) in model.buffers.enumerated() { file.set("buffer.\(i)", b) }
     trainer.write(into: &file)
-    let json = try JSONEncoder().encode(history)
+    let encoder = JSONEncoder()
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
+    let json = try encoder.encode(history)
     file.metadata["history"] = String(decoding: json, as: UTF8.self)
     let temporary = path + ".partial"
     do {
@@ -35,7 +42,10 @@ enum TrainingCheckpoint {
     try trainer.read(from: file, shapes: shapes, path: path)
     guard let json = file.metadata["history"] else { throw SafetensorsError("\(path): not a PrecisionLab training checkpoint") }
     do {
-      return try JSONDecoder().decode([TrainingStudy.Epoch].self, from: Data(json.utf8))
+      let decoder = JSONDecoder()
+      decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+        positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
+      return try decoder.decode([TrainingStudy.Epoch].self, from: Data(json.utf8))
     } catch {
       throw SafetensorsError("\(path): checkpoint history unreadable (\(error))")
     }
