@@ -49,7 +49,7 @@ public enum Convolution {
       ).weight
       guard withBias else { return (weight, nil) }
       let o = weightShape[0], batch = gradOut.shape[0], plane = gradOut.count / max(batch * o, 1)
-      let dyt = Layout.channelFirstToMajor(gradOut.storage, batch: batch, channels: o, plane: plane)
+      let dyt = Layout.swapLeadingAxes(gradOut.storage, outer: batch, middle: o, inner: plane)
       return (weight, Layout.rowSums(dyt, rows: o, columns: batch * plane, plan: unrounded))
     }
     let g = ConvolutionGeometry(input: x.shape, weight: weightShape, stride: stride, padding: padding)
@@ -152,7 +152,7 @@ public enum Convolution {
     _ x: Tensor<S>, _ gradOut: Tensor<S>, _ g: ConvolutionGeometry, _ withBias: Bool, _: A.Type, _ plan: KernelPlan, generic: Bool = false
   ) -> (weight: Tensor<S>, bias: Tensor<S>?) {
     let (positions, k, o) = (g.positions, g.patchSize, g.outChannels)
-    let dyt = Layout.channelFirstToMajor(gradOut.storage, batch: g.batch, channels: o, plane: g.outHeight * g.outWidth)  // [o, positions]
+    let dyt = Layout.swapLeadingAxes(gradOut.storage, outer: g.batch, middle: o, inner: g.outHeight * g.outWidth)  // [o, positions]
     let weightShape = [o, g.channels, g.kernelHeight, g.kernelWidth]
     let dW: Tensor<S>
     switch kernel(S.self, A.self, plan.options, generic: generic) {
@@ -193,7 +193,7 @@ public enum Convolution {
   static func inputGradient<S: PrecisionScalar, A: PrecisionScalar>(
     _ gradOut: Tensor<S>, _ weight: Tensor<S>, _ g: ConvolutionGeometry, _: A.Type, _ plan: KernelPlan, generic: Bool = false
   ) -> Tensor<S> {
-    let wt = Layout.weightByInputChannel(weight.storage, outChannels: g.outChannels, channels: g.channels, window: g.kernelHeight * g.kernelWidth)
+    let wt = Layout.swapLeadingAxes(weight.storage, outer: g.outChannels, middle: g.channels, inner: g.kernelHeight * g.kernelWidth)
     switch kernel(S.self, A.self, plan.options, generic: generic) {
     case .some(let kernel) where kernel.holdsBinary64: return fastInputGradient(gradOut, wt, g, Double.self, kernel, plan)
     case .some(let kernel): return fastInputGradient(gradOut, wt, g, Float.self, kernel, plan)

@@ -21,14 +21,17 @@ public enum Layout {
     }
   }
 
-  /// `[batch, channels, plane]` → `[channels, batch·plane]`.
+  /// `[outer, middle, inner]` → `[middle, outer, inner]`: the first two axes swapped, runs of `inner`
+  /// values copied whole. Activations `[batch, channels, plane]` become channel-major `[channels,
+  /// batch·plane]`; a weight `[outChannels, channels, window]` becomes `[channels, outChannels, window]`
+  /// (the input gradient's left operand: row c holds w[o, c, i, j] in (o, i, j) order).
   @inlinable
-  public static func channelFirstToMajor<S>(_ x: [S], batch: Int, channels: Int, plane: Int) -> [S] {
+  public static func swapLeadingAxes<S>(_ x: [S], outer: Int, middle: Int, inner: Int) -> [S] {
     [S](unsafeUninitializedCapacity: x.count) { out, initialized in
       x.withUnsafeBufferPointer { xp in
-        for b in 0..<batch {
-          for c in 0..<channels {
-            (out.baseAddress! + (c * batch + b) * plane).initialize(from: xp.baseAddress! + (b * channels + c) * plane, count: plane)
+        for a in 0..<outer {
+          for b in 0..<middle {
+            (out.baseAddress! + (b * outer + a) * inner).initialize(from: xp.baseAddress! + (a * middle + b) * inner, count: inner)
           }
         }
       }
@@ -70,22 +73,6 @@ public enum Layout {
       }
     }
     return out
-  }
-
-  /// `w [outChannels, channels, window]` → `[channels, outChannels, window]` (the input gradient's left
-  /// operand: row c holds w[o, c, i, j] in (o, i, j) order).
-  @inlinable
-  public static func weightByInputChannel<S>(_ w: [S], outChannels: Int, channels: Int, window: Int) -> [S] {
-    [S](unsafeUninitializedCapacity: w.count) { out, initialized in
-      w.withUnsafeBufferPointer { wp in
-        for c in 0..<channels {
-          for o in 0..<outChannels {
-            (out.baseAddress! + (c * outChannels + o) * window).initialize(from: wp.baseAddress! + (o * channels + c) * window, count: window)
-          }
-        }
-      }
-      initialized = w.count
-    }
   }
 
   /// `round(Σ_j x[i, j])` for each row of `x [rows, columns]`, the sum accumulated as `plan` says (the

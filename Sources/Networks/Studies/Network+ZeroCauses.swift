@@ -27,7 +27,7 @@ extension Network {
       case .conv(let c, _):
         let g = c.geometry(x)
         let flat = c.weight.reshaped([c.outChannels, g.patchSize])
-        let rows = Layout.channelFirstToMajor(z.storage, batch: g.batch, channels: g.outChannels, plane: g.outHeight * g.outWidth)
+        let rows = Layout.swapLeadingAxes(z.storage, outer: g.batch, middle: g.outChannels, inner: g.outHeight * g.outWidth)
         causes = causes + ZeroCause.classify(
           input: Tensor(shape: [g.positions, g.patchSize], storage: g.patches(x.storage)), weight: flat,
           bias: c.bias ?? Tensor(zeros: [c.outChannels]),
