@@ -1,6 +1,6 @@
 import BigInt
 import Datasets
-import Networks
+@testable import Networks
 import Scalars
 import Tensors
 import Testing
@@ -186,6 +186,83 @@ import Testing
       checked += zeros
     }
     #expect(checked > 0)
+  }
+
+  @Test func residualSumZeroCausesAgreeWithDirectExactSums() throws {
+    // Zeros after a residual sum (identity shortcut in stage 1, 1x1 stride-2 convolution in stage 2),
+    // classified as one sum, against BigInt sums of the main branch's last convolution and the shortcut
+    // formed directly from their inputs.
+    var checked = 0, residualBlocks = 0
+    for seed in UInt64(0)..<3 {
+      var initializer = Initializer(seed: seed)
+      let specs = ResNet.layout(blocks: [1, 1], input: [1, 8, 8], classes: 10, batchNorm: false, widthMultiplier: 1.0 / 16)
+      var net = Network(layers: LayerSpec.materialize(specs, &initializer, as: E4M3.self))
+      let (x, _) = Preprocessing().batch(Self.data, indices: Array(0..<16), as: E4M3.self)
+      let forward = net.forwardPass(x, KernelPlan())
+      for k in net.layers.indices {
+        guard case .residual(let main, let shortcut) = net.layers[k], case .residual(let mc, let sc) = forward.caches[k],
+          case .input(let z) = forward.caches[k + 1], case .conv(let conv2, _)? = main.last, case .input(let x2)? = mc.last,
+          case .input(let blockInput)? = mc.first
+        else { continue }
+        residualBlocks += 1
+        let (channels, outChannels, height, width) = (x2.shape[1], z.shape[1], z.shape[2], z.shape[3])
+        var exact = 0, zeros = 0
+        for b in 0..<16 {
+          for o in 0..<outChannels {
+            for r in 0..<height {
+              for c in 0..<width where z[b, o, r, c].isZero {
+                zeros += 1
+                var xs: [Double] = [], ws: [Double] = []
+                for ch in 0..<channels {
+                  for i in 0..<3 {
+                    for j in 0..<3 where (0..<height).contains(r + i - 1) && (0..<width).contains(c + j - 1) {
+                      xs.append(x2[b, ch, r + i - 1, c + j - 1].doubleValue)
+                      ws.append(conv2.weight[o, ch, i, j].doubleValue)
+                    }
+                  }
+                }
+                if case .conv(let projection, _)? = shortcut.first, case .input(let xs2)? = sc.first {
+                  for ch in 0..<xs2.shape[1] {
+                    xs.append(xs2[b, ch, r * projection.stride, c * projection.stride].doubleValue)
+                    ws.append(projection.weight[o, ch, 0, 0].doubleValue)
+                  }
+                } else {
+                  xs.append(blockInput[b, o, r, c].doubleValue)
+                  ws.append(1)
+                }
+                if Self.bigSum(xs, ws, 0) == 0 { exact += 1 }
+              }
+            }
+          }
+        }
+        let causes = try #require(Network<E4M3>.residualSumCauses(main, mc, shortcut, sc, output: z))
+        #expect(causes.total == zeros && causes.exact == exact, "seed \(seed), layer \(k)")
+        checked += zeros
+      }
+    }
+    #expect(residualBlocks == 6)
+    #expect(checked > 0)
+  }
+
+  @Test func residualSumZeroCausesOfKnownSums() throws {
+    // main(x) = -relu(x) through 1x1 convolutions, identity shortcut: z = x - x. Exactly zero by
+    // cancellation where x > 0, structurally where x = 0; a sum of one nonzero term where x < 0 is not
+    // zero at all. A further channel with weight -(1 + 2^-20) makes z = x - x·(1 + 2^-20) round to zero
+    // for x = 2^-130 (binary32 subnormals: the product rounds to x): a rounding zero.
+    func conv(_ w: [Float]) -> Layer<Float> {
+      .conv(Conv2d(weight: Tensor(shape: [2, 2, 1, 1], storage: w), bias: nil), name: "c")
+    }
+    let main = [conv([1, 0, 0, 1]), .activation(.relu(0)), conv([-1, 0, 0, -(1 + 0x1p-20)])]
+    var net = Network<Float>(layers: [.residual(main: main, shortcut: []), .activation(.relu(0))])
+    // [batch 1, 2 channels, 1 x 4]: channel 0 holds 3, 0, 5, -2; channel 1 holds 2^-130 and zeros.
+    let x = Tensor<Float>(shape: [1, 2, 1, 4], storage: [3, 0, 5, -2, 0x1p-130, 0, 0, 0])
+    let forward = net.forwardPass(x, KernelPlan())
+    guard case .residual(let m, let s) = net.layers[0], case .residual(let mc, let sc) = forward.caches[0],
+      case .input(let z) = forward.caches[1]
+    else { Issue.record("layout"); return }
+    #expect(z.storage == [0, 0, 0, -2, 0, 0, 0, 0])
+    let causes = try #require(Network<Float>.residualSumCauses(m, mc, s, sc, output: z))
+    #expect(causes == ZeroCauses(structural: 4, cancellation: 2, rounding: 1))
   }
 
   @Test func zeroCauseClassifiesKnownSums() {
