@@ -64,6 +64,26 @@ def mann_whitney(xs, ys):
     return u, min(1.0, math.erfc(max(z, 0) / math.sqrt(2)))
 
 
+def mann_whitney_exact(xs, ys):
+    """Two-sided exact Mann-Whitney test of xs against ys for small samples: (U of xs, p), p the share of
+    the C(n1 + n2, n1) equally likely splits of the pooled mid-ranks whose U is at least as far from
+    n1·n2/2 as the one seen (ties keep their mid-ranks). With 3 runs against 3 the smallest p is 0.1."""
+    from itertools import combinations
+    n1, n2 = len(xs), len(ys)
+    if n1 == 0 or n2 == 0:
+        return float("nan"), float("nan")
+    pooled = sorted(xs + ys)
+    def rank(v):
+        below = sum(1 for w in pooled if w < v)
+        return below + (sum(1 for w in pooled if w == v) + 1) / 2
+    ranks = [rank(v) for v in pooled]
+    u = sum(rank(v) for v in xs) - n1 * (n1 + 1) / 2
+    far = abs(u - n1 * n2 / 2)
+    splits = list(combinations(range(n1 + n2), n1))
+    hits = sum(1 for c in splits if abs(sum(ranks[i] for i in c) - n1 * (n1 + 1) / 2 - n1 * n2 / 2) >= far - 1e-9)
+    return u, hits / len(splits)
+
+
 def binomial_test(k, n, p0):
     """Two-sided exact binomial test of k successes in n against probability p0 (the outcomes no more
     likely than the one seen)."""
@@ -426,10 +446,67 @@ def conv_tests(say, results):
     say("")
 
 
+def zero_causes(say, results):
+    """`conv-training-resnet-causes.csv`: per epoch, the exact zeros at ReLU inputs by cause, beside the same run
+    in `conv-training-resnet-10k.csv` (same seed and options, no classification) as a check that classifying
+    changed nothing."""
+    path = os.path.join(results, "conv-training-resnet-causes.csv")
+    if not os.path.exists(path):
+        return
+    rows = [r for r in load(path) if not r.get("error") and r["epoch"]]
+    same = {}
+    twin = os.path.join(results, "conv-training-resnet-10k.csv")
+    if os.path.exists(twin) and rows:
+        same = {r["epoch"]: r for r in load(twin) if not r.get("error") and r["epoch"] and r["seed"] == rows[0]["seed"]
+                and r["relu0"] == rows[0]["relu0"] and r["kink_rule"] == rows[0]["kink_rule"]}
+    say("Why a kink rule can act at all without batch norm (`conv-training-resnet-causes.csv`: the 10k file's ReLU'(0) = 0 run "
+        "again with every exact zero at a ReLU input classified). *Exact* zeros are zero in exact arithmetic too "
+        "(every product zero: an all-zero patch, which reaches no weight gradient under either rule; or exact "
+        "cancellation); *rounding* zeros have an exact sum that is not zero, so their patch is not all zero and the "
+        "paper's rule (grad_in = ReLU'(0) whatever grad_out is) puts ReLU'(0) times that patch into a weight gradient. "
+        "A ReLU after a residual addition is classified as one sum of both branches' terms; only ReLUs after batch norm "
+        "(none here) are not.\n")
+    say("| epoch | ReLU inputs | zeros | exact | rounding | not classified | train loss | same as the 10k run |")
+    say("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        total, exact, rounding = int(r["zeros_total"]), int(r["zeros_exact"] or 0), int(r["zeros_rounding"] or 0)
+        t = same.get(r["epoch"])
+        check = "" if t is None else ("yes" if (t["zeros_total"], t["train_loss"]) == (r["zeros_total"], r["train_loss"]) else "**no**")
+        say(f"| {r['epoch']} | {r['activation_inputs']} | {total} | {exact} | {rounding} | {total - exact - rounding} | "
+            f"{float(r['train_loss']):.4f} | {check} |")
+    say("")
+
+
+def rule_comparison(say, collapse, outcomes):
+    """Per file, model and ReLU'(0) > 0 run under both kink rules: collapsed runs under each with Fisher's test,
+    and final test accuracy under each with an exact Mann-Whitney test (diverged runs ranked lowest)."""
+    pairs = sorted({k[:4] + (k[5],) for k in collapse if k[4] == "paper" and k[5] > 0
+                    and k[:4] + ("scale", k[5]) in collapse})
+    if not pairs:
+        return
+    say("Kink rules side by side (same file, model and ReLU'(0); in a file whose `draws` column says `paired`, run r of "
+        "every cell starts from the same weights and sees the same batches; final accuracy over the runs that did not "
+        "diverge; the Mann-Whitney test ranks a diverged run below every finished one):\n")
+    say("| file | model | BN | ReLU'(0) | collapsed: paper rule | collapsed: scale rule | Fisher p | final accuracy: paper | final accuracy: scale | Mann-Whitney p (exact) |")
+    say("|---|---|---|---|---|---|---|---|---|---|")
+    for name, model, bn, optimizer, alpha in pairs:
+        (a, n1, _), (b, n2, _) = collapse[(name, model, bn, optimizer, "paper", alpha)], collapse[(name, model, bn, optimizer, "scale", alpha)]
+        xs, ys = outcomes[(name, model, bn, optimizer, "paper", alpha)], outcomes[(name, model, bn, optimizer, "scale", alpha)]
+        def mean(v):
+            kept = [x for x in v if x >= 0 and not math.isnan(x)]
+            return fmt(sum(kept) / len(kept)) if kept else "(none finished)"
+        evaluated = not any(math.isnan(v) for v in xs + ys)  # a run without a final evaluation cannot be ranked
+        p = mann_whitney_exact(xs, ys)[1] if evaluated else None
+        say(f"| {name} | {model} | {bn} | {alpha:g} | {a}/{n1} | {b}/{n2} | {pvalue(fisher(a, n1, b, n2))} | {mean(xs)} | "
+            f"{mean(ys)} | {pvalue(p) if p is not None else ''} |")
+    say("")
+
+
 def training_section(say, results, paper_path, missing):
     """Training against ReLU'(0) on conv nets: per cell the runs, divergences (with their epochs), runs
     collapsed to chance, final and best test accuracy; then the kink-rule question as a Fisher test."""
-    names = ("conv-training-resnet.csv", "conv-training-resnet-zeros.csv", "conv-training-resnet-bn.csv", "conv-training-vgg.csv")
+    names = ("conv-training-resnet-10k.csv", "conv-training-resnet.csv", "conv-training-resnet-zeros.csv",
+             "conv-training-resnet-bn.csv", "conv-training-vgg.csv")
     present = [n for n in names if os.path.exists(os.path.join(results, n))]
     missing.extend(n for n in names if n not in present)
     if not present:
@@ -453,7 +530,7 @@ def training_section(say, results, paper_path, missing):
         "(where ReLU'(0) acts at all).\n")
     say("| file | model | BN | normalize | optimizer | kink rule | ReLU'(0) | epochs | runs | diverged (epoch) | collapsed | final test accuracy mean ± sd | best mean | exact zeros / ReLU inputs |")
     say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    collapse = {}
+    collapse, outcomes = {}, {}
     for name in present:
         rows = [r for r in load(os.path.join(results, name)) if not r.get("error")]
         trials = OrderedDict()
@@ -482,7 +559,15 @@ def training_section(say, results, paper_path, missing):
                 f"{fmt(mean)} ± {fmt(sd)} | {fmt(sum(bests) / len(bests)) if bests else ''} | "
                 f"{zeros} / {inputs}{f' = {zeros / inputs:.3g}' if inputs else ''} |")
             collapse[(name, model, bn, optimizer, rule, float(alpha))] = (collapsed, len(runs), len(diverged))
+            # Final accuracies for the rule comparison: a diverged run ranks below every finished one.
+            outcomes[(name, model, bn, optimizer, rule, float(alpha))] = \
+                [-1.0 if last["diverged"] == "1" else float(last["test_accuracy"] or "nan") for _, last in runs]
     say("")
+    if os.path.exists(os.path.join(results, "conv-training-resnet-10k.svg")):
+        say("![final test accuracy against ReLU'(0), per kink rule](conv-training-resnet-10k.svg)  ")
+        say("`precisionlab plot results/conv-training-resnet-10k.csv --x relu0 --y test_accuracy_mean --series kink_rule "
+            "--kind line` (what `make report` runs; diverged runs have no accuracy and are counted in the table)\n")
+    rule_comparison(say, collapse, outcomes)
     # The kink-rule question: collapses at ReLU'(0) >= 0.3 under the paper's constant rule against the multiplicative one.
     inert = os.path.join(results, "conv-zeros-inert.csv")
     if os.path.exists(inert):
@@ -495,6 +580,7 @@ def training_section(say, results, paper_path, missing):
             say(f"| {rule} | {len(rows)} | {sum(int(r['zeros']) for r in rows) / len(rows):.0f} | {len(differing)} | "
                 f"{max(differing):.3g} |" if differing else f"| {rule} | {len(rows)} | {sum(int(r['zeros']) for r in rows) / len(rows):.0f} | 0 | |")
         say("")
+    zero_causes(say, results)
     for file in present:
         rules = {}
         for (name, model, bn, optimizer, rule, alpha), (c, n, d) in collapse.items():
