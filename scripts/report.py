@@ -502,6 +502,44 @@ def rule_comparison(say, collapse, outcomes):
     say("")
 
 
+def paired_runs(say, paired):
+    """Per paired file, one row per cell and one column per run: run r of every cell starts from the same
+    weights and sees the same batches, so a run that collapses in every cell, ReLU'(0) = 0 included, is a
+    property of its seed, not of ReLU'(0) or the kink rule."""
+    for (name, model, bn, optimizer), cells_ in sorted(paired.items()):
+        seeds = sorted({s for runs in cells_.values() for s in runs})
+        if len(seeds) < 2:
+            continue
+        say(f"Run by run, `{name}` ({model}, BN {bn}, {optimizer}; paired: the runs in one column start from the same "
+            "weights and see the same batches; at ReLU'(0) = 0 both kink rules compute the same values; final test "
+            "accuracy, **collapsed** when below 0.2, or the epoch of a divergence; in brackets the share of the last "
+            "epoch's ReLU inputs that were exactly 0):\n")
+        say("| kink rule | ReLU'(0) | " + " | ".join(f"run {s}" for s in seeds) + " |")
+        say("|---|---|" + "---|" * len(seeds))
+        collapsed = {s: [0, 0] for s in seeds}
+        for (rule, alpha), runs in sorted(cells_.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            entries = []
+            for s in seeds:
+                last = runs.get(s)
+                if last is None:
+                    entries.append("")
+                    continue
+                collapsed[s][1] += 1
+                if last["diverged"] == "1":
+                    collapsed[s][0] += 1
+                    entries.append(f"**diverged (epoch {last['epoch']})**")
+                elif last["test_accuracy"] and float(last["test_accuracy"]) < 0.2:
+                    collapsed[s][0] += 1
+                    entries.append(f"**{fmt(float(last['test_accuracy']))}**")
+                else:
+                    entries.append(fmt(float(last["test_accuracy"])) if last["test_accuracy"] else "(not evaluated)")
+                if last.get("zero_ratio"):
+                    entries[-1] += f" ({float(last['zero_ratio']):.2g})"
+            say(f"| {rule} | {alpha:g} | " + " | ".join(entries) + " |")
+        say("| collapsed cells | | " + " | ".join(f"{c}/{n}" for c, n in (collapsed[s] for s in seeds)) + " |")
+        say("")
+
+
 def training_section(say, results, paper_path, missing):
     """Training against ReLU'(0) on conv nets: per cell the runs, divergences (with their epochs), runs
     collapsed to chance, final and best test accuracy; then the kink-rule question as a Fisher test."""
@@ -530,7 +568,7 @@ def training_section(say, results, paper_path, missing):
         "(where ReLU'(0) acts at all).\n")
     say("| file | model | BN | normalize | optimizer | kink rule | ReLU'(0) | epochs | runs | diverged (epoch) | collapsed | final test accuracy mean ± sd | best mean | exact zeros / ReLU inputs |")
     say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    collapse, outcomes = {}, {}
+    collapse, outcomes, paired = {}, {}, {}
     for name in present:
         rows = [r for r in load(os.path.join(results, name)) if not r.get("error")]
         trials = OrderedDict()
@@ -562,12 +600,17 @@ def training_section(say, results, paper_path, missing):
             # Final accuracies for the rule comparison: a diverged run ranks below every finished one.
             outcomes[(name, model, bn, optimizer, rule, float(alpha))] = \
                 [-1.0 if last["diverged"] == "1" else float(last["test_accuracy"] or "nan") for _, last in runs]
+            for _, last in runs:
+                if last.get("draws") == "paired":
+                    paired.setdefault((name, model, bn, optimizer), {}).setdefault((rule, float(alpha)), {})[
+                        int(last["run_seed"])] = last
     say("")
     if os.path.exists(os.path.join(results, "conv-training-resnet-10k.svg")):
         say("![final test accuracy against ReLU'(0), per kink rule](conv-training-resnet-10k.svg)  ")
         say("`precisionlab plot results/conv-training-resnet-10k.csv --x relu0 --y test_accuracy_mean --series kink_rule "
             "--kind line` (what `make report` runs; diverged runs have no accuracy and are counted in the table)\n")
     rule_comparison(say, collapse, outcomes)
+    paired_runs(say, paired)
     # The kink-rule question: collapses at ReLU'(0) >= 0.3 under the paper's constant rule against the multiplicative one.
     inert = os.path.join(results, "conv-zeros-inert.csv")
     if os.path.exists(inert):
