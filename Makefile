@@ -132,9 +132,11 @@ report:
 	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --cumulative --series model,batch_norm,format \
 	    -o results/$$name.svg; \
 	done; true
-	@[ -f results/conv-training-resnet-10k.csv ] && $(PRECISIONLAB) plot results/conv-training-resnet-10k.csv --x relu0 \
-	  --y test_accuracy_mean --series kink_rule --kind line --x-label "ReLU'(0)" \
-	  --y-label "final test accuracy (mean of runs not diverged)" -o results/conv-training-resnet-10k.svg; true
+	@for name in conv-training-resnet-10k conv-training-resnet-bn; do \
+	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --raw --x relu0 --y test_accuracy \
+	    --series kink_rule --kind points --x-label "ReLU'(0)" --y-label "final test accuracy, one point per run" \
+	    -o results/$$name.svg; \
+	done; true
 	python3 scripts/report.py --paper "$(PAPER)" > results/REPORT.md
 
 # Every reduced sweep of experiments/ (real MNIST required), each with its summary table and figure in

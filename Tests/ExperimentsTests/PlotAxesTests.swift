@@ -46,7 +46,25 @@ import Testing
     let svg = plot.svg()
     #expect(svg.contains("(1 point ≤ 0 not shown on the log axis)") && svg.contains(">1e-2<") && Self.markerX(svg, series: "binary64").isEmpty)
     plot.kind = .bar
-    #expect(plot.problem == "a log y axis needs --kind line")
+    #expect(plot.problem == "a log y axis needs --kind line or points")
+  }
+
+  /// Runs of a raw training file: every row a marker, no line through them, the two rules side by
+  /// side at each ReLU'(0), the runs of one cell at one x.
+  @Test func pointsDrawEveryRowAndSetSeriesSideBySide() throws {
+    let rows = [["0", "paper", "0.83"], ["0.5", "paper", "0.76"], ["0.5", "paper", "0.1"], ["0.5", "scale", "0.82"], ["1", "scale", "0.1"]]
+    var plot = try SVGPlot.from(columns: ["relu0", "kink_rule", "test_accuracy"], rows: rows, x: "relu0", y: "test_accuracy", series: "kink_rule", low: nil, high: nil)
+    plot.kind = .points
+    plot.numericX = true
+    #expect(plot.problem == nil)
+    let svg = plot.svg()
+    let (paper, scale) = (Self.markerX(svg, series: "paper"), Self.markerX(svg, series: "scale"))
+    #expect(paper.count == 3 && scale.count == 2 && !svg.contains("<polyline") && !svg.contains("</rect>"))
+    // Both runs at 0.5 under one rule at one x; the other rule 9 px to its right; x by value.
+    #expect(paper[1] == paper[2] && Swift.abs(scale[0] - paper[1] - 9) < 0.01)
+    #expect(Swift.abs((paper[1] - paper[0]) - (scale[1] - scale[0])) < 0.01)
+    plot.kind = .bar
+    #expect(plot.problem == "a numeric or log x axis needs --kind line or points")
   }
 
   @Test func longLegendEntriesAreNotClipped() throws {

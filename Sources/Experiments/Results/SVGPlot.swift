@@ -1,18 +1,19 @@
 import Foundation
 
 /// A self-contained SVG chart (no scripts, no external fonts): y against x per series, as grouped
-/// bars or lines with markers, with axes, ticks, a legend, and intervals from two interval columns
-/// (error bars, or shaded bands around lines).
+/// bars, lines with markers, or points (one translucent marker per row, series set side by side at
+/// each x, so that runs of a raw results file stay apart and coinciding ones show darker), with axes,
+/// ticks, a legend, and intervals from two interval columns (error bars, or shaded bands around lines).
 ///
 /// x is categorical (in the order of first appearance, numeric labels sorted) unless it is numeric
-/// and `numericX` is set: lines then place points at their value, on a linear or a log scale. The
+/// and `numericX` is set: lines and points are then placed at their value, on a linear or a log scale. The
 /// y axis is linear from 0, or logarithmic (`logY`: positive values only; zero and negative values
 /// and interval ends are left out and said in the title).
 public struct SVGPlot: Sendable {
-  public enum Kind: String, Sendable, CaseIterable { case bar, line }
+  public enum Kind: String, Sendable, CaseIterable { case bar, line, points }
 
   public var kind: Kind = .bar
-  /// Place x by its numeric value (line plots; every x must be a finite number).
+  /// Place x by its numeric value (line and point plots; every x must be a finite number).
   public var numericX = false
   public var logX = false
   public var logY = false
@@ -87,11 +88,11 @@ public struct SVGPlot: Sendable {
   /// Why the plot cannot be drawn with its axes, or nil.
   public var problem: String? {
     if numericX || logX {
-      guard kind == .line else { return "a numeric or log x axis needs --kind line" }
+      guard kind != .bar else { return "a numeric or log x axis needs --kind line or points" }
       if let bad = points.first(where: { Double($0.x).map { !$0.isFinite } ?? true }) { return "x value '\(bad.x)' is not a number" }
       if logX, let bad = points.first(where: { Double($0.x)! <= 0 }) { return "x value '\(bad.x)' cannot be placed on a log axis" }
     }
-    if logY && kind != .line { return "a log y axis needs --kind line" }
+    if logY && kind == .bar { return "a log y axis needs --kind line or points" }
     if logY && !points.contains(where: { $0.y > 0 }) { return "no positive y value to place on a log axis" }
     return nil
   }
@@ -196,6 +197,8 @@ public struct SVGPlot: Sendable {
     out += "<text transform=\"translate(18 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel + (logY ? " (log scale)" : "")))</text>\n"
     if !seriesLabel.isEmpty { out += "<text x=\"\(f(left + plotW + 16))\" y=\"\(f(top - 8))\" font-weight=\"bold\">\(esc(seriesLabel))</text>\n" }
     let barW = band * 0.8 / Double(max(series.count, 1))
+    // Points on a numeric axis: the series side by side, 9 px apart, centred on the value.
+    let dodge = 9.0
     func placeable(_ v: Double?) -> Double? { v.flatMap { logY && $0 <= 0 ? nil : $0 } }
     for (s, name) in series.enumerated() {
       let color = Self.palette[s % Self.palette.count]
@@ -206,8 +209,11 @@ public struct SVGPlot: Sendable {
       var upper: [(Double, Double)] = [], lower: [(Double, Double)] = []
       for p in mine {
         let i = Double(xs.firstIndex(of: p.x)!)
-        let cx = kind == .bar ? left + band * (i + 0.1) + barW * (Double(s) + 0.5) : X(p.x)
-        if kind == .bar {
+        let cx = kind == .bar || (kind == .points && !numeric) ? left + band * (i + 0.1) + barW * (Double(s) + 0.5)
+          : X(p.x) + (kind == .points ? dodge * (Double(s) - Double(series.count - 1) / 2) : 0)
+        if kind == .points {
+          out += "<circle cx=\"\(f(cx))\" cy=\"\(f(Y(p.y)))\" r=\"4\" fill=\"\(color)\" fill-opacity=\"0.45\" stroke=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></circle>\n"
+        } else if kind == .bar {
           let (y0, y1) = (Y(max(yMin, 0)), Y(p.y))
           out += "<rect x=\"\(f(cx - barW / 2))\" y=\"\(f(min(y0, y1)))\" width=\"\(f(barW * 0.92))\" height=\"\(f(Swift.abs(y0 - y1)))\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></rect>\n"
         } else {

@@ -15,12 +15,12 @@ struct PlotCommand: ParsableCommand {
   @Option(help: "Column on the y axis (for example ratio).") var y: String?
   @Flag(help: "Bifurcation results: the cumulative share of runs whose first difference came by batch k (k from 1), per series, as the paper's CIFAR figure; no --x or --y.") var cumulative = false
   @Option(help: "Column naming the series (one colour each); with --cumulative, several columns separated by commas (model,batch_norm,format: one line per combination).") var series: String?
-  @Option(help: "bar or line.") var kind = "bar"
+  @Option(help: "bar, line or points (one marker per row, series side by side: the runs of a --raw file).") var kind = "bar"
   @Option(name: .customLong("x-as"), help: "What the x axis shows of the x column: value, depth, width or precision.") var xAs = "value"
   @Option(name: .customLong("x-label"), help: "Title of the x axis (default: what --x-as reads, or the column).") var xLabel: String?
   @Option(name: .customLong("y-label"), help: "Title of the y axis (default: the column).") var yLabel: String?
-  @Flag(name: .customLong("log-x"), help: "Log scale on x (line plots of a numeric x).") var logX = false
-  @Flag(name: .customLong("log-y"), help: "Log scale on y (line plots; values ≤ 0 are left out and said).") var logY = false
+  @Flag(name: .customLong("log-x"), help: "Log scale on x (line or point plots of a numeric x).") var logX = false
+  @Flag(name: .customLong("log-y"), help: "Log scale on y (line or point plots; values ≤ 0 are left out and said).") var logY = false
   @Flag(help: "Intervals as shaded bands along the lines instead of error bars.") var bands = false
   @Flag(help: "Plot a results CSV's rows as they are (one point per row: iterations, epochs), not its summary.") var raw = false
   @Option(name: .customLong("mark-first"), help: "Mark, per series, the first x where this column is above 0 (a dashed line).") var markFirst: String?
@@ -33,12 +33,13 @@ struct PlotCommand: ParsableCommand {
     } else if x == nil || y == nil {
       throw ValidationError("--x and --y are needed (or --cumulative for bifurcation results)")
     }
-    guard let kind = SVGPlot.Kind(rawValue: kind) else { throw ValidationError("--kind: unknown value '\(self.kind)'; valid: bar, line") }
+    guard let kind = SVGPlot.Kind(rawValue: kind) else { throw ValidationError("--kind: unknown value '\(self.kind)'; valid: \(SVGPlot.Kind.allCases.map(\.rawValue).joined(separator: ", "))") }
     guard AxisValue(rawValue: xAs) != nil else {
       throw ValidationError("--x-as: unknown value '\(xAs)'; valid: \(AxisValue.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     if raw && markFirst == nil && bands { throw ValidationError("--bands draws a summary's ci_low and ci_high; a --raw file has none") }
-    if (logX || logY || bands) && kind != .line { throw ValidationError("--log-x, --log-y and --bands need --kind line") }
+    if (logX || logY) && kind == .bar { throw ValidationError("--log-x and --log-y need --kind line or points") }
+    if bands && kind != .line { throw ValidationError("--bands needs --kind line") }
     do { try checkDistinct([("the input", file), ("--output", output)]) } catch { throw ValidationError(error.description) }
   }
 
@@ -61,8 +62,8 @@ struct PlotCommand: ParsableCommand {
       let interval = columns.contains("ci_low") && (y == "ratio")
       var plot = try SVGPlot.from(columns: columns, rows: rows, x: x, y: y, series: series, low: interval ? "ci_low" : nil, high: interval ? "ci_high" : nil)
       plot.kind = SVGPlot.Kind(rawValue: kind)!
-      // A line over numbers places its points at their values (categories otherwise).
-      plot.numericX = plot.kind == .line && plot.points.allSatisfy { Double($0.x)?.isFinite == true }
+      // A line or points over numbers are placed at their values (categories otherwise).
+      plot.numericX = plot.kind != .bar && plot.points.allSatisfy { Double($0.x)?.isFinite == true }
       plot.logX = logX
       plot.logY = logY
       plot.bands = bands
