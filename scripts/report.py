@@ -538,6 +538,28 @@ def paired_runs(say, paired):
             say(f"| {rule} | {alpha:g} | " + " | ".join(entries) + " |")
         say("| collapsed cells | | " + " | ".join(f"{c}/{n}" for c, n in (collapsed[s] for s in seeds)) + " |")
         say("")
+        # The rules run by run: every ReLU'(0) > 0 and run both rules finished, paired.
+        def outcome(last):
+            if last["diverged"] == "1":
+                return True, None
+            accuracy = float(last["test_accuracy"]) if last["test_accuracy"] else None
+            return accuracy is not None and accuracy < 0.2, accuracy
+        pairs = [(outcome(cells_[("paper", alpha)][s]), outcome(cells_[("scale", alpha)][s]))
+                 for (rule, alpha) in cells_ if rule == "paper" and alpha > 0 and ("scale", alpha) in cells_
+                 for s in cells_[("paper", alpha)] if s in cells_[("scale", alpha)]]
+        if pairs:
+            only_paper = sum(a[0] and not b[0] for a, b in pairs)
+            only_scale = sum(b[0] and not a[0] for a, b in pairs)
+            p = binomial_test(only_paper, only_paper + only_scale, 0.5) if only_paper + only_scale else 1.0
+            both = [(a[1], b[1]) for a, b in pairs if not a[0] and not b[0] and a[1] is not None and b[1] is not None]
+            higher_paper = sum(x > y for x, y in both)
+            higher_scale = sum(y > x for x, y in both)
+            q = binomial_test(higher_paper, higher_paper + higher_scale, 0.5) if higher_paper + higher_scale else 1.0
+            say(f"Paired by ReLU'(0) > 0 and run, {len(pairs)} runs under both rules: collapsed under the paper's rule only "
+                f"{only_paper}, under the multiplicative rule only {only_scale}, under both "
+                f"{sum(a[0] and b[0] for a, b in pairs)} (exact McNemar p {pvalue(p)}). Where neither collapsed ({len(both)}), the "
+                f"final accuracy was higher under the paper's rule in {higher_paper} and under the multiplicative rule in "
+                f"{higher_scale} (exact sign test p {pvalue(q)}).\n")
 
 
 def training_section(say, results, paper_path, missing):
@@ -605,10 +627,12 @@ def training_section(say, results, paper_path, missing):
                     paired.setdefault((name, model, bn, optimizer), {}).setdefault((rule, float(alpha)), {})[
                         int(last["run_seed"])] = last
     say("")
-    if os.path.exists(os.path.join(results, "conv-training-resnet-10k.svg")):
-        say("![final test accuracy against ReLU'(0), per kink rule](conv-training-resnet-10k.svg)  ")
-        say("`precisionlab plot results/conv-training-resnet-10k.csv --x relu0 --y test_accuracy_mean --series kink_rule "
-            "--kind line` (what `make report` runs; diverged runs have no accuracy and are counted in the table)\n")
+    for name in ("conv-training-resnet-10k", "conv-training-resnet-bn"):
+        if os.path.exists(os.path.join(results, name + ".svg")):
+            say(f"![final test accuracy of each run against ReLU'(0), per kink rule]({name}.svg)  ")
+            say(f"`precisionlab plot results/{name}.csv --raw --x relu0 --y test_accuracy --series kink_rule --kind points` "
+                "(what `make report` runs: one point per run, its final evaluation; a diverged run has no accuracy and "
+                "is counted in the table)\n")
     rule_comparison(say, collapse, outcomes)
     paired_runs(say, paired)
     # The kink-rule question: collapses at ReLU'(0) >= 0.3 under the paper's constant rule against the multiplicative one.
