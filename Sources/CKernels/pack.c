@@ -34,6 +34,22 @@ PL_PACK(pl_pack_f64, double, PL_NR_F64)
 // (inside the image or not, which output position) is looked up in small per-lane tables.
 #define PL_MAXK 16  /* kernels up to 16 x 16 use the tables; larger ones compute each index */
 
+// At stride 1 the lanes of a panel that lie in one row of the output (or, for the input gradient, of
+// the input) read consecutive values of one source row: a run. dst[0, n) gets src[x0 + l] where
+// 0 <= x0 + l < width, zero elsewhere and everywhere when src is null (a padding row).
+#define PL_COPY_RUN(DST, SRC, X0, N, WIDTH)                                                                  \
+  do {                                                                                                       \
+    long n_ = (N), x0_ = (X0), lo_ = x0_ < 0 ? -x0_ : 0, hi_ = (WIDTH) - x0_;                                \
+    if (!(SRC)) lo_ = hi_ = n_;                                                                              \
+    if (lo_ > n_) lo_ = n_;                                                                                  \
+    if (hi_ > n_) hi_ = n_;                                                                                  \
+    if (hi_ < lo_) hi_ = lo_;                                                                                \
+    long l_ = 0;                                                                                             \
+    for (; l_ < lo_; l_++) (DST)[l_] = 0;                                                                    \
+    for (; l_ < hi_; l_++) (DST)[l_] = (SRC)[x0_ + l_];                                                      \
+    for (; l_ < n_; l_++) (DST)[l_] = 0;                                                                     \
+  } while (0)
+
 // Forward patches: output j = (b, oy, ox), step p = (c, i, jj): x[b][c][oy*s+i-pad][ox*s+jj-pad], zero
 // in the padding.
 #define PL_PACK_PATCHES(NAME, T, NR)                                                                         \
@@ -47,12 +63,15 @@ PL_PACK(pl_pack_f64, double, PL_NR_F64)
       const T *image[NR];                                                                                    \
       const T *row_of[NR];                                                                                   \
       size_t lanes = positions - q * NR < NR ? positions - q * NR : NR;                                      \
+      size_t segment[NR + 1], segments = 0;                                                                  \
       for (size_t l = 0; l < lanes; l++) {                                                                   \
         size_t j = q * NR + l, b = j / plane, r = j % plane;                                                 \
         top[l] = (long)((r / g->out_w) * g->stride) - (long)g->padding;                                      \
         left[l] = (long)((r % g->out_w) * g->stride) - (long)g->padding;                                     \
         image[l] = x + b * g->channels * hw;                                                                 \
+        if (l == 0 || j % g->out_w == 0) segment[segments++] = l;                                            \
       }                                                                                                      \
+      segment[segments] = lanes;                                                                             \
       size_t c = k_begin / window, i = (k_begin % window) / g->kernel_w, jj = k_begin % g->kernel_w;         \
       int fresh = 1;                                                                                         \
       for (size_t p = k_begin; p < k_end; p++) {                                                             \
@@ -64,9 +83,15 @@ PL_PACK(pl_pack_f64, double, PL_NR_F64)
           fresh = 0;                                                                                         \
         }                                                                                                    \
         T *row = panel + (p - k_begin) * NR;                                                                 \
-        for (size_t l = 0; l < lanes; l++) {                                                                 \
-          long xx = left[l] + (long)jj;                                                                      \
-          row[l] = (row_of[l] && xx >= 0 && xx < (long)g->width) ? row_of[l][xx] : 0;                        \
+        if (g->stride == 1) {                                                                                \
+          for (size_t t = 0; t < segments; t++)                                                              \
+            PL_COPY_RUN(row + segment[t], row_of[segment[t]], left[segment[t]] + (long)jj,                   \
+                        (long)(segment[t + 1] - segment[t]), (long)g->width);                                \
+        } else {                                                                                             \
+          for (size_t l = 0; l < lanes; l++) {                                                               \
+            long xx = left[l] + (long)jj;                                                                    \
+            row[l] = (row_of[l] && xx >= 0 && xx < (long)g->width) ? row_of[l][xx] : 0;                      \
+          }                                                                                                  \
         }                                                                                                    \
         for (size_t l = lanes; l < NR; l++) row[l] = 0;                                                      \
         if (++jj == g->kernel_w) {                                                                           \
@@ -141,16 +166,19 @@ PL_PACK_PATCHES_T(pl_pack_conv_patches_t_f64, double, PL_NR_F64)
       const T *image[NR];                                                                                    \
       const T *row_of[NR];                                                                                   \
       size_t lanes = positions - q * NR < NR ? positions - q * NR : NR;                                      \
+      size_t segment[NR + 1], segments = 0;                                                                  \
       for (size_t l = 0; l < lanes; l++) {                                                                   \
         size_t j = q * NR + l, b = j / plane, r = j % plane;                                                 \
         ys[l] = (long)(r / g->width) + (long)g->padding;                                                     \
         xs[l] = (long)(r % g->width) + (long)g->padding;                                                     \
         image[l] = dy + b * g->out_channels * out_plane;                                                     \
+        if (l == 0 || j % g->width == 0) segment[segments++] = l;                                            \
         if (tabled) {                                                                                        \
           for (size_t i = 0; i < g->kernel_h; i++) rows[l][i] = NAME##_index(ys[l] - (long)i, s, g->out_h);  \
           for (size_t jj = 0; jj < g->kernel_w; jj++) cols[l][jj] = NAME##_index(xs[l] - (long)jj, s, g->out_w); \
         }                                                                                                    \
       }                                                                                                      \
+      segment[segments] = lanes;                                                                             \
       size_t o = k_begin / window, i = (k_begin % window) / g->kernel_w, jj = k_begin % g->kernel_w;         \
       int fresh = 1;                                                                                         \
       for (size_t p = k_begin; p < k_end; p++) {                                                             \
@@ -162,9 +190,15 @@ PL_PACK_PATCHES_T(pl_pack_conv_patches_t_f64, double, PL_NR_F64)
           fresh = 0;                                                                                         \
         }                                                                                                    \
         T *row = panel + (p - k_begin) * NR;                                                                 \
-        for (size_t l = 0; l < lanes; l++) {                                                                 \
-          long ox = tabled ? cols[l][jj] : NAME##_index(xs[l] - (long)jj, s, g->out_w);                      \
-          row[l] = (row_of[l] && ox >= 0) ? row_of[l][ox] : 0;                                               \
+        if (s == 1) {                                                                                        \
+          for (size_t t = 0; t < segments; t++)                                                              \
+            PL_COPY_RUN(row + segment[t], row_of[segment[t]], xs[segment[t]] - (long)jj,                     \
+                        (long)(segment[t + 1] - segment[t]), (long)g->out_w);                                \
+        } else {                                                                                             \
+          for (size_t l = 0; l < lanes; l++) {                                                               \
+            long ox = tabled ? cols[l][jj] : NAME##_index(xs[l] - (long)jj, s, g->out_w);                    \
+            row[l] = (row_of[l] && ox >= 0) ? row_of[l][ox] : 0;                                             \
+          }                                                                                                  \
         }                                                                                                    \
         for (size_t l = lanes; l < NR; l++) row[l] = 0;                                                      \
         if (++jj == g->kernel_w) {                                                                           \

@@ -10,11 +10,13 @@ import Testing
   /// (input shape, out channels, kernel, stride, padding): stride 1 and 2, padding 0 and 1, 1x1 and 3x3,
   /// channel counts that are not multiples of 8 or 16, batch 1, outputs that are not whole panels, a
   /// non-square image; sums longer than one pass of the sequential kernel (256 steps): 512 positions in
-  /// the weight gradient, 288 patch steps in the forward product and 405 in the input gradient.
+  /// the weight gradient, 288 patch steps in the forward product and 405 in the input gradient; at
+  /// stride 1, rows wider than a panel of 8 or 16 lanes and not a multiple of it (37, 21 and 19 wide,
+  /// padding 1, 0 and 2), so that panels start and end inside a row and span two images.
   static let shapes: [([Int], Int, Int, Int, Int)] = [
     ([1, 1, 5, 5], 3, 3, 1, 1), ([2, 3, 6, 6], 5, 3, 1, 0), ([2, 3, 7, 7], 17, 3, 2, 1), ([1, 5, 4, 6], 9, 1, 1, 0),
     ([3, 4, 5, 5], 6, 1, 2, 0), ([1, 2, 8, 8], 20, 3, 2, 0), ([2, 7, 3, 3], 4, 3, 1, 1), ([2, 3, 16, 16], 4, 3, 1, 1),
-    ([1, 32, 4, 4], 45, 3, 1, 1),
+    ([1, 32, 4, 4], 45, 3, 1, 1), ([1, 2, 5, 37], 3, 3, 1, 1), ([2, 2, 4, 21], 3, 3, 1, 0), ([1, 3, 9, 19], 4, 5, 1, 2),
   ]
 
   static func values<T: PrecisionScalar>(_ count: Int, seed: UInt64, as _: T.Type, offset: Int = 0) -> [T] {
