@@ -64,12 +64,17 @@ PL_PACK(pl_pack_f64, double, PL_NR_F64)
       const T *row_of[NR];                                                                                   \
       size_t lanes = positions - q * NR < NR ? positions - q * NR : NR;                                      \
       size_t segment[NR + 1], segments = 0;                                                                  \
+      /* The first lane's (b, oy, ox) by division, the others by counting. */                               \
+      size_t b = (q * NR) / plane, oy = ((q * NR) % plane) / g->out_w, ox = (q * NR) % g->out_w;             \
       for (size_t l = 0; l < lanes; l++) {                                                                   \
-        size_t j = q * NR + l, b = j / plane, r = j % plane;                                                 \
-        top[l] = (long)((r / g->out_w) * g->stride) - (long)g->padding;                                      \
-        left[l] = (long)((r % g->out_w) * g->stride) - (long)g->padding;                                     \
+        top[l] = (long)(oy * g->stride) - (long)g->padding;                                                  \
+        left[l] = (long)(ox * g->stride) - (long)g->padding;                                                 \
         image[l] = x + b * g->channels * hw;                                                                 \
-        if (l == 0 || j % g->out_w == 0) segment[segments++] = l;                                            \
+        if (l == 0 || ox == 0) segment[segments++] = l;                                                      \
+        if (++ox == g->out_w) {                                                                              \
+          ox = 0;                                                                                            \
+          if (++oy == g->out_h) { oy = 0; b++; }                                                             \
+        }                                                                                                    \
       }                                                                                                      \
       segment[segments] = lanes;                                                                             \
       size_t c = k_begin / window, i = (k_begin % window) / g->kernel_w, jj = k_begin % g->kernel_w;         \
@@ -152,6 +157,7 @@ PL_PACK_PATCHES_T(pl_pack_conv_patches_t_f64, double, PL_NR_F64)
 // are tabled once per panel.
 #define PL_PACK_GRADIENT(NAME, T, NR)                                                                        \
   static inline long NAME##_index(long r, long s, size_t limit) {                                            \
+    if (s == 1) return (r >= 0 && r < (long)limit) ? r : -1;                                                 \
     return (r >= 0 && r % s == 0 && r / s < (long)limit) ? r / s : -1;                                        \
   }                                                                                                          \
   void NAME(const pl_conv *g, const T *dy, T *bp, size_t panel_begin, size_t panel_end, size_t k_begin,      \
@@ -167,12 +173,17 @@ PL_PACK_PATCHES_T(pl_pack_conv_patches_t_f64, double, PL_NR_F64)
       const T *row_of[NR];                                                                                   \
       size_t lanes = positions - q * NR < NR ? positions - q * NR : NR;                                      \
       size_t segment[NR + 1], segments = 0;                                                                  \
+      /* The first lane's (b, y, x) by division, the others by counting. */                                  \
+      size_t b = (q * NR) / plane, y = ((q * NR) % plane) / g->width, xx = (q * NR) % g->width;              \
       for (size_t l = 0; l < lanes; l++) {                                                                   \
-        size_t j = q * NR + l, b = j / plane, r = j % plane;                                                 \
-        ys[l] = (long)(r / g->width) + (long)g->padding;                                                     \
-        xs[l] = (long)(r % g->width) + (long)g->padding;                                                     \
+        ys[l] = (long)y + (long)g->padding;                                                                  \
+        xs[l] = (long)xx + (long)g->padding;                                                                 \
         image[l] = dy + b * g->out_channels * out_plane;                                                     \
-        if (l == 0 || j % g->width == 0) segment[segments++] = l;                                            \
+        if (l == 0 || xx == 0) segment[segments++] = l;                                                      \
+        if (++xx == g->width) {                                                                              \
+          xx = 0;                                                                                            \
+          if (++y == g->height) { y = 0; b++; }                                                              \
+        }                                                                                                    \
         if (tabled) {                                                                                        \
           for (size_t i = 0; i < g->kernel_h; i++) rows[l][i] = NAME##_index(ys[l] - (long)i, s, g->out_h);  \
           for (size_t jj = 0; jj < g->kernel_w; jj++) cols[l][jj] = NAME##_index(xs[l] - (long)jj, s, g->out_w); \
