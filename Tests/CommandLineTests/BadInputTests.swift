@@ -61,7 +61,9 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let table = Self.file(dir, "t.csv", "widths,format,ratio\n784,16,10,binary32,0.5\n".replacingOccurrences(of: "784,16,10", with: "\"784,16,10\""))
     try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--x-as", "depthh", "-o", dir + "/a.svg"], 64, "--x-as: unknown value 'depthh'; valid: value, depth, width, precision")
-    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--log-y", "-o", dir + "/a.svg"], 64, "--log-x, --log-y and --bands need --kind line")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--log-y", "-o", dir + "/a.svg"], 64, "--log-x and --log-y need --kind line or points")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--bands", "--kind", "points", "-o", dir + "/a.svg"], 64, "--bands needs --kind line")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--kind", "dots", "-o", dir + "/a.svg"], 64, "--kind: unknown value 'dots'; valid: bar, line, points")
     try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--x-as", "precision", "--kind", "line", "-o", dir + "/a.svg"], 65, "--x-as precision: cannot read it from widths value '784,16,10'")
     try Self.refuses(["plot", table, "--x", "format", "--y", "ratio", "--kind", "line", "--log-x", "-o", dir + "/a.svg"], 65, "x value 'binary32' is not a number")
     try Self.refuses(["summarize", table, "--view", "k"], 64, "--view: unknown value 'k'; valid: volume, first-difference")
