@@ -112,7 +112,8 @@ PL_PACK_PATCHES(pl_pack_conv_patches_f32, float, PL_NR_F32)
 PL_PACK_PATCHES(pl_pack_conv_patches_f64, double, PL_NR_F64)
 
 // Weight-gradient patches: output j = (c, i, jj), step p = (b, oy, ox): the same values transposed. For
-// each lane its channel and window offset; the positions walked with counters.
+// each lane its channel and window offset; the positions walked with counters, a run of one output row
+// at a time.
 #define PL_PACK_PATCHES_T(NAME, T, NR)                                                                       \
   void NAME(const pl_conv *g, const T *x, T *bp, size_t panel_begin, size_t panel_end, size_t k_begin,       \
             size_t k_end) {                                                                                  \
@@ -130,17 +131,29 @@ PL_PACK_PATCHES(pl_pack_conv_patches_f64, double, PL_NR_F64)
         dj[l] = (long)((j % window) % g->kernel_w) - (long)g->padding;                                       \
       }                                                                                                      \
       size_t b = k_begin / plane, oy = (k_begin % plane) / g->out_w, ox = k_begin % g->out_w;                \
-      for (size_t p = k_begin; p < k_end; p++) {                                                             \
+      /* The steps of one output row at a time: per lane, its image row is tested once and walked by */  \
+      /* the stride, each value stored NR apart (the rows of the run stay in the L1 cache).           */  \
+      for (size_t p = k_begin; p < k_end;) {                                                                 \
+        size_t run = g->out_w - ox < k_end - p ? g->out_w - ox : k_end - p;                                  \
         const T *img = x + b * g->channels * hw;                                                             \
-        T *row = panel + (p - k_begin) * NR;                                                                 \
+        T *base = panel + (p - k_begin) * NR;                                                                \
         long y0 = (long)(oy * g->stride), x0 = (long)(ox * g->stride);                                       \
         for (size_t l = 0; l < lanes; l++) {                                                                 \
           long y = y0 + di[l], xx = x0 + dj[l];                                                              \
-          row[l] = (y >= 0 && y < (long)g->height && xx >= 0 && xx < (long)g->width)                         \
-            ? img[offset[l] + (size_t)y * g->width + (size_t)xx] : 0;                                        \
+          T *dst = base + l;                                                                                 \
+          if (y < 0 || y >= (long)g->height) {                                                               \
+            for (size_t t = 0; t < run; t++) dst[t * NR] = 0;                                                \
+            continue;                                                                                        \
+          }                                                                                                  \
+          const T *src = img + offset[l] + (size_t)y * g->width;                                             \
+          for (size_t t = 0; t < run; t++, xx += (long)g->stride)                                            \
+            dst[t * NR] = (xx >= 0 && xx < (long)g->width) ? src[xx] : 0;                                    \
         }                                                                                                    \
-        for (size_t l = lanes; l < NR; l++) row[l] = 0;                                                      \
-        if (++ox == g->out_w) {                                                                              \
+        for (size_t t = 0; t < run; t++)                                                                     \
+          for (size_t l = lanes; l < NR; l++) base[t * NR + l] = 0;                                          \
+        p += run;                                                                                            \
+        ox += run;                                                                                           \
+        if (ox == g->out_w) {                                                                                \
           ox = 0;                                                                                            \
           if (++oy == g->out_h) { oy = 0; b++; }                                                             \
         }                                                                                                    \
