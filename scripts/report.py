@@ -662,10 +662,21 @@ def training_section(say, results, paper_path, missing):
             caveat = (f" **But the ReLU'(0) = 0 runs, where no kink rule acts, collapsed too ({c0}/{n0})**: training at this size does "
                       "not learn without ReLU'(0)'s help either, so these counts cannot tell the rules apart." if c0 else
                       (f" The ReLU'(0) = 0 runs did not collapse (0/{n0})." if n0 else ""))
+            # The answer, from the majorities (the paper: every run collapsed from ReLU'(0) = 0.3 on but one at 0.4).
+            significance = "significant at 5%" if p < 0.05 else "not significant at 5% with these runs"
+            if 2 * a < n1 and 2 * b < n2:
+                answer = ("Most runs at ReLU'(0) >= 0.3 learned under both rules, where the paper's collapsed: at this size the "
+                          "collapse is reproduced under neither rule, so these runs cannot say whether it comes from the constant rule.")
+            elif 2 * a >= n1 and 2 * b >= n2:
+                answer = "Most runs collapsed under both rules: the collapse does not come from the constant rule alone."
+            elif 2 * a >= n1:
+                answer = f"Most runs collapsed under the constant rule and most did not under the multiplicative one ({significance})."
+            else:
+                answer = f"Most runs collapsed under the multiplicative rule and most did not under the constant one ({significance})."
             say(f"**The kink-rule question, `{file}`** (ResNet without batch norm, ReLU'(0) >= 0.3, pooled over the values run): "
                 f"collapsed runs under the paper's constant rule {a}/{n1}, under the multiplicative rule {b}/{n2}; "
                 f"two-sided Fisher exact p = {pvalue(p)}. Diverged (NaN or infinite loss) among them: {d1}/{n1} against {d2}/{n2}, "
-                f"p = {pvalue(fisher(d1, n1, d2, n2))}.{caveat}\n")
+                f"p = {pvalue(fisher(d1, n1, d2, n2))}.{caveat}{'' if c0 else ' ' + answer}\n")
 
 
 def main():
