@@ -502,6 +502,17 @@ def rule_comparison(say, collapse, outcomes):
     say("")
 
 
+COLLAPSE_ACCURACY = 0.2  # a run collapsed when it diverged or ended below this test accuracy (chance is 0.1)
+
+
+def run_outcome(last):
+    """(collapsed, final test accuracy or None) of a training run from its last row."""
+    if last["diverged"] == "1":
+        return True, None
+    accuracy = float(last["test_accuracy"]) if last["test_accuracy"] else None
+    return accuracy is not None and accuracy < COLLAPSE_ACCURACY, accuracy
+
+
 def paired_runs(say, paired):
     """Per paired file, one row per cell and one column per run: run r of every cell starts from the same
     weights and sees the same batches, so a run that collapses in every cell, ReLU'(0) = 0 included, is a
@@ -524,27 +535,22 @@ def paired_runs(say, paired):
                 if last is None:
                     entries.append("")
                     continue
+                down, accuracy = run_outcome(last)
+                collapsed[s][0] += down
                 collapsed[s][1] += 1
                 if last["diverged"] == "1":
-                    collapsed[s][0] += 1
                     entries.append(f"**diverged (epoch {last['epoch']})**")
-                elif last["test_accuracy"] and float(last["test_accuracy"]) < 0.2:
-                    collapsed[s][0] += 1
-                    entries.append(f"**{fmt(float(last['test_accuracy']))}**")
+                elif accuracy is None:
+                    entries.append("(not evaluated)")
                 else:
-                    entries.append(fmt(float(last["test_accuracy"])) if last["test_accuracy"] else "(not evaluated)")
+                    entries.append(f"**{fmt(accuracy)}**" if down else fmt(accuracy))
                 if last.get("zero_ratio"):
                     entries[-1] += f" ({float(last['zero_ratio']):.2g})"
             say(f"| {rule} | {alpha:g} | " + " | ".join(entries) + " |")
         say("| collapsed cells | | " + " | ".join(f"{c}/{n}" for c, n in (collapsed[s] for s in seeds)) + " |")
         say("")
         # The rules run by run: every ReLU'(0) > 0 and run both rules finished, paired.
-        def outcome(last):
-            if last["diverged"] == "1":
-                return True, None
-            accuracy = float(last["test_accuracy"]) if last["test_accuracy"] else None
-            return accuracy is not None and accuracy < 0.2, accuracy
-        pairs = [(outcome(cells_[("paper", alpha)][s]), outcome(cells_[("scale", alpha)][s]))
+        pairs = [(run_outcome(cells_[("paper", alpha)][s]), run_outcome(cells_[("scale", alpha)][s]))
                  for (rule, alpha) in cells_ if rule == "paper" and alpha > 0 and ("scale", alpha) in cells_
                  for s in cells_[("paper", alpha)] if s in cells_[("scale", alpha)]]
         if pairs:
@@ -607,7 +613,7 @@ def training_section(say, results, paper_path, missing):
             finals = [float(last["test_accuracy"]) for _, last in runs if last["diverged"] != "1" and last["test_accuracy"]]
             bests = [max(float(r["test_accuracy"]) for r in t if r["test_accuracy"]) for t, last in runs
                      if last["diverged"] != "1" and any(r["test_accuracy"] for r in t)]
-            collapsed = len(diverged) + sum(a < 0.2 for a in finals)
+            collapsed = sum(run_outcome(last)[0] for _, last in runs)
             mean = sum(finals) / len(finals) if finals else float("nan")
             sd = math.sqrt(sum((a - mean) ** 2 for a in finals) / (len(finals) - 1)) if len(finals) > 1 else float("nan")
             epochs = max(int(last["epochs"]) for _, last in runs)
