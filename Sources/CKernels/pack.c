@@ -199,7 +199,8 @@ PL_PACK_PATCHES_T(pl_pack_conv_patches_t_f64, double, PL_NR_F64)
         }                                                                                                    \
         if (tabled) {                                                                                        \
           for (size_t i = 0; i < g->kernel_h; i++) rows[l][i] = NAME##_index(ys[l] - (long)i, s, g->out_h);  \
-          for (size_t jj = 0; jj < g->kernel_w; jj++) cols[l][jj] = NAME##_index(xs[l] - (long)jj, s, g->out_w); \
+          if (s != 1) /* at stride 1 the columns are runs (PL_COPY_RUN), never looked up */                  \
+            for (size_t jj = 0; jj < g->kernel_w; jj++) cols[l][jj] = NAME##_index(xs[l] - (long)jj, s, g->out_w); \
         }                                                                                                    \
       }                                                                                                      \
       segment[segments] = lanes;                                                                             \
