@@ -132,10 +132,10 @@ report:
 	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --cumulative --series model,batch_norm,format \
 	    -o results/$$name.svg; \
 	done; true
-	@for name in conv-training-resnet-10k conv-training-resnet-bn; do \
-	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --raw --x relu0 --y test_accuracy \
-	    --series kink_rule --kind points --x-label "ReLU'(0)" --y-label "final test accuracy, one point per run" \
-	    -o results/$$name.svg; \
+	@for run in conv-training-resnet-10k:kink_rule conv-training-resnet-bn:kink_rule conv-training-vgg:batch_norm; do \
+	  name=$${run%%:*}; [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --raw --where final=1 \
+	    --x relu0 --y test_accuracy --series $${run#*:} --kind points --x-label "ReLU'(0)" \
+	    --y-label "final test accuracy, one point per run" -o results/$$name.svg; \
 	done; true
 	python3 scripts/report.py --paper "$(PAPER)" > results/REPORT.md
 

@@ -71,10 +71,20 @@ import Testing
     try Self.refuses(["plot", table, "--y", "ratio", "-o", dir + "/a.svg"], 64, "--x and --y are needed")
     try Self.refuses(["plot", table, "--cumulative", "--kind", "line", "-o", dir + "/a.svg"], 65, "--cumulative needs bifurcation results")
     try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--mark-first", "zeros", "-o", dir + "/a.svg"], 65, "--mark-first: no column 'zeros'")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--where", "final", "-o", dir + "/a.svg"], 64, "--where: 'final' is not COLUMN=VALUE")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--where", "=1", "-o", dir + "/a.svg"], 64, "--where: '=1' is not COLUMN=VALUE")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--where", "final=1", "-o", dir + "/a.svg"], 65, "--where: no column 'final'")
+    try Self.refuses(["plot", table, "--x", "widths", "--y", "ratio", "--where", "format=binary16", "-o", dir + "/a.svg"], 65, "--where format=binary16: no row left to plot")
     let r = try CommandLineTests.run(["plot", table, "--x", "widths", "--y", "ratio", "--x-as", "depth", "--kind", "line", "-o", dir + "/a.svg"])
     #expect(r.status == 0, "\(r.error)")
     let svg = try String(contentsOfFile: dir + "/a.svg", encoding: .utf8)
     #expect(svg.contains("ReLU layers L"))
+    // --where keeps the rows it names: one run's two evaluations, only the last plotted.
+    let runs = Self.file(dir, "runs.csv", "relu0,final,test_accuracy\n0,0,0.61\n0,1,0.83\n2,1,0.79\n")
+    let w = try CommandLineTests.run(["plot", runs, "--raw", "--x", "relu0", "--y", "test_accuracy", "--kind", "points", "--where", "final=1", "-o", dir + "/w.svg"])
+    #expect(w.status == 0, "\(w.error)")
+    let points = try String(contentsOfFile: dir + "/w.svg", encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("<circle") }
+    #expect(points.count == 2 && !points.contains { $0.contains("0.61") })
   }
 
   /// Options whose arithmetic overflowed or reached a precondition.

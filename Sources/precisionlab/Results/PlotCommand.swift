@@ -23,6 +23,7 @@ struct PlotCommand: ParsableCommand {
   @Flag(name: .customLong("log-y"), help: "Log scale on y (line or point plots; values ≤ 0 are left out and said).") var logY = false
   @Flag(help: "Intervals as shaded bands along the lines instead of error bars.") var bands = false
   @Flag(help: "Plot a results CSV's rows as they are (one point per row: iterations, epochs), not its summary.") var raw = false
+  @Option(name: .customLong("where"), help: ArgumentHelp("Keep only the rows whose COLUMN holds VALUE, before anything else (repeatable: all must hold); --raw --where final=1 plots each run's last epoch.", valueName: "COLUMN=VALUE")) var filters: [String] = []
   @Option(name: .customLong("mark-first"), help: "Mark, per series, the first x where this column is above 0 (a dashed line).") var markFirst: String?
   @Option(help: "Title.") var title: String?
   @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The SVG file.", valueName: "fig.svg")) var output: String
@@ -40,6 +41,9 @@ struct PlotCommand: ParsableCommand {
     if raw && markFirst == nil && bands { throw ValidationError("--bands draws a summary's ci_low and ci_high; a --raw file has none") }
     if (logX || logY) && kind == .bar { throw ValidationError("--log-x and --log-y need --kind line or points") }
     if bands && kind != .line { throw ValidationError("--bands needs --kind line") }
+    for f in filters where !f.contains("=") || f.hasPrefix("=") {
+      throw ValidationError("--where: '\(f)' is not COLUMN=VALUE")
+    }
     do { try checkDistinct([("the input", file), ("--output", output)]) } catch { throw ValidationError(error.description) }
   }
 
@@ -48,6 +52,7 @@ struct PlotCommand: ParsableCommand {
     let (x, y) = (self.x!, self.y!)
     try draw {
       var (columns, rows) = try ResultsFile.read(file)
+      rows = try kept(rows, columns)
       if columns.contains("experiment") && !raw {
         let summary = try Summary.make(header: columns, rows: rows, by: [x] + (series.map { [$0] } ?? []))
         (columns, rows) = (summary.columns, summary.rows)
@@ -88,7 +93,8 @@ struct PlotCommand: ParsableCommand {
   /// The cumulative share of runs that differed by batch k, one line per series.
   func runCumulative() throws {
     try draw {
-      let (columns, rows) = try ResultsFile.read(file)
+      var (columns, rows) = try ResultsFile.read(file)
+      rows = try kept(rows, columns)
       guard let fi = columns.firstIndex(of: "first_difference"), let ei = columns.firstIndex(of: "error") else {
         throw ResultsError("--cumulative needs bifurcation results (columns first_difference and error)")
       }
@@ -130,6 +136,18 @@ struct PlotCommand: ParsableCommand {
       plot.title = title ?? "Cumulative share of runs whose gradients differed by batch k"
       return plot
     }
+  }
+
+  /// The rows every `--where COLUMN=VALUE` holds for; a column the file lacks is an error.
+  func kept(_ rows: [[String]], _ columns: [String]) throws(ResultsError) -> [[String]] {
+    var rows = rows
+    for f in filters {
+      let (column, value) = (String(f.prefix { $0 != "=" }), String(f.drop { $0 != "=" }.dropFirst()))
+      guard let i = columns.firstIndex(of: column) else { throw ResultsError("--where: no column '\(column)'; columns: \(columns.joined(separator: ", "))") }
+      rows = rows.filter { i < $0.count && $0[i] == value }
+    }
+    if rows.isEmpty && !filters.isEmpty { throw ResultsError("--where \(filters.joined(separator: " ")): no row left to plot") }
+    return rows
   }
 
   /// Builds the plot and writes it: a file or column that does not fit is one line and exit 65.
