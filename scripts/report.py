@@ -568,6 +568,51 @@ def paired_runs(say, paired):
                 f"{higher_scale} (exact sign test p {pvalue(q)}).\n")
 
 
+def against_zero(say, paired):
+    """Per paired file, each run at ReLU'(0) > 0 against the same run (same weights, same batches) at ReLU'(0) = 0:
+    how many ended lower, the mean and range of the difference, and per kink rule an exact sign test. With a
+    handful of runs per cell this shows the direction of the effect, not its size."""
+    for (name, model, bn, optimizer), cells_ in sorted(paired.items()):
+        zero = next((runs for (rule, alpha), runs in cells_.items() if alpha == 0), None)
+        if not zero:
+            continue
+        rows, pooled = [], {}
+        for (rule, alpha), runs in sorted(cells_.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            if alpha == 0:
+                continue
+            def final(last):  # a diverged run ends below every evaluated one; None when not evaluated
+                return float("-inf") if last["diverged"] == "1" else (float(last["test_accuracy"]) if last["test_accuracy"] else None)
+            diffs = []
+            for seed, last in sorted(runs.items()):
+                a0, a = (final(zero[seed]), final(last)) if seed in zero else (None, None)
+                if a0 is not None and a is not None:
+                    diffs.append(0.0 if a == a0 else a - a0)
+            if not diffs:
+                continue
+            lower, higher = sum(d < 0 for d in diffs), sum(d > 0 for d in diffs)
+            finite = [d for d in diffs if math.isfinite(d)]
+            tally = pooled.setdefault(rule, [0, 0, 0])
+            tally[0] += lower
+            tally[1] += higher
+            tally[2] += len(diffs)
+            rows.append(f"| {rule} | {alpha:g} | {len(diffs)} | {lower} | {higher} | "
+                        f"{sum(finite) / len(finite):+.4f} | {min(finite):+.4f} to {max(finite):+.4f} |" if finite else "| |")
+        if not rows:
+            continue
+        say(f"Against ReLU'(0) = 0, run by run, `{name}` ({model}, BN {bn}, {optimizer}; each run at ReLU'(0) > 0 beside the "
+            "run of the same seed at ReLU'(0) = 0, which started from the same weights and saw the same batches; "
+            "final test accuracy difference, a diverged run counted lower):\n")
+        say("| kink rule | ReLU'(0) | runs paired | lower than at 0 | higher | mean difference | range |")
+        say("|---|---|---|---|---|---|---|")
+        for r in rows:
+            say(r)
+        say("")
+        say("Pooled over ReLU'(0) > 0: " + "; ".join(
+            f"{rule} rule lower in {lo} of {n}, higher in {hi} (exact sign test p "
+            f"{pvalue(binomial_test(lo, lo + hi, 0.5) if lo + hi else 1.0)})" for rule, (lo, hi, n) in sorted(pooled.items()))
+            + ". The runs at different ReLU'(0) share their seed, so these are not independent across rows.\n")
+
+
 def training_section(say, results, paper_path, missing):
     """Training against ReLU'(0) on conv nets: per cell the runs, divergences (with their epochs), runs
     collapsed to chance, final and best test accuracy; then the kink-rule question as a Fisher test."""
@@ -633,14 +678,16 @@ def training_section(say, results, paper_path, missing):
                     paired.setdefault((name, model, bn, optimizer), {}).setdefault((rule, float(alpha)), {})[
                         int(last["run_seed"])] = last
     say("")
-    for name in ("conv-training-resnet-10k", "conv-training-resnet-bn"):
+    for name, series in (("conv-training-resnet-10k", "kink_rule"), ("conv-training-resnet-bn", "kink_rule"),
+                         ("conv-training-vgg", "batch_norm")):
         if os.path.exists(os.path.join(results, name + ".svg")):
-            say(f"![final test accuracy of each run against ReLU'(0), per kink rule]({name}.svg)  ")
-            say(f"`precisionlab plot results/{name}.csv --raw --x relu0 --y test_accuracy --series kink_rule --kind points` "
+            say(f"![final test accuracy of each run against ReLU'(0), per {series.replace('_', ' ')}]({name}.svg)  ")
+            say(f"`precisionlab plot results/{name}.csv --raw --where final=1 --x relu0 --y test_accuracy --series {series} --kind points` "
                 "(what `make report` runs: one point per run, its final evaluation; a diverged run has no accuracy and "
                 "is counted in the table)\n")
     rule_comparison(say, collapse, outcomes)
     paired_runs(say, paired)
+    against_zero(say, paired)
     # The kink-rule question: collapses at ReLU'(0) >= 0.3 under the paper's constant rule against the multiplicative one.
     inert = os.path.join(results, "conv-zeros-inert.csv")
     if os.path.exists(inert):
