@@ -8,7 +8,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 
-.PHONY: run test test-deps deps build release verify bench study reduced report install uninstall fuzz fuzz-build
+.PHONY: run test test-deps test-scripts deps build release verify bench study reduced report install uninstall fuzz fuzz-build
 
 # GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
@@ -57,12 +57,13 @@ run: release
 	done
 
 # What optional parts' tests need: a local Slurm cluster (Debian's slurm-wlm and munge), the BLAS
-# backend (OpenBLAS) and the real Fashion-MNIST files (Debian's dataset-fashion-mnist, served to the
-# fetch test). Installed when root; without them those tests are skipped and say why.
-TEST_PACKAGES = slurm-wlm munge libopenblas0-pthread dataset-fashion-mnist
+# backend (OpenBLAS), the real Fashion-MNIST files (Debian's dataset-fashion-mnist, served to the
+# fetch test) and python3 (the report's statistics). Installed when root; without them those tests are
+# skipped and say why.
+TEST_PACKAGES = slurm-wlm munge libopenblas0-pthread dataset-fashion-mnist python3
 test-deps:
 	@if [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/munged ] || ! ls /usr/lib/*/libopenblas.so.0 >/dev/null 2>&1 \
-	  || [ ! -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ]; then \
+	  || [ ! -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || ! command -v python3 >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES)) >/dev/null 2>&1 \
 	      || echo "some of $(TEST_PACKAGES) could not be installed: the tests that need them will be skipped"; \
@@ -74,6 +75,13 @@ test-deps:
 test: deps test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory test-scripts
+
+# The report's statistics (scripts/test_report.py) against exact enumeration and closed forms.
+test-scripts:
+	@if command -v python3 >/dev/null; then python3 -m unittest discover -s scripts -p 'test_*.py'; \
+	elif [ -n "$$PRECISIONLAB_REQUIRE_INTEGRATION" ]; then echo "python3 is missing: scripts/test_report.py did not run"; exit 1; \
+	else echo "python3 is missing: scripts/test_report.py skipped"; fi
 
 # Exhaustive binary16 / bfloat16 checks (release mode, minutes): writes docs/VERIFICATION.md.
 verify: release

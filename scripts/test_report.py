@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Tests of report.py's statistics against independent oracles: exact enumeration in rational arithmetic
+(every table, every split, every outcome), closed forms of the chi-square tail, and the defining equation
+of the Wilson interval solved by bisection. Run by `make test`:
+
+    python3 -m unittest discover -s scripts -p 'test_*.py'
+"""
+import math
+import unittest
+from fractions import Fraction
+from itertools import combinations
+
+import report
+
+
+def fisher_oracle(a, n1, b, n2):
+    """Two-sided Fisher p: the hypergeometric probabilities of every table with the margins seen, in
+    rationals, summed over the tables no more likely than the one seen."""
+    k, n = a + b, n1 + n2
+    prob = {x: Fraction(math.comb(n1, x) * math.comb(n2, k - x), math.comb(n, k))
+            for x in range(max(0, k - n2), min(k, n1) + 1)}
+    return float(sum(p for p in prob.values() if p <= prob[a]))
+
+
+def binomial_oracle(k, n, p0):
+    p0 = Fraction(p0)
+    prob = [math.comb(n, x) * p0 ** x * (1 - p0) ** (n - x) for x in range(n + 1)]
+    return float(sum(p for p in prob if p <= prob[k]))
+
+
+def u_statistic(xs, ys):
+    """U of xs by counting pairs (a tie counts one half): no ranks involved."""
+    return sum((x > y) + 0.5 * (x == y) for x in xs for y in ys)
+
+
+def mann_whitney_oracle(xs, ys):
+    """Two-sided exact p: every way of splitting the pooled values into groups of the sizes seen."""
+    pooled, n1 = xs + ys, len(xs)
+    centre, seen = len(xs) * len(ys) / 2, abs(u_statistic(xs, ys) - len(xs) * len(ys) / 2)
+    splits = list(combinations(range(len(pooled)), n1))
+    hits = 0
+    for chosen in splits:
+        group = [pooled[i] for i in chosen]
+        rest = [pooled[i] for i in range(len(pooled)) if i not in chosen]
+        hits += abs(u_statistic(group, rest) - centre) >= seen - 1e-9
+    return Fraction(hits, len(splits))
+
+
+class FisherTests(unittest.TestCase):
+    def test_tea_tasting(self):
+        # Fisher's lady tasting tea: 3 of 4 cups right; one-sided p 17/70, two-sided 34/70.
+        self.assertAlmostEqual(report.fisher(3, 4, 1, 4), 34 / 70, places=12)
+
+    def test_against_enumeration(self):
+        for a, n1, b, n2 in [(0, 9, 1, 9), (1, 9, 1, 9), (5, 5, 0, 5), (3, 25, 12, 25), (0, 20, 20, 20),
+                             (7, 13, 2, 30), (1, 1, 0, 3), (0, 0, 2, 5)]:
+            self.assertAlmostEqual(report.fisher(a, n1, b, n2), fisher_oracle(a, n1, b, n2), places=10,
+                                   msg=f"{a}/{n1} against {b}/{n2}")
+
+
+class BinomialTests(unittest.TestCase):
+    def test_against_enumeration(self):
+        for k, n, p0 in [(0, 10, 0.5), (1, 1, 0.5), (3, 12, 0.5), (9, 12, 0.5), (2, 20, 0.3), (15, 20, 0.3), (0, 0, 0.5)]:
+            self.assertAlmostEqual(report.binomial_test(k, n, p0), binomial_oracle(k, n, p0), places=10,
+                                   msg=f"{k} of {n} against {p0}")
+
+    def test_known_value(self):
+        self.assertAlmostEqual(report.binomial_test(0, 10, 0.5), 2 / 1024, places=15)
+
+
+class MannWhitneyTests(unittest.TestCase):
+    samples = [([0.1, 0.2, 0.3], [0.4, 0.5, 0.6]), ([0.8, 0.8, 0.7], [0.8, 0.6, 0.9]), ([1, 2, 3, 4], [2, 3]),
+               ([0.77, 0.79, 0.83], [0.1, 0.81, 0.82]), ([5.0], [5.0, 5.0, 1.0])]
+
+    def test_exact_against_enumeration(self):
+        for xs, ys in self.samples:
+            u, p = report.mann_whitney_exact(list(xs), list(ys))
+            self.assertEqual(u, u_statistic(xs, ys), msg=f"{xs} {ys}")
+            self.assertAlmostEqual(p, float(mann_whitney_oracle(list(xs), list(ys))), places=12, msg=f"{xs} {ys}")
+
+    def test_three_against_three_separated(self):
+        self.assertAlmostEqual(report.mann_whitney_exact([1, 2, 3], [4, 5, 6])[1], 0.1, places=12)
+
+    def test_normal_approximation_near_exact(self):
+        # 8 against 8 with ties: the normal approximation (continuity and tie corrections) within 0.02.
+        xs = [1, 3, 3, 5, 7, 8, 9, 12]
+        ys = [2, 3, 6, 10, 11, 13, 14, 15]
+        u, p = report.mann_whitney(xs, ys)
+        self.assertEqual(u, u_statistic(xs, ys))
+        self.assertLess(abs(p - float(mann_whitney_oracle(xs, ys))), 0.02)
+
+
+class ChiSquareTests(unittest.TestCase):
+    def test_closed_forms(self):
+        # Both branches (series below a + 1, continued fraction above), against the closed forms of
+        # 1, 2 and 4 degrees of freedom.
+        for x in [0.01, 0.5, 1.0, 2.5, 3.84, 7.0, 15.0, 40.0]:
+            self.assertAlmostEqual(report.chi_square_sf(x, 1), math.erfc(math.sqrt(x / 2)), places=10, msg=f"dof 1, x {x}")
+            self.assertAlmostEqual(report.chi_square_sf(x, 2), math.exp(-x / 2), places=10, msg=f"dof 2, x {x}")
+            self.assertAlmostEqual(report.chi_square_sf(x, 4), math.exp(-x / 2) * (1 + x / 2), places=10, msg=f"dof 4, x {x}")
+
+    def test_homogeneity_of_equal_cells(self):
+        statistic, dof, p = report.homogeneity([(10, 100), (10, 100), (10, 100)])
+        self.assertEqual((statistic, dof, p), (0.0, 2, 1.0))
+
+
+class WilsonTests(unittest.TestCase):
+    def test_bounds_solve_the_score_equation(self):
+        # Each bound p solves (k - n p)^2 = z^2 n p (1 - p); solved here by bisection on each side of k/n.
+        z = 1.959963984540054
+        for k, n in [(1, 10), (5, 10), (9, 10), (3, 25), (500, 1000), (17, 400)]:
+            def f(p):
+                return (k - n * p) ** 2 - z * z * n * p * (1 - p)
+            def root(lo, hi):
+                for _ in range(200):
+                    mid = (lo + hi) / 2
+                    if (f(lo) > 0) == (f(mid) > 0):
+                        lo = mid
+                    else:
+                        hi = mid
+                return (lo + hi) / 2
+            low, high = report.wilson(k, n)
+            self.assertAlmostEqual(low, root(0.0, k / n), places=10, msg=f"{k}/{n}")
+            self.assertAlmostEqual(high, root(k / n, 1.0), places=10, msg=f"{k}/{n}")
+
+    def test_edges(self):
+        self.assertEqual(report.wilson(0, 10)[0], 0.0)
+        self.assertEqual(report.wilson(10, 10)[1], 1.0)
+        self.assertAlmostEqual(report.wilson(0, 10)[1], 0.2775, places=4)  # the usual table value
+
+
+if __name__ == "__main__":
+    unittest.main()
