@@ -21,10 +21,21 @@ protocol TrainingStep<Model> {
 }
 
 /// A `MixedPrecisionTrainer` with master weights in `M` for a model stored in `T`.
+///
+/// Called through `any TrainingStep<T>`, its methods are the generic ones (a witness table built at
+/// run time), which would run the optimiser's element loop unspecialised. So the step is a closure
+/// formed where `T` and `M` are concrete (`TrainingStudy`'s visitor): that closure is specialised.
 struct MasterTrainingStep<T: PrecisionScalar, M: PrecisionScalar>: TrainingStep {
   var trainer: MixedPrecisionTrainer<M>
+  let update: (inout MixedPrecisionTrainer<M>, [Tensor<T>]) -> [Tensor<T>]?
 
-  mutating func step(_ scaledGradients: [Tensor<T>]) -> [Tensor<T>]? { trainer.step(scaledGradients: scaledGradients, as: T.self) }
+  /// `update` is `{ $0.step(scaledGradients: $1, as: T.self) }`, written by a caller that knows `T` and `M`.
+  init(trainer: MixedPrecisionTrainer<M>, update: @escaping (inout MixedPrecisionTrainer<M>, [Tensor<T>]) -> [Tensor<T>]?) {
+    self.trainer = trainer
+    self.update = update
+  }
+
+  mutating func step(_ scaledGradients: [Tensor<T>]) -> [Tensor<T>]? { update(&trainer, scaledGradients) }
   var lossScale: Double { trainer.lossScale }
   var skippedSteps: Int { trainer.skippedSteps }
   var canCheckpoint: Bool { ScalarConversion.isExactInBinary64(T.self) && ScalarConversion.isExactInBinary64(M.self) }

@@ -84,9 +84,11 @@ public struct TrainingStudy: Sendable {
     /// The trainer with master weights in `M`.
     func trainer<T: PrecisionScalar, M: PrecisionScalar>(_ parameters: [Tensor<T>], master _: M.Type) -> any TrainingStep<T> {
       let s = study
-      return MasterTrainingStep<T, M>(trainer: MixedPrecisionTrainer<M>(
+      let trainer = MixedPrecisionTrainer<M>(
         parameters: parameters, optimizer: Optimizer(s.optimizer, learningRate: s.learningRate, schedule: s.schedule),
-        lossScale: s.lossScale, dynamicScaling: s.dynamicLossScale))
+        lossScale: s.lossScale, dynamicScaling: s.dynamicLossScale)
+      // Here T and M are concrete (this function is specialised per pair), so the closure is too.
+      return MasterTrainingStep<T, M>(trainer: trainer) { $0.step(scaledGradients: $1, as: T.self) }
     }
 
     func visit<T: PrecisionScalar>(storage _: T.Type) throws -> [Epoch] {

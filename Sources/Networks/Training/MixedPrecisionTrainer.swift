@@ -29,7 +29,9 @@ public struct MixedPrecisionTrainer<M: PrecisionScalar>: Sendable {
   }
 
   /// Applies one step; returns the new working parameters in `T`, or nil when the step was skipped
-  /// because a scaled gradient overflowed.
+  /// because a scaled gradient overflowed. `@inlinable`, so a caller in another module gets it (and the
+  /// optimiser's step) specialised.
+  @inlinable
   public mutating func step<T: PrecisionScalar>(scaledGradients: [Tensor<T>], as _: T.Type) -> [Tensor<T>]? {
     let inverse = M(1 / lossScale)
     let gradients = scaledGradients.map { g -> Tensor<M> in

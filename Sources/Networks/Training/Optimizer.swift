@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Scalars
 import Tensors
 
@@ -36,14 +41,18 @@ public struct OptimizerError: Error, CustomStringConvertible, Equatable {
 }
 
 /// An optimiser's state for a list of parameter tensors in format `M`.
+///
+/// `step` is `@inlinable`: a caller in another module gets it specialised for its `M` (a generic
+/// element loop costs a retain, a release and a value-witness copy per element).
 public struct Optimizer<M: PrecisionScalar>: Sendable {
   public let kind: OptimizerKind
   public var learningRate: Double
   public var schedule: LearningRateSchedule
   /// Completed steps.
-  public private(set) var steps = 0
-  var first: [[M]] = []  // momentum buffer, Adam's m, INNAprop's ψ
-  var second: [[M]] = []  // Adam's and INNAprop's v
+  public var steps: Int { completed }
+  @usableFromInline var completed = 0
+  @usableFromInline var first: [[M]] = []  // momentum buffer, Adam's m, INNAprop's ψ
+  @usableFromInline var second: [[M]] = []  // Adam's and INNAprop's v
 
   public init(_ kind: OptimizerKind, learningRate: Double, schedule: LearningRateSchedule = .constant) {
     // Callers that take the rate from input check `kind.problem(learningRate:)` first (TrainingStudy does).
@@ -56,11 +65,12 @@ public struct Optimizer<M: PrecisionScalar>: Sendable {
   /// The state to checkpoint: completed steps and the two per-element buffers (empty before the first
   /// step). Setting it restores an optimiser exactly.
   public var state: (steps: Int, first: [[M]], second: [[M]]) {
-    get { (steps, first, second) }
-    set { (steps, first, second) = newValue }
+    get { (completed, first, second) }
+    set { (completed, first, second) = newValue }
   }
 
   /// One update of `parameters` with `gradients` (same shapes, same order every call).
+  @inlinable
   public mutating func step(_ parameters: inout [Tensor<M>], _ gradients: [Tensor<M>]) {
     precondition(parameters.count == gradients.count, "\(parameters.count) parameters, \(gradients.count) gradients")
     if first.isEmpty {
@@ -71,59 +81,74 @@ public struct Optimizer<M: PrecisionScalar>: Sendable {
         first = parameters.map { $0.storage.map { c * $0 } }
       }
     }
-    let lr = schedule.rate(learningRate, step: steps)
-    steps += 1
-    let t = Double(steps)
+    let lr = schedule.rate(learningRate, step: completed)
+    completed += 1
+    let (t, kind, firstStep) = (Double(completed), kind, completed == 1)
+    // The buffers move out of self for the loop (no copy), so each tensor's four arrays are open at once.
+    var (first, second) = (self.first, self.second)
+    (self.first, self.second) = ([], [])
+    defer { (self.first, self.second) = (first, second) }
     for p in parameters.indices {
       precondition(parameters[p].shape == gradients[p].shape, "parameter \(p): shape \(parameters[p].shape), gradient \(gradients[p].shape)")
-      let g = gradients[p].storage
-      switch kind {
-      case .sgd(let momentum, let wd, let nesterov):
-        let (mu, decay, rate) = (M(momentum), M(wd), M(lr))
-        for i in g.indices {
-          var d = wd == 0 ? g[i] : g[i] + decay * parameters[p].storage[i]
-          if momentum != 0 {
-            first[p][i] = steps == 1 ? d : mu * first[p][i] + d
-            d = nesterov ? d + mu * first[p][i] : first[p][i]
+      gradients[p].storage.withUnsafeBufferPointer { g in
+        parameters[p].storage.withUnsafeMutableBufferPointer { theta in
+          first[p].withUnsafeMutableBufferPointer { m in
+            second[p].withUnsafeMutableBufferPointer { v in
+              Self.update(kind, lr: lr, t: t, firstStep: firstStep, g, theta, m, v)
+            }
           }
-          parameters[p].storage[i] -= rate * d
-        }
-      case .adam(let b1, let b2, let eps, let wd), .adamW(let b1, let b2, let eps, let wd):
-        let decoupled: Bool
-        if case .adamW = kind { decoupled = true } else { decoupled = false }
-        let (beta1, beta2, oneMinus1, oneMinus2) = (M(b1), M(b2), M(1 - b1), M(1 - b2))
-        let stepSize = M(lr / (1 - pow(b1, t)))
-        let correction2 = M((1 - pow(b2, t)).squareRoot())
-        let (epsilon, decay, shrink) = (M(eps), M(wd), M(1 - lr * wd))
-        for i in g.indices {
-          if decoupled && wd != 0 { parameters[p].storage[i] = parameters[p].storage[i] * shrink }
-          let d = (!decoupled && wd != 0) ? g[i] + decay * parameters[p].storage[i] : g[i]
-          first[p][i] = beta1 * first[p][i] + oneMinus1 * d
-          second[p][i] = beta2 * second[p][i] + oneMinus2 * d * d
-          let denominator = second[p][i].squareRoot() / correction2 + epsilon
-          parameters[p].storage[i] -= stepSize * first[p][i] / denominator
-        }
-      case .innaprop(let alpha, let beta, let sigma, let eps, let wd):
-        let gamma = lr
-        let shrink = M(1 - gamma * wd)
-        let (s, oneMinusS, correction, epsilon) = (M(sigma), M(1 - sigma), M((1 - pow(sigma, t)).squareRoot()), M(eps))
-        let psiKeep = M(1 - gamma / beta), psiTheta = M(gamma * (1 / beta - alpha))
-        let thetaKeep = M(1 + gamma * (1 - beta * alpha) / (beta - gamma))
-        let psiWeight = M(gamma / (beta - gamma)), gradientWeight = M(gamma * beta)
-        for i in g.indices {
-          let theta = parameters[p].storage[i] * shrink
-          second[p][i] = s * second[p][i] + oneMinusS * g[i] * g[i]
-          let denominator = second[p][i].squareRoot() / correction + epsilon
-          first[p][i] = psiKeep * first[p][i] + psiTheta * theta
-          parameters[p].storage[i] = thetaKeep * theta - psiWeight * first[p][i] - gradientWeight * g[i] / denominator
         }
       }
     }
   }
-}
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+  /// One tensor's update: `theta` from its gradient `g`, with the first and second buffers `m` and `v`,
+  /// every operation rounded in `M` in the order the type's documentation writes it.
+  @inlinable
+  static func update(
+    _ kind: OptimizerKind, lr: Double, t: Double, firstStep: Bool, _ g: UnsafeBufferPointer<M>,
+    _ theta: UnsafeMutableBufferPointer<M>, _ m: UnsafeMutableBufferPointer<M>, _ v: UnsafeMutableBufferPointer<M>
+  ) {
+    switch kind {
+    case .sgd(let momentum, let wd, let nesterov):
+      let (mu, decay, rate) = (M(momentum), M(wd), M(lr))
+      for i in 0..<g.count {
+        var d = wd == 0 ? g[i] : g[i] + decay * theta[i]
+        if momentum != 0 {
+          m[i] = firstStep ? d : mu * m[i] + d
+          d = nesterov ? d + mu * m[i] : m[i]
+        }
+        theta[i] -= rate * d
+      }
+    case .adam(let b1, let b2, let eps, let wd), .adamW(let b1, let b2, let eps, let wd):
+      let decoupled: Bool
+      if case .adamW = kind { decoupled = true } else { decoupled = false }
+      let (beta1, beta2, oneMinus1, oneMinus2) = (M(b1), M(b2), M(1 - b1), M(1 - b2))
+      let stepSize = M(lr / (1 - pow(b1, t)))
+      let correction2 = M((1 - pow(b2, t)).squareRoot())
+      let (epsilon, decay, shrink) = (M(eps), M(wd), M(1 - lr * wd))
+      for i in 0..<g.count {
+        if decoupled && wd != 0 { theta[i] = theta[i] * shrink }
+        let d = (!decoupled && wd != 0) ? g[i] + decay * theta[i] : g[i]
+        m[i] = beta1 * m[i] + oneMinus1 * d
+        v[i] = beta2 * v[i] + oneMinus2 * d * d
+        let denominator = v[i].squareRoot() / correction2 + epsilon
+        theta[i] -= stepSize * m[i] / denominator
+      }
+    case .innaprop(let alpha, let beta, let sigma, let eps, let wd):
+      let gamma = lr
+      let shrink = M(1 - gamma * wd)
+      let (s, oneMinusS, correction, epsilon) = (M(sigma), M(1 - sigma), M((1 - pow(sigma, t)).squareRoot()), M(eps))
+      let psiKeep = M(1 - gamma / beta), psiTheta = M(gamma * (1 / beta - alpha))
+      let thetaKeep = M(1 + gamma * (1 - beta * alpha) / (beta - gamma))
+      let psiWeight = M(gamma / (beta - gamma)), gradientWeight = M(gamma * beta)
+      for i in 0..<g.count {
+        let x = theta[i] * shrink
+        v[i] = s * v[i] + oneMinusS * g[i] * g[i]
+        let denominator = v[i].squareRoot() / correction + epsilon
+        m[i] = psiKeep * m[i] + psiTheta * x
+        theta[i] = thetaKeep * x - psiWeight * m[i] - gradientWeight * g[i] / denominator
+      }
+    }
+  }
+}
