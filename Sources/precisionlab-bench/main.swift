@@ -1,7 +1,7 @@
 // Benchmarks (release mode), written as docs/PERFORMANCE.md: scalars (ns per operation, bulk rounding,
 // MPFR next to raw MPFR), networks (MLP and convolutional networks forward + backward in every scalar
-// type), matrix products in every summation order, the bifurcation protocols, sweeps and datasets, each
-// next to its PyTorch peer where one exists.
+// type), matrix products in every summation order, the bifurcation protocols, optimiser steps and training,
+// sweeps and datasets, each next to its PyTorch peer where one exists.
 //
 //   swift build -c release && .build/release/precisionlab-bench [--quick] [--torch PYTHON] [--sections a,b]
 //                                                                [--write docs/PERFORMANCE.md]
@@ -18,7 +18,7 @@ import Tensors
 let sections: [(String, () -> Void)] = [
   ("scalars", scalarSection), ("rounding", roundingSection), ("mpfr", mpfrSection), ("networks", networkSection),
   ("matmul", matmulSection), ("convnets", convnetSection), ("protocol", protocolSection), ("conv-protocol", convProtocolSection),
-  ("sweeps", sweepSection), ("datasets", datasetSection),
+  ("training", trainingSection), ("sweeps", sweepSection), ("datasets", datasetSection),
 ]
 let arguments: BenchArguments
 do {
