@@ -613,6 +613,32 @@ def against_zero(say, paired):
             + ". The runs at different ReLU'(0) share their seed, so these are not independent across rows.\n")
 
 
+def alpha_ends(say, finals_by_cell):
+    """Per file, model, batch norm and rule run at several ReLU'(0): the mean final accuracy at the smallest
+    and the largest value, and the exact zeros per run, in one sentence each (the paper's VGG table compares
+    those ends)."""
+    arms = {}
+    for (name, model, bn, optimizer, rule, alpha), cell in finals_by_cell.items():
+        arms.setdefault((name, model, bn, optimizer, rule), {})[alpha] = cell
+    lines = []
+    for (name, model, bn, optimizer, rule), cells_ in sorted(arms.items()):
+        if len(cells_) < 2 or model != "vgg":
+            continue
+        lo, hi = min(cells_), max(cells_)
+        (m0, n0, z0), (m1, n1, z1) = cells_[lo], cells_[hi]
+        zeros = [z for _, _, z in cells_.values()]
+        lines.append(f"`{name}`, BN {bn}, {optimizer}, {rule} rule: mean final test accuracy {fmt(m0)} at ReLU'(0) = {lo:g} "
+                     f"({n0} run{'s' if n0 != 1 else ''}) and {fmt(m1)} at {hi:g} ({n1}); exact zeros at ReLU inputs "
+                     f"{min(zeros):.0f} to {max(zeros):.0f} per run over all its epochs (cell means), the only points where "
+                     "ReLU'(0) enters a run's backward passes.")
+    if lines:
+        say("The ends of the ReLU'(0) range (the paper's VGG11 numbers are quoted above; a handful of runs per cell, so "
+            "a difference here is a direction, not an effect size):\n")
+        for line in lines:
+            say("- " + line)
+        say("")
+
+
 def training_section(say, results, paper_path, missing):
     """Training against ReLU'(0) on conv nets: per cell the runs, divergences (with their epochs), runs
     collapsed to chance, final and best test accuracy; then the kink-rule question as a Fisher test."""
@@ -641,7 +667,7 @@ def training_section(say, results, paper_path, missing):
         "(where ReLU'(0) acts at all).\n")
     say("| file | model | BN | normalize | optimizer | kink rule | ReLU'(0) | epochs | runs | diverged (epoch) | collapsed | final test accuracy mean ± sd | best mean | exact zeros / ReLU inputs |")
     say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    collapse, outcomes, paired = {}, {}, {}
+    collapse, outcomes, paired, finals_by_cell = {}, {}, {}, {}
     for name in present:
         rows = [r for r in load(os.path.join(results, name)) if not r.get("error")]
         trials = OrderedDict()
@@ -653,7 +679,7 @@ def training_section(say, results, paper_path, missing):
             last = [r for r in t if r["final"] == "1"][-1]
             key = tuple(last[k] for k in ("model", "batch_norm", "normalize", "optimizer", "kink_rule", "relu0"))
             groups.setdefault(key, []).append((t, last))
-        for key, runs in groups.items():
+        for key, runs in sorted(groups.items(), key=lambda kv: (kv[0][:5], float(kv[0][5]))):
             diverged = [int(last["epoch"]) for _, last in runs if last["diverged"] == "1"]
             finals = [float(last["test_accuracy"]) for _, last in runs if last["diverged"] != "1" and last["test_accuracy"]]
             bests = [max(float(r["test_accuracy"]) for r in t if r["test_accuracy"]) for t, last in runs
@@ -670,6 +696,7 @@ def training_section(say, results, paper_path, missing):
                 f"{fmt(mean)} ± {fmt(sd)} | {fmt(sum(bests) / len(bests)) if bests else ''} | "
                 f"{zeros} / {inputs}{f' = {zeros / inputs:.3g}' if inputs else ''} |")
             collapse[(name, model, bn, optimizer, rule, float(alpha))] = (collapsed, len(runs), len(diverged))
+            finals_by_cell[(name, model, bn, optimizer, rule, float(alpha))] = (mean, len(finals), zeros / len(runs))
             # Final accuracies for the rule comparison: a diverged run ranks below every finished one.
             outcomes[(name, model, bn, optimizer, rule, float(alpha))] = \
                 [-1.0 if last["diverged"] == "1" else float(last["test_accuracy"] or "nan") for _, last in runs]
@@ -688,6 +715,7 @@ def training_section(say, results, paper_path, missing):
     rule_comparison(say, collapse, outcomes)
     paired_runs(say, paired)
     against_zero(say, paired)
+    alpha_ends(say, finals_by_cell)
     # The kink-rule question: collapses at ReLU'(0) >= 0.3 under the paper's constant rule against the multiplicative one.
     inert = os.path.join(results, "conv-zeros-inert.csv")
     if os.path.exists(inert):
