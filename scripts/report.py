@@ -573,6 +573,8 @@ def against_zero(say, paired):
     how many ended lower, the mean and range of the difference, and per kink rule an exact sign test. With a
     handful of runs per cell this shows the direction of the effect, not its size."""
     for (name, model, bn, optimizer), cells_ in sorted(paired.items()):
+        def final(last):  # run_outcome's accuracy; a diverged run ends below every evaluated one
+            return float("-inf") if last["diverged"] == "1" else run_outcome(last)[1]
         zero = next((runs for (rule, alpha), runs in cells_.items() if alpha == 0), None)
         if not zero:
             continue
@@ -580,8 +582,6 @@ def against_zero(say, paired):
         for (rule, alpha), runs in sorted(cells_.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             if alpha == 0:
                 continue
-            def final(last):  # a diverged run ends below every evaluated one; None when not evaluated
-                return float("-inf") if last["diverged"] == "1" else (float(last["test_accuracy"]) if last["test_accuracy"] else None)
             diffs = []
             for seed, last in sorted(runs.items()):
                 a0, a = (final(zero[seed]), final(last)) if seed in zero else (None, None)
@@ -595,8 +595,8 @@ def against_zero(say, paired):
             tally[0] += lower
             tally[1] += higher
             tally[2] += len(diffs)
-            rows.append(f"| {rule} | {alpha:g} | {len(diffs)} | {lower} | {higher} | "
-                        f"{sum(finite) / len(finite):+.4f} | {min(finite):+.4f} to {max(finite):+.4f} |" if finite else "| |")
+            spread = f"{sum(finite) / len(finite):+.4f} | {min(finite):+.4f} to {max(finite):+.4f}" if finite else " | "
+            rows.append(f"| {rule} | {alpha:g} | {len(diffs)} | {lower} | {higher} | {spread} |")
         if not rows:
             continue
         say(f"Against ReLU'(0) = 0, run by run, `{name}` ({model}, BN {bn}, {optimizer}; each run at ReLU'(0) > 0 beside the "
@@ -625,7 +625,7 @@ def alpha_ends(say, finals_by_cell):
         if len(cells_) < 2 or model != "vgg":
             continue
         lo, hi = min(cells_), max(cells_)
-        (m0, n0, z0), (m1, n1, z1) = cells_[lo], cells_[hi]
+        (m0, n0, _), (m1, n1, _) = cells_[lo], cells_[hi]
         zeros = [z for _, _, z in cells_.values()]
         lines.append(f"`{name}`, BN {bn}, {optimizer}, {rule} rule: mean final test accuracy {fmt(m0)} at ReLU'(0) = {lo:g} "
                      f"({n0} run{'s' if n0 != 1 else ''}) and {fmt(m1)} at {hi:g} ({n1}); exact zeros at ReLU inputs "
