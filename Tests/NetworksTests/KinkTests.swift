@@ -22,6 +22,61 @@ import Testing
     #expect(Activation.relu(0).kinkCount(x) == 2)
   }
 
+  /// NaN and −0 at the forward, as PyTorch 2.15's CPU `relu`, `relu6` and `leaky_relu` give them for
+  /// [NaN, −0, 0, inf, −inf] (printed by torch): a NaN is never hidden as a 0.
+  @Test func forwardEdgesFollowPyTorch() {
+    let x = Tensor<Float>(shape: [5], storage: [.nan, -0.0, 0, .infinity, -.infinity])
+    func bits(_ t: Tensor<Float>) -> [UInt32] { t.storage.map { $0.isNaN ? Float.nan.bitPattern : $0.bitPattern } }
+    let expected: [Float] = [.nan, -0.0, 0, .infinity, 0]
+    #expect(bits(Activation.relu(0).forward(x)) == bits(Tensor(shape: [5], storage: expected)))
+    #expect(bits(Activation.relu6(alpha: .constant(0), beta: .constant(0), rule: .scale).forward(x)) == bits(Tensor(shape: [5], storage: [.nan, -0.0, 0, 6, 0])))
+    #expect(bits(Activation.leakyReLU(slope: 0.5, atZero: .constant(0), rule: .scale).forward(x)) == bits(Tensor(shape: [5], storage: [.nan, -0.0, 0, .infinity, -.infinity])))
+  }
+
+  /// ReLU's backward with a constant α, in every emulated and hardware type, against a direct reading
+  /// of its contract on inputs with exact zeros of both signs and NaNs: g away from 0 (0 below it), at an
+  /// exact 0 the rounded α (`paper`) or α·g rounded once (`scale`), NaN at a NaN.
+  @Test(arguments: KinkRule.allCases)
+  func reluBackwardFollowsTheContract(rule: KinkRule) {
+    func check<T: PrecisionScalar>(_: T.Type) {
+      var state: UInt64 = 11
+      func draw() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) * 0x1p-53
+      }
+      let inputs = (0..<4000).map { _ -> Double in
+        let u = draw()
+        return u < 0.1 ? 0 : u < 0.15 ? -0.0 : u < 0.17 ? .nan : 2 * draw() - 1
+      }
+      let x = Tensor<T>(shape: [4000], doubles: inputs)
+      let g = Tensor<T>(shape: [4000], doubles: inputs.map { _ in 4 * draw() - 2 })
+      for a in [0, 1, 0.1, 0.3] {
+        let dx = Activation.relu(a, rule: rule).backward(x, g)
+        for i in 0..<4000 {
+          let (v, gi) = (x[i], g[i])
+          let want: T = v > T(0) ? gi : v < T(0) ? T(0) : v.isZero ? (rule == .paper ? T(a) : T(a) * gi) : T(Double.nan)
+          #expect(dx[i] == want || (dx[i].isNaN && want.isNaN), "\(T.self), α \(a), element \(i)")
+        }
+      }
+    }
+    check(Float.self)
+    check(Double.self)
+    check(Binary16.self)
+    check(BFloat16.self)
+  }
+
+  /// Under stochastic rounding α is rounded at each kink, from the stream: 0.1 is not a binary16 value,
+  /// so 2,000 kinks receive both of its neighbours, reproducibly for one seed.
+  @Test func stochasticRoundingRoundsAlphaAtEachKink() {
+    let x = Tensor<Binary16>(zeros: [2000])
+    let g = Tensor<Binary16>(shape: [2000], doubles: Array(repeating: 1, count: 2000))
+    let relu = Activation.relu(0.1, rule: .paper)
+    let first = RoundingEnvironment.with(.stochastic, seed: 5) { relu.backward(x, g).doubles }
+    let again = RoundingEnvironment.with(.stochastic, seed: 5) { relu.backward(x, g).doubles }
+    #expect(first == again)
+    #expect(Set(first) == [Double(Float16(0.1)), Double(Float16(0.1).nextDown)] || Set(first) == [Double(Float16(0.1)), Double(Float16(0.1).nextUp)])
+  }
+
   @Test func randomKinkDerivativeIsReproducible() {
     let a = Activation.relu(alpha: .uniformRandom(seed: 9), rule: .paper)
     let x = Tensor<Double>(zeros: [100])

@@ -5,7 +5,7 @@ import Foundation
 /// was built from only if that checkout has not moved since the build (SwiftPM offers no way to embed
 /// it at build time without unsafe flags).
 public enum Provenance {
-  public static let version = "0.8.0"
+  public static let version = "0.9.0"
 
   public static let commit: String = {
     var candidates = [FileManager.default.currentDirectoryPath]

@@ -3,7 +3,9 @@ import Tensors
 
 /// An elementwise activation with an explicit derivative at its kinks.
 ///
-/// Forward values are exact in every format (max, min, and for LeakyReLU one rounded product).
+/// Forward values are exact in every format (max, min, and for LeakyReLU one rounded product), with
+/// PyTorch's CPU semantics at the edges: a NaN input gives NaN (so a NaN is never hidden as a 0), and
+/// ReLU(−0) = −0, ReLU6(−0) = −0.
 /// Backward: where the input is away from the kinks, grad_in = f'(x) × grad_out (exact for the 0/1
 /// derivatives, rounded for a slope); at a kink, per `rule`.
 public enum Activation: Sendable, Hashable, CustomStringConvertible {
@@ -33,8 +35,8 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
     let zero = T(0), six = T(6)
     switch self {
     case .identity: return x
-    case .relu: return Tensor(shape: x.shape, storage: x.storage.map { $0 > zero ? $0 : zero })
-    case .relu6: return Tensor(shape: x.shape, storage: x.storage.map { $0 > six ? six : ($0 > zero ? $0 : zero) })
+    case .relu: return Tensor(shape: x.shape, storage: x.storage.map { $0 < zero ? zero : $0 })
+    case .relu6: return Tensor(shape: x.shape, storage: x.storage.map { $0 < zero ? zero : ($0 > six ? six : $0) })
     case .leakyReLU(let slope, _, _):
       let s = T(slope)
       return Tensor(shape: x.shape, storage: x.storage.map { $0 > zero ? $0 : $0 * s })
@@ -58,6 +60,16 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
           switch self {
           case .identity:
             for i in 0..<count { (o + i).initialize(to: gp[i]) }
+          case .relu(.constant(let a), let rule) where RoundingEnvironment.mode != .stochastic:
+            // α rounded once (per kink it would draw from a stochastic stream each time: the case
+            // below). Away from 0 a select; the kinks and NaNs, rare, take the branch.
+            let alpha = T(a), nan = T(Double.nan), paper = rule == .paper
+            for i in 0..<count {
+              let v = xp[i], g = gp[i]
+              var r = v > zero ? g : zero
+              if !(v > zero || v < zero) { r = v.isZero ? (paper ? alpha : alpha * g) : nan }
+              (o + i).initialize(to: r)
+            }
           case .relu(let alpha, let rule):
             for i in 0..<count {
               let v = xp[i]
