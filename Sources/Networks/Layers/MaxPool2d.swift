@@ -33,6 +33,34 @@ public struct MaxPool2d: Sendable, Hashable {
     ((h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1)
   }
 
+  /// Whether no input lies in two windows and no window reaches the padding (stride ≥ kernel, padding 0,
+  /// as VGG's 2×2 pools): the backward then writes each winner's gradient without adding.
+  @inlinable var disjoint: Bool { stride >= kernel && padding == 0 }
+
+  /// Where the maximum of the window of output (r, s) is under the `first` rule (`last == false`: the
+  /// first offset holding it) or the `last` rule, as `scan` finds it without counting the ties: a NaN
+  /// wins, the last NaN if several. The window's maximum is the value at the `first` offset.
+  @inlinable @inline(__always)
+  func winner<T: PrecisionScalar>(_ x: UnsafePointer<T>, plane: Int, h: Int, w: Int, r: Int, s: Int, last: Bool) -> Int {
+    var at = -1
+    var best = T(0)
+    func consider(_ offset: Int) {
+      let v = x[offset]
+      if at < 0 || v > best || v.isNaN || (last && v == best) { (at, best) = (offset, v) }
+    }
+    let (top, left) = (r * stride - padding, s * stride - padding)
+    if top >= 0 && left >= 0 && top + kernel <= h && left + kernel <= w {
+      // The window lies inside the plane (every window when padding is 0): no bounds to test.
+      let base = (plane * h + top) * w + left
+      for i in 0..<kernel {
+        for j in 0..<kernel { consider(base + i * w + j) }
+      }
+    } else {
+      forEachOffset(plane: plane, h: h, w: w, r: r, s: s, consider)
+    }
+    return at
+  }
+
   /// The window of output (r, s) of a plane: its maximum and where it is, scanning the window in
   /// row-major order: the first offset holding the maximum (`first`), the last (`last`), how many hold it
   /// (`count`); a NaN wins, the last NaN if several. The offsets holding the maximum are `first` and,
@@ -80,7 +108,7 @@ public struct MaxPool2d: Sendable, Hashable {
       x.storage.withUnsafeBufferPointer { xp in
         for plane in 0..<(n * c) {
           for r in 0..<oh {
-            for s in 0..<ow { (out.baseAddress! + (plane * oh + r) * ow + s).initialize(to: scan(xp.baseAddress!, plane: plane, h: h, w: w, r: r, s: s).best) }
+            for s in 0..<ow { (out.baseAddress! + (plane * oh + r) * ow + s).initialize(to: xp[winner(xp.baseAddress!, plane: plane, h: h, w: w, r: r, s: s, last: false)]) }
           }
         }
       }
@@ -92,7 +120,8 @@ public struct MaxPool2d: Sendable, Hashable {
   public func backward<T: PrecisionScalar>(input x: Tensor<T>, gradOut: Tensor<T>) -> Tensor<T> {
     let (n, c, h, w, oh, ow) = checkedSize(x.shape)
     var grad = [T](repeating: T(0), count: x.count)
-    var touched = [Bool](repeating: false, count: x.count)
+    // Which inputs hold a gradient already: needed only where windows share inputs.
+    var touched = [Bool](repeating: false, count: disjoint && ties != .split ? 0 : x.count)
     x.storage.withUnsafeBufferPointer { xp in
       gradOut.storage.withUnsafeBufferPointer { gp in
         grad.withUnsafeMutableBufferPointer { grad in
@@ -101,22 +130,33 @@ public struct MaxPool2d: Sendable, Hashable {
               grad[t] = touched[t] ? grad[t] + share : share
               touched[t] = true
             }
+            if ties != .split {
+              // Each output's gradient goes to one input: written there when no input lies in two
+              // windows, else added to what earlier windows sent it.
+              let (last, disjoint) = (ties == .last, disjoint)
+              for plane in 0..<(n * c) {
+                for r in 0..<oh {
+                  for s in 0..<ow {
+                    let t = winner(xp.baseAddress!, plane: plane, h: h, w: w, r: r, s: s, last: last)
+                    let g = gp[(plane * oh + r) * ow + s]
+                    if disjoint { grad[t] = g } else { add(t, g) }
+                  }
+                }
+              }
+              return
+            }
             for plane in 0..<(n * c) {
               for r in 0..<oh {
                 for s in 0..<ow {
                   let g = gp[(plane * oh + r) * ow + s]
                   let window = scan(xp.baseAddress!, plane: plane, h: h, w: w, r: r, s: s)
-                  switch ties {
-                  case .first: add(window.first, g)
-                  case .last: add(window.last, g)
-                  case .split:
-                    let share = window.count == 1 ? g : g / T(window.count)
-                    add(window.first, share)
-                    guard window.count > 1 else { continue }
-                    // The ties after the first, in window order.
-                    forEachOffset(plane: plane, h: h, w: w, r: r, s: s) { offset in
-                      if offset > window.first && xp[offset] == window.best { add(offset, share) }
-                    }
+                  // The split rule: every tie gets grad / ties, rounded once.
+                  let share = window.count == 1 ? g : g / T(window.count)
+                  add(window.first, share)
+                  guard window.count > 1 else { continue }
+                  // The ties after the first, in window order.
+                  forEachOffset(plane: plane, h: h, w: w, r: r, s: s) { offset in
+                    if offset > window.first && xp[offset] == window.best { add(offset, share) }
                   }
                 }
               }
