@@ -1,6 +1,6 @@
 // Benchmarks (release mode), written as docs/PERFORMANCE.md: scalars (ns per operation, bulk rounding,
 // MPFR next to raw MPFR), networks (MLP and convolutional networks forward + backward in every scalar
-// type), matrix products in every summation order, the bifurcation protocols, optimiser steps and training,
+// type, and each layer kind on its own), matrix products in every summation order, the bifurcation protocols, optimiser steps and training,
 // sweeps and datasets, each next to its PyTorch peer where one exists.
 //
 //   swift build -c release && .build/release/precisionlab-bench [--quick] [--torch PYTHON] [--sections a,b]
@@ -17,7 +17,7 @@ import Tensors
 /// The sections, in document order; `--sections a,b` runs only those (the document is then partial).
 let sections: [(String, () -> Void)] = [
   ("scalars", scalarSection), ("rounding", roundingSection), ("mpfr", mpfrSection), ("networks", networkSection),
-  ("matmul", matmulSection), ("convnets", convnetSection), ("protocol", protocolSection), ("conv-protocol", convProtocolSection),
+  ("matmul", matmulSection), ("convnets", convnetSection), ("layers", layerSection), ("protocol", protocolSection), ("conv-protocol", convProtocolSection),
   ("training", trainingSection), ("sweeps", sweepSection), ("datasets", datasetSection),
 ]
 let arguments: BenchArguments
