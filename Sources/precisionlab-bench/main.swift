@@ -1,7 +1,8 @@
 // Benchmarks (release mode), written as docs/PERFORMANCE.md: scalars (ns per operation, bulk rounding,
 // MPFR next to raw MPFR), networks (MLP and convolutional networks forward + backward in every scalar
-// type, and each layer kind on its own), matrix products in every summation order, the bifurcation protocols, optimiser steps and training,
-// sweeps and datasets, each next to its PyTorch peer where one exists.
+// type, and each layer kind on its own), matrix products in every summation order, the bifurcation
+// protocols, optimiser steps and training, sweeps and datasets, each next to its PyTorch peer where one
+// exists.
 //
 //   swift build -c release && .build/release/precisionlab-bench [--quick] [--torch PYTHON] [--sections a,b]
 //                                                                [--write docs/PERFORMANCE.md]
