@@ -477,6 +477,34 @@ def zero_causes(say, results):
     say("")
 
 
+def nan_check(say, results):
+    """`conv-training-resnet-nancheck.csv`: a collapsed run of the 10k file rerun with ReLU's forward passing NaN
+    (0.9.0; before, ReLU turned a NaN into 0), epoch by epoch beside the original. Equal rows mean no NaN ever
+    reached a ReLU in that run, so its collapse is not a NaN the old forward hid."""
+    path = os.path.join(results, "conv-training-resnet-nancheck.csv")
+    twin = os.path.join(results, "conv-training-resnet-10k.csv")
+    if not (os.path.exists(path) and os.path.exists(twin)):
+        return
+    rows = [r for r in load(path) if not r.get("error") and r["epoch"]]
+    if not rows:
+        return
+    first = rows[0]
+    same = {r["epoch"]: r for r in load(twin) if not r.get("error") and r["epoch"] and r["trial"] == first["trial"]}
+    say(f"Was a collapse a hidden NaN? Before 0.9.0 ReLU's forward turned a NaN input into 0, so a NaN weight could "
+        f"leave the loss finite and a broken run read as a collapse. `conv-training-resnet-nancheck.csv` reruns one "
+        f"collapsed run of the 10k file (ReLU'(0) = {first['relu0']}, {first['kink_rule']} rule, run {first['run_seed']}) "
+        f"with version {first['version']}, where a NaN passes ReLU and reaches the loss, for its first {len(rows)} epochs. "
+        f"Equal rows mean no NaN reached a ReLU input: the collapse is dead units (exact zeros at ReLU inputs), not a NaN.\n")
+    say("| epoch | train loss | zeros | share of ReLU inputs | train loss, 10k file | zeros, 10k file | equal |")
+    say("|---|---|---|---|---|---|---|")
+    for r in rows:
+        t = same.get(r["epoch"])
+        equal = "" if t is None else ("yes" if (t["train_loss"], t["zeros_total"], t["train_accuracy"]) == (r["train_loss"], r["zeros_total"], r["train_accuracy"]) else "**no**")
+        say(f"| {r['epoch']} | {float(r['train_loss']):.4f} | {r['zeros_total']} | {float(r['zero_ratio']):.3f} | "
+            f"{'' if t is None else format(float(t['train_loss']), '.4f')} | {'' if t is None else t['zeros_total']} | {equal} |")
+    say("")
+
+
 def rule_comparison(say, collapse, outcomes):
     """Per file, model and ReLU'(0) > 0 run under both kink rules: collapsed runs under each with Fisher's test,
     and final test accuracy under each with an exact Mann-Whitney test (diverged runs ranked lowest)."""
@@ -729,6 +757,7 @@ def training_section(say, results, paper_path, missing):
                 f"{max(differing):.3g} |" if differing else f"| {rule} | {len(rows)} | {sum(int(r['zeros']) for r in rows) / len(rows):.0f} | 0 | |")
         say("")
     zero_causes(say, results)
+    nan_check(say, results)
     for file in present:
         rules = {}
         for (name, model, bn, optimizer, rule, alpha), (c, n, d) in collapse.items():
