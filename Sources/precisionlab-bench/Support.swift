@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Networks
 import ScalarConformance
 import Scalars
 
@@ -7,15 +8,7 @@ import Scalars
 @inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
 
 /// Best of `repeats` timings of `body`, in seconds.
-func time(repeats: Int = 5, _ body: () -> Void) -> Double {
-  var best = Double.infinity
-  for _ in 0..<repeats {
-    let start = DispatchTime.now().uptimeNanoseconds
-    body()
-    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-  }
-  return best
-}
+func time(repeats: Int = 5, _ body: () -> Void) -> Double { Stopwatch.best(repeats: repeats, body) }
 
 enum Op: String, CaseIterable { case add, mul, div, sqrt, fma }
 

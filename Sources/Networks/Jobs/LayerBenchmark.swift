@@ -1,4 +1,3 @@
-import Dispatch
 import Scalars
 import Tensors
 
@@ -54,16 +53,6 @@ public enum LayerBenchmark {
     let plan: KernelPlan
     let repeats: Int
 
-    func best(_ body: () -> Void) -> Double {
-      var best = Double.infinity
-      for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-      }
-      return best
-    }
-
     func visit<T: PrecisionScalar>(storage _: T.Type) throws -> (forward: Double, backward: Double) {
       var initializer = Initializer(seed: 3)
       func tensor(_ shape: [Int], zeros: Bool) -> Tensor<T> {
@@ -77,7 +66,7 @@ public enum LayerBenchmark {
       func layerTimes(_ forward: () -> Tensor<T>, _ backward: (Tensor<T>) -> Void) -> (forward: Double, backward: Double) {
         let y = forward()
         let gradOut = tensor(y.shape, zeros: false)
-        return (best { withExtendedLifetime(forward()) {} }, best { backward(gradOut) })
+        return (Stopwatch.best(repeats: repeats) { withExtendedLifetime(forward()) {} }, Stopwatch.best(repeats: repeats) { backward(gradOut) })
       }
       switch kind {
       case .conv:

@@ -1,4 +1,3 @@
-import Dispatch
 import Scalars
 import Tensors
 
@@ -42,14 +41,7 @@ public enum NetworkBenchmark {
       }
       let x = Tensor<T>(shape: [batch] + model.input, doubles: pixels)
       let labels = (0..<batch).map { $0 % model.classes }
-      var best = Double.infinity
-      for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let r = net.lossAndGradients(x, labels: labels, plan)
-        withExtendedLifetime(r) {}
-        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-      }
-      return best
+      return Stopwatch.best(repeats: repeats) { withExtendedLifetime(net.lossAndGradients(x, labels: labels, plan)) {} }
     }
   }
 }
