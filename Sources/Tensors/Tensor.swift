@@ -58,9 +58,20 @@ import Scalars
   @inlinable public func transposed() -> Tensor {
     precondition(rank == 2, "transpose needs a matrix, got shape \(shape)")
     let (r, c) = (shape[0], shape[1])
-    var out = [T]()
-    out.reserveCapacity(count)
-    for j in 0..<c { for i in 0..<r { out.append(storage[i * c + j]) } }
+    let out = [T](unsafeUninitializedCapacity: count) { o, initialized in
+      storage.withUnsafeBufferPointer { s in
+        // Tiles of 32 × 32, so that the rows read and the rows written both stay in cache.
+        let tile = 32
+        for i0 in stride(from: 0, to: r, by: tile) {
+          for j0 in stride(from: 0, to: c, by: tile) {
+            for j in j0..<min(j0 + tile, c) {
+              for i in i0..<min(i0 + tile, r) { (o.baseAddress! + j * r + i).initialize(to: s[i * c + j]) }
+            }
+          }
+        }
+      }
+      initialized = count
+    }
     return Tensor(shape: [c, r], storage: out)
   }
 

@@ -7,6 +7,26 @@ import Testing
 @Suite struct LayoutTests {
   static let shapes: [(outer: Int, middle: Int, inner: Int)] = [(1, 1, 1), (2, 3, 4), (3, 1, 5), (1, 4, 1), (5, 2, 3)]
 
+  /// `Tensor.transposed` (tiled) against the definition, on shapes that end inside and on tile edges
+  /// and on an empty one, for a hardware type and MPFR values (a reference-holding type).
+  @Test func transposeMovesEveryElement() {
+    for (r, c) in [(1, 1), (3, 5), (32, 32), (33, 70), (70, 33), (0, 4), (64, 1)] {
+      let x = Tensor<Float>(shape: [r, c], storage: (0..<(r * c)).map { Float($0) })
+      let t = x.transposed()
+      #expect(t.shape == [c, r])
+      var moved = true
+      for i in 0..<r { for j in 0..<c where t.storage[j * r + i] != x.storage[i * c + j] { moved = false } }
+      #expect(moved, "\(r)x\(c)")
+    }
+    MPFRFloat.withFormat(.binary128) {
+      let x = Tensor<MPFRFloat>(shape: [35, 3], doubles: (0..<105).map { Double($0) + 0.5 })
+      let t = x.transposed()
+      var moved = t.shape == [3, 35]
+      for i in 0..<35 { for j in 0..<3 where t.storage[j * 35 + i] != x.storage[i * 3 + j] { moved = false } }
+      #expect(moved)
+    }
+  }
+
   @Test(arguments: shapes.indices)
   func swapLeadingAxesMovesEveryRunWhole(_ i: Int) {
     let (outer, middle, inner) = Self.shapes[i]
