@@ -18,7 +18,8 @@ func layerSection() {
   emit("\(ownPeerDirectory)/torch_layers.py (`torch.autograd.grad` of the output against the input and the parameters, one")
   emit("thread; its max pools save the winners' indices in the forward, ours find them again in the backward, so compare")
   emit("the sums)\(torchPython == nil ? " (not run: pass --torch PYTHON)" : ""). Each row is compared with PyTorch in the same storage")
-  emit("format (its CPU kernels accumulate half-precision data in binary32).")
+  emit("format (its CPU kernels accumulate half-precision data in binary32). \"batch norm, in storage\" is `--batch-norm-arithmetic")
+  emit("storage`: every operation of the normalisation rounded into the 16-bit format (PrecisionLab before 0.8).")
   emit()
   emit("| layer | format | accumulate | forward ms | backward ms | PyTorch forward ms | PyTorch backward ms | ratio (sum) |")
   emit("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -26,15 +27,20 @@ func layerSection() {
   let formats: [(String, AccumulationChoice, String)] = [
     ("binary32", .same, "float32"), ("binary64", .same, "float64"), ("bfloat16", .binary32, "bfloat16"), ("binary16", .binary32, "float16"),
   ]
-  for kind in LayerBenchmark.Kind.allCases {
-    for (format, accumulate, dtype) in formats {
-      let ours = try! LayerBenchmark.time(kind, batch: batch, format: try! FloatFormat.named(format), accumulate: accumulate)
-      let key = kind.rawValue.replacingOccurrences(of: " ", with: "_")
-      let line = torchLines.first { $0.hasPrefix("\(key) \(dtype) ") }
-      let theirs = line.flatMap { l in field(l, after: "forward_ms=").flatMap { f in field(l, after: "backward_ms=").map { (f, $0) } } }
-      let ms = { (s: Double) in String(format: "%.2f", s) }
-      let ratio = theirs.map { String(format: "%.2f", (ours.forward + ours.backward) * 1e3 / ($0.0 + $0.1)) } ?? "–"
-      emit("| \(kind.rawValue) | \(format) | \(accumulate == .same ? format : accumulate.rawValue) | \(ms(ours.forward * 1e3)) | \(ms(ours.backward * 1e3)) | \(theirs.map { ms($0.0) } ?? "–") | \(theirs.map { ms($0.1) } ?? "–") | \(ratio) |")
-    }
+  // Batch norm's other arithmetic (`--batch-norm-arithmetic storage`, each operation rounded into the
+  // 16-bit storage format) gets its own rows after the default one.
+  let rows = LayerBenchmark.Kind.allCases.flatMap { kind in
+    formats.map { (kind, $0.0, $0.1, $0.2, false) }
+      + (kind == .batchNorm ? [(kind, "bfloat16", .binary32, "bfloat16", true), (kind, "binary16", .binary32, "float16", true)] : [])
+  }
+  for (kind, format, accumulate, dtype, inStorage) in rows {
+    let ours = try! LayerBenchmark.time(kind, batch: batch, format: try! FloatFormat.named(format), accumulate: accumulate, normalizeInStorage: inStorage)
+    let key = kind.rawValue.replacingOccurrences(of: " ", with: "_")
+    let line = torchLines.first { $0.hasPrefix("\(key) \(dtype) ") }
+    let theirs = line.flatMap { l in field(l, after: "forward_ms=").flatMap { f in field(l, after: "backward_ms=").map { (f, $0) } } }
+    let ms = { (s: Double) in String(format: "%.2f", s) }
+    let ratio = theirs.map { String(format: "%.2f", (ours.forward + ours.backward) * 1e3 / ($0.0 + $0.1)) } ?? "–"
+    let label = inStorage ? "\(kind.rawValue), in storage" : kind.rawValue
+    emit("| \(label) | \(format) | \(accumulate == .same ? format : accumulate.rawValue) | \(ms(ours.forward * 1e3)) | \(ms(ours.backward * 1e3)) | \(theirs.map { ms($0.0) } ?? "–") | \(theirs.map { ms($0.1) } ?? "–") | \(ratio) |")
   }
 }

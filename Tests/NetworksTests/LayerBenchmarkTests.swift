@@ -15,6 +15,11 @@ import Testing
     }
   }
 
+  @Test func batchNormInStorageRuns() throws {
+    let t = try LayerBenchmark.time(.batchNorm, batch: 1, format: .binary16, accumulate: .binary32, normalizeInStorage: true, repeats: 1)
+    #expect(t.forward > 0 && t.backward > 0)
+  }
+
   @Test func shapesAreTheDocumentedOnes() {
     #expect(LayerBenchmark.Kind.conv.inputShape(batch: 4) == [4, 64, 32, 32])
     #expect(LayerBenchmark.Kind.avgPool.inputShape(batch: 4) == [4, 512, 4, 4])

@@ -39,12 +39,15 @@ public enum LayerBenchmark {
   /// Best wall-clock seconds of `repeats` forward passes and of `repeats` backward passes of one layer
   /// of `kind` (for parameterised layers the backward forms the input gradient and every parameter's),
   /// on inputs drawn once: uniform in [−1, 1) with about 10% exact zeros, and a gradient from above
-  /// uniform in [−1, 1).
+  /// uniform in [−1, 1). `normalizeInStorage` selects batch norm's arithmetic in the storage format
+  /// (`--batch-norm-arithmetic storage`).
   public static func time(
-    _ kind: Kind, batch: Int, format: FloatFormat, accumulate: AccumulationChoice = .same, threads: Int = 1, repeats: Int = 3
+    _ kind: Kind, batch: Int, format: FloatFormat, accumulate: AccumulationChoice = .same, normalizeInStorage: Bool = false,
+    threads: Int = 1, repeats: Int = 3
   ) throws -> (forward: Double, backward: Double) {
-    try ScalarDispatch.visit(format: format, rounding: .nearestEven,
-      Timing(kind: kind, batch: batch, plan: KernelPlan(accumulate: accumulate, threads: threads), repeats: repeats))
+    var plan = KernelPlan(accumulate: accumulate, threads: threads)
+    plan.normalizeInStorage = normalizeInStorage
+    return try ScalarDispatch.visit(format: format, rounding: .nearestEven, Timing(kind: kind, batch: batch, plan: plan, repeats: repeats))
   }
 
   struct Timing: ScalarVisitor {
