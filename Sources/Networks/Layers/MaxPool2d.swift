@@ -38,8 +38,8 @@ public struct MaxPool2d: Sendable, Hashable {
   @inlinable var disjoint: Bool { stride >= kernel && padding == 0 }
 
   /// Where the maximum of the window of output (r, s) is under the `first` rule (`last == false`: the
-  /// first offset holding it) or the `last` rule, as `scan` finds it without counting the ties: a NaN
-  /// wins, the last NaN if several. The window's maximum is the value at the `first` offset.
+  /// first offset holding it) or the `last` rule: a NaN wins, the last NaN if several. The window's
+  /// maximum is the value at the `first` offset.
   @inlinable @inline(__always)
   func winner<T: PrecisionScalar>(_ x: UnsafePointer<T>, plane: Int, h: Int, w: Int, r: Int, s: Int, last: Bool) -> Int {
     var at = -1
@@ -61,27 +61,23 @@ public struct MaxPool2d: Sendable, Hashable {
     return at
   }
 
-  /// The window of output (r, s) of a plane: its maximum and where it is, scanning the window in
-  /// row-major order: the first offset holding the maximum (`first`), the last (`last`), how many hold it
-  /// (`count`); a NaN wins, the last NaN if several. The offsets holding the maximum are `first` and,
-  /// after it, every offset whose value equals the maximum.
+  /// The ties of the window of output (r, s) for the split rule: the first offset holding the maximum
+  /// (`winner` with `last == false`) and how many offsets hold it; with a NaN in the window, the last NaN
+  /// alone. The offsets holding the maximum are `first` and, after it, every offset equal to `x[first]`.
   @inlinable
-  func scan<T: PrecisionScalar>(_ x: UnsafePointer<T>, plane: Int, h: Int, w: Int, r: Int, s: Int) -> (best: T, first: Int, last: Int, count: Int) {
-    var best: T? = nil
-    var (first, last, count) = (0, 0, 0)
+  func splitTies<T: PrecisionScalar>(_ x: UnsafePointer<T>, plane: Int, h: Int, w: Int, r: Int, s: Int) -> (first: Int, count: Int) {
+    let first = winner(x, plane: plane, h: h, w: w, r: r, s: s, last: false)
+    let best = x[first]
+    if best.isNaN { return (first, 1) }
+    var count = 0
     forEachOffset(plane: plane, h: h, w: w, r: r, s: s) { offset in
-      let v = x[offset]
-      if let b = best, !(v > b || v.isNaN) {
-        if v == b { (last, count) = (offset, count + 1) }
-      } else {
-        (best, first, last, count) = (v, offset, offset, 1)
-      }
+      if offset >= first && x[offset] == best { count += 1 }
     }
-    return (best!, first, last, count)
+    return (first, count)
   }
 
   /// The offsets of the window of output (r, s) inside a plane of h × w, in row-major order, padding
-  /// skipped: what `scan` and the backward's split of ties both walk.
+  /// skipped: what padded windows and the split rule's ties walk.
   @inlinable @inline(__always)
   func forEachOffset(plane: Int, h: Int, w: Int, r: Int, s: Int, _ body: (Int) -> Void) {
     for i in 0..<kernel {
@@ -149,14 +145,14 @@ public struct MaxPool2d: Sendable, Hashable {
               for r in 0..<oh {
                 for s in 0..<ow {
                   let g = gp[(plane * oh + r) * ow + s]
-                  let window = scan(xp.baseAddress!, plane: plane, h: h, w: w, r: r, s: s)
+                  let window = splitTies(xp.baseAddress!, plane: plane, h: h, w: w, r: r, s: s)
                   // The split rule: every tie gets grad / ties, rounded once.
                   let share = window.count == 1 ? g : g / T(window.count)
                   add(window.first, share)
                   guard window.count > 1 else { continue }
                   // The ties after the first, in window order.
                   forEachOffset(plane: plane, h: h, w: w, r: r, s: s) { offset in
-                    if offset > window.first && xp[offset] == window.best { add(offset, share) }
+                    if offset > window.first && xp[offset] == xp[window.first] { add(offset, share) }
                   }
                 }
               }
