@@ -262,6 +262,96 @@ PL_BLOCK(block_f32, float, __m256, 8, _mm256_setzero_ps, _mm256_loadu_ps, _mm256
 PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd,
          _mm256_fmadd_pd, _mm256_add_pd, _mm256_mul_pd)
 
+// ---------------------------------------------------------------------------------------------------
+// AVX-512 micro-kernels (sequential and blocked orders): up to MR512 = 12 rows x one panel, which is one
+// 512-bit vector (16 floats or 8 doubles, PL_NR), the accumulators in registers, p in order; the same
+// per-output loop as the AVX2 kernels, so the same bits. A partial last panel is computed whole (zero
+// padding) and only its valid outputs are stored (masked). Pairwise keeps the AVX2 kernel.
+
+#define MR512 12
+
+#define PL_BLOCK512(NAME, T, V, M, SETZERO, LOAD, MASKLOAD, STORE, MASKSTORE, SET1, FMADD, ADD, MUL)          \
+  __attribute__((target("avx512f"), always_inline)) static inline void NAME##_run(                            \
+      const int rows, const T *a0, size_t lda, const T *panel, size_t p0, size_t p1, int fused, V acc[MR512]) { \
+    for (int r = 0; r < rows; r++) acc[r] = SETZERO();                                                       \
+    if (fused) {                                                                                             \
+      for (size_t p = p0; p < p1; p++) {                                                                     \
+        V b = LOAD(panel + p * PL_W512);                                                                     \
+        for (int r = 0; r < rows; r++) acc[r] = FMADD(SET1(a0[r * lda + p]), b, acc[r]);                     \
+      }                                                                                                      \
+    } else {                                                                                                 \
+      for (size_t p = p0; p < p1; p++) {                                                                     \
+        V b = LOAD(panel + p * PL_W512);                                                                     \
+        for (int r = 0; r < rows; r++) acc[r] = ADD(acc[r], MUL(SET1(a0[r * lda + p]), b));                  \
+      }                                                                                                      \
+    }                                                                                                        \
+  }                                                                                                          \
+  __attribute__((target("avx512f"), always_inline)) static inline void NAME##_body(                           \
+      size_t i, const int rows, size_t j, size_t valid, size_t k, const T *a, size_t lda, const T *panel,     \
+      const T *bias, const T *bias_rows, T *c, size_t ldc, pl_order order) {                                 \
+    V acc[MR512];                                                                                            \
+    const T *a0 = a + i * lda;                                                                               \
+    if (order.kind == 2) {                                                                                   \
+      V total[MR512];                                                                                        \
+      for (int r = 0; r < rows; r++) total[r] = SETZERO();                                                   \
+      for (size_t p = 0; p < k; p += order.block) {                                                          \
+        NAME##_run(rows, a0, lda, panel, p, p + order.block < k ? p + order.block : k, order.fused, acc);    \
+        for (int r = 0; r < rows; r++) total[r] = ADD(total[r], acc[r]);                                     \
+      }                                                                                                      \
+      for (int r = 0; r < rows; r++) acc[r] = total[r];                                                      \
+    } else {                                                                                                 \
+      NAME##_run(rows, a0, lda, panel, 0, k, order.fused, acc);                                              \
+    }                                                                                                        \
+    const M mask = valid >= PL_W512 ? (M)-1 : (M)((1u << valid) - 1);                                        \
+    const V b = bias ? MASKLOAD(mask, bias + j) : SETZERO();                                                 \
+    for (int r = 0; r < rows; r++) {                                                                         \
+      V out = bias ? ADD(acc[r], b) : acc[r];                                                                \
+      if (bias_rows) out = ADD(out, SET1(bias_rows[i + r]));                                                 \
+      if (valid >= PL_W512) {                                                                                \
+        STORE(c + (i + r) * ldc + j, out);                                                                   \
+      } else {                                                                                               \
+        MASKSTORE(c + (i + r) * ldc + j, mask, out);                                                         \
+      }                                                                                                      \
+    }                                                                                                        \
+  }                                                                                                          \
+  /* One instance per row count, so the accumulators stay in registers at the row edge too. */              \
+  __attribute__((target("avx512f"))) static void NAME(size_t i, size_t rows, size_t j, size_t valid, size_t k, \
+                                                      const T *a, size_t lda, const T *panel, const T *bias,  \
+                                                      const T *bias_rows, T *c, size_t ldc, pl_order order) { \
+    switch (rows) {                                                                                          \
+    case 12: NAME##_body(i, 12, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;          \
+    case 11: NAME##_body(i, 11, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;          \
+    case 10: NAME##_body(i, 10, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;          \
+    case 9: NAME##_body(i, 9, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
+    case 8: NAME##_body(i, 8, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
+    case 7: NAME##_body(i, 7, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
+    case 6: NAME##_body(i, 6, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
+    case 5: NAME##_body(i, 5, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
+    case 4: NAME##_body(i, 4, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
+    case 3: NAME##_body(i, 3, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
+    case 2: NAME##_body(i, 2, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
+    default: NAME##_body(i, 1, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;           \
+    }                                                                                                        \
+  }
+
+#define PL_W512 PL_NR_F32
+PL_BLOCK512(block_f32_512, float, __m512, __mmask16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
+            _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_mul_ps)
+#undef PL_W512
+#define PL_W512 PL_NR_F64
+PL_BLOCK512(block_f64_512, double, __m512d, __mmask8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
+            _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_add_pd, _mm512_mul_pd)
+#undef PL_W512
+
+static int has_avx512(void) {
+  static int cached = -1;
+  if (cached < 0) {
+    __builtin_cpu_init();
+    cached = __builtin_cpu_supports("avx512f");
+  }
+  return cached;
+}
+
 static int has_avx2(void) {
   static int cached = -1;
   if (cached < 0) {
@@ -274,18 +364,29 @@ static int has_avx2(void) {
 
 int pl_gemm_isa(void) {
 #ifdef PL_X86
-  return has_avx2() ? 2 : 0;
+  if (!has_avx2()) return 0;
+  return has_avx512() ? 3 : 2;
 #else
   return 0;
 #endif
 }
 
 // Rows [row_begin, row_end) and panels [panel_begin, panel_end): panels outer (a panel of B is reused
-// from the cache by every row block), blocks of MR (PW for pairwise) rows inner, the last one shorter; the
-// portable loop where the CPU lacks AVX2.
+// from the cache by every row block), blocks of MR512, MR (PW for pairwise) rows inner, the last one
+// shorter; AVX-512 for the sequential and blocked orders where the CPU has it and the caller allows it,
+// else AVX2; the portable loop where the CPU lacks AVX2 or the caller asks for it.
 #ifdef PL_X86
 #define PL_DRIVE(BLOCK, NR)                                                                                  \
-  if (has_avx2() && !order.portable) {                                                                        \
+  if (order.path == PL_PATH_BEST && order.kind != 1 && has_avx2() && has_avx512()) {                         \
+    for (size_t j = j0; j < j1; j += NR) {                                                                   \
+      const size_t valid = j1 - j < NR ? j1 - j : NR;                                                        \
+      const void *panel = bp + (j - j0) * k;                                                                 \
+      for (size_t r = row_begin; r < row_end; r += MR512)                                                    \
+        BLOCK##_512(r, row_end - r < MR512 ? row_end - r : MR512, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); \
+    }                                                                                                        \
+    return;                                                                                                  \
+  }                                                                                                          \
+  if (has_avx2() && order.path != PL_PATH_PORTABLE) {                                                         \
     pl_pw_entry *schedule = 0;                                                                               \
     size_t count = 0;                                                                                        \
     if (order.kind == 1 && k > 0) {                                                                          \

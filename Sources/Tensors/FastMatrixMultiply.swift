@@ -3,7 +3,7 @@ import Dispatch
 import Scalars
 
 /// The SIMD paths of the matrix products (`MatrixMultiply`) and convolutions (`Convolution`): register
-/// blocking in C (`CKernels`: AVX2 where the CPU has it, portable C otherwise), bit-identical to the
+/// blocking in C (`CKernels`: AVX-512 or AVX2 where the CPU has it, portable C otherwise), bit-identical to the
 /// generic loop because every output is still one sum in the order `KernelOptions` names (sequential,
 /// pairwise or blocked), one rounding per product and per addition (or one per fused step), from +0,
 /// with the bias added last. Vectors run across outputs, never across the sum, so neither the blocking
@@ -14,11 +14,37 @@ import Scalars
 /// generic path does, so stochastic rounding draws the same bits), and binary16 or bfloat16 accumulated
 /// in themselves, unfused, at nearest even (each product and sum rounded to the format in SIMD).
 public enum FastMatrixMultiply {
-  /// Which code path the kernels take on this CPU: "avx2+fma" or "portable C".
-  public static var instructionSet: String { pl_gemm_isa() == 2 ? "avx2+fma" : "portable C" }
+  /// Which code path the kernels take on this CPU: "avx512f" (the binary32 and binary64 kernels'
+  /// sequential and blocked orders; AVX2 for the rest), "avx2+fma" or "portable C".
+  public static var instructionSet: String {
+    switch pl_gemm_isa() {
+    case 3: return "avx512f"
+    case 2: return "avx2+fma"
+    default: return "portable C"
+    }
+  }
+
+  /// Which code path the binary32 and binary64 kernels may take: every path computes the same bits, so
+  /// only the tests and benchmarks choose (`best` where they do not).
+  public enum Path: Sendable, CaseIterable {
+    /// The best the CPU has.
+    case best
+    /// AVX2 at most (what CPUs without AVX-512 run).
+    case avx2
+    /// The portable C loop (what CPUs without AVX2 run).
+    case portable
+
+    @usableFromInline var c: Int32 {
+      switch self {
+      case .best: return Int32(PL_PATH_BEST)
+      case .avx2: return Int32(PL_PATH_AVX2)
+      case .portable: return Int32(PL_PATH_PORTABLE)
+      }
+    }
+  }
 
   /// Rows per task when the work is split across threads by rows: a multiple of the kernels' row
-  /// blocks (6 and 3 rows for binary32/64, 4 for the rounded kernel).
+  /// blocks (12 rows with AVX-512, 6 with AVX2, 2 for pairwise, 4 for the rounded kernel).
   @usableFromInline static let rowBlock = 24
 
   /// Runs `body(unit)` for every unit in `0..<units` on up to `threads` threads, each thread claiming
@@ -95,12 +121,12 @@ public enum FastMatrixMultiply {
 
   /// The C description of a summation order (not `blas`, which the caller routes to `BLAS`).
   @inlinable
-  static func order(_ options: KernelOptions, portable: Bool = false) -> pl_order {
-    let fused: Int32 = options.fused ? 1 : 0, portableLoop: Int32 = portable ? 1 : 0
+  static func order(_ options: KernelOptions, path: Path = .best) -> pl_order {
+    let fused: Int32 = options.fused ? 1 : 0
     switch options.order {
-    case .pairwise: return pl_order(kind: 1, block: 0, fused: 0, portable: portableLoop)
-    case .blocked(let size): return pl_order(kind: 2, block: max(size, 1), fused: fused, portable: portableLoop)
-    case .sequential, .blas: return pl_order(kind: 0, block: 0, fused: fused, portable: portableLoop)
+    case .pairwise: return pl_order(kind: 1, block: 0, fused: 0, path: path.c)
+    case .blocked(let size): return pl_order(kind: 2, block: max(size, 1), fused: fused, path: path.c)
+    case .sequential, .blas: return pl_order(kind: 0, block: 0, fused: fused, path: path.c)
     }
   }
 
@@ -203,28 +229,28 @@ public enum FastMatrixMultiply {
 
   /// `a [m, k]` times `b [n, k]` transposed plus `bias`, accumulated in `Acc` (`Float` or `Double`) or,
   /// with `rounded`, in the storage format's own arithmetic by that kernel; the results rounded into `S`.
-  /// With `portable`, the `Float`/`Double` kernels take their portable C loop even on an AVX2 CPU (what
-  /// CPUs without AVX2 run; for the tests).
+  /// `path` restricts the code path of the `Float`/`Double` kernels (for the tests: every path computes
+  /// the same bits).
   @inlinable
   static func timesTransposed<S: PrecisionScalar, Acc: PrecisionScalar>(
     _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, accumulate _: Acc.Type, options: KernelOptions, rounded: Kernel?, threads: Int,
-    portable: Bool = false
+    path: Path = .best
   ) -> Tensor<S> {
     if let rounded {
       return rounded.holdsBinary64
         ? timesTransposed(a, b, bias: bias, in: Double.self, kernel: rounded, options: options, threads: threads)
         : timesTransposed(a, b, bias: bias, in: Float.self, kernel: rounded, options: options, threads: threads)
     }
-    return timesTransposed(a, b, bias: bias, in: Acc.self, kernel: .accumulating(Acc.self), options: options, threads: threads, portable: portable)
+    return timesTransposed(a, b, bias: bias, in: Acc.self, kernel: .accumulating(Acc.self), options: options, threads: threads, path: path)
   }
 
   @inlinable
   static func timesTransposed<S: PrecisionScalar, U: PrecisionScalar>(
-    _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, in _: U.Type, kernel: Kernel, options: KernelOptions, threads: Int, portable: Bool = false
+    _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, in _: U.Type, kernel: Kernel, options: KernelOptions, threads: Int, path: Path = .best
   ) -> Tensor<S> {
     let (m, k, n) = (a.shape[0], a.shape[1], b.shape[0])
     let wa = widened(a.storage, to: U.self), wb = widened(b.storage, to: U.self), wbias = bias.map { widened($0.storage, to: U.self) }
-    let order = Self.order(options, portable: portable)
+    let order = Self.order(options, path: path)
     let result = [U](unsafeUninitializedCapacity: m * n) { out, initialized in
       // The kernels write every output; debug builds (the tests) start from NaN so that a skipped one
       // cannot pass for a result left in reused memory.

@@ -22,14 +22,14 @@ import Testing
   /// Every output of the fast product against `DotProduct.sum`, the generic loop, in every order.
   func check<S: PrecisionScalar, A: PrecisionScalar>(
     _: S.Type, accumulate _: A.Type, offset: Int = 0, orders: [KernelOptions.SummationOrder] = orders, fused: [Bool] = [false, true],
-    portable: Bool = false
+    path: FastMatrixMultiply.Path? = nil
   ) {
-    // Every row count of the last row block (m mod 6 = 0 ... 5, mod 3 for pairwise, mod 4 for the
-    // rounded kernel), partial and whole column panels (n mod 16 and n mod 8), long k (pairwise trees
-    // of every small size, blocks crossing the end). With two threads the kernels split the column
-    // panels between the threads (n = 17 ... 48) or, with one panel, the 24-row blocks (n ≤ 16 and
-    // m = 40, 50, 61).
-    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30)] {
+    // Every row count of the last row block (m mod 12 = 0 ... 11 for AVX-512, mod 6 for AVX2, mod 2
+    // for pairwise, mod 4 for the rounded kernel), partial and whole column panels (n mod 16 and n mod
+    // 8), long k (pairwise trees of every small size, blocks crossing the end). With two threads the
+    // kernels split the column panels between the threads (n = 17 ... 48) or, with one panel, the
+    // 24-row blocks (n ≤ 16 and m = 40, 50, 61).
+    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30), (7, 9, 45), (10, 23, 19), (11, 16, 64), (12, 31, 28), (23, 7, 12), (36, 5, 8)] {
       for order in orders {
         for fused in fused where !(fused && order == .pairwise) {
           for withBias in [false, true] {
@@ -51,9 +51,9 @@ import Testing
               }
             }
             for threads in [1, 2] {
-              let got = portable
-                ? FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, rounded: nil, threads: threads, portable: true)
-                : MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, threads: threads)
+              let got = path.map {
+                FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, rounded: nil, threads: threads, path: $0)
+              } ?? MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, threads: threads)
               let same = zip(got.storage, expected).allSatisfy { $0.hexDescription == $1.hexDescription }
               #expect(same, "\(S.format.name) in \(A.format.name) \(options) m \(m) n \(n) k \(k) bias \(withBias) threads \(threads)")
             }
@@ -106,12 +106,14 @@ import Testing
       #expect(FastMatrixMultiply.roundedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions()) == nil)
     }
   }
-  /// The portable C loop (what CPUs without AVX2 run), asked for per call on this one: the same packed
-  /// operand, every order.
-  @Test func portableLoopEqualsTheGenericLoop() {
-    check(Float.self, accumulate: Float.self, portable: true)
-    check(Double.self, accumulate: Double.self, portable: true)
-    check(Binary16.self, accumulate: Float.self, portable: true)
+  /// Each code path a CPU may take (AVX-512 where this one has it, AVX2, the portable C loop), asked for
+  /// per call: the same packed operand, every order.
+  @Test(arguments: FastMatrixMultiply.Path.allCases) func everyCodePathEqualsTheGenericLoop(_ path: FastMatrixMultiply.Path) {
+    check(Float.self, accumulate: Float.self, path: path)
+    check(Double.self, accumulate: Double.self, path: path)
+    check(Binary16.self, accumulate: Float.self, path: path)
   }
-  @Test func instructionSetIsReported() { #expect(["avx2+fma", "portable C"].contains(FastMatrixMultiply.instructionSet)) }
+  @Test func instructionSetIsReported() {
+    #expect(["avx512f", "avx2+fma", "portable C"].contains(FastMatrixMultiply.instructionSet))
+  }
 }

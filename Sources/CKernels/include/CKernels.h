@@ -39,9 +39,14 @@ typedef struct pl_order {
   size_t block;
   /// One fused multiply-add per step (sequential, and within blocks); ignored by pairwise.
   int fused;
-  /// Nonzero: the portable C loop even where AVX2 is available (the tests' check of that loop).
-  int portable;
+  /// Which code path may run (the tests' check of each): PL_PATH_BEST, the best the CPU has (AVX-512 for
+  /// the sequential and blocked orders, else AVX2, else portable C); PL_PATH_AVX2, AVX2 at most;
+  /// PL_PATH_PORTABLE, the portable C loop. Every path computes the same bits.
+  int path;
 } pl_order;
+#define PL_PATH_BEST 0
+#define PL_PATH_PORTABLE 1
+#define PL_PATH_AVX2 2
 
 /// Rows [row_begin, row_end) of C restricted to the outputs of panels [panel_begin, panel_end), with the
 /// packed panels starting at bp (panel panel_begin first). bias (per column) and bias_rows (per row) may
@@ -77,7 +82,8 @@ int pl_gemm_round_f64(const pl_small_format *format, size_t row_begin, size_t ro
                       size_t panel_end, size_t n, size_t k, const double *a, size_t lda, const double *bp,
                       const double *bias, const double *bias_rows, double *c, size_t ldc, pl_order order);
 int pl_gemm_round_available(void);
-/// Which code path runs on this CPU: 2 = AVX2 and FMA, 0 = portable C.
+/// Which code path runs on this CPU: 3 = AVX-512F (and AVX2 and FMA, for pairwise), 2 = AVX2 and FMA,
+/// 0 = portable C.
 int pl_gemm_isa(void);
 /// Atomically returns *counter and increments it (threads claiming units of work).
 size_t pl_claim(size_t *counter);
