@@ -29,6 +29,29 @@
 PL_PACK(pl_pack_f32, float, PL_NR_F32)
 PL_PACK(pl_pack_f64, double, PL_NR_F64)
 
+// A row-major matrix b [k][n] (B itself, untransposed): a panel's row p is NR consecutive values of b's
+// row p, zero past the last output.
+#define PL_PACK_ROWS(NAME, T, NR)                                                                            \
+  void NAME(size_t n, size_t k, const T *b, T *bp, size_t panel_begin, size_t panel_end, size_t k_begin,       \
+            size_t k_end) {                                                                                  \
+    (void)k;                                                                                                 \
+    for (size_t q = panel_begin; q < panel_end && q * NR < n; q++) {                                         \
+      const size_t j0 = q * NR;                                                                              \
+      T *panel = bp + (q - panel_begin) * NR * (k_end - k_begin);                                            \
+      const size_t cols = n - j0 < NR ? n - j0 : NR;                                                         \
+      for (size_t p = k_begin; p < k_end; p++) {                                                             \
+        T *row = panel + (p - k_begin) * NR;                                                                 \
+        const T *source = b + p * n + j0;                                                                    \
+        size_t jj = 0;                                                                                       \
+        for (; jj < cols; jj++) row[jj] = source[jj];                                                        \
+        for (; jj < NR; jj++) row[jj] = 0;                                                                   \
+      }                                                                                                      \
+    }                                                                                                        \
+  }
+
+PL_PACK_ROWS(pl_pack_rows_f32, float, PL_NR_F32)
+PL_PACK_ROWS(pl_pack_rows_f64, double, PL_NR_F64)
+
 // The convolution packers avoid divisions in their inner loops: the position of each lane is decoded
 // once per panel, the steps are walked with counters, and where a row or column of the window falls
 // (inside the image or not, which output position) is looked up in small per-lane tables.

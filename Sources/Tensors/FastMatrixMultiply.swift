@@ -227,28 +227,38 @@ public enum FastMatrixMultiply {
     S.self == U.self ? unsafeBitCast(x, to: [U].self) : x.map { U($0.doubleValue) }
   }
 
-  /// `a [m, k]` times `b [n, k]` transposed plus `bias`, accumulated in `Acc` (`Float` or `Double`) or,
+  /// `a [m, k]` times `b [n, k]` transposed (or `b [k, n]` with `layout: .plain`) plus `bias`, accumulated in `Acc` (`Float` or `Double`) or,
   /// with `rounded`, in the storage format's own arithmetic by that kernel; the results rounded into `S`.
   /// `path` restricts the code path of the `Float`/`Double` kernels (for the tests: every path computes
   /// the same bits).
   @inlinable
   static func timesTransposed<S: PrecisionScalar, Acc: PrecisionScalar>(
-    _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, accumulate _: Acc.Type, options: KernelOptions, rounded: Kernel?, threads: Int,
-    path: Path = .best
+    _ a: Tensor<S>, _ b: Tensor<S>, layout: Layout = .transposed, bias: Tensor<S>?, accumulate _: Acc.Type, options: KernelOptions,
+    rounded: Kernel?, threads: Int, path: Path = .best
   ) -> Tensor<S> {
     if let rounded {
       return rounded.holdsBinary64
-        ? timesTransposed(a, b, bias: bias, in: Double.self, kernel: rounded, options: options, threads: threads)
-        : timesTransposed(a, b, bias: bias, in: Float.self, kernel: rounded, options: options, threads: threads)
+        ? timesTransposed(a, b, layout: layout, bias: bias, in: Double.self, kernel: rounded, options: options, threads: threads)
+        : timesTransposed(a, b, layout: layout, bias: bias, in: Float.self, kernel: rounded, options: options, threads: threads)
     }
-    return timesTransposed(a, b, bias: bias, in: Acc.self, kernel: .accumulating(Acc.self), options: options, threads: threads, path: path)
+    return timesTransposed(
+      a, b, layout: layout, bias: bias, in: Acc.self, kernel: .accumulating(Acc.self), options: options, threads: threads, path: path)
+  }
+
+  /// How the second operand is given: `[n, k]` (B transposed, as a Linear weight is to the forward) or
+  /// `[k, n]` (B itself, as the weight is to the input gradient). Only the packing differs: the sums are
+  /// the same.
+  public enum Layout: Sendable {
+    case transposed
+    case plain
   }
 
   @inlinable
   static func timesTransposed<S: PrecisionScalar, U: PrecisionScalar>(
-    _ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>?, in _: U.Type, kernel: Kernel, options: KernelOptions, threads: Int, path: Path = .best
+    _ a: Tensor<S>, _ b: Tensor<S>, layout: Layout = .transposed, bias: Tensor<S>?, in _: U.Type, kernel: Kernel, options: KernelOptions,
+    threads: Int, path: Path = .best
   ) -> Tensor<S> {
-    let (m, k, n) = (a.shape[0], a.shape[1], b.shape[0])
+    let (m, k, n) = (a.shape[0], a.shape[1], layout == .transposed ? b.shape[0] : b.shape[1])
     let wa = widened(a.storage, to: U.self), wb = widened(b.storage, to: U.self), wbias = bias.map { widened($0.storage, to: U.self) }
     let order = Self.order(options, path: path)
     let result = [U](unsafeUninitializedCapacity: m * n) { out, initialized in
@@ -266,10 +276,11 @@ public enum FastMatrixMultiply {
               kernel, m: m, n: n, k: k, a: ap.baseAddress!, lda: k, bias: wbias == nil ? nil : biasp.baseAddress, biasRows: nil,
               c: out.baseAddress!, ldc: n, order: order, threads: threads
             ) { first, last, into in
-              if kernel.holdsBinary64 {
-                pl_pack_f64(n, k, cast(source), cast(into), first, last, 0, k)
-              } else {
-                pl_pack_f32(n, k, cast(source), cast(into), first, last, 0, k)
+              switch (kernel.holdsBinary64, layout) {
+              case (true, .transposed): pl_pack_f64(n, k, cast(source), cast(into), first, last, 0, k)
+              case (true, .plain): pl_pack_rows_f64(n, k, cast(source), cast(into), first, last, 0, k)
+              case (false, .transposed): pl_pack_f32(n, k, cast(source), cast(into), first, last, 0, k)
+              case (false, .plain): pl_pack_rows_f32(n, k, cast(source), cast(into), first, last, 0, k)
               }
             }
           }

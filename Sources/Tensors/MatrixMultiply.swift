@@ -25,6 +25,39 @@ public enum MatrixMultiply {
     }
   }
 
+  /// `a [m, k]` times `b [k, n]`: exactly `timesTransposed(a, b.transposed(), plan: plan)` (the same sums
+  /// in the same order), without forming `bᵀ` on the fast paths (a Linear layer's input gradient
+  /// `dY · W`, and its weight gradient `dYᵀ · X`).
+  @inlinable
+  public static func times<S: PrecisionScalar>(_ a: Tensor<S>, _ b: Tensor<S>, plan: KernelPlan) -> Tensor<S> {
+    plan.checkAccumulation(storage: S.self)
+    let (a, b) = (plan.operand(a), plan.operand(b))
+    switch plan.accumulation {
+    case .same: return times(a, b, accumulate: S.self, options: plan.options, threads: plan.threads)
+    case .binary32: return times(a, b, accumulate: Float.self, options: plan.options, threads: plan.threads)
+    case .binary64: return times(a, b, accumulate: Double.self, options: plan.options, threads: plan.threads)
+    }
+  }
+
+  @inlinable
+  public static func times<S: PrecisionScalar, Acc: PrecisionScalar>(
+    _ a: Tensor<S>, _ b: Tensor<S>, accumulate _: Acc.Type, options: KernelOptions = KernelOptions(), threads: Int = 1
+  ) -> Tensor<S> {
+    precondition(a.rank == 2 && b.rank == 2 && a.shape[1] == b.shape[0], "cannot multiply \(a.shape) by \(b.shape)")
+    if case .blas = options.order {
+      return timesTransposed(a, b.transposed(), accumulate: Acc.self, options: options, threads: threads)
+    }
+    if let kernel = FastMatrixMultiply.roundedKernel(S.self, Acc.self, options) {
+      return FastMatrixMultiply.timesTransposed(
+        a, b, layout: .plain, bias: nil, accumulate: Acc.self, options: options, rounded: kernel, threads: threads)
+    }
+    if FastMatrixMultiply.applies(S.self, Acc.self, options) {
+      return FastMatrixMultiply.timesTransposed(
+        a, b, layout: .plain, bias: nil, accumulate: Acc.self, options: options, rounded: nil, threads: threads)
+    }
+    return timesTransposed(a, b.transposed(), accumulate: Acc.self, options: options, threads: threads)
+  }
+
   /// Column sums of a matrix (the bias gradient), accumulated as `plan` says.
   @inlinable
   public static func columnSums<S: PrecisionScalar>(_ x: Tensor<S>, plan: KernelPlan) -> Tensor<S> {

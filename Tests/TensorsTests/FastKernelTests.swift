@@ -22,7 +22,7 @@ import Testing
   /// Every output of the fast product against `DotProduct.sum`, the generic loop, in every order.
   func check<S: PrecisionScalar, A: PrecisionScalar>(
     _: S.Type, accumulate _: A.Type, offset: Int = 0, orders: [KernelOptions.SummationOrder] = orders, fused: [Bool] = [false, true],
-    path: FastMatrixMultiply.Path? = nil
+    path: FastMatrixMultiply.Path? = nil, plain: Bool = false
   ) {
     // Every row count of the last row block (m mod 12 = 0 ... 11 for AVX-512, mod 6 for AVX2, mod 2
     // for pairwise, mod 4 for the rounded kernel), partial and whole column panels (n mod 16 and n mod
@@ -32,7 +32,7 @@ import Testing
     for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30), (7, 9, 45), (10, 23, 19), (11, 16, 64), (12, 31, 28), (23, 7, 12), (36, 5, 8)] {
       for order in orders {
         for fused in fused where !(fused && order == .pairwise) {
-          for withBias in [false, true] {
+          for withBias in plain ? [false] : [false, true] {
             let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
             let b = Tensor<S>(shape: [n, k], storage: Self.values(n * k, seed: UInt64(n * 7 + k), as: S.self, offset: offset))
             let bias = withBias ? Tensor<S>(shape: [n], storage: Self.values(n, seed: 3, as: S.self)) : nil
@@ -51,9 +51,15 @@ import Testing
               }
             }
             for threads in [1, 2] {
-              let got = path.map {
-                FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, rounded: nil, threads: threads, path: $0)
-              } ?? MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, threads: threads)
+              let got: Tensor<S>
+              if plain {
+                got = MatrixMultiply.times(a, b.transposed(), accumulate: A.self, options: options, threads: threads)
+              } else if let path {
+                got = FastMatrixMultiply.timesTransposed(
+                  a, b, bias: bias, accumulate: A.self, options: options, rounded: nil, threads: threads, path: path)
+              } else {
+                got = MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, threads: threads)
+              }
               let same = zip(got.storage, expected).allSatisfy { $0.hexDescription == $1.hexDescription }
               #expect(same, "\(S.format.name) in \(A.format.name) \(options) m \(m) n \(n) k \(k) bias \(withBias) threads \(threads)")
             }
@@ -112,6 +118,21 @@ import Testing
     check(Float.self, accumulate: Float.self, path: path)
     check(Double.self, accumulate: Double.self, path: path)
     check(Binary16.self, accumulate: Float.self, path: path)
+  }
+  /// `MatrixMultiply.times` (B given as `[k, n]`, packed by rows: a Linear layer's backward) against the
+  /// same generic loop: every kernel (and the generic loop itself, at p = 26), every order.
+  @Test func untransposedOperandEqualsTheGenericLoop() throws {
+    let orders: [KernelOptions.SummationOrder] = [.sequential, .pairwise, .blocked(7)]
+    check(Float.self, accumulate: Float.self, orders: orders, plain: true)
+    check(Double.self, accumulate: Double.self, orders: orders, plain: true)
+    check(Binary16.self, accumulate: Float.self, orders: orders, plain: true)
+    check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential, .pairwise], fused: [false], plain: true)
+    EmulatedFloat.withFormat(.tf32) {
+      check(EmulatedFloat.self, accumulate: EmulatedFloat.self, orders: [.sequential, .blocked(7)], fused: [false], plain: true)
+    }
+    EmulatedFloat.withFormat(try FloatFormat.ieee("ieee:26:100", precision: 26, emax: 100)) {
+      check(EmulatedFloat.self, accumulate: EmulatedFloat.self, orders: [.sequential], fused: [false], plain: true)
+    }
   }
   @Test func instructionSetIsReported() {
     #expect(["avx512f", "avx2+fma", "portable C"].contains(FastMatrixMultiply.instructionSet))

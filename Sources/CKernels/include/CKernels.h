@@ -91,6 +91,9 @@ size_t pl_claim(size_t *counter);
 /// Packs panels [panel_begin, panel_end) of b [n][k] (row-major): B[p][j] = b[j][p].
 void pl_pack_f32(size_t n, size_t k, const float *b, float *bp, size_t panel_begin, size_t panel_end, size_t k_begin, size_t k_end);
 void pl_pack_f64(size_t n, size_t k, const double *b, double *bp, size_t panel_begin, size_t panel_end, size_t k_begin, size_t k_end);
+/// Packs panels [panel_begin, panel_end) of b [k][n] (row-major, B itself): B[p][j] = b[p][j].
+void pl_pack_rows_f32(size_t n, size_t k, const float *b, float *bp, size_t panel_begin, size_t panel_end, size_t k_begin, size_t k_end);
+void pl_pack_rows_f64(size_t n, size_t k, const double *b, double *bp, size_t panel_begin, size_t panel_end, size_t k_begin, size_t k_end);
 
 /// A 2-D convolution (cross-correlation, as PyTorch) of x [batch][channels][height][width] with a weight
 /// [out_channels][channels][kernel_h][kernel_w], stride and zero padding, giving [batch][out_channels]

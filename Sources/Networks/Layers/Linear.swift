@@ -30,13 +30,13 @@ public struct Linear<T: PrecisionScalar>: Sendable {
 
   /// The weight and bias gradients: dW = dYᵀ X (one sum over the batch per element), db = Σ_b dY.
   public func parameterGradients(input x: Tensor<T>, gradOut: Tensor<T>, _ plan: KernelPlan) -> (weight: Tensor<T>, bias: Tensor<T>) {
-    let dW = MatrixMultiply.timesTransposed(gradOut.transposed(), x.transposed(), plan: plan)  // [out, batch]·[batch, in]
+    let dW = MatrixMultiply.times(gradOut.transposed(), x, plan: plan)  // [out, batch]·[batch, in]
     return (dW, MatrixMultiply.columnSums(gradOut, plan: plan))
   }
 
   /// The input's gradient alone (what backprop through this layer passes down): dX = dY W.
   public func inputGradient(gradOut: Tensor<T>, _ plan: KernelPlan) -> Tensor<T> {
-    MatrixMultiply.timesTransposed(gradOut, weight.transposed(), plan: plan)
+    MatrixMultiply.times(gradOut, weight, plan: plan)
   }
 }
 
