@@ -35,8 +35,10 @@ __attribute__((target("avx2,f16c"))) static inline __m256 round_bf16(__m256 v) {
   return _mm256_blendv_ps(_mm256_castsi256_ps(rounded), v, nan);
 }
 
-// Rows per block: 4 rows x one panel of outputs (8 accumulators).
+// Rows per block: 4 rows x one panel of outputs (8 AVX2 accumulators).
 #define ROWS 4
+#define RVECS 2
+#define RTARGET "avx2,f16c"
 
 #define RT float
 #define RV __m256
@@ -63,6 +65,66 @@ __attribute__((target("avx2,f16c"))) static inline __m256 round_bf16(__m256 v) {
 #undef ROUND
 #undef RCTX
 #undef RNAME
+#undef ROWS
+#undef RVECS
+#undef RTARGET
+
+// The same loops in AVX-512: one panel (16 floats) is one vector, 8 rows per block. The roundings are the
+// AVX2 ones, 16 lanes at a time: _mm512_cvtps_ph rounds to binary16 as F16C does (RNE, subnormals,
+// overflow to infinity), and bfloat16's bit rounding is the same integer arithmetic.
+__attribute__((target("avx512f"))) static inline __m512 round_f16_512(__m512 v) {
+  return _mm512_cvtph_ps(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+__attribute__((target("avx512f"))) static inline __m512 round_bf16_512(__m512 v) {
+  __m512i bits = _mm512_castps_si512(v);
+  __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+  __m512i rounded = _mm512_add_epi32(bits, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb));
+  rounded = _mm512_and_si512(rounded, _mm512_set1_epi32((int)0xFFFF0000u));
+  __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+  return _mm512_mask_blend_ps(nan, _mm512_castsi512_ps(rounded), v);
+}
+
+#define ROWS 8
+#define RVECS 1
+#define RTARGET "avx512f"
+#define RT float
+#define RV __m512
+#define RNR PL_NR_F32
+#define RZERO() _mm512_setzero_ps()
+#define RLOAD(p) _mm512_loadu_ps(p)
+#define RSTORE(p, v) _mm512_storeu_ps((p), (v))
+#define RBCAST(p) _mm512_set1_ps(*(p))
+#define RADDV(x, y) _mm512_add_ps((x), (y))
+#define RMULV(x, y) _mm512_mul_ps((x), (y))
+#define ROUND(v) (ctx == 0 ? round_f16_512(v) : round_bf16_512(v))
+#define RCTX int
+#define RNAME(x) x##_f32_512
+#include "gemm_round_body.h"
+#undef RT
+#undef RV
+#undef RNR
+#undef RZERO
+#undef RLOAD
+#undef RSTORE
+#undef RBCAST
+#undef RADDV
+#undef RMULV
+#undef ROUND
+#undef RCTX
+#undef RNAME
+#undef ROWS
+#undef RVECS
+#undef RTARGET
+
+static int has_avx512(void) {
+  static int cached = -1;
+  if (cached < 0) {
+    __builtin_cpu_init();
+    cached = __builtin_cpu_supports("avx512f");
+  }
+  return cached;
+}
 
 // A pl_small_format broadcast into vectors.
 typedef struct small64 {
@@ -104,6 +166,9 @@ __attribute__((target("avx2,f16c"), always_inline)) static inline __m256d round_
   return _mm256_blendv_pd(result, small, _mm256_cmp_pd(magnitude, f->min_normal, _CMP_LT_OQ));
 }
 
+#define ROWS 4
+#define RVECS 2
+#define RTARGET "avx2,f16c"
 #define RT double
 #define RV __m256d
 #define RNR PL_NR_F64
@@ -157,13 +222,18 @@ int pl_gemm_round_available(void) {
 }
 
 // Without AVX2 (or off x86-64) the kernels compute nothing and say so; callers ask
-// pl_gemm_round_available() first.
+// pl_gemm_round_available() first. binary16 and bfloat16 take AVX-512 where the CPU has it and
+// order.path is PL_PATH_BEST, else AVX2 (there is no portable loop: PL_PATH_PORTABLE means AVX2 here).
 int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n,
                   size_t k, const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows,
                   float *c, size_t ldc, pl_order order) {
 #if defined(__x86_64__)
   if (pl_gemm_round_available()) {
-    panels_f32(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    if (order.path == PL_PATH_BEST && has_avx512()) {
+      panels_f32_512(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    } else {
+      panels_f32(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    }
     return 1;
   }
 #endif

@@ -1,7 +1,10 @@
 // The loops of the rounded-arithmetic kernels, written once and included by gemm_round.c for each
 // element type with these macros defined:
-//   RT, RV           element and AVX2 vector type (float/__m256 or double/__m256d)
-//   RNR              outputs per packed panel (two vectors)
+//   RT, RV           element and vector type (float/__m256, float/__m512 or double/__m256d)
+//   RNR              outputs per packed panel
+//   RVECS            vectors per panel (RNR / RVECS lanes each: two AVX2 vectors or one AVX-512 vector)
+//   ROWS             rows per block (at most 8)
+//   RTARGET          the target attribute's string ("avx2,f16c" or "avx512f")
 //   RZERO(), RLOAD(p), RSTORE(p, v), RBCAST(p), RADDV(x, y), RMULV(x, y)   the vector operations
 //   ROUND(v)         rounds a vector into the format described by `ctx`, to nearest even
 //   RCTX             the type of `ctx` (a format code, or the format's broadcast constants)
@@ -11,62 +14,59 @@
 
 #define RADD(x, y) ROUND(RADDV((x), (y)))
 #define RMUL(x, y) ROUND(RMULV((x), (y)))
-#define RHALF (RNR / 2)
+#define RHALF (RNR / RVECS)
 
 // Sequential rounded sums over [p0, p1) from zero.
-__attribute__((target("avx2,f16c"), always_inline)) static inline void RNAME(run)(RCTX ctx, const int rows, const RT *a0,
+__attribute__((target(RTARGET), always_inline)) static inline void RNAME(run)(RCTX ctx, const int rows, const RT *a0,
                                                                                 size_t lda, const RT *panel, size_t p0,
-                                                                                size_t p1, RV acc[ROWS][2]) {
-  for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = RZERO();
+                                                                                size_t p1, RV acc[ROWS][RVECS]) {
+  for (int r = 0; r < rows; r++)
+    for (int h = 0; h < RVECS; h++) acc[r][h] = RZERO();
   for (size_t p = p0; p < p1; p++) {
-    RV b0 = RLOAD(panel + p * RNR), b1 = RLOAD(panel + p * RNR + RHALF);
+    RV b[RVECS];
+    for (int h = 0; h < RVECS; h++) b[h] = RLOAD(panel + p * RNR + h * RHALF);
     for (int r = 0; r < rows; r++) {
       RV x = RBCAST(a0 + r * lda + p);
-      acc[r][0] = RADD(acc[r][0], RMUL(x, b0));
-      acc[r][1] = RADD(acc[r][1], RMUL(x, b1));
+      for (int h = 0; h < RVECS; h++) acc[r][h] = RADD(acc[r][h], RMUL(x, b[h]));
     }
   }
 }
 
 // The pairwise subtree over [p0, p1).
-__attribute__((target("avx2,f16c"))) static void RNAME(tree)(RCTX ctx, const int rows, const RT *a0, size_t lda,
-                                                            const RT *panel, size_t p0, size_t p1, RV out[ROWS][2]) {
+__attribute__((target(RTARGET))) static void RNAME(tree)(RCTX ctx, const int rows, const RT *a0, size_t lda,
+                                                            const RT *panel, size_t p0, size_t p1, RV out[ROWS][RVECS]) {
   if (p1 - p0 == 1) {
-    RV b0 = RLOAD(panel + p0 * RNR), b1 = RLOAD(panel + p0 * RNR + RHALF);
     for (int r = 0; r < rows; r++) {
       RV x = RBCAST(a0 + r * lda + p0);
-      out[r][0] = RMUL(x, b0);
-      out[r][1] = RMUL(x, b1);
+      for (int h = 0; h < RVECS; h++) out[r][h] = RMUL(x, RLOAD(panel + p0 * RNR + h * RHALF));
     }
     return;
   }
   size_t m = p0 + (p1 - p0) / 2;
-  RV left[ROWS][2], right[ROWS][2];
+  RV left[ROWS][RVECS], right[ROWS][RVECS];
   RNAME(tree)(ctx, rows, a0, lda, panel, p0, m, left);
   RNAME(tree)(ctx, rows, a0, lda, panel, m, p1, right);
-  for (int r = 0; r < rows; r++) {
-    out[r][0] = RADD(left[r][0], right[r][0]);
-    out[r][1] = RADD(left[r][1], right[r][1]);
-  }
+  for (int r = 0; r < rows; r++)
+    for (int h = 0; h < RVECS; h++) out[r][h] = RADD(left[r][h], right[r][h]);
 }
 
-__attribute__((target("avx2,f16c"), always_inline)) static inline void RNAME(body)(
+__attribute__((target(RTARGET), always_inline)) static inline void RNAME(body)(
     RCTX ctx, size_t i, const int rows, size_t j, size_t valid, size_t k, const RT *a, size_t lda, const RT *panel,
     const RT *bias, const RT *bias_rows, RT *c, size_t ldc, pl_order order) {
-  RV acc[ROWS][2];
+  RV acc[ROWS][RVECS];
   const RT *a0 = a + i * lda;
   if (order.kind == 1) {
-    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = RZERO();
+    for (int r = 0; r < rows; r++)
+      for (int h = 0; h < RVECS; h++) acc[r][h] = RZERO();
     if (k > 0) RNAME(tree)(ctx, rows, a0, lda, panel, 0, k, acc);
   } else if (order.kind == 2) {
-    RV block[ROWS][2];
-    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = RZERO();
+    RV block[ROWS][RVECS];
+    for (int r = 0; r < rows; r++)
+      for (int h = 0; h < RVECS; h++) acc[r][h] = RZERO();
     for (size_t p = 0; p < k; p += order.block) {
       RNAME(run)(ctx, rows, a0, lda, panel, p, p + order.block < k ? p + order.block : k, block);
-      for (int r = 0; r < rows; r++) {
-        acc[r][0] = RADD(acc[r][0], block[r][0]);
-        acc[r][1] = RADD(acc[r][1], block[r][1]);
-      }
+      for (int r = 0; r < rows; r++)
+        for (int h = 0; h < RVECS; h++) acc[r][h] = RADD(acc[r][h], block[r][h]);
     }
   } else {
     RNAME(run)(ctx, rows, a0, lda, panel, 0, k, acc);
@@ -75,28 +75,24 @@ __attribute__((target("avx2,f16c"), always_inline)) static inline void RNAME(bod
     if (bias) {
       RT tmp[RNR] = {0};
       for (size_t jj = 0; jj < valid; jj++) tmp[jj] = bias[j + jj];
-      acc[r][0] = RADD(acc[r][0], RLOAD(tmp));
-      acc[r][1] = RADD(acc[r][1], RLOAD(tmp + RHALF));
+      for (int h = 0; h < RVECS; h++) acc[r][h] = RADD(acc[r][h], RLOAD(tmp + h * RHALF));
     }
     if (bias_rows) {
       RV rb = RBCAST(bias_rows + i + r);
-      acc[r][0] = RADD(acc[r][0], rb);
-      acc[r][1] = RADD(acc[r][1], rb);
+      for (int h = 0; h < RVECS; h++) acc[r][h] = RADD(acc[r][h], rb);
     }
     if (valid == RNR) {
-      RSTORE(c + (i + r) * ldc + j, acc[r][0]);
-      RSTORE(c + (i + r) * ldc + j + RHALF, acc[r][1]);
+      for (int h = 0; h < RVECS; h++) RSTORE(c + (i + r) * ldc + j + h * RHALF, acc[r][h]);
     } else {
       RT tmp[RNR];
-      RSTORE(tmp, acc[r][0]);
-      RSTORE(tmp + RHALF, acc[r][1]);
+      for (int h = 0; h < RVECS; h++) RSTORE(tmp + h * RHALF, acc[r][h]);
       for (size_t jj = 0; jj < valid; jj++) c[(i + r) * ldc + j + jj] = tmp[jj];
     }
   }
 }
 
-// Rows [row_begin, row_end) of the panels [panel_begin, panel_end), 4 rows at a time.
-__attribute__((target("avx2,f16c"))) static void RNAME(panels)(RCTX ctx, size_t row_begin, size_t row_end,
+// Rows [row_begin, row_end) of the panels [panel_begin, panel_end), ROWS rows at a time.
+__attribute__((target(RTARGET))) static void RNAME(panels)(RCTX ctx, size_t row_begin, size_t row_end,
                                                               size_t panel_begin, size_t panel_end, size_t n, size_t k,
                                                               const RT *a, size_t lda, const RT *bp, const RT *bias,
                                                               const RT *bias_rows, RT *c, size_t ldc, pl_order order) {
@@ -107,6 +103,12 @@ __attribute__((target("avx2,f16c"))) static void RNAME(panels)(RCTX ctx, size_t 
     const RT *panel = bp + (j - j0) * k;
     for (size_t i = row_begin; i < row_end; i += ROWS) {
       switch (row_end - i < ROWS ? row_end - i : ROWS) {
+#if ROWS >= 8
+      case 8: RNAME(body)(ctx, i, 8, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
+      case 7: RNAME(body)(ctx, i, 7, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
+      case 6: RNAME(body)(ctx, i, 6, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
+      case 5: RNAME(body)(ctx, i, 5, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
+#endif
       case 4: RNAME(body)(ctx, i, 4, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
       case 3: RNAME(body)(ctx, i, 3, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;
       case 2: RNAME(body)(ctx, i, 2, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;

@@ -15,7 +15,8 @@ import Scalars
 /// in themselves, unfused, at nearest even (each product and sum rounded to the format in SIMD).
 public enum FastMatrixMultiply {
   /// Which code path the kernels take on this CPU: "avx512f" (the binary32 and binary64 kernels'
-  /// sequential and blocked orders; AVX2 for the rest), "avx2+fma" or "portable C".
+  /// sequential and blocked orders, and the rounded binary16/bfloat16 kernel; AVX2 for the rest),
+  /// "avx2+fma" or "portable C".
   public static var instructionSet: String {
     switch pl_gemm_isa() {
     case 3: return "avx512f"
@@ -24,8 +25,9 @@ public enum FastMatrixMultiply {
     }
   }
 
-  /// Which code path the binary32 and binary64 kernels may take: every path computes the same bits, so
-  /// only the tests and benchmarks choose (`best` where they do not).
+  /// Which code path the kernels may take: every path computes the same bits, so only the tests and
+  /// benchmarks choose (`best` where they do not). The rounded binary16/bfloat16 kernel has AVX-512 and
+  /// AVX2 paths (`portable` takes AVX2 there), the rounded binary64 one AVX2 only.
   public enum Path: Sendable, CaseIterable {
     /// The best the CPU has.
     case best
@@ -238,8 +240,8 @@ public enum FastMatrixMultiply {
   ) -> Tensor<S> {
     if let rounded {
       return rounded.holdsBinary64
-        ? timesTransposed(a, b, layout: layout, bias: bias, in: Double.self, kernel: rounded, options: options, threads: threads)
-        : timesTransposed(a, b, layout: layout, bias: bias, in: Float.self, kernel: rounded, options: options, threads: threads)
+        ? timesTransposed(a, b, layout: layout, bias: bias, in: Double.self, kernel: rounded, options: options, threads: threads, path: path)
+        : timesTransposed(a, b, layout: layout, bias: bias, in: Float.self, kernel: rounded, options: options, threads: threads, path: path)
     }
     return timesTransposed(
       a, b, layout: layout, bias: bias, in: Acc.self, kernel: .accumulating(Acc.self), options: options, threads: threads, path: path)

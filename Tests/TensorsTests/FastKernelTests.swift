@@ -56,7 +56,8 @@ import Testing
                 got = MatrixMultiply.times(a, b.transposed(), accumulate: A.self, options: options, threads: threads)
               } else if let path {
                 got = FastMatrixMultiply.timesTransposed(
-                  a, b, bias: bias, accumulate: A.self, options: options, rounded: nil, threads: threads, path: path)
+                  a, b, bias: bias, accumulate: A.self, options: options, rounded: FastMatrixMultiply.roundedKernel(S.self, A.self, options),
+                  threads: threads, path: path)
               } else {
                 got = MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, threads: threads)
               }
@@ -113,11 +114,16 @@ import Testing
     }
   }
   /// Each code path a CPU may take (AVX-512 where this one has it, AVX2, the portable C loop), asked for
-  /// per call: the same packed operand, every order.
+  /// per call: the same packed operand, every order; the rounded binary16 and bfloat16 kernels too, near
+  /// underflow and overflow included.
   @Test(arguments: FastMatrixMultiply.Path.allCases) func everyCodePathEqualsTheGenericLoop(_ path: FastMatrixMultiply.Path) {
     check(Float.self, accumulate: Float.self, path: path)
     check(Double.self, accumulate: Double.self, path: path)
     check(Binary16.self, accumulate: Float.self, path: path)
+    check(Binary16.self, accumulate: Binary16.self, orders: [.sequential, .pairwise, .blocked(7)], fused: [false], path: path)
+    check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential, .pairwise, .blocked(7)], fused: [false], path: path)
+    check(BFloat16.self, accumulate: BFloat16.self, offset: -50, orders: [.sequential], fused: [false], path: path)
+    check(Binary16.self, accumulate: Binary16.self, offset: 8, orders: [.blocked(7)], fused: [false], path: path)
   }
   /// `MatrixMultiply.times` (B given as `[k, n]`, packed by rows: a Linear layer's backward) against the
   /// same generic loop: every kernel (and the generic loop itself, at p = 26), every order.

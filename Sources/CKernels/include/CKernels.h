@@ -59,7 +59,8 @@ void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t pa
                  size_t ldc, pl_order order);
 /// binary16 (format 0) or bfloat16 (format 1) arithmetic held in binary32, rounded to nearest even after
 /// every product and every addition, in the order given (not fused): exactly the emulated formats' loop.
-/// B packed in binary32 panels of PL_NR_F32. Returns 0 (computing nothing) when the CPU lacks AVX2 and F16C.
+/// B packed in binary32 panels of PL_NR_F32. AVX-512 where the CPU has it and order.path is PL_PATH_BEST, else
+/// AVX2. Returns 0 (computing nothing) when the CPU lacks AVX2 and F16C.
 int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n,
                   size_t k, const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows,
                   float *c, size_t ldc, pl_order order);
