@@ -478,8 +478,8 @@ def zero_causes(say, results):
 
 
 def nan_check(say, results):
-    """`conv-training-resnet-nancheck.csv`: a collapsed run of the 10k file rerun with ReLU's forward passing NaN
-    (0.9.0; before, ReLU turned a NaN into 0), epoch by epoch beside the original. Equal rows mean no NaN ever
+    """`conv-training-resnet-nancheck.csv`: collapsed runs of the 10k file rerun with ReLU's forward passing NaN
+    (0.9.0; before, ReLU turned a NaN into 0), epoch by epoch beside the originals. Equal rows mean no NaN ever
     reached a ReLU in that run, so its collapse is not a NaN the old forward hid."""
     path = os.path.join(results, "conv-training-resnet-nancheck.csv")
     twin = os.path.join(results, "conv-training-resnet-10k.csv")
@@ -488,20 +488,37 @@ def nan_check(say, results):
     rows = [r for r in load(path) if not r.get("error") and r["epoch"]]
     if not rows:
         return
-    first = rows[0]
-    same = {r["epoch"]: r for r in load(twin) if not r.get("error") and r["epoch"] and r["trial"] == first["trial"]}
-    say(f"Was a collapse a hidden NaN? Before 0.9.0 ReLU's forward turned a NaN input into 0, so a NaN weight could "
-        f"leave the loss finite and a broken run read as a collapse. `conv-training-resnet-nancheck.csv` reruns one "
-        f"collapsed run of the 10k file (ReLU'(0) = {first['relu0']}, {first['kink_rule']} rule, run {first['run_seed']}) "
-        f"with version {first['version']}, where a NaN passes ReLU and reaches the loss, for its first {len(rows)} epochs. "
-        f"Equal rows mean no NaN reached a ReLU input: the collapse is dead units (exact zeros at ReLU inputs), not a NaN.\n")
-    say("| epoch | train loss | zeros | share of ReLU inputs | train loss, 10k file | zeros, 10k file | equal |")
-    say("|---|---|---|---|---|---|---|")
+    # A run of the paired 10k file is its cell (ReLU'(0), rule) and its run seed.
+    run = lambda r: (r["relu0"], r["kink_rule"], r["run_seed"])
+    reruns = OrderedDict()
     for r in rows:
-        t = same.get(r["epoch"])
-        equal = "" if t is None else ("yes" if (t["train_loss"], t["zeros_total"], t["train_accuracy"]) == (r["train_loss"], r["zeros_total"], r["train_accuracy"]) else "**no**")
-        say(f"| {r['epoch']} | {float(r['train_loss']):.4f} | {r['zeros_total']} | {float(r['zero_ratio']):.3f} | "
-            f"{'' if t is None else format(float(t['train_loss']), '.4f')} | {'' if t is None else t['zeros_total']} | {equal} |")
+        reruns.setdefault(run(r), []).append(r)
+    original = {}
+    for r in load(twin):
+        if not r.get("error") and r["epoch"] and run(r) in reruns:
+            original[(run(r), r["epoch"])] = r
+    key = lambda r: (r["train_loss"], r["zeros_total"], r["train_accuracy"])
+    verdicts = []
+    for cell, group in reruns.items():
+        matched = [original.get((cell, r["epoch"])) for r in group]
+        equal = all(t is not None and key(t) == key(r) for r, t in zip(group, matched))
+        verdicts.append((group, matched, equal))
+    versions = sorted({r["version"] for r in rows})
+    say(f"Was a collapse a hidden NaN? Before 0.9.0 ReLU's forward turned a NaN input into 0, so a NaN weight could "
+        f"leave the loss finite and a broken run read as a collapse. `conv-training-resnet-nancheck.csv` reruns "
+        f"{len(reruns)} collapsed run{'s' if len(reruns) != 1 else ''} of the 10k file with version {', '.join(versions)}, "
+        f"where a NaN passes ReLU and reaches the loss, for their first epochs. Equal rows (train loss, train accuracy "
+        f"and the count of exact zeros, epoch by epoch) mean no NaN reached a ReLU input: the collapse is dead units "
+        f"(exact zeros at ReLU inputs), not a NaN. "
+        f"{sum(v[2] for v in verdicts)} of {len(verdicts)} reruns equal their original in every epoch they ran.\n")
+    say("| ReLU'(0) | rule | run | epoch | train loss | train accuracy | zeros | share of ReLU inputs | train loss, 10k file | zeros, 10k file | equal |")
+    say("|---|---|---|---|---|---|---|---|---|---|---|")
+    for group, matched, _ in verdicts:
+        for r, t in zip(group, matched):
+            equal = "" if t is None else ("yes" if key(t) == key(r) else "**no**")
+            say(f"| {r['relu0']} | {r['kink_rule']} | {r['run_seed']} | {r['epoch']} | {float(r['train_loss']):.4f} | {r['train_accuracy']} | "
+                f"{r['zeros_total']} | {float(r['zero_ratio']):.3f} | "
+                f"{'' if t is None else format(float(t['train_loss']), '.4f')} | {'' if t is None else t['zeros_total']} | {equal} |")
     say("")
 
 
@@ -1036,8 +1053,11 @@ def main():
         say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         deviations = []
         for name, label in conv_files:
-            for (model, bn, fmt_, acc, arithmetic), group in cells(
-                    load(os.path.join(args.results, name)), ["model", "batch_norm", "format", "accumulate", "batch_norm_arithmetic"]).items():
+            # A cap on the batches examined (`max_batches`) makes its own cell: draws that looked at the first 50
+            # batches and at the first 150 are different measurements.
+            for (model, bn, fmt_, acc, arithmetic, _cap), group in cells(
+                    load(os.path.join(args.results, name)),
+                    ["model", "batch_norm", "format", "accumulate", "batch_norm_arithmetic", "max_batches"]).items():
                 n = len(group)
                 ks = [int(r["first_difference"]) + 1 for r in group if r["first_difference"]]
                 def share(limit):
