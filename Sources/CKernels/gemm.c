@@ -263,10 +263,10 @@ PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm2
          _mm256_fmadd_pd, _mm256_add_pd, _mm256_mul_pd)
 
 // ---------------------------------------------------------------------------------------------------
-// AVX-512 micro-kernels (sequential and blocked orders): up to MR512 = 12 rows x one panel, which is one
+// AVX-512 micro-kernels: up to MR512 = 12 rows x one panel, which is one
 // 512-bit vector (16 floats or 8 doubles, PL_NR), the accumulators in registers, p in order; the same
 // per-output loop as the AVX2 kernels, so the same bits. A partial last panel is computed whole (zero
-// padding) and only its valid outputs are stored (masked). Pairwise keeps the AVX2 kernel.
+// padding) and only its valid outputs are stored (masked).
 
 #define MR512 12
 
@@ -334,13 +334,87 @@ PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm2
     }                                                                                                        \
   }
 
+// Pairwise in AVX-512: PW512 = 4 rows of one vector each, the same schedule and stack as the AVX2
+// pairwise kernel (every lane follows the same tree), the store masked as above.
+#define PW512 4
+#define PL_L512(F, d) F(a0, lda, r, panel, p0 + (d))
+#define PL_LANES512(EXPR)                                                                                    \
+  for (int r = 0; r < rows; r++) v[r] = (EXPR);
+
+#define PL_PAIRWISE512(NAME, T, V, M, SETZERO, LOAD, MASKLOAD, STORE, MASKSTORE, SET1, ADD, MUL)              \
+  __attribute__((target("avx512f"), always_inline)) static inline V NAME##_product(                          \
+      const T *a0, size_t lda, int r, const T *panel, size_t p) {                                            \
+    return MUL(SET1(a0[r * lda + p]), LOAD(panel + p * PL_W512));                                            \
+  }                                                                                                          \
+  __attribute__((target("avx512f"), always_inline)) static inline void NAME##_pw_body(                       \
+      size_t i, const int rows, size_t j, size_t valid, const T *a, size_t lda, const T *panel, const T *bias, \
+      const T *bias_rows, T *c, size_t ldc, const pl_pw_entry *schedule, size_t count) {                     \
+    V stack[PL_PW_DEPTH][PW512], top[PW512], v[PW512];                                                       \
+    int depth = 0, has_top = 0;                                                                              \
+    const T *a0 = a + i * lda;                                                                               \
+    for (size_t e = 0; e < count; e++) {                                                                     \
+      const size_t p0 = schedule[e].start;                                                                   \
+      switch (schedule[e].size) {                                                                             \
+      case 1: PL_LANES512(PL_L512(NAME##_product, 0)); break;                                                 \
+      case 2: PL_LANES512(ADD(PL_L512(NAME##_product, 0), PL_L512(NAME##_product, 1))); break;                \
+      case 3: PL_LANES512(ADD(PL_L512(NAME##_product, 0), ADD(PL_L512(NAME##_product, 1), PL_L512(NAME##_product, 2)))); break;\
+      case 4: PL_LANES512(ADD(ADD(PL_L512(NAME##_product, 0), PL_L512(NAME##_product, 1)), ADD(PL_L512(NAME##_product, 2), PL_L512(NAME##_product, 3)))); break;\
+      case 5: PL_LANES512(ADD(ADD(PL_L512(NAME##_product, 0), PL_L512(NAME##_product, 1)), ADD(PL_L512(NAME##_product, 2), ADD(PL_L512(NAME##_product, 3), PL_L512(NAME##_product, 4))))); break;\
+      case 6: PL_LANES512(ADD(ADD(PL_L512(NAME##_product, 0), ADD(PL_L512(NAME##_product, 1), PL_L512(NAME##_product, 2))), ADD(PL_L512(NAME##_product, 3), ADD(PL_L512(NAME##_product, 4), PL_L512(NAME##_product, 5))))); break;\
+      case 7: PL_LANES512(ADD(ADD(PL_L512(NAME##_product, 0), ADD(PL_L512(NAME##_product, 1), PL_L512(NAME##_product, 2))), ADD(ADD(PL_L512(NAME##_product, 3), PL_L512(NAME##_product, 4)), ADD(PL_L512(NAME##_product, 5), PL_L512(NAME##_product, 6))))); break;\
+      default: PL_LANES512(ADD(ADD(ADD(PL_L512(NAME##_product, 0), PL_L512(NAME##_product, 1)), ADD(PL_L512(NAME##_product, 2), PL_L512(NAME##_product, 3))), ADD(ADD(PL_L512(NAME##_product, 4), PL_L512(NAME##_product, 5)), ADD(PL_L512(NAME##_product, 6), PL_L512(NAME##_product, 7))))); break;\
+      }                                                                                                       \
+      for (size_t m = 0; m < schedule[e].merges; m++) {                                                      \
+        for (int r = 0; r < rows; r++) v[r] = ADD(top[r], v[r]);                                              \
+        if (depth > 0) {                                                                                     \
+          depth--;                                                                                           \
+          for (int r = 0; r < rows; r++) top[r] = stack[depth][r];                                           \
+        } else {                                                                                             \
+          has_top = 0;                                                                                       \
+        }                                                                                                    \
+      }                                                                                                      \
+      if (has_top) {                                                                                         \
+        for (int r = 0; r < rows; r++) stack[depth][r] = top[r];                                             \
+        depth++;                                                                                             \
+      }                                                                                                      \
+      for (int r = 0; r < rows; r++) top[r] = v[r];                                                          \
+      has_top = 1;                                                                                           \
+    }                                                                                                        \
+    const M mask = valid >= PL_W512 ? (M)-1 : (M)((1u << valid) - 1);                                        \
+    const V b = bias ? MASKLOAD(mask, bias + j) : SETZERO();                                                 \
+    for (int r = 0; r < rows; r++) {                                                                         \
+      V out = has_top ? top[r] : SETZERO();                                                                  \
+      if (bias) out = ADD(out, b);                                                                           \
+      if (bias_rows) out = ADD(out, SET1(bias_rows[i + r]));                                                 \
+      if (valid >= PL_W512) {                                                                                \
+        STORE(c + (i + r) * ldc + j, out);                                                                   \
+      } else {                                                                                               \
+        MASKSTORE(c + (i + r) * ldc + j, mask, out);                                                         \
+      }                                                                                                      \
+    }                                                                                                        \
+  }                                                                                                          \
+  __attribute__((target("avx512f"))) static void NAME##_pairwise(                                            \
+      size_t i, size_t rows, size_t j, size_t valid, const T *a, size_t lda, const T *panel, const T *bias,   \
+      const T *bias_rows, T *c, size_t ldc, const pl_pw_entry *schedule, size_t count) {                     \
+    switch (rows) {                                                                                          \
+    case 4: NAME##_pw_body(i, 4, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); break;   \
+    case 3: NAME##_pw_body(i, 3, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); break;   \
+    case 2: NAME##_pw_body(i, 2, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); break;   \
+    default: NAME##_pw_body(i, 1, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); break;  \
+    }                                                                                                        \
+  }
+
 #define PL_W512 PL_NR_F32
 PL_BLOCK512(block_f32_512, float, __m512, __mmask16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
             _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_mul_ps)
+PL_PAIRWISE512(block_f32_512, float, __m512, __mmask16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
+               _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps)
 #undef PL_W512
 #define PL_W512 PL_NR_F64
 PL_BLOCK512(block_f64_512, double, __m512d, __mmask8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
             _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_add_pd, _mm512_mul_pd)
+PL_PAIRWISE512(block_f64_512, double, __m512d, __mmask8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
+               _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_set1_pd, _mm512_add_pd, _mm512_mul_pd)
 #undef PL_W512
 
 static int has_avx512(void) {
@@ -372,18 +446,29 @@ int pl_gemm_isa(void) {
 }
 
 // Rows [row_begin, row_end) and panels [panel_begin, panel_end): panels outer (a panel of B is reused
-// from the cache by every row block), blocks of MR512, MR (PW for pairwise) rows inner, the last one
-// shorter; AVX-512 for the sequential and blocked orders where the CPU has it and the caller allows it,
-// else AVX2; the portable loop where the CPU lacks AVX2 or the caller asks for it.
+// from the cache by every row block), blocks of MR512 or MR (PW512 or PW for pairwise) rows inner, the last one
+// shorter; AVX-512 where the CPU has it and the caller allows it, else AVX2; the portable loop where the CPU lacks AVX2 or the caller asks for it.
 #ifdef PL_X86
 #define PL_DRIVE(BLOCK, NR)                                                                                  \
-  if (order.path == PL_PATH_BEST && order.kind != 1 && has_avx2() && has_avx512()) {                         \
+  if (order.path == PL_PATH_BEST && has_avx2() && has_avx512()) {                                           \
+    pl_pw_entry *schedule = 0;                                                                               \
+    size_t count = 0;                                                                                        \
+    if (order.kind == 1 && k > 0) {                                                                          \
+      schedule = malloc((k / 4 + 2) * sizeof(pl_pw_entry));                                                  \
+      count = pl_pw_schedule(0, k, schedule, 0);                                                             \
+    }                                                                                                        \
     for (size_t j = j0; j < j1; j += NR) {                                                                   \
       const size_t valid = j1 - j < NR ? j1 - j : NR;                                                        \
       const void *panel = bp + (j - j0) * k;                                                                 \
-      for (size_t r = row_begin; r < row_end; r += MR512)                                                    \
-        BLOCK##_512(r, row_end - r < MR512 ? row_end - r : MR512, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); \
+      if (order.kind == 1) {                                                                                 \
+        for (size_t r = row_begin; r < row_end; r += PW512)                                                  \
+          BLOCK##_512_pairwise(r, row_end - r < PW512 ? row_end - r : PW512, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); \
+      } else {                                                                                               \
+        for (size_t r = row_begin; r < row_end; r += MR512)                                                  \
+          BLOCK##_512(r, row_end - r < MR512 ? row_end - r : MR512, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); \
+      }                                                                                                      \
     }                                                                                                        \
+    free(schedule);                                                                                          \
     return;                                                                                                  \
   }                                                                                                          \
   if (has_avx2() && order.path != PL_PATH_PORTABLE) {                                                         \

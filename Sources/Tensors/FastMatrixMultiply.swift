@@ -14,9 +14,9 @@ import Scalars
 /// generic path does, so stochastic rounding draws the same bits), and binary16 or bfloat16 accumulated
 /// in themselves, unfused, at nearest even (each product and sum rounded to the format in SIMD).
 public enum FastMatrixMultiply {
-  /// Which code path the kernels take on this CPU: "avx512f" (the binary32 and binary64 kernels'
-  /// sequential and blocked orders, and the rounded binary16/bfloat16 kernel; AVX2 for the rest),
-  /// "avx2+fma" or "portable C".
+  /// Which code path the kernels take on this CPU: "avx512f" (the binary32 and binary64 kernels
+  /// and the rounded binary16/bfloat16 one; AVX2 for the rounded binary64 kernel), "avx2+fma" or
+  /// "portable C".
   public static var instructionSet: String {
     switch pl_gemm_isa() {
     case 3: return "avx512f"

@@ -24,12 +24,12 @@ import Testing
     _: S.Type, accumulate _: A.Type, offset: Int = 0, orders: [KernelOptions.SummationOrder] = orders, fused: [Bool] = [false, true],
     path: FastMatrixMultiply.Path? = nil, plain: Bool = false
   ) {
-    // Every row count of the last row block (m mod 12 = 0 ... 11 for AVX-512, mod 6 for AVX2, mod 2
-    // for pairwise, mod 4 for the rounded kernel), partial and whole column panels (n mod 16 and n mod
-    // 8), long k (pairwise trees of every small size, blocks crossing the end). With two threads the
-    // kernels split the column panels between the threads (n = 17 ... 48) or, with one panel, the
-    // 24-row blocks (n ≤ 16 and m = 40, 50, 61).
-    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30), (7, 9, 45), (10, 23, 19), (11, 16, 64), (12, 31, 28), (23, 7, 12), (36, 5, 8)] {
+    // Every row count of the last row block (m mod 12 = 0 ... 11 for AVX-512, mod 6 for AVX2, mod 4 and
+    // mod 2 for pairwise, mod 8 and mod 4 for the rounded kernel), partial and whole column panels (n mod
+    // 16 and n mod 8), long k (pairwise trees with leaves of every size: k = 3 is the only one with a
+    // 3-product leaf; blocks crossing the end). With two threads the kernels split the column panels
+    // between the threads (n = 17 ... 48) or, with one panel, the 24-row blocks (n ≤ 16 and m = 40, 50, 61).
+    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30), (7, 9, 45), (10, 23, 19), (11, 16, 64), (12, 31, 28), (23, 7, 12), (36, 5, 8), (13, 18, 3)] {
       for order in orders {
         for fused in fused where !(fused && order == .pairwise) {
           for withBias in plain ? [false] : [false, true] {

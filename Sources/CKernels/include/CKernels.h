@@ -39,8 +39,8 @@ typedef struct pl_order {
   size_t block;
   /// One fused multiply-add per step (sequential, and within blocks); ignored by pairwise.
   int fused;
-  /// Which code path may run (the tests' check of each): PL_PATH_BEST, the best the CPU has (AVX-512 for
-  /// the sequential and blocked orders, else AVX2, else portable C); PL_PATH_AVX2, AVX2 at most;
+  /// Which code path may run (the tests' check of each): PL_PATH_BEST, the best the CPU has (AVX-512,
+  /// else AVX2, else portable C); PL_PATH_AVX2, AVX2 at most;
   /// PL_PATH_PORTABLE, the portable C loop. Every path computes the same bits.
   int path;
 } pl_order;
