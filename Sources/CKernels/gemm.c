@@ -101,15 +101,63 @@ static size_t pl_pw_schedule(size_t p0, size_t n, pl_pw_entry *out, size_t count
 //   to eight products (in registers) with a stack of pending sums (pl_pw_schedule); every lane follows
 //   the same tree.
 
+// A block of n rows through BODY (an instance per row count keeps the accumulators in registers), then
+// break: the cases of the kernels' switches on the rows left.
+#define PL_ROW_CALL(BODY, n)                                                                                 \
+  BODY(i, n, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order);                                    \
+  break;
+#define PL_ROWS_2_TO_6(BODY)                                                                                 \
+  case 6: PL_ROW_CALL(BODY, 6)                                                                               \
+  case 5: PL_ROW_CALL(BODY, 5)                                                                               \
+  case 4: PL_ROW_CALL(BODY, 4)                                                                               \
+  case 3: PL_ROW_CALL(BODY, 3)                                                                               \
+  case 2: PL_ROW_CALL(BODY, 2)
+
 #define MR 6
 #define PW 2
-// Product p0 + d of lane (r, h) in the pairwise body.
-#define PL_L(F, d) F(a0, lda, r, panel, p0 + (d), h)
-// The same expression for every lane (rows x two vectors) of the pairwise body, into v.
-#define PL_LANES(EXPR)                                                                                       \
+// The pairwise bodies (AVX2 and AVX-512) share these, over lanes (r, h): `rows` rows of H vectors.
+// Product p0 + d of lane (r, h), P the kernel's product function.
+#define PL_L(P, d) P(a0, lda, r, panel, p0 + (d), h)
+// The same expression for every lane, into v.
+#define PL_LANES(H, EXPR)                                                                                    \
   for (int r = 0; r < rows; r++) {                                                                           \
-    for (int h = 0; h < 2; h++) v[r][h] = (EXPR);                                                            \
+    for (int h = 0; h < (H); h++) v[r][h] = (EXPR);                                                          \
   }
+// The leaf subtree schedule[e] (up to 8 products from p0) in the recursion's own shape, every lane; the
+// switch outside the lanes, so the compiler interleaves the lanes' independent trees.
+#define PL_PW_LEAF(H, P, ADD)                                                                                \
+  switch (schedule[e].size) {                                                                                \
+  case 1: PL_LANES(H, PL_L(P, 0)); break;                                                                    \
+  case 2: PL_LANES(H, ADD(PL_L(P, 0), PL_L(P, 1))); break;                                                   \
+  case 3: PL_LANES(H, ADD(PL_L(P, 0), ADD(PL_L(P, 1), PL_L(P, 2)))); break;                                  \
+  case 4: PL_LANES(H, ADD(ADD(PL_L(P, 0), PL_L(P, 1)), ADD(PL_L(P, 2), PL_L(P, 3)))); break;                 \
+  case 5: PL_LANES(H, ADD(ADD(PL_L(P, 0), PL_L(P, 1)), ADD(PL_L(P, 2), ADD(PL_L(P, 3), PL_L(P, 4))))); break; \
+  case 6: PL_LANES(H, ADD(ADD(PL_L(P, 0), ADD(PL_L(P, 1), PL_L(P, 2))), ADD(PL_L(P, 3), ADD(PL_L(P, 4), PL_L(P, 5))))); break; \
+  case 7: PL_LANES(H, ADD(ADD(PL_L(P, 0), ADD(PL_L(P, 1), PL_L(P, 2))), ADD(ADD(PL_L(P, 3), PL_L(P, 4)), ADD(PL_L(P, 5), PL_L(P, 6))))); break; \
+  default: PL_LANES(H, ADD(ADD(ADD(PL_L(P, 0), PL_L(P, 1)), ADD(PL_L(P, 2), PL_L(P, 3))), ADD(ADD(PL_L(P, 4), PL_L(P, 5)), ADD(PL_L(P, 6), PL_L(P, 7))))); break; \
+  }
+// After leaf e: the additions the tree makes there (pending sum + newer, `merges` times, popping the
+// stack), then the result becomes the most recent pending sum (in `top`, the older one pushed).
+#define PL_PW_FOLD(H, ADD)                                                                                   \
+  for (size_t m = 0; m < schedule[e].merges; m++) {                                                          \
+    for (int r = 0; r < rows; r++)                                                                           \
+      for (int h = 0; h < (H); h++) v[r][h] = ADD(top[r][h], v[r][h]);                                       \
+    if (depth > 0) {                                                                                         \
+      depth--;                                                                                               \
+      for (int r = 0; r < rows; r++)                                                                         \
+        for (int h = 0; h < (H); h++) top[r][h] = stack[depth][r][h];                                        \
+    } else {                                                                                                 \
+      has_top = 0;                                                                                           \
+    }                                                                                                        \
+  }                                                                                                          \
+  if (has_top) {                                                                                             \
+    for (int r = 0; r < rows; r++)                                                                           \
+      for (int h = 0; h < (H); h++) stack[depth][r][h] = top[r][h];                                          \
+    depth++;                                                                                                 \
+  }                                                                                                          \
+  for (int r = 0; r < rows; r++)                                                                             \
+    for (int h = 0; h < (H); h++) top[r][h] = v[r][h];                                                       \
+  has_top = 1;
 
 #define PL_BLOCK(NAME, T, V, WIDTH, SETZERO, LOAD, STORE, BROADCAST, FMADD, ADD, MUL)                       \
   /* Sequential sums over [p0, p1) of `rows` rows into acc (from zero). */                                   \
@@ -192,12 +240,8 @@ static size_t pl_pw_schedule(size_t p0, size_t n, pl_pw_entry *out, size_t count
                                                        const T *a, size_t lda, const T *panel, const T *bias, \
                                                        const T *bias_rows, T *c, size_t ldc, pl_order order) { \
     switch (rows) {                                                                                          \
-    case 6: NAME##_body(i, 6, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;             \
-    case 5: NAME##_body(i, 5, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;             \
-    case 4: NAME##_body(i, 4, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;             \
-    case 3: NAME##_body(i, 3, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;             \
-    case 2: NAME##_body(i, 2, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;             \
-    default: NAME##_body(i, 1, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
+      PL_ROWS_2_TO_6(NAME##_body)                                                                            \
+    default: PL_ROW_CALL(NAME##_body, 1)                                                                     \
     }                                                                                                        \
   }                                                                                                          \
   /* Pairwise: the tree evaluated left to right over its bottom subtrees (up to 8 products each, in      \
@@ -215,32 +259,8 @@ static size_t pl_pw_schedule(size_t p0, size_t n, pl_pw_entry *out, size_t count
     const T *a0 = a + i * lda;                                                                               \
     for (size_t e = 0; e < count; e++) {                                                                     \
       const size_t p0 = schedule[e].start;                                                                   \
-      /* The switch outside the lanes, so the compiler interleaves the lanes' independent trees. */          \
-      switch (schedule[e].size) {                                                                             \
-      case 1: PL_LANES(PL_L(NAME##_product, 0)); break;                                                       \
-      case 2: PL_LANES(ADD(PL_L(NAME##_product, 0), PL_L(NAME##_product, 1))); break;                         \
-      case 3: PL_LANES(ADD(PL_L(NAME##_product, 0), ADD(PL_L(NAME##_product, 1), PL_L(NAME##_product, 2)))); break;\
-      case 4: PL_LANES(ADD(ADD(PL_L(NAME##_product, 0), PL_L(NAME##_product, 1)), ADD(PL_L(NAME##_product, 2), PL_L(NAME##_product, 3)))); break;\
-      case 5: PL_LANES(ADD(ADD(PL_L(NAME##_product, 0), PL_L(NAME##_product, 1)), ADD(PL_L(NAME##_product, 2), ADD(PL_L(NAME##_product, 3), PL_L(NAME##_product, 4))))); break;\
-      case 6: PL_LANES(ADD(ADD(PL_L(NAME##_product, 0), ADD(PL_L(NAME##_product, 1), PL_L(NAME##_product, 2))), ADD(PL_L(NAME##_product, 3), ADD(PL_L(NAME##_product, 4), PL_L(NAME##_product, 5))))); break;\
-      case 7: PL_LANES(ADD(ADD(PL_L(NAME##_product, 0), ADD(PL_L(NAME##_product, 1), PL_L(NAME##_product, 2))), ADD(ADD(PL_L(NAME##_product, 3), PL_L(NAME##_product, 4)), ADD(PL_L(NAME##_product, 5), PL_L(NAME##_product, 6))))); break;\
-      default: PL_LANES(ADD(ADD(ADD(PL_L(NAME##_product, 0), PL_L(NAME##_product, 1)), ADD(PL_L(NAME##_product, 2), PL_L(NAME##_product, 3))), ADD(ADD(PL_L(NAME##_product, 4), PL_L(NAME##_product, 5)), ADD(PL_L(NAME##_product, 6), PL_L(NAME##_product, 7))))); break;\
-      }                                                                                                       \
-      for (size_t m = 0; m < schedule[e].merges; m++) {                                                      \
-        for (int r = 0; r < rows; r++) { v[r][0] = ADD(top[r][0], v[r][0]); v[r][1] = ADD(top[r][1], v[r][1]); } \
-        if (depth > 0) {                                                                                     \
-          depth--;                                                                                           \
-          for (int r = 0; r < rows; r++) { top[r][0] = stack[depth][r][0]; top[r][1] = stack[depth][r][1]; } \
-        } else {                                                                                             \
-          has_top = 0;                                                                                       \
-        }                                                                                                    \
-      }                                                                                                      \
-      if (has_top) {                                                                                         \
-        for (int r = 0; r < rows; r++) { stack[depth][r][0] = top[r][0]; stack[depth][r][1] = top[r][1]; }  \
-        depth++;                                                                                             \
-      }                                                                                                      \
-      for (int r = 0; r < rows; r++) { top[r][0] = v[r][0]; top[r][1] = v[r][1]; }                          \
-      has_top = 1;                                                                                           \
+      PL_PW_LEAF(2, NAME##_product, ADD)                                                                     \
+      PL_PW_FOLD(2, ADD)                                                                                     \
     }                                                                                                        \
     for (int r = 0; r < rows; r++) {                                                                         \
       acc[r][0] = has_top ? top[r][0] : SETZERO();                                                           \
@@ -286,6 +306,22 @@ PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm2
       }                                                                                                      \
     }                                                                                                        \
   }                                                                                                          \
+  /* Adds the bias and stores `rows` rows of one panel (j = first output, valid = outputs to store, masked). */ \
+  __attribute__((target("avx512f"), always_inline)) static inline void NAME##_store(                          \
+      const int rows, size_t i, size_t j, size_t valid, V acc[MR512], const T *bias, const T *bias_rows, T *c, \
+      size_t ldc) {                                                                                          \
+    const M mask = valid >= PL_W512 ? (M)-1 : (M)((1u << valid) - 1);                                        \
+    const V b = bias ? MASKLOAD(mask, bias + j) : SETZERO();                                                 \
+    for (int r = 0; r < rows; r++) {                                                                         \
+      V out = bias ? ADD(acc[r], b) : acc[r];                                                                \
+      if (bias_rows) out = ADD(out, SET1(bias_rows[i + r]));                                                 \
+      if (valid >= PL_W512) {                                                                                \
+        STORE(c + (i + r) * ldc + j, out);                                                                   \
+      } else {                                                                                               \
+        MASKSTORE(c + (i + r) * ldc + j, mask, out);                                                         \
+      }                                                                                                      \
+    }                                                                                                        \
+  }                                                                                                          \
   __attribute__((target("avx512f"), always_inline)) static inline void NAME##_body(                           \
       size_t i, const int rows, size_t j, size_t valid, size_t k, const T *a, size_t lda, const T *panel,     \
       const T *bias, const T *bias_rows, T *c, size_t ldc, pl_order order) {                                 \
@@ -302,96 +338,48 @@ PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm2
     } else {                                                                                                 \
       NAME##_run(rows, a0, lda, panel, 0, k, order.fused, acc);                                              \
     }                                                                                                        \
-    const M mask = valid >= PL_W512 ? (M)-1 : (M)((1u << valid) - 1);                                        \
-    const V b = bias ? MASKLOAD(mask, bias + j) : SETZERO();                                                 \
-    for (int r = 0; r < rows; r++) {                                                                         \
-      V out = bias ? ADD(acc[r], b) : acc[r];                                                                \
-      if (bias_rows) out = ADD(out, SET1(bias_rows[i + r]));                                                 \
-      if (valid >= PL_W512) {                                                                                \
-        STORE(c + (i + r) * ldc + j, out);                                                                   \
-      } else {                                                                                               \
-        MASKSTORE(c + (i + r) * ldc + j, mask, out);                                                         \
-      }                                                                                                      \
-    }                                                                                                        \
+    NAME##_store(rows, i, j, valid, acc, bias, bias_rows, c, ldc);                                           \
   }                                                                                                          \
   /* One instance per row count, so the accumulators stay in registers at the row edge too. */              \
   __attribute__((target("avx512f"))) static void NAME(size_t i, size_t rows, size_t j, size_t valid, size_t k, \
                                                       const T *a, size_t lda, const T *panel, const T *bias,  \
                                                       const T *bias_rows, T *c, size_t ldc, pl_order order) { \
     switch (rows) {                                                                                          \
-    case 12: NAME##_body(i, 12, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;          \
-    case 11: NAME##_body(i, 11, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;          \
-    case 10: NAME##_body(i, 10, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;          \
-    case 9: NAME##_body(i, 9, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
-    case 8: NAME##_body(i, 8, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
-    case 7: NAME##_body(i, 7, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
-    case 6: NAME##_body(i, 6, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
-    case 5: NAME##_body(i, 5, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
-    case 4: NAME##_body(i, 4, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
-    case 3: NAME##_body(i, 3, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
-    case 2: NAME##_body(i, 2, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;            \
-    default: NAME##_body(i, 1, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); break;           \
+    case 12: PL_ROW_CALL(NAME##_body, 12)                                                                    \
+    case 11: PL_ROW_CALL(NAME##_body, 11)                                                                    \
+    case 10: PL_ROW_CALL(NAME##_body, 10)                                                                    \
+    case 9: PL_ROW_CALL(NAME##_body, 9)                                                                      \
+    case 8: PL_ROW_CALL(NAME##_body, 8)                                                                      \
+    case 7: PL_ROW_CALL(NAME##_body, 7)                                                                      \
+      PL_ROWS_2_TO_6(NAME##_body)                                                                            \
+    default: PL_ROW_CALL(NAME##_body, 1)                                                                     \
     }                                                                                                        \
   }
 
 // Pairwise in AVX-512: PW512 = 4 rows of one vector each, the same schedule and stack as the AVX2
-// pairwise kernel (every lane follows the same tree), the store masked as above.
+// pairwise kernel (every lane follows the same tree), stored by PL_BLOCK512's NAME##_store.
 #define PW512 4
-#define PL_L512(F, d) F(a0, lda, r, panel, p0 + (d))
-#define PL_LANES512(EXPR)                                                                                    \
-  for (int r = 0; r < rows; r++) v[r] = (EXPR);
 
-#define PL_PAIRWISE512(NAME, T, V, M, SETZERO, LOAD, MASKLOAD, STORE, MASKSTORE, SET1, ADD, MUL)              \
+#define PL_PAIRWISE512(NAME, T, V, SETZERO, LOAD, SET1, ADD, MUL)                                          \
   __attribute__((target("avx512f"), always_inline)) static inline V NAME##_product(                          \
-      const T *a0, size_t lda, int r, const T *panel, size_t p) {                                            \
+      const T *a0, size_t lda, int r, const T *panel, size_t p, int h) {                                     \
+    (void)h;                                                                                                 \
     return MUL(SET1(a0[r * lda + p]), LOAD(panel + p * PL_W512));                                            \
   }                                                                                                          \
   __attribute__((target("avx512f"), always_inline)) static inline void NAME##_pw_body(                       \
       size_t i, const int rows, size_t j, size_t valid, const T *a, size_t lda, const T *panel, const T *bias, \
       const T *bias_rows, T *c, size_t ldc, const pl_pw_entry *schedule, size_t count) {                     \
-    V stack[PL_PW_DEPTH][PW512], top[PW512], v[PW512];                                                       \
+    V stack[PL_PW_DEPTH][PW512][1], top[PW512][1], v[PW512][1];                                              \
     int depth = 0, has_top = 0;                                                                              \
     const T *a0 = a + i * lda;                                                                               \
     for (size_t e = 0; e < count; e++) {                                                                     \
       const size_t p0 = schedule[e].start;                                                                   \
-      switch (schedule[e].size) {                                                                             \
-      case 1: PL_LANES512(PL_L512(NAME##_product, 0)); break;                                                 \
-      case 2: PL_LANES512(ADD(PL_L512(NAME##_product, 0), PL_L512(NAME##_product, 1))); break;                \
-      case 3: PL_LANES512(ADD(PL_L512(NAME##_product, 0), ADD(PL_L512(NAME##_product, 1), PL_L512(NAME##_product, 2)))); break;\
-      case 4: PL_LANES512(ADD(ADD(PL_L512(NAME##_product, 0), PL_L512(NAME##_product, 1)), ADD(PL_L512(NAME##_product, 2), PL_L512(NAME##_product, 3)))); break;\
-      case 5: PL_LANES512(ADD(ADD(PL_L512(NAME##_product, 0), PL_L512(NAME##_product, 1)), ADD(PL_L512(NAME##_product, 2), ADD(PL_L512(NAME##_product, 3), PL_L512(NAME##_product, 4))))); break;\
-      case 6: PL_LANES512(ADD(ADD(PL_L512(NAME##_product, 0), ADD(PL_L512(NAME##_product, 1), PL_L512(NAME##_product, 2))), ADD(PL_L512(NAME##_product, 3), ADD(PL_L512(NAME##_product, 4), PL_L512(NAME##_product, 5))))); break;\
-      case 7: PL_LANES512(ADD(ADD(PL_L512(NAME##_product, 0), ADD(PL_L512(NAME##_product, 1), PL_L512(NAME##_product, 2))), ADD(ADD(PL_L512(NAME##_product, 3), PL_L512(NAME##_product, 4)), ADD(PL_L512(NAME##_product, 5), PL_L512(NAME##_product, 6))))); break;\
-      default: PL_LANES512(ADD(ADD(ADD(PL_L512(NAME##_product, 0), PL_L512(NAME##_product, 1)), ADD(PL_L512(NAME##_product, 2), PL_L512(NAME##_product, 3))), ADD(ADD(PL_L512(NAME##_product, 4), PL_L512(NAME##_product, 5)), ADD(PL_L512(NAME##_product, 6), PL_L512(NAME##_product, 7))))); break;\
-      }                                                                                                       \
-      for (size_t m = 0; m < schedule[e].merges; m++) {                                                      \
-        for (int r = 0; r < rows; r++) v[r] = ADD(top[r], v[r]);                                              \
-        if (depth > 0) {                                                                                     \
-          depth--;                                                                                           \
-          for (int r = 0; r < rows; r++) top[r] = stack[depth][r];                                           \
-        } else {                                                                                             \
-          has_top = 0;                                                                                       \
-        }                                                                                                    \
-      }                                                                                                      \
-      if (has_top) {                                                                                         \
-        for (int r = 0; r < rows; r++) stack[depth][r] = top[r];                                             \
-        depth++;                                                                                             \
-      }                                                                                                      \
-      for (int r = 0; r < rows; r++) top[r] = v[r];                                                          \
-      has_top = 1;                                                                                           \
+      PL_PW_LEAF(1, NAME##_product, ADD)                                                                     \
+      PL_PW_FOLD(1, ADD)                                                                                     \
     }                                                                                                        \
-    const M mask = valid >= PL_W512 ? (M)-1 : (M)((1u << valid) - 1);                                        \
-    const V b = bias ? MASKLOAD(mask, bias + j) : SETZERO();                                                 \
-    for (int r = 0; r < rows; r++) {                                                                         \
-      V out = has_top ? top[r] : SETZERO();                                                                  \
-      if (bias) out = ADD(out, b);                                                                           \
-      if (bias_rows) out = ADD(out, SET1(bias_rows[i + r]));                                                 \
-      if (valid >= PL_W512) {                                                                                \
-        STORE(c + (i + r) * ldc + j, out);                                                                   \
-      } else {                                                                                               \
-        MASKSTORE(c + (i + r) * ldc + j, mask, out);                                                         \
-      }                                                                                                      \
-    }                                                                                                        \
+    V acc[MR512];                                                                                            \
+    for (int r = 0; r < rows; r++) acc[r] = has_top ? top[r][0] : SETZERO();                                 \
+    NAME##_store(rows, i, j, valid, acc, bias, bias_rows, c, ldc);                                           \
   }                                                                                                          \
   __attribute__((target("avx512f"))) static void NAME##_pairwise(                                            \
       size_t i, size_t rows, size_t j, size_t valid, const T *a, size_t lda, const T *panel, const T *bias,   \
@@ -407,14 +395,12 @@ PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm2
 #define PL_W512 PL_NR_F32
 PL_BLOCK512(block_f32_512, float, __m512, __mmask16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
             _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_mul_ps)
-PL_PAIRWISE512(block_f32_512, float, __m512, __mmask16, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
-               _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps)
+PL_PAIRWISE512(block_f32_512, float, __m512, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_add_ps, _mm512_mul_ps)
 #undef PL_W512
 #define PL_W512 PL_NR_F64
 PL_BLOCK512(block_f64_512, double, __m512d, __mmask8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
             _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_add_pd, _mm512_mul_pd)
-PL_PAIRWISE512(block_f64_512, double, __m512d, __mmask8, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
-               _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_set1_pd, _mm512_add_pd, _mm512_mul_pd)
+PL_PAIRWISE512(block_f64_512, double, __m512d, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_set1_pd, _mm512_add_pd, _mm512_mul_pd)
 #undef PL_W512
 
 static int has_avx512(void) {
@@ -449,8 +435,10 @@ int pl_gemm_isa(void) {
 // from the cache by every row block), blocks of MR512 or MR (PW512 or PW for pairwise) rows inner, the last one
 // shorter; AVX-512 where the CPU has it and the caller allows it, else AVX2; the portable loop where the CPU lacks AVX2 or the caller asks for it.
 #ifdef PL_X86
-#define PL_DRIVE(BLOCK, NR)                                                                                  \
-  if (order.path == PL_PATH_BEST && has_avx2() && has_avx512()) {                                           \
+// Every panel with one instruction set's kernels: PAIRWISE over blocks of PWN rows, or SEQ (sequential
+// and blocked) over blocks of MRN rows; then returns.
+#define PL_PANELS(NR, PAIRWISE, PWN, SEQ, MRN)                                                               \
+  {                                                                                                          \
     pl_pw_entry *schedule = 0;                                                                               \
     size_t count = 0;                                                                                        \
     if (order.kind == 1 && k > 0) {                                                                          \
@@ -461,37 +449,21 @@ int pl_gemm_isa(void) {
       const size_t valid = j1 - j < NR ? j1 - j : NR;                                                        \
       const void *panel = bp + (j - j0) * k;                                                                 \
       if (order.kind == 1) {                                                                                 \
-        for (size_t r = row_begin; r < row_end; r += PW512)                                                  \
-          BLOCK##_512_pairwise(r, row_end - r < PW512 ? row_end - r : PW512, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); \
+        for (size_t r = row_begin; r < row_end; r += PWN)                                                    \
+          PAIRWISE(r, row_end - r < PWN ? row_end - r : PWN, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); \
       } else {                                                                                               \
-        for (size_t r = row_begin; r < row_end; r += MR512)                                                  \
-          BLOCK##_512(r, row_end - r < MR512 ? row_end - r : MR512, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); \
-      }                                                                                                      \
-    }                                                                                                        \
-    free(schedule);                                                                                          \
-    return;                                                                                                  \
-  }                                                                                                          \
-  if (has_avx2() && order.path != PL_PATH_PORTABLE) {                                                         \
-    pl_pw_entry *schedule = 0;                                                                               \
-    size_t count = 0;                                                                                        \
-    if (order.kind == 1 && k > 0) {                                                                          \
-      schedule = malloc((k / 4 + 2) * sizeof(pl_pw_entry));                                                  \
-      count = pl_pw_schedule(0, k, schedule, 0);                                                             \
-    }                                                                                                        \
-    for (size_t j = j0; j < j1; j += NR) {                                                                   \
-      const size_t valid = j1 - j < NR ? j1 - j : NR;                                                        \
-      const void *panel = bp + (j - j0) * k;                                                                 \
-      if (order.kind == 1) {                                                                                 \
-        for (size_t r = row_begin; r < row_end; r += PW)                                                     \
-          BLOCK##_pairwise(r, row_end - r < PW ? row_end - r : PW, j, valid, a, lda, panel, bias, bias_rows, c, ldc, schedule, count); \
-      } else {                                                                                               \
-        for (size_t r = row_begin; r < row_end; r += MR)                                                     \
-          BLOCK(r, row_end - r < MR ? row_end - r : MR, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); \
+        for (size_t r = row_begin; r < row_end; r += MRN)                                                    \
+          SEQ(r, row_end - r < MRN ? row_end - r : MRN, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order); \
       }                                                                                                      \
     }                                                                                                        \
     free(schedule);                                                                                          \
     return;                                                                                                  \
   }
+#define PL_DRIVE(BLOCK, NR)                                                                                  \
+  if (order.path == PL_PATH_BEST && has_avx2() && has_avx512())                                              \
+    PL_PANELS(NR, BLOCK##_512_pairwise, PW512, BLOCK##_512, MR512)                                           \
+  if (has_avx2() && order.path != PL_PATH_PORTABLE)                                                          \
+    PL_PANELS(NR, BLOCK##_pairwise, PW, BLOCK, MR)
 #else
 #define PL_DRIVE(BLOCK, NR)
 #endif

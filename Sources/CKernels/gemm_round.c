@@ -53,21 +53,6 @@ __attribute__((target("avx2,f16c"))) static inline __m256 round_bf16(__m256 v) {
 #define RCTX int
 #define RNAME(x) x##_f32
 #include "gemm_round_body.h"
-#undef RT
-#undef RV
-#undef RNR
-#undef RZERO
-#undef RLOAD
-#undef RSTORE
-#undef RBCAST
-#undef RADDV
-#undef RMULV
-#undef ROUND
-#undef RCTX
-#undef RNAME
-#undef ROWS
-#undef RVECS
-#undef RTARGET
 
 // The same loops in AVX-512: one panel (16 floats) is one vector, 8 rows per block. The roundings are the
 // AVX2 ones, 16 lanes at a time: _mm512_cvtps_ph rounds to binary16 as F16C does (RNE, subnormals,
@@ -101,30 +86,6 @@ __attribute__((target("avx512f"))) static inline __m512 round_bf16_512(__m512 v)
 #define RCTX int
 #define RNAME(x) x##_f32_512
 #include "gemm_round_body.h"
-#undef RT
-#undef RV
-#undef RNR
-#undef RZERO
-#undef RLOAD
-#undef RSTORE
-#undef RBCAST
-#undef RADDV
-#undef RMULV
-#undef ROUND
-#undef RCTX
-#undef RNAME
-#undef ROWS
-#undef RVECS
-#undef RTARGET
-
-static int has_avx512(void) {
-  static int cached = -1;
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx512f");
-  }
-  return cached;
-}
 
 // A pl_small_format broadcast into vectors.
 typedef struct small64 {
@@ -229,7 +190,7 @@ int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_beg
                   float *c, size_t ldc, pl_order order) {
 #if defined(__x86_64__)
   if (pl_gemm_round_available()) {
-    if (order.path == PL_PATH_BEST && has_avx512()) {
+    if (order.path == PL_PATH_BEST && pl_gemm_isa() == 3) {
       panels_f32_512(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
     } else {
       panels_f32(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);

@@ -1,5 +1,5 @@
 // The loops of the rounded-arithmetic kernels, written once and included by gemm_round.c for each
-// element type with these macros defined:
+// element type and instruction set with these macros defined (and undefined at the end):
 //   RT, RV           element and vector type (float/__m256, float/__m512 or double/__m256d)
 //   RNR              outputs per packed panel
 //   RVECS            vectors per panel (RNR / RVECS lanes each: two AVX2 vectors or one AVX-512 vector)
@@ -121,3 +121,19 @@ __attribute__((target(RTARGET))) static void RNAME(panels)(RCTX ctx, size_t row_
 #undef RADD
 #undef RMUL
 #undef RHALF
+// The parameters are consumed: the next instance defines its own.
+#undef RT
+#undef RV
+#undef RNR
+#undef RVECS
+#undef ROWS
+#undef RTARGET
+#undef RZERO
+#undef RLOAD
+#undef RSTORE
+#undef RBCAST
+#undef RADDV
+#undef RMULV
+#undef ROUND
+#undef RCTX
+#undef RNAME
