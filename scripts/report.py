@@ -7,7 +7,7 @@ exact p-values (the paper's count taken as ratio x 1000 draws). Nothing is typed
 
     python3 scripts/report.py [--paper PATH] [--results DIR] > results/REPORT.md
 """
-import argparse, csv, math, os, re, sys
+import argparse, csv, glob, math, os, re, sys
 from collections import OrderedDict
 
 BITS = {"binary16": "16-bit", "binary32": "32-bit", "binary64": "64-bit"}
@@ -478,14 +478,16 @@ def zero_causes(say, results):
 
 
 def nan_check(say, results):
-    """`conv-training-resnet-nancheck.csv`: collapsed runs of the 10k file rerun with ReLU's forward passing NaN
+    """`conv-training-resnet-nancheck*.csv`: collapsed runs of the 10k file rerun with ReLU's forward passing NaN
     (0.9.0; before, ReLU turned a NaN into 0), epoch by epoch beside the originals. Equal rows mean no NaN ever
     reached a ReLU in that run, so its collapse is not a NaN the old forward hid."""
-    path = os.path.join(results, "conv-training-resnet-nancheck.csv")
+    # One file per rerun command (a sweep resuming a file drops its unfinished trials, and these runs were
+    # stopped on purpose): conv-training-resnet-nancheck.csv, then -<ReLU'(0)>.csv.
+    paths = sorted(glob.glob(os.path.join(results, "conv-training-resnet-nancheck*.csv")), key=lambda p: (not p.endswith("nancheck.csv"), p))
     twin = os.path.join(results, "conv-training-resnet-10k.csv")
-    if not (os.path.exists(path) and os.path.exists(twin)):
+    if not (paths and os.path.exists(twin)):
         return
-    rows = [r for r in load(path) if not r.get("error") and r["epoch"]]
+    rows = [r for path in paths for r in load(path) if not r.get("error") and r["epoch"]]
     if not rows:
         return
     # A run of the paired 10k file is its cell (ReLU'(0), rule) and its run seed.
@@ -505,11 +507,12 @@ def nan_check(say, results):
         verdicts.append((group, matched, equal))
     versions = sorted({r["version"] for r in rows})
     say(f"Was a collapse a hidden NaN? Before 0.9.0 ReLU's forward turned a NaN input into 0, so a NaN weight could "
-        f"leave the loss finite and a broken run read as a collapse. `conv-training-resnet-nancheck.csv` reruns "
+        f"leave the loss finite and a broken run read as a collapse. `conv-training-resnet-nancheck*.csv` rerun "
         f"{len(reruns)} collapsed run{'s' if len(reruns) != 1 else ''} of the 10k file with version {', '.join(versions)}, "
         f"where a NaN passes ReLU and reaches the loss, for their first epochs. Equal rows (train loss, train accuracy "
-        f"and the count of exact zeros, epoch by epoch) mean no NaN reached a ReLU input: the collapse is dead units "
-        f"(exact zeros at ReLU inputs), not a NaN. "
+        f"and the count of exact zeros, epoch by epoch) mean no NaN reached a ReLU input in those epochs, so the collapse "
+        f"is not a NaN the old forward hid (the share of ReLU inputs exactly zero is in the table; the 10k file's last "
+        f"epochs are in the section above). "
         f"{sum(v[2] for v in verdicts)} of {len(verdicts)} reruns equal their original in every epoch they ran.\n")
     say("| ReLU'(0) | rule | run | epoch | train loss | train accuracy | zeros | share of ReLU inputs | train loss, 10k file | zeros, 10k file | equal |")
     say("|---|---|---|---|---|---|---|---|---|---|---|")
