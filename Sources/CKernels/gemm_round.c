@@ -144,6 +144,82 @@ __attribute__((target("avx2,f16c"), always_inline)) static inline __m256d round_
 #define RNAME(x) x##_f64
 #include "gemm_round_body.h"
 
+// The same rounding for eight binary64 values in AVX-512F (masks for the comparisons and blends, integer
+// operations for the sign, which AVX-512F has only for integers), and the loops with one panel (8
+// doubles) per vector, 8 rows per block.
+typedef struct small512 {
+  __m512d min_normal, half_min_normal, max_finite, adder, overflow_positive, overflow_negative, infinity, nan;
+  __m512i sign, half_minus_one, keep_mask, one;
+  __m128i shift;
+  int has_subnormals, has_infinities;
+} small512;
+
+__attribute__((target("avx512f"), always_inline)) static inline __m512d round_small_512(__m512d x, const small512 *f) {
+  __m512i bits = _mm512_castpd_si512(x);
+  __m512d magnitude = _mm512_castsi512_pd(_mm512_andnot_si512(f->sign, bits));
+  __m512i lsb = _mm512_and_si512(_mm512_srl_epi64(bits, f->shift), f->one);
+  __m512i rounded_bits = _mm512_and_si512(_mm512_add_epi64(_mm512_add_epi64(bits, f->half_minus_one), lsb), f->keep_mask);
+  __m512d rounded = _mm512_castsi512_pd(rounded_bits);
+  __m512d rounded_magnitude = _mm512_castsi512_pd(_mm512_andnot_si512(f->sign, rounded_bits));
+  __mmask8 inside = _mm512_cmp_pd_mask(rounded_magnitude, f->max_finite, _CMP_LE_OQ);
+  __mmask8 normal_or_zero = _mm512_cmp_pd_mask(magnitude, f->min_normal, _CMP_GE_OQ) |
+                            _mm512_cmp_pd_mask(magnitude, _mm512_setzero_pd(), _CMP_EQ_OQ);
+  if (__builtin_expect((__mmask8)(inside & normal_or_zero) == 0xFF, 1)) return rounded;
+  __m512i sign = _mm512_and_si512(f->sign, bits);
+  __m512d beyond = _mm512_mask_blend_pd(_mm512_test_epi64_mask(bits, f->sign), f->overflow_positive, f->overflow_negative);
+  if (f->has_infinities) beyond = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(magnitude, f->infinity, _CMP_EQ_OQ), beyond, x);
+  __m512d normal = _mm512_mask_blend_pd(inside, beyond, rounded);
+  __m512d small;
+  if (f->has_subnormals) {
+    small = _mm512_sub_pd(_mm512_add_pd(magnitude, f->adder), f->adder);
+  } else {
+    small = _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(magnitude, f->half_min_normal, _CMP_GT_OQ), f->min_normal);
+  }
+  small = _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(small), sign));
+  __m512d result = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(magnitude, f->min_normal, _CMP_GE_OQ), f->nan, normal);
+  return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(magnitude, f->min_normal, _CMP_LT_OQ), result, small);
+}
+
+#define ROWS 8
+#define RVECS 1
+#define RTARGET "avx512f"
+#define RT double
+#define RV __m512d
+#define RNR PL_NR_F64
+#define RZERO() _mm512_setzero_pd()
+#define RLOAD(p) _mm512_loadu_pd(p)
+#define RSTORE(p, v) _mm512_storeu_pd((p), (v))
+#define RBCAST(p) _mm512_set1_pd(*(p))
+#define RADDV(x, y) _mm512_add_pd((x), (y))
+#define RMULV(x, y) _mm512_mul_pd((x), (y))
+#define ROUND(v) round_small_512((v), ctx)
+#define RCTX const small512 *
+#define RNAME(x) x##_f64_512
+#include "gemm_round_body.h"
+
+__attribute__((target("avx512f"))) static void gemm_f64_512(const pl_small_format *format, size_t row_begin, size_t row_end,
+                                                           size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                                                           const double *a, size_t lda, const double *bp, const double *bias,
+                                                           const double *bias_rows, double *c, size_t ldc, pl_order order) {
+  small512 f;
+  f.sign = _mm512_set1_epi64((long long)0x8000000000000000ull);
+  f.min_normal = _mm512_set1_pd(format->min_normal);
+  f.half_min_normal = _mm512_set1_pd(0.5 * format->min_normal);
+  f.max_finite = _mm512_set1_pd(format->max_finite);
+  f.adder = _mm512_set1_pd(format->subnormal_adder);
+  f.overflow_positive = _mm512_set1_pd(format->overflow_positive);
+  f.overflow_negative = _mm512_set1_pd(format->overflow_negative);
+  f.infinity = _mm512_set1_pd(__builtin_inf());
+  f.nan = _mm512_set1_pd(__builtin_nan(""));
+  f.half_minus_one = _mm512_set1_epi64((long long)format->half_minus_one);
+  f.keep_mask = _mm512_set1_epi64((long long)format->keep_mask);
+  f.one = _mm512_set1_epi64(1);
+  f.shift = _mm_set_epi64x(0, (long long)format->shift);
+  f.has_subnormals = format->has_subnormals;
+  f.has_infinities = format->has_infinities;
+  panels_f64_512(&f, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+}
+
 // The format's constants broadcast once per call, then the panels.
 __attribute__((target("avx2,f16c"))) static void gemm_f64(const pl_small_format *format, size_t row_begin, size_t row_end,
                                                          size_t panel_begin, size_t panel_end, size_t n, size_t k,
@@ -183,8 +259,8 @@ int pl_gemm_round_available(void) {
 }
 
 // Without AVX2 (or off x86-64) the kernels compute nothing and say so; callers ask
-// pl_gemm_round_available() first. binary16 and bfloat16 take AVX-512 where the CPU has it and
-// order.path is PL_PATH_BEST, else AVX2 (there is no portable loop: PL_PATH_PORTABLE means AVX2 here).
+// pl_gemm_round_available() first. Both kernels take AVX-512 where the CPU has it and order.path is
+// PL_PATH_BEST, else AVX2 (there is no portable loop: PL_PATH_PORTABLE means AVX2 here).
 int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n,
                   size_t k, const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows,
                   float *c, size_t ldc, pl_order order) {
@@ -206,7 +282,11 @@ int pl_gemm_round_f64(const pl_small_format *format, size_t row_begin, size_t ro
                       const double *bias, const double *bias_rows, double *c, size_t ldc, pl_order order) {
 #if defined(__x86_64__)
   if (pl_gemm_round_available()) {
-    gemm_f64(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    if (order.path == PL_PATH_BEST && pl_gemm_isa() == 3) {
+      gemm_f64_512(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    } else {
+      gemm_f64(format, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    }
     return 1;
   }
 #endif

@@ -114,8 +114,8 @@ import Testing
     }
   }
   /// Each code path a CPU may take (AVX-512 where this one has it, AVX2, the portable C loop), asked for
-  /// per call: the same packed operand, every order; the rounded binary16 and bfloat16 kernels too, near
-  /// underflow and overflow included.
+  /// per call: the same packed operand, every order; the rounded kernels too (binary16, bfloat16, and
+  /// binary64-engine formats with and without infinities and subnormals), near underflow and overflow.
   @Test(arguments: FastMatrixMultiply.Path.allCases) func everyCodePathEqualsTheGenericLoop(_ path: FastMatrixMultiply.Path) {
     check(Float.self, accumulate: Float.self, path: path)
     check(Double.self, accumulate: Double.self, path: path)
@@ -124,6 +124,13 @@ import Testing
     check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential, .pairwise, .blocked(7)], fused: [false], path: path)
     check(BFloat16.self, accumulate: BFloat16.self, offset: -50, orders: [.sequential], fused: [false], path: path)
     check(Binary16.self, accumulate: Binary16.self, offset: 8, orders: [.blocked(7)], fused: [false], path: path)
+    for format in [FloatFormat.tf32, .e4m3, try! FloatFormat(name: "p9-no-subnormals", precision: 9, emin: -20, emax: 20, hasSubnormals: false)] {
+      EmulatedFloat.withFormat(format) {
+        check(EmulatedFloat.self, accumulate: EmulatedFloat.self, orders: [.sequential, .pairwise], fused: [false], path: path)
+        check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emin, orders: [.sequential], fused: [false], path: path)
+        check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emax - 2, orders: [.blocked(7)], fused: [false], path: path)
+      }
+    }
   }
   /// `MatrixMultiply.times` (B given as `[k, n]`, packed by rows: a Linear layer's backward) against the
   /// same generic loop: every kernel (and the generic loop itself, at p = 26), every order.
