@@ -14,9 +14,8 @@ import Scalars
 /// generic path does, so stochastic rounding draws the same bits), and binary16 or bfloat16 accumulated
 /// in themselves, unfused, at nearest even (each product and sum rounded to the format in SIMD).
 public enum FastMatrixMultiply {
-  /// Which code path the kernels take on this CPU: "avx512f" (the binary32 and binary64 kernels
-  /// and the rounded binary16/bfloat16 one; AVX2 for the rounded binary64 kernel), "avx2+fma" or
-  /// "portable C".
+  /// Which code path the kernels take on this CPU: "avx512f" (every kernel; the AVX2 ones remain for
+  /// tests), "avx2+fma" or "portable C".
   public static var instructionSet: String {
     switch pl_gemm_isa() {
     case 3: return "avx512f"
@@ -26,8 +25,8 @@ public enum FastMatrixMultiply {
   }
 
   /// Which code path the kernels may take: every path computes the same bits, so only the tests and
-  /// benchmarks choose (`best` where they do not). The rounded binary16/bfloat16 kernel has AVX-512 and
-  /// AVX2 paths (`portable` takes AVX2 there), the rounded binary64 one AVX2 only.
+  /// benchmarks choose (`best` where they do not). The rounded kernels have AVX-512 and AVX2 paths only
+  /// (`portable` takes AVX2 there).
   public enum Path: Sendable, CaseIterable {
     /// The best the CPU has.
     case best

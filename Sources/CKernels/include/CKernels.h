@@ -77,8 +77,8 @@ typedef struct pl_small_format {
 } pl_small_format;
 /// That format's arithmetic held in binary64, rounded to nearest even after every product and every
 /// addition, in the order given (not fused): exactly the emulated loop. B packed in binary64 panels of
-/// PL_NR_F64. Precondition: the format has 2 <= p <= 25 and exponents within +-300. Returns 0 (computing
-/// nothing) when the CPU lacks AVX2.
+/// PL_NR_F64. Precondition: the format has 2 <= p <= 25 and exponents within +-300. AVX-512 where the CPU
+/// has it and order.path is PL_PATH_BEST, else AVX2. Returns 0 (computing nothing) when the CPU lacks AVX2.
 int pl_gemm_round_f64(const pl_small_format *format, size_t row_begin, size_t row_end, size_t panel_begin,
                       size_t panel_end, size_t n, size_t k, const double *a, size_t lda, const double *bp,
                       const double *bias, const double *bias_rows, double *c, size_t ldc, pl_order order);
