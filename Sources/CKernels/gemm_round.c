@@ -87,6 +87,25 @@ __attribute__((target("avx512f"))) static inline __m512 round_bf16_512(__m512 v)
 #define RNAME(x) x##_f32_512
 #include "gemm_round_body.h"
 
+// Fills a small64 or small512 from a pl_small_format (all but the sign), with that width's broadcasts.
+#define PL_BROADCAST_FORMAT(F, FORMAT, SET1PD, SET1EPI64)                                                    \
+  do {                                                                                                       \
+    (F).min_normal = SET1PD((FORMAT)->min_normal);                                                           \
+    (F).half_min_normal = SET1PD(0.5 * (FORMAT)->min_normal);                                                \
+    (F).max_finite = SET1PD((FORMAT)->max_finite);                                                           \
+    (F).adder = SET1PD((FORMAT)->subnormal_adder);                                                           \
+    (F).overflow_positive = SET1PD((FORMAT)->overflow_positive);                                             \
+    (F).overflow_negative = SET1PD((FORMAT)->overflow_negative);                                             \
+    (F).infinity = SET1PD(__builtin_inf());                                                                  \
+    (F).nan = SET1PD(__builtin_nan(""));                                                                     \
+    (F).half_minus_one = SET1EPI64((long long)(FORMAT)->half_minus_one);                                     \
+    (F).keep_mask = SET1EPI64((long long)(FORMAT)->keep_mask);                                               \
+    (F).one = SET1EPI64(1);                                                                                  \
+    (F).shift = _mm_set_epi64x(0, (long long)(FORMAT)->shift);                                               \
+    (F).has_subnormals = (FORMAT)->has_subnormals;                                                           \
+    (F).has_infinities = (FORMAT)->has_infinities;                                                           \
+  } while (0)
+
 // A pl_small_format broadcast into vectors.
 typedef struct small64 {
   __m256d sign, min_normal, half_min_normal, max_finite, adder, overflow_positive, overflow_negative, infinity, nan;
@@ -203,20 +222,7 @@ __attribute__((target("avx512f"))) static void gemm_f64_512(const pl_small_forma
                                                            const double *bias_rows, double *c, size_t ldc, pl_order order) {
   small512 f;
   f.sign = _mm512_set1_epi64((long long)0x8000000000000000ull);
-  f.min_normal = _mm512_set1_pd(format->min_normal);
-  f.half_min_normal = _mm512_set1_pd(0.5 * format->min_normal);
-  f.max_finite = _mm512_set1_pd(format->max_finite);
-  f.adder = _mm512_set1_pd(format->subnormal_adder);
-  f.overflow_positive = _mm512_set1_pd(format->overflow_positive);
-  f.overflow_negative = _mm512_set1_pd(format->overflow_negative);
-  f.infinity = _mm512_set1_pd(__builtin_inf());
-  f.nan = _mm512_set1_pd(__builtin_nan(""));
-  f.half_minus_one = _mm512_set1_epi64((long long)format->half_minus_one);
-  f.keep_mask = _mm512_set1_epi64((long long)format->keep_mask);
-  f.one = _mm512_set1_epi64(1);
-  f.shift = _mm_set_epi64x(0, (long long)format->shift);
-  f.has_subnormals = format->has_subnormals;
-  f.has_infinities = format->has_infinities;
+  PL_BROADCAST_FORMAT(f, format, _mm512_set1_pd, _mm512_set1_epi64);
   panels_f64_512(&f, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
 }
 
@@ -227,20 +233,7 @@ __attribute__((target("avx2,f16c"))) static void gemm_f64(const pl_small_format 
                                                          const double *bias_rows, double *c, size_t ldc, pl_order order) {
   small64 f;
   f.sign = _mm256_set1_pd(-0.0);
-  f.min_normal = _mm256_set1_pd(format->min_normal);
-  f.half_min_normal = _mm256_set1_pd(0.5 * format->min_normal);
-  f.max_finite = _mm256_set1_pd(format->max_finite);
-  f.adder = _mm256_set1_pd(format->subnormal_adder);
-  f.overflow_positive = _mm256_set1_pd(format->overflow_positive);
-  f.overflow_negative = _mm256_set1_pd(format->overflow_negative);
-  f.infinity = _mm256_set1_pd(__builtin_inf());
-  f.nan = _mm256_set1_pd(__builtin_nan(""));
-  f.half_minus_one = _mm256_set1_epi64x((long long)format->half_minus_one);
-  f.keep_mask = _mm256_set1_epi64x((long long)format->keep_mask);
-  f.one = _mm256_set1_epi64x(1);
-  f.shift = _mm_set_epi64x(0, (long long)format->shift);
-  f.has_subnormals = format->has_subnormals;
-  f.has_infinities = format->has_infinities;
+  PL_BROADCAST_FORMAT(f, format, _mm256_set1_pd, _mm256_set1_epi64x);
   panels_f64(&f, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
 }
 #endif
