@@ -45,7 +45,7 @@ public enum FastMatrixMultiply {
   }
 
   /// Rows per task when the work is split across threads by rows: a multiple of the kernels' row
-  /// blocks (12 rows with AVX-512, 6 with AVX2, 2 for pairwise, 4 for the rounded kernel).
+  /// blocks (12 rows with AVX-512, 6 with AVX2, 4 and 2 for pairwise, 8 and 4 for the rounded kernels).
   @usableFromInline static let rowBlock = 24
 
   /// Runs `body(unit)` for every unit in `0..<units` on up to `threads` threads, each thread claiming
@@ -228,21 +228,21 @@ public enum FastMatrixMultiply {
     S.self == U.self ? unsafeBitCast(x, to: [U].self) : x.map { U($0.doubleValue) }
   }
 
-  /// `a [m, k]` times `b [n, k]` transposed (or `b [k, n]` with `layout: .plain`) plus `bias`, accumulated in `Acc` (`Float` or `Double`) or,
-  /// with `rounded`, in the storage format's own arithmetic by that kernel; the results rounded into `S`.
-  /// `path` restricts the code path of the `Float`/`Double` kernels (for the tests: every path computes
-  /// the same bits).
+  /// `a [m, k]` times B, given as `b [n, k]` (`layout: .transposed`, B's transpose) or `b [k, n]`
+  /// (`.plain`), plus `bias`, accumulated in `Acc` (`Float` or `Double`) or, with `rounded`, in the
+  /// storage format's own arithmetic by that kernel; the results rounded into `S`. `path` restricts the
+  /// kernels' code path (for the tests: every path computes the same bits).
   @inlinable
-  static func timesTransposed<S: PrecisionScalar, Acc: PrecisionScalar>(
+  static func multiply<S: PrecisionScalar, Acc: PrecisionScalar>(
     _ a: Tensor<S>, _ b: Tensor<S>, layout: Layout = .transposed, bias: Tensor<S>?, accumulate _: Acc.Type, options: KernelOptions,
     rounded: Kernel?, threads: Int, path: Path = .best
   ) -> Tensor<S> {
     if let rounded {
       return rounded.holdsBinary64
-        ? timesTransposed(a, b, layout: layout, bias: bias, in: Double.self, kernel: rounded, options: options, threads: threads, path: path)
-        : timesTransposed(a, b, layout: layout, bias: bias, in: Float.self, kernel: rounded, options: options, threads: threads, path: path)
+        ? multiply(a, b, layout: layout, bias: bias, in: Double.self, kernel: rounded, options: options, threads: threads, path: path)
+        : multiply(a, b, layout: layout, bias: bias, in: Float.self, kernel: rounded, options: options, threads: threads, path: path)
     }
-    return timesTransposed(
+    return multiply(
       a, b, layout: layout, bias: bias, in: Acc.self, kernel: .accumulating(Acc.self), options: options, threads: threads, path: path)
   }
 
@@ -255,7 +255,7 @@ public enum FastMatrixMultiply {
   }
 
   @inlinable
-  static func timesTransposed<S: PrecisionScalar, U: PrecisionScalar>(
+  static func multiply<S: PrecisionScalar, U: PrecisionScalar>(
     _ a: Tensor<S>, _ b: Tensor<S>, layout: Layout = .transposed, bias: Tensor<S>?, in _: U.Type, kernel: Kernel, options: KernelOptions,
     threads: Int, path: Path = .best
   ) -> Tensor<S> {

@@ -48,11 +48,11 @@ public enum MatrixMultiply {
       return timesTransposed(a, b.transposed(), accumulate: Acc.self, options: options, threads: threads)
     }
     if let kernel = FastMatrixMultiply.roundedKernel(S.self, Acc.self, options) {
-      return FastMatrixMultiply.timesTransposed(
+      return FastMatrixMultiply.multiply(
         a, b, layout: .plain, bias: nil, accumulate: Acc.self, options: options, rounded: kernel, threads: threads)
     }
     if FastMatrixMultiply.applies(S.self, Acc.self, options) {
-      return FastMatrixMultiply.timesTransposed(
+      return FastMatrixMultiply.multiply(
         a, b, layout: .plain, bias: nil, accumulate: Acc.self, options: options, rounded: nil, threads: threads)
     }
     return timesTransposed(a, b.transposed(), accumulate: Acc.self, options: options, threads: threads)
@@ -81,10 +81,10 @@ public enum MatrixMultiply {
       return BLAS.timesTransposed(a, b, bias: bias, accumulate: Acc.self, threads: threads)
     }
     if let kernel = FastMatrixMultiply.roundedKernel(S.self, Acc.self, options) {
-      return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, options: options, rounded: kernel, threads: threads)
+      return FastMatrixMultiply.multiply(a, b, bias: bias, accumulate: Acc.self, options: options, rounded: kernel, threads: threads)
     }
     if FastMatrixMultiply.applies(S.self, Acc.self, options) {
-      return FastMatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Acc.self, options: options, rounded: nil, threads: threads)
+      return FastMatrixMultiply.multiply(a, b, bias: bias, accumulate: Acc.self, options: options, rounded: nil, threads: threads)
     }
     let biasInAcc: [Acc]? = bias.map { $0.storage.map { ScalarConversion.convert($0, to: Acc.self) } }
     var out = [S](repeating: S(0), count: m * n)

@@ -55,7 +55,7 @@ import Testing
               if plain {
                 got = MatrixMultiply.times(a, b.transposed(), accumulate: A.self, options: options, threads: threads)
               } else if let path {
-                got = FastMatrixMultiply.timesTransposed(
+                got = FastMatrixMultiply.multiply(
                   a, b, bias: bias, accumulate: A.self, options: options, rounded: FastMatrixMultiply.roundedKernel(S.self, A.self, options),
                   threads: threads, path: path)
               } else {
