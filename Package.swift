@@ -30,6 +30,9 @@ let package = Package(
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
     // Per-thread rounding environment and the few MPFR calls Swift cannot make (variadic printf).
     .target(name: "ScalarsSupport", dependencies: ["CMPFR"]),
+    // The git commit the binary was compiled from, stamped before every build (provenance of results).
+    .plugin(name: "BuildStamp", capability: .buildTool()),
+    .target(name: "BuildInfo", plugins: ["BuildStamp"]),
     .target(name: "Scalars", dependencies: ["CMPFR", "ScalarsSupport"]),
     .target(name: "ScalarConformance", dependencies: ["Scalars"]),
     // Tensors and the kernels (matrix products with a chosen accumulation format and summation order).
@@ -45,7 +48,7 @@ let package = Package(
     .target(name: "Networks", dependencies: ["Tensors", "Scalars", "Datasets", "CMPFR"]),
     // Experiments as grids of trials: options, sweeps (resumable CSV, parallel jobs, shards), merging,
     // summaries with confidence intervals, SVG plots.
-    .target(name: "Experiments", dependencies: ["Networks", "Datasets", "Scalars", "Tensors", .product(name: "Yams", package: "Yams")]),
+    .target(name: "Experiments", dependencies: ["BuildInfo", "Networks", "Datasets", "Scalars", "Tensors", .product(name: "Yams", package: "Yams")]),
     .executableTarget(
       name: "precisionlab",
       dependencies: ["Scalars", "Tensors", "Networks", "Datasets", "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -1,37 +1,42 @@
+import BuildInfo
 import Foundation
+import Scalars
+import Tensors
 
-/// The toolkit's version and, when known, a git commit: the HEAD of the checkout the executable lives
-/// in, else of the current directory's, read when the process starts. It is the commit the executable
-/// was built from only if that checkout has not moved since the build (SwiftPM offers no way to embed
-/// it at build time without unsafe flags).
+/// What computed a result: the toolkit's version, the git commit of the sources compiled into this
+/// binary (stamped at build time, `BuildInfo`; never the checkout a command runs in), and the machine
+/// facts that say which code paths ran (the kernels' instruction set, MPFR's version).
 public enum Provenance {
   public static let version = "0.9.0"
 
-  public static let commit: String = {
-    var candidates = [FileManager.default.currentDirectoryPath]
-    let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-    candidates.insert(executable.deletingLastPathComponent().path, at: 0)
-    for start in candidates {
-      var dir = URL(fileURLWithPath: start)
-      for _ in 0..<8 {
-        let git = dir.appendingPathComponent(".git")
-        if let head = try? String(contentsOf: git.appendingPathComponent("HEAD"), encoding: .utf8) {
-          let line = head.trimmingCharacters(in: .whitespacesAndNewlines)
-          guard line.hasPrefix("ref: ") else { return String(line.prefix(12)) }
-          let ref = String(line.dropFirst(5))
-          if let hash = try? String(contentsOf: git.appendingPathComponent(ref), encoding: .utf8) {
-            return String(hash.trimmingCharacters(in: .whitespacesAndNewlines).prefix(12))
-          }
-          if let packed = try? String(contentsOf: git.appendingPathComponent("packed-refs"), encoding: .utf8),
-            let entry = packed.split(separator: "\n").first(where: { $0.hasSuffix(" " + ref) })
-          {
-            return String(entry.prefix(12))
-          }
-          return ""
-        }
-        dir.deleteLastPathComponent()
-      }
-    }
-    return ""
+  /// The commit as every results row records it: 12 hex digits, "-dirty" when the compiled sources
+  /// differed from it, "unknown" for a build outside a git checkout of the package.
+  public static var commit: String { BuildInfo.shortCommit }
+
+  /// The full commit hash, or "unknown".
+  public static var fullCommit: String { BuildInfo.commit }
+
+  /// Whether the compiled sources differed from the commit (nil: unknown).
+  public static var dirty: Bool? { BuildInfo.dirty }
+
+  /// "release" or "debug".
+  public static var build: String { BuildInfo.configuration }
+
+  /// The matrix kernels' code path on this CPU: "avx512f", "avx2+fma" or "portable C".
+  public static var instructionSet: String { FastMatrixMultiply.instructionSet }
+
+  /// The GNU MPFR library's version.
+  public static var mpfr: String { MPFRLibrary.version }
+
+  /// The CPU's model name (Linux: /proc/cpuinfo), or "unknown".
+  public static let cpu: String = {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+      let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+      let colon = line.firstIndex(of: ":")
+    else { return "unknown" }
+    return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
   }()
+
+  /// One line for people: "precisionlab 0.9.0 at e200423cefb0 (release, avx2+fma, MPFR 4.2.0)".
+  public static var summary: String { "precisionlab \(version) at \(commit) (\(build), \(instructionSet), MPFR \(mpfr))" }
 }
