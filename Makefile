@@ -7,6 +7,8 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
+# The executable the study, report and tour targets run.
+PRECISIONLAB ?= ./.build/release/precisionlab
 
 .PHONY: run test test-deps test-scripts deps build release verify bench study reduced report install uninstall fuzz fuzz-build
 
@@ -93,29 +95,30 @@ bench: release
 # The default study (README, the main job): bifurcation at fp16, bf16, fp32 and fp64 on the MNIST MLP
 # 784-256-256-256-10, one pass of batches of 256. MNIST is fetched (verified download) into the data
 # directory when missing; only when that fails (offline) does the study run on synthetic data, said in a
-# banner, into a separate file. Writes results/study/bifurcation.{csv,md,svg} and prints the summary table.
+# banner. Every run computes anew into its own run directory, runs/default-study-DATE-TIME/ (ignored by
+# git; results/study/ is the committed reference run and is left alone), prints the summary table,
+# where the files are and the paper's numbers beside ours. STUDY_OPTIONS adds sweep options (for example
+# STUDY_OPTIONS="--runs 5", or "--out runs/mine.csv" to resume a run).
 STUDY_DATA_DIR ?= $(or $(PRECISIONLAB_DATA),data)
+STUDY_OPTIONS ?=
 study: release
 	@data=mnist; \
 	if [ ! -f "$(STUDY_DATA_DIR)/mnist/train-labels-idx1-ubyte.gz" ]; then \
 	  echo "MNIST is not in $(STUDY_DATA_DIR): fetching it (precisionlab data fetch mnist)"; \
-	  ./.build/release/precisionlab data fetch mnist --data-dir "$(STUDY_DATA_DIR)" || data=synthetic; \
+	  $(PRECISIONLAB) data fetch mnist --data-dir "$(STUDY_DATA_DIR)" || data=synthetic; \
 	fi; \
 	if [ $$data = synthetic ]; then \
 	  echo "*****************************************************************************************"; \
 	  echo "* MNIST could not be fetched (offline?): running on SYNTHETIC data. These numbers say     *"; \
-	  echo "* nothing about the paper; results go to results/study/bifurcation-synthetic.csv.        *"; \
+	  echo "* nothing about the paper (the results' data column says synthetic).                     *"; \
 	  echo "*****************************************************************************************"; \
 	fi; \
 	echo "Default study: bifurcation volume, data: $$data (from $(STUDY_DATA_DIR))"; \
-	./.build/release/precisionlab sweep experiments/default-study.yaml --data-dir "$(STUDY_DATA_DIR)" \
-	  $$( [ $$data = synthetic ] && echo --out results/study/bifurcation-synthetic.csv --data synthetic \
-	      --table results/study/bifurcation-synthetic.md --plot results/study/bifurcation-synthetic.svg \
-	    || echo --table results/study/bifurcation.md --plot results/study/bifurcation.svg )
+	$(PRECISIONLAB) sweep experiments/default-study.yaml --data-dir "$(STUDY_DATA_DIR)" $(STUDY_OPTIONS) \
+	  $$( [ $$data = synthetic ] && echo --data synthetic )
 
 # results/REPORT.md and its figures from the committed CSVs (scripts/report.py; the published numbers
 # from ../shared/reference/paper-results.md, or PAPER=PATH).
-PRECISIONLAB ?= ./.build/release/precisionlab
 PAPER ?= ../shared/reference/paper-results.md
 report:
 	@for name in headline-paper headline-corrected; do \
@@ -148,13 +151,14 @@ report:
 	python3 scripts/report.py --paper "$(PAPER)" > results/REPORT.md
 
 # Every reduced sweep of experiments/ (real MNIST required), each with its summary table and figure in
-# results/. Times are printed per sweep; results/README.md lists what a run on this machine took.
+# results/: the committed reference results, resumed and extended (--out names them). Times are printed
+# per sweep; results/README.md lists what a run on this machine took.
 REDUCED = volume-layers-reduced gradient-gaps-reduced zero-census-reduced training-alpha-reduced trajectory-reduced
 reduced: release
 	@for name in $(REDUCED); do \
 	  echo "== $$name"; start=$$(date +%s); \
-	  ./.build/release/precisionlab sweep experiments/$$name.yaml --data-dir "$(STUDY_DATA_DIR)" --quiet \
-	    --table results/$$name.md --plot results/$$name.svg || exit 1; \
+	  $(PRECISIONLAB) sweep experiments/$$name.yaml --data-dir "$(STUDY_DATA_DIR)" --quiet \
+	    --out results/$$name.csv --table results/$$name.md --plot results/$$name.svg || exit 1; \
 	  echo "== $$name: $$(( $$(date +%s) - start )) s"; \
 	done
 

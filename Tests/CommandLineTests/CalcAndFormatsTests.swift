@@ -19,10 +19,12 @@ import Testing
       .deletingLastPathComponent().appendingPathComponent(".build/debug/precisionlab")  // Tests/CommandLineTests/…
   }
 
-  static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> Run {
+  /// Runs the executable to its end; `directory` is its working directory (default: the tests').
+  static func run(_ arguments: [String], input: String = "", environment: [String: String] = [:], directory: String? = nil) throws -> Run {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
     process.standardOutput = stdout

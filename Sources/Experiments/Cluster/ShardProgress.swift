@@ -67,7 +67,9 @@ public struct ShardProgress: Sendable, Equatable {
     }
     let path = output ?? SlurmArray.mergedPath(folder)
     let (trials, rows): (Int, Int)
-    do { (trials, rows) = try Merge.merge((1...array.shards).map { array.shardPath(folder, $0) }, into: path) } catch { throw ClusterError(error.description) }
+    let notes: [String]
+    do { (trials, rows, notes) = try Merge.merge((1...array.shards).map { array.shardPath(folder, $0) }, into: path) } catch { throw ClusterError(error.description) }
+    for note in notes { FileHandle.standardError.write(Data("precisionlab: \(note)\n".utf8)) }
     guard trials == array.trials else {
       throw ClusterError("\(path): merged \(trials) trials, but the grid has \(array.trials)")
     }

@@ -6,14 +6,29 @@ import Foundation
 /// different grids, and, unless `allowIncomplete`, a set of files that does not hold a finished row
 /// for every trial of the grid (the message says how many are missing and which). Duplicate rows of a
 /// trial (the same trial in two files) are kept once.
+///
+/// The inputs' manifests (`RunManifest`) are checked against their rows and combined into the output's,
+/// so the merged file still names every build and machine that computed it; `notes` says what did
+/// not match, which inputs had no manifest, and rows computed by more than one build.
 public enum Merge {
-  public static func merge(_ paths: [String], into output: String, allowIncomplete: Bool = false) throws(ResultsError) -> (trials: Int, rows: Int) {
+  public static func merge(_ paths: [String], into output: String, allowIncomplete: Bool = false) throws(ResultsError) -> (trials: Int, rows: Int, notes: [String]) {
     guard !paths.isEmpty else { throw ResultsError("merge: no input files") }
     var header: [String]? = nil
     var rows: [[String]] = []
     var gridOf: [String: String] = [:]
+    var combined: RunManifest? = nil
+    var notes: [String] = []
+    var withoutManifest: [String] = []
     for path in paths {
       let (h, r) = try ResultsFile.read(path)
+      if let manifest = try RunManifest.load(for: path) {
+        notes += manifest.mismatches(header: h, rows: r).map { "\(path): \($0)" }
+        if combined == nil { combined = RunManifest(experiment: manifest.experiment, grids: [], sessions: []) }
+        for g in manifest.grids where !combined!.grids.contains(g) { combined!.grids.append(g) }
+        for session in manifest.sessions where !combined!.sessions.contains(session) { combined!.sessions.append(session) }
+      } else {
+        withoutManifest.append(path)
+      }
       if let header, header != h { throw ResultsError("\(path): its columns differ from \(paths[0])'s (another experiment or version)") }
       header = h
       guard let gi = h.firstIndex(of: "grid") else { throw ResultsError("\(path): not a PrecisionLab results file (no 'grid' column)") }
@@ -65,8 +80,19 @@ public enum Merge {
     let text = ([h] + merged).map(CSV.line).joined()
     let temporary = output + ".partial"
     guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, output) == 0 else {
+      try? FileManager.default.removeItem(atPath: temporary)
       throw ResultsError("\(output): cannot be written")
     }
-    return (present.count, merged.count)
+    if let combined {
+      if !withoutManifest.isEmpty { notes.append("no manifest beside \(withoutManifest.joined(separator: ", ")): the merged manifest lists only the other files' builds") }
+      try combined.save(for: output)
+    } else {
+      try? FileManager.default.removeItem(atPath: RunManifest.path(for: output))  // none of the inputs had one: no stale one beside the output
+    }
+    if let c = h.firstIndex(of: "commit") {
+      let commits = Set(merged.map { $0[c] })
+      if commits.count > 1 { notes.append("the rows were computed by \(commits.count) builds (\(commits.sorted().joined(separator: ", ")))") }
+    }
+    return (present.count, merged.count, notes)
   }
 }

@@ -12,12 +12,18 @@ public enum CSV {
 
   /// Parses CSV text into records. A last line without its final "\n" is returned separately as
   /// `torn` (`goodLength` is the byte length of the whole records before it): it is what a crash mid-write leaves.
+  /// What spreadsheets add when they save is read too: a UTF-8 byte-order mark and "\r\n" line ends.
   public static func parse(_ text: String) -> (records: [[String]], torn: Bool, goodLength: Int) {
     var records: [[String]] = []
     var field = "", record: [String] = []
     var inQuotes = false, afterQuote = false
     var goodLength = 0, position = 0
-    for scalar in text.unicodeScalars {
+    var scalars = Substring(text).unicodeScalars
+    if scalars.first == "\u{FEFF}" {
+      scalars = scalars.dropFirst()
+      position = 3
+    }
+    for scalar in scalars {
       position += UTF8.width(scalar)
       let c = Character(scalar)
       if inQuotes {

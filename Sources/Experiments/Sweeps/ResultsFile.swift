@@ -31,6 +31,10 @@ public final class ResultsFile: @unchecked Sendable {
   public private(set) var repairs: [String] = []
   private var descriptor: Int32
   private let lock = NSLock()
+  /// The file's length after the last whole write: a failed write is cut back to it.
+  private var length: off_t = 0
+  /// The first write that failed; every later append is refused with it.
+  public private(set) var failure: ResultsError?
 
   public init(path: String, header: [String], legacyColumns: [String: String] = [:]) throws(ResultsError) {
     self.path = path
@@ -44,6 +48,11 @@ public final class ResultsFile: @unchecked Sendable {
       let holder = Self.lockHolder(fd)
       Glibc.close(fd)
       throw ResultsError("\(path): another process is writing it (\(holder)); wait for it to finish, or choose another --out file")
+    }
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+      Glibc.close(fd)
+      throw ResultsError("\(path): not a regular file; results go to a file (a new path, or a results CSV to resume)")
     }
     descriptor = fd
     do throws(ResultsError) {
@@ -70,6 +79,7 @@ public final class ResultsFile: @unchecked Sendable {
   /// Reads what is there, repairs it (after a backup), writes the header of a new file.
   private func resume() throws(ResultsError) {
     let data = try Self.contents(descriptor, path)
+    length = off_t(data.count)
     let (parsed, torn, goodLength) = CSV.parse(String(decoding: data, as: UTF8.self))
     var records = parsed
     if records.isEmpty && !torn {
@@ -103,6 +113,7 @@ public final class ResultsFile: @unchecked Sendable {
       let backup = try backUp(data)
       let body = ([header] + kept).map(CSV.line).joined()
       guard ftruncate(descriptor, 0) == 0 else { throw ResultsError("\(path): cannot be rewritten (\(String(cString: strerror(errno)))); the original is in \(backup)") }
+      length = 0
       try write(body)
       var said: [String] = []
       if !added.isEmpty {
@@ -154,24 +165,33 @@ public final class ResultsFile: @unchecked Sendable {
     throw ResultsError("\(path): needs repair but 100 backups of it already exist this second")
   }
 
-  /// Appends whole rows in one write (they reach the operating system before this returns).
-  public func append(_ rows: [[String]]) {
+  /// Appends whole rows in one write (they reach the operating system before this returns). A write
+  /// that fails (disk full, quota, I/O error) is cut back, so the file keeps only whole rows and a
+  /// rerun resumes it; that error and every later append throw.
+  public func append(_ rows: [[String]]) throws(ResultsError) {
     let text = rows.map(CSV.line).joined()
     lock.lock()
     defer { lock.unlock() }
+    if let failure { throw failure }
+    guard descriptor >= 0 else { throw ResultsError("\(path): appended to after it was closed") }
     do {
       try write(text)
     } catch {
-      FileHandle.standardError.write(Data("precisionlab: \(error)\n".utf8))
+      failure = error
+      throw error
     }
     rowCount += rows.count
   }
 
+  /// Writes all of `text` at the end, or cuts the file back to its length before and throws.
   private func write(_ text: String) throws(ResultsError) {
     let bytes = Array(text.utf8)
     guard bytes.withUnsafeBytes({ Self.writeAll(descriptor, $0) }) else {
-      throw ResultsError("\(path): a write failed (\(String(cString: strerror(errno))))")
+      let reason = String(cString: strerror(errno))
+      let cut = ftruncate(descriptor, length) == 0
+      throw ResultsError("\(path): a write failed (\(reason)); \(cut ? "the file keeps its \(rowCount) whole rows and resumes with the same command once the problem is fixed" : "the last row may be torn: the next run repairs it")")
     }
+    length += off_t(bytes.count)
   }
 
   private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {

@@ -10,7 +10,12 @@ import Yams
 ///     seed: 0                     # or a list of base seeds
 ///     paired: false               # optional: true shares the draws across cells (Grid)
 ///     jobs: 2                     # optional
-///     out: results/volume.csv     # optional (the command line's --out wins)
+///     out: results/volume.csv     # optional (the command line's --out wins; a file git tracks is
+///                                 # left alone and the run goes to a new run directory)
+///     reference:                  # optional: published numbers printed beside the summary
+///       source: Bertoin et al. 2021, Table 1
+///       column: format            # the grid option whose values they are keyed by
+///       values: {binary16: "1", binary32: ".463, .478, .488"}
 ///     grid:
 ///       format: [binary16, bfloat16, binary32, binary64]
 ///       widths: "784,256,256,256,10"
@@ -26,8 +31,17 @@ public struct SweepFile: Sendable {
   public var paired: Bool?
   public var jobs: Int?
   public var out: String?
+  public var reference: Reference?
 
-  static let topKeys = ["experiment", "description", "expected-runtime", "runs", "seed", "paired", "jobs", "out", "grid"]
+  /// Published numbers to print beside a sweep's summary: by the value of one grid option.
+  public struct Reference: Sendable, Equatable {
+    public var source: String
+    /// The grid option (its canonical name) whose values key `values`.
+    public var column: String
+    public var values: [String: String]
+  }
+
+  static let topKeys = ["experiment", "description", "expected-runtime", "runs", "seed", "paired", "jobs", "out", "reference", "grid"]
 
   public static func load(_ path: String) throws(ParameterError) -> SweepFile {
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -86,7 +100,26 @@ public struct SweepFile: Sendable {
     }
     return SweepFile(
       experiment: experiment, values: values, runs: try integer("runs") ?? 1, seeds: seeds, paired: paired, jobs: try integer("jobs"),
-      out: top["out"].map(Self.scalar))
+      out: top["out"].map(Self.scalar), reference: try top["reference"].map { v throws(ParameterError) in try Self.reference(v, experiment, path) })
+  }
+
+  static func reference(_ value: Any, _ experiment: Experiment, _ path: String) throws(ParameterError) -> Reference {
+    let keys = ["source", "column", "values"]
+    guard let map = value as? [String: Any], let source = map["source"].map(scalar), let column = map["column"].map(scalar),
+      let values = map["values"] as? [String: Any]
+    else { throw ParameterError("\(path): 'reference' must be a mapping with \(keys.joined(separator: ", ")) (values: a mapping)") }
+    if let key = map.keys.sorted().first(where: { !keys.contains($0) }) {
+      throw ParameterError("\(path): unknown key '\(key)' in reference; valid: \(keys.joined(separator: ", "))")
+    }
+    guard let parameter = experiment.parameter(column) else {
+      throw ParameterError("\(path): reference column '\(column)' is not a \(experiment.name) option")
+    }
+    var canonical: [String: String] = [:]
+    for (k, v) in values {
+      let spelled = (try? parameter.canonical(k).get()) ?? k
+      canonical[spelled] = scalar(v)
+    }
+    return Reference(source: source, column: parameter.column, values: canonical)
   }
 
   /// The first mapping key that is not plain text (a list or a mapping used as a key), described.

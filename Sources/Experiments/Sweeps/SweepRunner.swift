@@ -1,6 +1,9 @@
 import Datasets
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the trials of a grid (or one shard of it) on `jobs` threads, each trial on one thread from
 /// start to end, appending its rows to a results file (or standard output) as they come.
@@ -8,6 +11,12 @@ import Foundation
 /// A trial's results do not depend on the thread it runs on or on `jobs`: every trial sets its own
 /// rounding environment and seeds. Rows appear in completion order; `summarize` sorts. A trial that
 /// throws gets one row with the error in the `error` column and does not stop the sweep.
+///
+/// A results file gets its manifest beside it (`RunManifest`, `<output>.json`): one session per run,
+/// naming the build and machine. A write that fails (disk full, quota, I/O error) stops the sweep: the
+/// file keeps only whole rows, no further trial starts, and `run` throws (or `onWriteFailure`, when
+/// set, is called at once with the message, for a command that exits rather than wait for the trials
+/// in flight).
 public struct SweepRunner {
   public var grid: Grid
   public var shard: (k: Int, n: Int)?
@@ -15,6 +24,7 @@ public struct SweepRunner {
   public var output: String?
   public var quiet = false
   public var context: TrialContext
+  public var onWriteFailure: (@Sendable (ResultsError) -> Void)?
 
   public init(grid: Grid, context: TrialContext, jobs: Int, output: String?) {
     self.grid = grid
@@ -43,28 +53,46 @@ public struct SweepRunner {
     if let file {
       for repair in file.repairs { FileHandle.standardError.write(Data("precisionlab: \(file.path): \(repair)\n".utf8)) }
     }
-    log.say("\(experiment.name): \(all.count) trials\(shard.map { " (shard \($0.k)/\($0.n) of \(grid.count))" } ?? ""), \(all.count - pending.count) already done, \(min(jobs, max(pending.count, 1))) jobs\(output.map { " -> \($0)" } ?? "")")
-    if file == nil { FileHandle.standardOutput.write(Data(CSV.line(experiment.header).utf8)) }
-    let standardOutput = NSLock()
+    let workers = max(1, min(jobs, pending.count))
+    var manifest: RunManifest? = nil
+    if let output {
+      var m = try RunManifest.load(for: output) ?? RunManifest(experiment: experiment.name, grids: [], sessions: [])
+      if !m.grids.contains(grid.id) { m.grids.append(grid.id) }
+      m.sessions.append(.current(jobs: workers, threads: context.threads, shard: shard.map { "\($0.k)/\($0.n)" }))
+      try m.save(for: output)
+      manifest = m
+    }
+    log.say("\(experiment.name): \(all.count) trials\(shard.map { " (shard \($0.k)/\($0.n) of \(grid.count))" } ?? ""), \(all.count - pending.count) already done, \(workers) job\(workers == 1 ? "" : "s")\(output.map { " -> \($0)" } ?? "")")
+    let queue = WorkQueue(count: pending.count)
+    let stop = WriteFailure()
+    let onWriteFailure = onWriteFailure
+    let fail: @Sendable (ResultsError) -> Void = { error in
+      guard stop.set(error) else { return }
+      queue.cancel()
+      onWriteFailure?(error)
+    }
+    if file == nil, !StandardOutput.write(CSV.line(experiment.header)) {
+      throw ResultsError("standard output: a write failed (\(String(cString: strerror(errno))))")
+    }
     let writer: @Sendable ([[String]]) -> Void = { rows in
+      if stop.error != nil { return }
       if let file {
-        file.append(rows)
-      } else {
-        standardOutput.lock()
-        FileHandle.standardOutput.write(Data(rows.map(CSV.line).joined().utf8))
-        standardOutput.unlock()
+        do throws(ResultsError) { try file.append(rows) } catch { fail(error) }
+      } else if !StandardOutput.write(rows.map(CSV.line).joined()) {
+        fail(ResultsError("standard output: a write failed (\(String(cString: strerror(errno))))"))
       }
     }
     let start = DispatchTime.now().uptimeNanoseconds
-    let queue = WorkQueue(count: pending.count)
     let failures = Counter()
-    let workers = max(1, min(jobs, pending.count))
+    let computed = Counter()
     let gridID = grid.id, gridSize = grid.count, context = context
     let threads = (0..<workers).map { _ in
       Thread {
         while let i = queue.next() {
           let failed = Self.runTrial(pending[i], experiment, gridID, gridSize, context, writer)
+          if stop.error != nil { break }
           if failed { failures.add() }
+          computed.add()
           log.completed()
         }
         queue.done()
@@ -77,6 +105,13 @@ public struct SweepRunner {
     queue.waitForWorkers(workers)
     log.finish()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    if let output, var m = manifest {
+      m.sessions[m.sessions.count - 1].ended = RunManifest.timestamp()
+      m.sessions[m.sessions.count - 1].trialsComputed = computed.value
+      m.sessions[m.sessions.count - 1].outcome = stop.error.map { "stopped: \($0)" } ?? "finished"
+      do { try m.save(for: output) } catch { if stop.error == nil { throw error } }
+    }
+    if let error = stop.error { throw error }
     return Outcome(trials: all.count, skipped: all.count - pending.count, failed: failures.value, seconds: seconds)
   }
 
@@ -113,5 +148,39 @@ public struct SweepRunner {
       write([row(Array(repeating: "", count: experiment.resultColumns.count), final: true, error: message)])
       return true
     }
+  }
+}
+
+/// The first write failure of a sweep.
+final class WriteFailure: @unchecked Sendable {
+  private let lock = NSLock()
+  private var first: ResultsError?
+  var error: ResultsError? { lock.lock(); defer { lock.unlock() }; return first }
+  /// Records `error` if it is the first; returns whether it was.
+  func set(_ error: ResultsError) -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    guard first == nil else { return false }
+    first = error
+    return true
+  }
+}
+
+/// Whole writes to standard output from several threads, reporting failure (a full disk behind a
+/// redirection, a closed pipe) instead of trapping.
+enum StandardOutput {
+  private static let lock = NSLock()
+  static func write(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    lock.lock()
+    defer { lock.unlock() }
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { return false }
+      offset += n
+    }
+    return true
   }
 }

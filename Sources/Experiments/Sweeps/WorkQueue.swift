@@ -9,6 +9,13 @@ final class WorkQueue: @unchecked Sendable {
 
   init(count: Int) { self.count = count }
 
+  /// Hands out no more indices (a sweep that must stop).
+  func cancel() {
+    condition.lock()
+    nextIndex = count
+    condition.unlock()
+  }
+
   func next() -> Int? {
     condition.lock()
     defer { condition.unlock() }

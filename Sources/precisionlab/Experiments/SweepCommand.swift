@@ -14,7 +14,7 @@ struct SweepCommand: ParsableCommand {
     let sweep = try loadSweep(file, settings: settings)
     try runSweep(
       sweep.experiment, values: sweep.values, options: options, runs: sweep.runs, seeds: sweep.seeds, paired: sweep.paired, jobs: sweep.jobs,
-      out: sweep.out, sweepFile: file)
+      out: sweep.out, sweepFile: file, reference: sweep.reference)
   }
 }
 

@@ -6,19 +6,19 @@ import Experiments
 struct SweepOptions: ParsableArguments {
   @OptionGroup var grid: GridOptions
 
-  @Option(help: ArgumentHelp("Append results to this CSV (resumes: finished trials are skipped). Default: standard output.", valueName: "file.csv"))
+  @Option(help: ArgumentHelp("Append results to this CSV (resumes: finished trials are skipped); - for standard output. Default: a new run directory, runs/NAME-DATE-TIME/, with the CSV, its manifest, the table and the figure.", valueName: "file.csv"))
   var out: String?
 
-  @Option(help: "Trials run in parallel (default: the number of cores; results do not depend on it).")
+  @Option(help: "Trials run in parallel (default: the cores this process may use, SLURM_CPUS_PER_TASK in a Slurm task; results do not depend on it).")
   var jobs: Int?
 
   @Option(help: ArgumentHelp("Run only part K of N of the grid (cluster job arrays).", valueName: "K/N"))
   var shard: String?
 
-  @Option(help: ArgumentHelp("Also write the summary table (markdown) here.", valueName: "file.md"))
+  @Option(help: ArgumentHelp("Also write the summary table (markdown) here (default: in the run directory).", valueName: "file.md"))
   var table: String?
 
-  @Option(help: ArgumentHelp("Also write a bar chart of the summary here.", valueName: "file.svg"))
+  @Option(help: ArgumentHelp("Also write a bar chart of the summary here (default: in the run directory).", valueName: "file.svg"))
   var plot: String?
 
   @Option(help: "Threads inside each trial's kernels (default 1; never changes a result): for few big trials, such as convolutional networks.")

@@ -14,7 +14,8 @@ struct MergeCommand: ParsableCommand {
 
   func run() throws {
     do {
-      let (trials, rows) = try Merge.merge(files, into: output, allowIncomplete: allowIncomplete)
+      let (trials, rows, notes) = try Merge.merge(files, into: output, allowIncomplete: allowIncomplete)
+      for note in notes { writeAll("precisionlab: \(note)\n", to: 2) }
       writeAll("precisionlab: merged \(files.count) files: \(trials) trials, \(rows) rows -> \(output)\n", to: 2)
     } catch {
       throw failWithDataError(error.description)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Foundation
 
 /// `precisionlab summarize FILE.csv --by COLS`.
 struct SummarizeCommand: ParsableCommand {
@@ -19,6 +20,10 @@ struct SummarizeCommand: ParsableCommand {
   func run() throws {
     do {
       let (header, rows) = try ResultsFile.read(file)
+      if let manifest = try RunManifest.load(for: file) {
+        for problem in manifest.mismatches(header: header, rows: rows) { writeAll("precisionlab: \(file): \(problem)\n", to: 2) }
+        writeAll("precisionlab: \(file): computed by \(manifest.builds.joined(separator: "; ")) (\(RunManifest.path(for: file)))\n", to: 2)
+      }
       let summary = try Summary.make(header: header, rows: rows, by: by.map { $0.split(separator: ",").map(String.init) }, view: Summary.View(rawValue: view)!)
       print(format == "latex" ? summary.latex() : format == "csv" ? summary.csv() : summary.markdown(), terminator: "")
     } catch {

@@ -22,7 +22,7 @@ struct SlurmMergeCommand: ParsableCommand {
       let (trials, rows, path) = try ShardProgress.merge(folder, into: output)
       writeAll("precisionlab: merged \(array.shards) shards: \(trials) trials, \(rows) rows -> \(path)\n", to: 2)
       let experiment = Experiment.named(array.experiment)!
-      print(try writeSummary(of: path, experiment: experiment, table: SlurmArray.tablePath(folder), plot: SlurmArray.plotPath(folder)), terminator: "")
+      print(try writeSummary(of: path, experiment: experiment, table: SlurmArray.tablePath(folder), plot: SlurmArray.plotPath(folder)).markdown(), terminator: "")
     } catch let code as ExitCode {
       throw code
     } catch {

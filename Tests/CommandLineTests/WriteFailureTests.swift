@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Faults while writing results: a file that cannot grow (a size limit, a full filesystem) stops the
+/// sweep at once with one line and exit status 74, the file keeps only whole rows, and the same command
+/// resumes it to the uninterrupted result once there is room; an output that is not a regular file is
+/// refused; a results file saved by a spreadsheet (byte-order mark, CRLF) is read.
+@Suite(.serialized) struct WriteFailureTests {
+  static let sweep = ["bifurcation", "--data", "synthetic", "--widths", "784,8,10", "--max-batches", "2", "--runs", "300", "--quiet"]
+
+  /// Whether every line of a results file is whole: it ends with a newline and every row has the
+  /// header's number of fields (no quoted fields in these sweeps' rows but widths).
+  static func isWhole(_ path: String) throws -> Bool {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    guard text.hasSuffix("\n") else { return false }
+    let lines = try SweepCommandTests.rows(path)
+    let header = text.split(separator: "\n")[0].split(separator: ",").count
+    return lines.allSatisfy { $0.split(separator: "|", omittingEmptySubsequences: false).count == header - 1 }
+  }
+
+  /// Runs the executable under a file-size limit (`ulimit -f`, 512-byte blocks, SIGXFSZ ignored so a
+  /// write past it fails with EFBIG as a quota would), its error output returned.
+  static func runLimited(_ arguments: [String], blocks: Int) throws -> (status: Int32, error: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", "ulimit -f \(blocks) && trap '' XFSZ && exec \"$0\" \"$@\"", CommandLineTests.executable.path] + arguments
+    let pipe = Pipe()
+    process.standardError = pipe
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
+  @Test func aFileThatCannotGrowStopsTheSweepAndResumesWhole() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let reference = try CommandLineTests.run(Self.sweep + ["--out", "\(dir)/reference.csv"])
+    #expect(reference.status == 0, "\(reference.error)")
+    // 48 KiB: about a third of the 300 rows.
+    let limited = try Self.runLimited(Self.sweep + ["--out", "\(dir)/r.csv"], blocks: 96)
+    #expect(limited.status == 74, "\(limited.error)")
+    let lines = limited.error.split(separator: "\n").filter { !$0.contains("SYNTHETIC") }
+    #expect(lines.count == 1 && lines[0].contains("r.csv: a write failed (File too large)"), "\(limited.error)")
+    #expect(try Self.isWhole("\(dir)/r.csv"))
+    let partial = try SweepCommandTests.rows("\(dir)/r.csv").count
+    #expect(partial > 10 && partial < 300, "\(partial) rows")
+    let resumed = try CommandLineTests.run(Array(Self.sweep.dropLast()) + ["--out", "\(dir)/r.csv"])
+    #expect(resumed.status == 0, "\(resumed.error)")
+    #expect(resumed.error.contains("\(partial) already done") && !resumed.error.contains("torn"), "\(resumed.error)")
+    #expect(try SweepCommandTests.rows("\(dir)/r.csv") == SweepCommandTests.rows("\(dir)/reference.csv"))
+  }
+
+  /// Why a small tmpfs cannot be mounted here, or nil.
+  static let noMount: String? = {
+    if getuid() != 0 { return "not root: mounting a small tmpfs needs root" }
+    if !FileManager.default.isExecutableFile(atPath: "/bin/mount") && !FileManager.default.isExecutableFile(atPath: "/usr/bin/mount") { return "mount is missing" }
+    return nil
+  }()
+
+  @Test(.enabled(if: Integration.runs(noMount == nil), Comment(rawValue: noMount ?? "")))
+  func aFullDiskStopsTheSweepAndResumesOnceThereIsRoom() throws {
+    try #require(Self.noMount == nil, Comment(rawValue: Self.noMount ?? ""))
+    let dir = SweepCommandTests.directory()
+    let mount = "\(dir)/small"
+    try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+    let mounted = try FirstRunTests.shell(["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", mount], in: dir)
+    try #require(mounted.status == 0, "mount: \(mounted.output)")
+    defer {
+      _ = try? FirstRunTests.shell(["umount", mount], in: dir)
+      try? FileManager.default.removeItem(atPath: dir)
+    }
+    let full = try CommandLineTests.run(Self.sweep + ["--out", "\(mount)/r.csv"])
+    #expect(full.status == 74, "\(full.error)")
+    let lines = full.error.split(separator: "\n").filter { !$0.contains("SYNTHETIC") }
+    #expect(lines.count == 1 && lines[0].contains("a write failed (No space left on device)"), "\(full.error)")
+    #expect(try Self.isWhole("\(mount)/r.csv"))
+    let partial = try SweepCommandTests.rows("\(mount)/r.csv").count
+    #expect(partial > 10 && partial < 300, "\(partial) rows")
+    // Room again: the same command finishes the sweep.
+    let grown = try FirstRunTests.shell(["mount", "-o", "remount,size=2m", mount], in: dir)
+    try #require(grown.status == 0, "remount: \(grown.output)")
+    let resumed = try CommandLineTests.run(Self.sweep + ["--out", "\(mount)/r.csv"])
+    #expect(resumed.status == 0, "\(resumed.error)")
+    let rows = try SweepCommandTests.rows("\(mount)/r.csv")
+    #expect(rows.count == 300 && Set(rows).count == 300)
+    let manifest = try String(contentsOfFile: "\(mount)/r.csv.json", encoding: .utf8)
+    #expect(manifest.components(separatedBy: "\"outcome\"").count == 3, "two sessions: \(manifest)")
+  }
+
+  @Test func outputsThatAreNotFilesAreRefusedAndAFullStandardOutputFails() throws {
+    let start = Date()
+    let device = try CommandLineTests.run(Self.sweep + ["--out", "/dev/full"])
+    #expect(device.status == 65 && device.error.contains("/dev/full: not a regular file"), "\(device.error)")
+    let folder = try CommandLineTests.run(Self.sweep + ["--out", NSTemporaryDirectory()])
+    #expect(folder.status != 0 && folder.error.split(separator: "\n").count == 1, "\(folder.error)")
+    #expect(Date().timeIntervalSince(start) < 60, "refusing took too long")
+    // Standard output on a full device: exit 74, not a crash and not success.
+    let process = Process()
+    process.executableURL = CommandLineTests.executable
+    process.arguments = Self.sweep + ["--out", "-"]
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+    let pipe = Pipe()
+    process.standardError = pipe
+    try process.run()
+    let error = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 74 && error.contains("standard output: a write failed (No space left on device)"), "\(error)")
+  }
+
+  @Test func aResultsFileSavedByASpreadsheetIsRead() throws {
+    let dir = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let small = ["bifurcation", "--data", "synthetic", "--widths", "784,8,10", "--max-batches", "2", "--runs", "4", "--quiet"]
+    let r = try CommandLineTests.run(small + ["--out", "\(dir)/r.csv"])
+    #expect(r.status == 0, "\(r.error)")
+    let text = try String(contentsOfFile: "\(dir)/r.csv", encoding: .utf8)
+    let saved = "\u{FEFF}" + text.replacingOccurrences(of: "\n", with: "\r\n")
+    try saved.write(toFile: "\(dir)/saved.csv", atomically: true, encoding: .utf8)
+    let summary = try CommandLineTests.run(["summarize", "\(dir)/saved.csv"])
+    #expect(summary.status == 0 && summary.output.contains("| binary32 | 4    |"), "\(summary.output)\(summary.error)")
+    let merged = try CommandLineTests.run(["merge", "\(dir)/saved.csv", "-o", "\(dir)/merged.csv"])
+    #expect(merged.status == 0, "\(merged.error)")
+    #expect(try SweepCommandTests.rows("\(dir)/merged.csv") == SweepCommandTests.rows("\(dir)/r.csv"))
+    // A sweep resumes it: every trial is found done.
+    let resumed = try CommandLineTests.run(Array(small.dropLast()) + ["--out", "\(dir)/saved.csv"])
+    #expect(resumed.status == 0 && resumed.error.contains("4 already done"), "\(resumed.error)")
+  }
+}
