@@ -15,8 +15,11 @@ public struct Fetcher {
   /// Whether to keep files of a descriptor that has no checksum for them (custom descriptors only:
   /// every built-in dataset has checksums).
   public var allowUnverified = false
-  /// Progress and status lines (standard error in the CLI).
+  /// Status lines (standard error in the CLI).
   public var log: (String) -> Void = { _ in }
+  /// Download progress: the URL, the bytes received so far and the total when the server said it
+  /// (called for every chunk received, and once at the end; the CLI draws a bar from it).
+  public var progress: @Sendable (_ url: String, _ received: Int, _ total: Int?) -> Void = { _, _, _ in }
   public var timeout: TimeInterval = 60
 
   public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
@@ -176,7 +179,7 @@ public struct Fetcher {
       return [UInt8](data)
     }
     guard let u = URL(string: url) else { throw DataError(file: url, "not a valid URL") }
-    let progress = ProgressDelegate(url: url, log: log, limit: limit)
+    let progress = ProgressDelegate(url: url, report: self.progress, limit: limit)
     let session = URLSession(configuration: .ephemeral, delegate: progress, delegateQueue: nil)
     defer { session.invalidateAndCancel() }
     var request = URLRequest(url: u)
@@ -198,23 +201,22 @@ public struct Fetcher {
   }
 }
 
-/// Collects a response and reports progress every 10%.
+/// Collects a response and reports the bytes received.
 final class ProgressDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
   let url: String
-  let log: (String) -> Void
+  let report: @Sendable (String, Int, Int?) -> Void
   let done = DispatchSemaphore(value: 0)
   var data = Data()
   var status: Int?
   var expectedLength: Int64?
   var error: Error?
-  var lastReported = -1
   /// The most bytes accepted; past it the transfer is cancelled and `overLimit` set.
   let limit: Int
   var overLimit = false
 
-  init(url: String, log: @escaping (String) -> Void, limit: Int) {
+  init(url: String, report: @escaping @Sendable (String, Int, Int?) -> Void, limit: Int) {
     self.url = url
-    self.log = log
+    self.report = report
     self.limit = limit
   }
 
@@ -237,13 +239,7 @@ final class ProgressDelegate: NSObject, URLSessionDataDelegate, @unchecked Senda
       return
     }
     data.append(chunk)
-    if status == 200, let total = expectedLength, total > 0 {
-      let percent = Int(Int64(data.count) * 100 / total) / 10 * 10
-      if percent > lastReported {
-        lastReported = percent
-        log("\(url): \(percent)% of \(total) bytes")
-      }
-    }
+    if status == 200 { report(url, data.count, expectedLength.flatMap { $0 > 0 ? Int($0) : nil }) }
   }
 
   func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {

@@ -57,7 +57,13 @@ import TestSupport
     let r = try CommandLineTests.run(["data", "fetch", name, "--data-dir", data, "--mirror", url, "--only-mirror"])
     #expect(r.status == 0, "\(r.error)")
     #expect(r.output.components(separatedBy: "downloaded, verified (SHA-256)").count == 5)
-    #expect(r.error.contains("100% of") && r.error.contains(url))
+    // Each file's progress ends with a line at its full size ("NAME 9.9 MB/9.9 MB  …/s  ETA 0s").
+    let finished = r.error.split(separator: "\n").filter { line in
+      let counted = String(line).components(separatedBy: ".gz ").last?.components(separatedBy: "  ").first ?? ""
+      let sizes = counted.split(separator: "/")
+      return line.hasSuffix("ETA 0s") && sizes.count == 2 && sizes[0] == sizes[1]
+    }
+    #expect(finished.count >= 4, "\(r.error)")
     return data
   }
 

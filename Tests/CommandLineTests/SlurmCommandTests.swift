@@ -61,13 +61,19 @@ import Testing
     let merged = try CommandLineTests.run(["slurm", "merge", folder])
     #expect(merged.status == 0, "\(merged.error)")
     #expect(merged.output.contains("| bfloat16 | binary32   | 3    |"), "\(merged.output)")
-    let local = try CommandLineTests.run(["bifurcation"] + Self.sweep + ["--jobs", "2", "--out", "\(dir)/local.csv"])
+    // Run from a folder in no git repository: every column but the wall time still matches the tasks'
+    // rows, the commit included (it is the build's, wherever the command runs).
+    let local = try CommandLineTests.run(["bifurcation"] + Self.sweep + ["--jobs", "2", "--out", "\(dir)/local.csv"], directory: dir)
     #expect(local.status == 0)
     // The single-machine file in grid order, as merge writes it, equals the merged shards line for line.
     let ordered = try CommandLineTests.run(["merge", "\(dir)/local.csv", "-o", "\(dir)/local-ordered.csv"])
     #expect(ordered.status == 0)
     #expect(try Self.lines("\(folder)/merged.csv") == Self.lines("\(dir)/local-ordered.csv"))
+    #expect(try FirstRunTests.isTheBuildsCommit(FirstRunTests.column("commit", of: "\(folder)/merged.csv")))
     #expect(FileManager.default.fileExists(atPath: "\(folder)/summary.md") && FileManager.default.fileExists(atPath: "\(folder)/summary.svg"))
+    // The merged manifest holds the four tasks' sessions.
+    let manifest = try String(contentsOfFile: "\(folder)/merged.csv.json", encoding: .utf8)
+    #expect(manifest.components(separatedBy: "\"shard\" : \"").count == 5, "\(manifest)")
   }
 
   @Test func failedAndStoppedShardsAreReportedAndBlockTheMerge() throws {

@@ -176,7 +176,7 @@ import Testing
   }
 
   @Test func aSubsetLimitsThePassAndTooLargeASubsetIsNamed() throws {
-    let common = ["bifurcation", "--data", "synthetic", "--widths", "784,8,10", "--format", "fp64", "--batch-size", "32", "--runs", "1", "--quiet"]
+    let common = ["bifurcation", "--data", "synthetic", "--widths", "784,8,10", "--format", "fp64", "--batch-size", "32", "--runs", "1", "--quiet", "--out", "-"]
     let small = try CommandLineTests.run(common + ["--train-size", "100"])
     #expect(small.status == 0, "\(small.error)")
     #expect(Self.column(small.output, "batches_examined") == ["4"] && Self.column(small.output, "train_size") == ["100"])

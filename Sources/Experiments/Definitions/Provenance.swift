@@ -7,7 +7,7 @@ import Tensors
 /// binary (stamped at build time, `BuildInfo`; never the checkout a command runs in), and the machine
 /// facts that say which code paths ran (the kernels' instruction set, MPFR's version).
 public enum Provenance {
-  public static let version = "0.9.0"
+  public static let version = "0.9.1"
 
   /// The commit as every results row records it: 12 hex digits, "-dirty" when the compiled sources
   /// differed from it, "unknown" for a build outside a git checkout of the package.
@@ -37,6 +37,6 @@ public enum Provenance {
     return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
   }()
 
-  /// One line for people: "precisionlab 0.9.0 at e200423cefb0 (release, avx2+fma, MPFR 4.2.0)".
+  /// One line for people: "precisionlab 0.9.1 at e200423cefb0 (release, avx2+fma, MPFR 4.2.0)".
   public static var summary: String { "precisionlab \(version) at \(commit) (\(build), \(instructionSet), MPFR \(mpfr))" }
 }

@@ -2,5 +2,10 @@
 /// the file and the problem.
 public struct ResultsError: Error, CustomStringConvertible, Equatable {
   public let description: String
-  public init(_ description: String) { self.description = description }
+  /// Whether a write failed (disk full, quota, I/O error) rather than the file being wrong.
+  public let isWriteFailure: Bool
+  public init(_ description: String, writeFailure: Bool = false) {
+    self.description = description
+    self.isWriteFailure = writeFailure
+  }
 }

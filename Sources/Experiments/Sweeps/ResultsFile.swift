@@ -189,7 +189,9 @@ public final class ResultsFile: @unchecked Sendable {
     guard bytes.withUnsafeBytes({ Self.writeAll(descriptor, $0) }) else {
       let reason = String(cString: strerror(errno))
       let cut = ftruncate(descriptor, length) == 0
-      throw ResultsError("\(path): a write failed (\(reason)); \(cut ? "the file keeps its \(rowCount) whole rows and resumes with the same command once the problem is fixed" : "the last row may be torn: the next run repairs it")")
+      throw ResultsError(
+        "\(path): a write failed (\(reason)); \(cut ? "the file keeps its \(rowCount) whole rows and resumes with the same command once the problem is fixed" : "the last row may be torn: the next run repairs it")",
+        writeFailure: true)
     }
     length += off_t(bytes.count)
   }

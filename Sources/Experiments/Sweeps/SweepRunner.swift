@@ -48,7 +48,7 @@ public struct SweepRunner {
     defer { file?.close() }  // the lock ends with the run, not when the last worker lets go of the file
     let pending = all.filter { !(file?.finished.contains($0.key) ?? false) }
     try Self.loadData(for: pending, context)
-    let log = ProgressLog(total: pending.count, quiet: quiet)
+    let log = ProgressMeter(total: pending.count, unit: .items("trials"), quiet: quiet)
     // A repair drops rows: said even under --quiet (the original is in a backup file it names).
     if let file {
       for repair in file.repairs { FileHandle.standardError.write(Data("precisionlab: \(file.path): \(repair)\n".utf8)) }
@@ -72,14 +72,14 @@ public struct SweepRunner {
       onWriteFailure?(error)
     }
     if file == nil, !StandardOutput.write(CSV.line(experiment.header)) {
-      throw ResultsError("standard output: a write failed (\(String(cString: strerror(errno))))")
+      throw ResultsError("standard output: a write failed (\(String(cString: strerror(errno))))", writeFailure: true)
     }
     let writer: @Sendable ([[String]]) -> Void = { rows in
       if stop.error != nil { return }
       if let file {
         do throws(ResultsError) { try file.append(rows) } catch { fail(error) }
       } else if !StandardOutput.write(rows.map(CSV.line).joined()) {
-        fail(ResultsError("standard output: a write failed (\(String(cString: strerror(errno))))"))
+        fail(ResultsError("standard output: a write failed (\(String(cString: strerror(errno))))", writeFailure: true))
       }
     }
     let start = DispatchTime.now().uptimeNanoseconds

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import Datasets
 import Foundation
 
@@ -29,6 +30,9 @@ struct DataCommand: ParsableCommand {
     @Flag(name: .customLong("only-mirror"), help: "Try only the --mirror URLs, not the built-in mirrors.")
     var onlyMirror = false
 
+    @Flag(help: "No progress output (a bar on a terminal, a line every five seconds otherwise).")
+    var quiet = false
+
 
     func validate() throws {
       guard !onlyMirror || !mirror.isEmpty else { throw ValidationError("--only-mirror needs at least one --mirror") }
@@ -42,6 +46,9 @@ struct DataCommand: ParsableCommand {
       fetcher.extraMirrors = mirror
       fetcher.useBuiltInMirrors = !onlyMirror
       fetcher.log = { writeAll("\($0)\n", to: 2) }
+      let meters = DownloadMeters(quiet: quiet)
+      fetcher.progress = { url, received, total in meters.update(url, received, total) }
+      defer { meters.finish() }
       do {
         for outcome in try fetcher.fetch(DatasetDescriptor.named(name)!) {
           print("\(outcome.file)  \(outcome.status)  sha256 \(outcome.sha256)")
@@ -73,5 +80,30 @@ struct DataCommand: ParsableCommand {
         }
       }
     }
+  }
+}
+
+/// One progress meter per download, the last one's line ended when the next starts.
+final class DownloadMeters: @unchecked Sendable {
+  private let lock = NSLock()
+  private let quiet: Bool
+  private var current: (url: String, meter: ProgressMeter)?
+
+  init(quiet: Bool) { self.quiet = quiet }
+
+  func update(_ url: String, _ received: Int, _ total: Int?) {
+    lock.lock()
+    defer { lock.unlock() }
+    if current?.url != url {
+      current?.meter.finish()
+      current = (url, ProgressMeter(total: total ?? 0, unit: .bytes, label: (url as NSString).lastPathComponent, quiet: quiet))
+    }
+    current?.meter.update(received)
+  }
+
+  func finish() {
+    lock.lock()
+    defer { lock.unlock() }
+    current?.meter.finish()
   }
 }

@@ -25,12 +25,13 @@ func runSweep(
   // after the trials in flight; a scheduler then sees the task fail.
   runner.onWriteFailure = { error in
     writeAll("precisionlab: \(error)\n", to: 2)
-    exit(74)
+    exit(74)  // EX_IOERR, as failWithIOError
   }
   let outcome: SweepRunner.Outcome
   do { outcome = try runner.run() } catch {
     outputs.removeIfEmpty()
-    throw fail("\(error)", status: error is ResultsError && "\(error)".contains("a write failed") ? 74 : 65)
+    if let failed = error as? ResultsError, failed.isWriteFailure { throw failWithIOError(failed.description) }
+    throw failWithDataError("\(error)")
   }
   if let checkpoints { try? FileManager.default.removeItem(atPath: checkpoints) }  // empty once every trial finished
   if !options.quiet {

@@ -8,7 +8,8 @@ import Foundation
 
 /// A problem reported as one line on standard error, `precisionlab: MESSAGE`, with the exit status
 /// of its kind (sysexits.h): 64 bad usage (an unknown option, a bad value), 65 bad data (a file that is
-/// not what it should be), 69 unavailable (a tool or service the command needs).
+/// not what it should be), 69 unavailable (a tool or service the command needs), 74 an I/O error (a
+/// results file or standard output that could not be written: disk full, quota).
 func fail(_ message: String, status: Int32) -> ExitCode {
   writeAll("precisionlab: \(message)\n", to: 2)
   return ExitCode(status)
@@ -22,6 +23,9 @@ func failWithDataError(_ message: String) -> ExitCode { fail(message, status: 65
 
 /// Exit status 69 (EX_UNAVAILABLE): the cluster's tools are missing or refused.
 func failWithUnavailable(_ message: String) -> ExitCode { fail(message, status: 69) }
+
+/// Exit status 74 (EX_IOERR): a write failed.
+func failWithIOError(_ message: String) -> ExitCode { fail(message, status: 74) }
 
 struct StandardError: TextOutputStream {
   mutating func write(_ string: String) { writeAll(string, to: 2) }
