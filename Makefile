@@ -10,7 +10,7 @@ DATADIR ?= $(PREFIX)/share
 # The executable the study, report and tour targets run.
 PRECISIONLAB ?= ./.build/release/precisionlab
 
-.PHONY: run test test-deps test-scripts deps build release verify bench study reduced report install uninstall fuzz fuzz-build
+.PHONY: run test test-deps test-scripts deps build release release-all verify bench study reduced report install uninstall fuzz fuzz-build
 
 # GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
@@ -25,7 +25,12 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The command-line tool alone (what study, run, install and reduced need): the benchmark and verifier
+# executables compete for the second core of a small machine, so they are built by their own targets.
 release: deps
+	$(SWIFT) build -c release --product precisionlab
+
+release-all: deps
 	$(SWIFT) build -c release
 
 # precisionlab in $(BINDIR), with the bash, zsh and fish completions swift-argument-parser generates
@@ -86,10 +91,12 @@ test-scripts:
 	else echo "python3 is missing: scripts/test_report.py skipped"; fi
 
 # Exhaustive binary16 / bfloat16 checks (release mode, minutes): writes docs/VERIFICATION.md.
-verify: release
+verify: deps
+	$(SWIFT) build -c release --product precisionlab-verify
 	./.build/release/precisionlab-verify --write docs/VERIFICATION.md
 
-bench: release
+bench: deps
+	$(SWIFT) build -c release --product precisionlab-bench
 	./.build/release/precisionlab-bench
 
 # The default study (README, the main job): bifurcation at fp16, bf16, fp32 and fp64 on the MNIST MLP

@@ -20,13 +20,19 @@ public final class ProgressMeter: @unchecked Sendable {
   private let start = DispatchTime.now().uptimeNanoseconds
   private var lastPrint: UInt64 = 0
   private var drew = false
+  private var printed = false
+  private let onlyWhenSlow: Bool
 
   /// `label` prefixes each line (a file name, say); `total` 0 when unknown (no bar, no ETA).
-  public init(total: Int, unit: Unit, label: String = "", quiet: Bool) {
+  /// `onlyWhenSlow`: nothing for a task that ends within the first interval (a bar after 0.2 s on a
+  /// terminal, a line after 5 s otherwise), so quick runs of a command print no progress at all.
+  public init(total: Int, unit: Unit, label: String = "", quiet: Bool, onlyWhenSlow: Bool = false) {
     self.total = total
     self.unit = unit
     self.label = label
     self.quiet = quiet
+    self.onlyWhenSlow = onlyWhenSlow
+    if onlyWhenSlow { lastPrint = start }
   }
 
   /// A line of its own ("precisionlab: " first), unless quiet.
@@ -48,7 +54,9 @@ public final class ProgressMeter: @unchecked Sendable {
     guard !quiet else { return }
     let now = DispatchTime.now().uptimeNanoseconds
     let interval: UInt64 = terminal ? 200_000_000 : 5_000_000_000
-    guard now - lastPrint >= interval || (total > 0 && done >= total) else { return }
+    let finished = total > 0 && done >= total && (printed || !onlyWhenSlow)
+    guard now - lastPrint >= interval || finished else { return }
+    printed = true
     lastPrint = now
     let status = Self.status(done: done, total: total, unit: unit, seconds: Double(now - start) / 1e9)
     let prefix = label.isEmpty ? "" : label + " "

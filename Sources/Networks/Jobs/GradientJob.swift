@@ -35,6 +35,9 @@ public struct GradientJob: Sendable {
   public var batchIndex = 0
   public var outputPath: String?
   public var hexDumpPath: String?
+  /// Called as the forward and backward passes move through the layers: steps done, steps in all
+  /// (`LayerProgress`); nil for none.
+  public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
   public init(model: ModelSpec, format: FloatFormat, inputs: Inputs) {
     self.model = model
@@ -103,7 +106,16 @@ public struct GradientJob: Sendable {
       if let parameters {
         network.parameters = try parameters.parameters(names: network.parameterNames, shapes: network.parameters.map(\.shape), as: T.self)
       }
-      let (loss, gradients, kinks) = network.lossAndGradients(x.reshaped([x.shape[0]] + sampleShape), labels: labels, plan)
+      let input = x.reshaped([x.shape[0]] + sampleShape)
+      let (loss, gradients, kinks): (T, [Tensor<T>], [Int])
+      if let progress = job.progress {
+        let steps = LayerProgress.steps(network.layers), counter = StepCounter()
+        (loss, gradients, kinks) = LayerProgress.$report.withValue({ progress(counter.next(), steps) }) {
+          network.lossAndGradients(input, labels: labels, plan)
+        }
+      } else {
+        (loss, gradients, kinks) = network.lossAndGradients(input, labels: labels, plan)
+      }
       let names = network.parameterNames
       if let out = job.outputPath {
         var file = SafetensorsFile()
@@ -129,4 +141,16 @@ public struct GradientJob: Sendable {
 public struct GradientJobError: Error, CustomStringConvertible {
   public let description: String
   public init(_ description: String) { self.description = description }
+}
+
+/// Counts progress calls (one thread calls it; the lock keeps it Sendable).
+final class StepCounter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var n = 0
+  func next() -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    n += 1
+    return n
+  }
 }

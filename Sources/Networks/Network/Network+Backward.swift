@@ -83,7 +83,9 @@ extension Network {
     var offsets = [Int](repeating: offset, count: layers.count)
     for k in layers.indices.dropFirst() { offsets[k] = offsets[k - 1] + layers[k - 1].parameterCount }
     var g = gradOut
+    let report = LayerProgress.report
     for k in layers.indices.reversed() {
+      report?()
       // Below layer k lie parameters exactly when its first parameter's index is not 0.
       let passDown = needInput || offsets[k] > 0
       let wanted = context.selection == .all || offsets[k] == 0

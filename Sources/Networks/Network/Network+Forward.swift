@@ -58,7 +58,9 @@ extension Network {
     var h = x
     var caches: [Cache] = []
     caches.reserveCapacity(layers.count)
+    let report = LayerProgress.report
     for k in layers.indices {
+      defer { report?() }
       switch layers[k] {
       case .linear(let l, _):
         caches.append(.input(h)); h = l.forward(h, plan)

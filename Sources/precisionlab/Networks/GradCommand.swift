@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Datasets
 import Experiments
 import Networks
@@ -47,6 +48,9 @@ struct GradCommand: ParsableCommand {
 
   @Option(name: .customLong("hex-dump"), help: ArgumentHelp("Also write every gradient element as exact hex text.", valueName: "file"))
   var hexDump: String?
+
+  @Flag(help: "No progress output (shown for a run that takes long: a bar on a terminal, a line every five seconds otherwise).")
+  var quiet = false
 
   @Argument(parsing: .allUnrecognized, help: "Model, computation and data options (see below).", completion: completion(table))
   var settings: [String] = []
@@ -117,7 +121,10 @@ struct GradCommand: ParsableCommand {
     job.batchIndex = batchIndex
     job.outputPath = out
     job.hexDumpPath = hexDump
+    let meter = GradProgress(quiet: quiet)
+    job.progress = { done, total in meter.update(done, total) }
     do {
+      defer { meter.finish() }
       let report = try job.run()
       print("loss \(report.lossHex) \(report.loss)")
       print("kinks \(report.kinks.map(String.init).joined(separator: " "))")
@@ -125,5 +132,27 @@ struct GradCommand: ParsableCommand {
     } catch {
       throw failWithDataError("\(error)")
     }
+  }
+}
+
+/// The layer-by-layer progress of one long `grad` run (nothing for a quick one).
+final class GradProgress: @unchecked Sendable {
+  private let lock = NSLock()
+  private let quiet: Bool
+  private var meter: ProgressMeter?
+
+  init(quiet: Bool) { self.quiet = quiet }
+
+  func update(_ done: Int, _ total: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    if meter == nil { meter = ProgressMeter(total: total, unit: .items("layer steps"), label: "grad", quiet: quiet, onlyWhenSlow: true) }
+    meter?.update(done)
+  }
+
+  func finish() {
+    lock.lock()
+    defer { lock.unlock() }
+    meter?.finish()
   }
 }
