@@ -20,18 +20,11 @@ import TestSupport
   }
 
   /// Runs the executable under a file-size limit (`ulimit -f`, 512-byte blocks, SIGXFSZ ignored so a
-  /// write past it fails with EFBIG as a quota would), its error output returned.
-  static func runLimited(_ arguments: [String], blocks: Int) throws -> (status: Int32, error: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "ulimit -f \(blocks) && trap '' XFSZ && exec \"$0\" \"$@\"", CommandLineTests.executable.path] + arguments
-    let pipe = Pipe()
-    process.standardError = pipe
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  /// write past it fails with EFBIG as a quota would), its output and error output returned.
+  static func runLimited(_ arguments: [String], blocks: Int) throws -> (status: Int32, output: String) {
+    try FirstRunTests.shell(
+      ["/bin/sh", "-c", "ulimit -f \(blocks) && trap '' XFSZ && exec \"$0\" \"$@\"", CommandLineTests.executable.path] + arguments,
+      in: NSTemporaryDirectory())
   }
 
   @Test func aFileThatCannotGrowStopsTheSweepAndResumesWhole() throws {
@@ -41,9 +34,9 @@ import TestSupport
     #expect(reference.status == 0, "\(reference.error)")
     // 48 KiB: about a third of the 300 rows.
     let limited = try Self.runLimited(Self.sweep + ["--out", "\(dir)/r.csv"], blocks: 96)
-    #expect(limited.status == 74, "\(limited.error)")
-    let lines = limited.error.split(separator: "\n").filter { !$0.contains("SYNTHETIC") }
-    #expect(lines.count == 1 && lines[0].contains("r.csv: a write failed (File too large)"), "\(limited.error)")
+    #expect(limited.status == 74, "\(limited.output)")
+    let lines = limited.output.split(separator: "\n").filter { !$0.contains("SYNTHETIC") }
+    #expect(lines.count == 1 && lines[0].contains("r.csv: a write failed (File too large)"), "\(limited.output)")
     #expect(try Self.isWhole("\(dir)/r.csv"))
     let partial = try SweepCommandTests.rows("\(dir)/r.csv").count
     #expect(partial > 10 && partial < 300, "\(partial) rows")
