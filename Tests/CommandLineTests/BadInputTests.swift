@@ -96,6 +96,8 @@ import Testing
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--width-multiplier", "64", "--runs", "1"], 64, "--model vgg with --batch-size 256: ")
     try Self.refuses(["grad", "--data", "synthetic", "--model", "vgg", "--input-shape", "3,65536,65536"], 64, "at most 1048576 values")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "resnet", "--conv-init", "kaiming", "--runs", "1"], 64, "--conv-init: unknown value 'kaiming'; valid: model, pytorch")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "resnet", "--init", "torch", "--runs", "1"], 64, "--init torch reproduces PyTorch's uniform initialisations, not ResNet's kaiming_normal convolutions: add --conv-init pytorch")
+    try Self.refuses(["grad", "--data", "synthetic", "--init", "numpy"], 64, "--init: unknown value 'numpy'; valid: precisionlab, torch")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--pad", "-1", "--runs", "1"], 64, "--pad: expected an integer from 0 to 64, got '-1'")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--pad", "2", "--runs", "1"], 64, "the MLP's input size 784 does not match samples of shape [1, 32, 32]")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--train-size", "-5", "--runs", "1"], 64, "--train-size: expected an integer ≥ 0, got '-5'")

@@ -34,6 +34,10 @@ public enum ModelParameters {
       "conv-init", ["model", "pytorch"], default: "model",
       help: "Convolution initialisation: model (each model's own: VGG PyTorch's default, ResNet kaiming_normal fan_out as torchvision) or pytorch (PyTorch's default reset_parameters for every convolution, as the paper's volume runs)."
     ).added(withLegacyValue: "model"),
+    Parameter.choice(
+      "init", Initializer.Draws.allCases.map(\.rawValue), default: "precisionlab",
+      help: "Who draws θ from the seed: precisionlab (SplitMix64, 53-bit uniforms rounded once to binary32) or torch (PyTorch's own θ bit for bit: torch.manual_seed(seed), then each layer's default initialisation in model order; uniform initialisations only, so ResNet needs --conv-init pytorch)."
+    ).added(withLegacyValue: "precisionlab"),
   ]
 
   /// The model the values name, taking samples of `sampleShape`.
@@ -44,7 +48,7 @@ public enum ModelParameters {
       widths: Parameter.integerList(v["widths"]!)!, activateFirstLayer: v["first-relu"] == "true", dropout: dropout > 0 ? dropout : nil,
       vggConfig: VGG.configuration(v["vgg-config"]!)!, resnetBlocks: Parameter.integerList(v["resnet-blocks"]!)!,
       widthMultiplier: Double(v["width-multiplier"]!)!, stemMaxPool: v["stem-max-pool"] == "true",
-      convInit: v["conv-init"] == "pytorch" ? .pytorchDefault : nil)
+      convInit: v["conv-init"] == "pytorch" ? .pytorchDefault : nil, draws: Initializer.Draws(rawValue: v["init"]!)!)
   }
 
   /// The sample shape synthetic data takes for this model when `--input-shape` does not say.

@@ -29,13 +29,20 @@ public struct ModelSpec: Sendable, Hashable {
   /// `reset_parameters`; ResNet: kaiming_normal fan_out, as torchvision), or one rule for all of them
   /// (VGG takes only PyTorch's default: its convolutions have biases).
   public var convInit: LayerSpec.ConvInit?
+  /// Which generator draws θ from a seed (`Initializer.Draws`): PrecisionLab's own, or PyTorch's, bit
+  /// for bit, as `torch.manual_seed(seed)` followed by the layers' constructors in model order.
+  public var draws: Initializer.Draws = .precisionlab
 
-  public init(architecture: Architecture, input: [Int], classes: Int, batchNorm: Bool, convInit: LayerSpec.ConvInit? = nil) {
+  public init(
+    architecture: Architecture, input: [Int], classes: Int, batchNorm: Bool, convInit: LayerSpec.ConvInit? = nil,
+    draws: Initializer.Draws = .precisionlab
+  ) {
     self.architecture = architecture
     self.input = input
     self.classes = classes
     self.batchNorm = batchNorm
     self.convInit = convInit
+    self.draws = draws
   }
 
   /// An MLP: it takes `widths.first` features and has `widths.last` classes.
@@ -60,7 +67,8 @@ public struct ModelSpec: Sendable, Hashable {
   /// A model from every option of every kind, the ones of other kinds ignored: the command line's way.
   public init(
     kind: Kind, input: [Int], classes: Int, batchNorm: Bool, widths: [Int], activateFirstLayer: Bool, dropout: Double?,
-    vggConfig: [VGG.Item], resnetBlocks: [Int], widthMultiplier: Double, stemMaxPool: Bool, convInit: LayerSpec.ConvInit? = nil
+    vggConfig: [VGG.Item], resnetBlocks: [Int], widthMultiplier: Double, stemMaxPool: Bool, convInit: LayerSpec.ConvInit? = nil,
+    draws: Initializer.Draws = .precisionlab
   ) {
     switch kind {
     case .mlp: self = .mlp(widths: widths, activateFirstLayer: activateFirstLayer, batchNorm: batchNorm, dropout: dropout)
@@ -69,6 +77,7 @@ public struct ModelSpec: Sendable, Hashable {
       self = .resnet(blocks: resnetBlocks, input: input, classes: classes, batchNorm: batchNorm, widthMultiplier: widthMultiplier, stemMaxPool: stemMaxPool)
     }
     self.convInit = convInit
+    self.draws = draws
   }
 
   public var kind: Kind {
@@ -94,6 +103,9 @@ public struct ModelSpec: Sendable, Hashable {
       if let problem = Self.imageProblem(kind, sampleShape, width) { return problem }
     case .resnet(let blocks, let width, _):
       if blocks.isEmpty || !blocks.allSatisfy({ $0 >= 1 }) { return "ResNet blocks \(blocks): need at least one stage of at least one block" }
+      if draws == .torch && convInit != .pytorchDefault {
+        return "--init torch reproduces PyTorch's uniform initialisations, not ResNet's kaiming_normal convolutions: add --conv-init pytorch"
+      }
       if let problem = Self.imageProblem(kind, sampleShape, width) { return problem }
     }
     guard classes >= 1 else { return "\(classes) classes: need at least 1" }
@@ -137,11 +149,11 @@ public struct ModelSpec: Sendable, Hashable {
   }
 
   /// A fresh PyTorch-default initialisation from `seed`, drawn in `initFormat` (binary32, as PyTorch
-  /// draws) and rounded to nearest into `T`.
+  /// draws; always binary32 with `torch` draws) and rounded to nearest into `T`.
   public func make<T: PrecisionScalar>(
     activation: Activation = .relu(0), seed: UInt64, dropoutSeed: UInt64 = 0, initFormat: FloatFormat = .binary32, as _: T.Type = T.self
   ) -> Network<T> {
-    var initializer = Initializer(seed: seed, format: initFormat)
+    var initializer = Initializer(seed: seed, format: draws == .torch ? .binary32 : initFormat, draws: draws)
     return Network(layers: LayerSpec.materialize(layout(activation: activation, dropoutSeed: dropoutSeed), &initializer, as: T.self))
   }
 
