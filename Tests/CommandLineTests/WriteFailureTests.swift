@@ -19,6 +19,18 @@ import TestSupport
     return lines.allSatisfy { $0.split(separator: "|", omittingEmptySubsequences: false).count == header - 1 }
   }
 
+  /// Checks a sweep stopped by a failed write: exit 74, one line saying `reason` (the synthetic-data
+  /// banner aside), the file whole with part of the 300 rows. Returns how many rows it kept.
+  static func stoppedWhole(_ status: Int32, _ error: String, _ path: String, reason: String) throws -> Int {
+    #expect(status == 74, "\(error)")
+    let lines = error.split(separator: "\n").filter { !$0.contains("SYNTHETIC") }
+    #expect(lines.count == 1 && lines[0].contains(reason), "\(error)")
+    #expect(try isWhole(path))
+    let rows = try SweepCommandTests.rows(path).count
+    #expect(rows > 10 && rows < 300, "\(rows) rows")
+    return rows
+  }
+
   /// Runs the executable under a file-size limit (`ulimit -f`, 512-byte blocks, SIGXFSZ ignored so a
   /// write past it fails with EFBIG as a quota would), its output and error output returned.
   static func runLimited(_ arguments: [String], blocks: Int) throws -> (status: Int32, output: String) {
@@ -34,12 +46,7 @@ import TestSupport
     #expect(reference.status == 0, "\(reference.error)")
     // 48 KiB: about a third of the 300 rows.
     let limited = try Self.runLimited(Self.sweep + ["--out", "\(dir)/r.csv"], blocks: 96)
-    #expect(limited.status == 74, "\(limited.output)")
-    let lines = limited.output.split(separator: "\n").filter { !$0.contains("SYNTHETIC") }
-    #expect(lines.count == 1 && lines[0].contains("r.csv: a write failed (File too large)"), "\(limited.output)")
-    #expect(try Self.isWhole("\(dir)/r.csv"))
-    let partial = try SweepCommandTests.rows("\(dir)/r.csv").count
-    #expect(partial > 10 && partial < 300, "\(partial) rows")
+    let partial = try Self.stoppedWhole(limited.status, limited.output, "\(dir)/r.csv", reason: "r.csv: a write failed (File too large)")
     let resumed = try CommandLineTests.run(Array(Self.sweep.dropLast()) + ["--out", "\(dir)/r.csv"])
     #expect(resumed.status == 0, "\(resumed.error)")
     #expect(resumed.error.contains("\(partial) already done") && !resumed.error.contains("torn"), "\(resumed.error)")
@@ -66,12 +73,7 @@ import TestSupport
       try? FileManager.default.removeItem(atPath: dir)
     }
     let full = try CommandLineTests.run(Self.sweep + ["--out", "\(mount)/r.csv"])
-    #expect(full.status == 74, "\(full.error)")
-    let lines = full.error.split(separator: "\n").filter { !$0.contains("SYNTHETIC") }
-    #expect(lines.count == 1 && lines[0].contains("a write failed (No space left on device)"), "\(full.error)")
-    #expect(try Self.isWhole("\(mount)/r.csv"))
-    let partial = try SweepCommandTests.rows("\(mount)/r.csv").count
-    #expect(partial > 10 && partial < 300, "\(partial) rows")
+    _ = try Self.stoppedWhole(full.status, full.error, "\(mount)/r.csv", reason: "r.csv: a write failed (No space left on device)")
     // Room again: the same command finishes the sweep.
     let grown = try FirstRunTests.shell(["mount", "-o", "remount,size=2m", mount], in: dir)
     try #require(grown.status == 0, "remount: \(grown.output)")
