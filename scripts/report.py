@@ -188,7 +188,7 @@ def load(path):
 
 
 # Columns added after results were written, with the value those results had (docs/EXPERIMENTS.md).
-LEGACY = {"operands": "same", "operand_rounding": "nearest-even", "batch_norm_arithmetic": "storage"}
+LEGACY = {"operands": "same", "operand_rounding": "nearest-even", "batch_norm_arithmetic": "storage", "init": "precisionlab"}
 
 
 def cells(rows, keys, final_only=True):
@@ -832,8 +832,8 @@ def main():
     say("The paper reports this cell three times (one per sweep): .463 (depth), .478 (width), .488 (batch) at")
     say("32 bits. We compare with each.\n")
     files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv"), ("paper", "headline-summation.csv"),
-             ("paper", "headline-tf32.csv")]
-    sized = {"headline-summation.csv": 300, "headline-tf32.csv": 300}
+             ("paper", "headline-tf32.csv"), ("paper", "headline-init-torch.csv")]
+    sized = {"headline-summation.csv": 300, "headline-tf32.csv": 300, "headline-init-torch.csv": 400}
     say("Seconds per draw: the mean of the rows' `wall_seconds` (one core per draw, two draws at a time).\n")
     say("| protocol | format | accumulate | summation (product operands) | ours | s/draw | paper (sweep) | p | agree |")
     say("|---|---|---|---|---|---|---|---|---|")
@@ -843,9 +843,11 @@ def main():
         if not os.path.exists(path):
             missing.append(name)
             continue
-        for (fmt_, acc, summation, operands, operand_rounding), rows in cells(
-                load(path), ["format", "accumulate", "summation", "operands", "operand_rounding"]).items():
+        for (fmt_, acc, summation, operands, operand_rounding, init), rows in cells(
+                load(path), ["format", "accumulate", "summation", "operands", "operand_rounding", "init"]).items():
             order = summation if operands == "same" else f"{summation} ({operands} operands, {operand_rounding})"
+            if init != "precisionlab":
+                order += f"; θ drawn by {init}"
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
             per = f"{sum(float(r['wall_seconds']) for r in rows) / n:.2f}"
             if n < sized.get(name, PAPER_DRAWS):
@@ -879,8 +881,11 @@ def main():
     for protocol, name in files:
         path = os.path.join(args.results, name)
         if os.path.exists(path):
-            for (format_, summation, operands, mode), rows in cells(load(path), ["format", "summation", "operands", "operand_rounding"]).items():
+            for (format_, summation, operands, mode, init), rows in cells(
+                    load(path), ["format", "summation", "operands", "operand_rounding", "init"]).items():
                 order = summation if operands == "same" else f"{operands}:{mode}"
+                if init != "precisionlab":
+                    order = f"init:{init}"
                 headline[(protocol, format_, order)] = (sum(r["in_s"] == "1" for r in rows), len(rows))
     torch_cpu = re.search(r"L=3 (\d+)/(\d+)", open(args.paper).read())
     say("### Deviations and findings at the headline cell\n")
@@ -912,10 +917,21 @@ def main():
             say(f"- binary32 with TF32 product operands ({mode}, GPU TF32 mode): {k2}/{n2} = {fmt(k2 / n2)} [{fmt(lo2)}, {fmt(hi2)}] in S; "
                 f"against plain binary32 with sequential sums (independent draws) Fisher p {pvalue(fisher(k2, n2, seq[0], seq[1]))}; "
                 f"against the paper's {against}.")
+    torch_theta = headline.get(("paper", "binary32", "init:torch"))
+    if torch_theta and seq:
+        k2, n2 = torch_theta
+        lo2, hi2 = wilson(k2, n2)
+        against = ", ".join(f"{v:g} (p {pvalue(fisher(k2, n2, round(v * PAPER_DRAWS), PAPER_DRAWS))})"
+                            for v in (paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"]))
+        say(f"- binary32 with θ drawn by PyTorch's generator (`--init torch`: PyTorch's own weights and biases bit for bit, on its "
+            f"coarser grid; sequential sums, bias last): {k2}/{n2} = {fmt(k2 / n2)} [{fmt(lo2)}, {fmt(hi2)}] in S; against our own "
+            f"draws with the same arithmetic (independent draws) Fisher p {pvalue(fisher(k2, n2, seq[0], seq[1]))}; against the "
+            f"paper's {against}. This changes θ alone; issue 31's other half, where the bias enters the sum, is not built yet.")
     suspects = [(label, headline[key]) for label, key in (("pairwise sums", ("paper", "binary32", "pairwise")),
                                                           ("OpenBLAS sums", ("paper", "binary32", "blas")),
                                                           ("TF32 operands (nearest-away)", ("paper", "binary32", "tf32:nearest-away")),
-                                                          ("TF32 operands (nearest-even)", ("paper", "binary32", "tf32:nearest-even")))
+                                                          ("TF32 operands (nearest-even)", ("paper", "binary32", "tf32:nearest-even")),
+                                                          ("PyTorch's θ", ("paper", "binary32", "init:torch")))
                 if key in headline]
     if seq and suspects:
         lowest = min(paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"])
