@@ -83,7 +83,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
     guard let data = try? encoder.encode(self) else { throw ResultsError("\(path): cannot be encoded") }
     let temporary = path + ".partial"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw ResultsError("\(path): cannot be written (\(String(cString: strerror(errno))))") }
+    guard fd >= 0 else { throw ResultsError("\(path): cannot be written (\(String(cString: strerror(errno))))", writeFailure: true) }
     var offset = 0
     let ok = data.withUnsafeBytes { buffer -> Bool in
       while offset < buffer.count {
@@ -98,7 +98,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
     close(fd)
     guard ok, rename(temporary, path) == 0 else {
       unlink(temporary)
-      throw ResultsError("\(path): cannot be written (\(ok ? String(cString: strerror(errno)) : reason))")
+      throw ResultsError("\(path): cannot be written (\(ok ? String(cString: strerror(errno)) : reason))", writeFailure: true)
     }
   }
 

@@ -45,8 +45,11 @@ struct DataCommand: ParsableCommand {
       var fetcher = Fetcher(dataDirectory: directoryOption.directory)
       fetcher.extraMirrors = mirror
       fetcher.useBuiltInMirrors = !onlyMirror
-      fetcher.log = { writeAll("\($0)\n", to: 2) }
       let meters = DownloadMeters(quiet: quiet)
+      fetcher.log = { line in
+        meters.finish()  // a status line starts below the finished bar, not on it
+        writeAll("\(line)\n", to: 2)
+      }
       fetcher.progress = { url, received, total in meters.update(url, received, total) }
       defer { meters.finish() }
       do {
@@ -101,9 +104,11 @@ final class DownloadMeters: @unchecked Sendable {
     current?.meter.update(received)
   }
 
+  /// Ends the current download's line (a later chunk of another URL starts a new meter).
   func finish() {
     lock.lock()
     defer { lock.unlock() }
     current?.meter.finish()
+    current = nil
   }
 }

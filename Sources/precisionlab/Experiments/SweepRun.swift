@@ -38,7 +38,12 @@ func runSweep(
     writeAll("precisionlab: \(outcome.trials - outcome.skipped) trials in \(String(format: "%.1f", outcome.seconds)) s, \(outcome.skipped) skipped (already done), \(outcome.failed) failed\n", to: 2)
   }
   guard let output = outputs.csv else { return }
-  let summary = try writeSummary(of: output, experiment: experiment, table: outputs.table, plot: outputs.plot, reference: reference)
+  let summary: Summary
+  do {
+    summary = try writeSummary(of: output, experiment: experiment, table: outputs.table, plot: outputs.plot, reference: reference)
+  } catch let error as ResultsError {
+    throw failWithDataError(error.description)
+  }
   print(summary.markdown(), terminator: "")
   let written = [output, RunManifest.path(for: output), outputs.table, outputs.plot].compactMap { $0 }
   if let directory = outputs.runDirectory {

@@ -47,11 +47,39 @@ func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to descriptor: Int32) {
   }
 }
 
-/// Writes a text file (creating its folder), or fails with a data error naming it.
+/// Writes a text file whole (creating its folder; a temporary file renamed over it, so a full disk
+/// leaves the old file or none, never a cut one), or fails with exit status 74 naming it. A path that
+/// exists and is not a regular file (`/dev/stdout`, a pipe) is written directly.
 func writeText(_ text: String, to path: String) throws {
+  var info = stat()
+  if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+    let fd = open(path, O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw failWithIOError("\(path): cannot be written (\(String(cString: strerror(errno))))") }
+    defer { close(fd) }
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { throw failWithIOError("\(path): cannot be written (\(String(cString: strerror(errno))))") }
+      offset += n
+    }
+    return
+  }
   let folder = (path as NSString).deletingLastPathComponent
   if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-  guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else { throw failWithDataError("\(path): cannot be written") }
+  let temporary = path + ".partial"
+  do {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+  } catch {
+    try? FileManager.default.removeItem(atPath: temporary)
+    throw failWithIOError("\(path): cannot be written (\((error as NSError).localizedFailureReason ?? error.localizedDescription))")
+  }
+  guard rename(temporary, path) == 0 else {
+    let reason = String(cString: strerror(errno))
+    try? FileManager.default.removeItem(atPath: temporary)
+    throw failWithIOError("\(path): cannot be written (\(reason))")
+  }
 }
 
 /// `path` made absolute against the current directory, `..` resolved.
