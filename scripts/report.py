@@ -907,26 +907,23 @@ def main():
             k2, n2 = other
             say(f"- binary32 with {order} sums: {k2}/{n2} = {fmt(k2 / n2)} in S; against sequential sums (independent draws) Fisher p "
                 f"{pvalue(fisher(k2, n2, seq[0], seq[1]))}.")
-    for mode in ("nearest-away", "nearest-even"):
-        other = headline.get(("paper", "binary32", f"tf32:{mode}"))
-        if other and seq:
-            k2, n2 = other
-            lo2, hi2 = wilson(k2, n2)
-            against = ", ".join(f"{v:g} (p {pvalue(fisher(k2, n2, round(v * PAPER_DRAWS), PAPER_DRAWS))})"
-                                for v in (paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"]))
-            say(f"- binary32 with TF32 product operands ({mode}, GPU TF32 mode): {k2}/{n2} = {fmt(k2 / n2)} [{fmt(lo2)}, {fmt(hi2)}] in S; "
-                f"against plain binary32 with sequential sums (independent draws) Fisher p {pvalue(fisher(k2, n2, seq[0], seq[1]))}; "
-                f"against the paper's {against}.")
-    torch_theta = headline.get(("paper", "binary32", "init:torch"))
-    if torch_theta and seq:
-        k2, n2 = torch_theta
+    def variant(key, what, closing=""):
+        """A bullet for one binary32 variant at the headline cell, against sequential sums and the paper."""
+        other = headline.get(("paper", "binary32", key))
+        if not (other and seq):
+            return
+        k2, n2 = other
         lo2, hi2 = wilson(k2, n2)
         against = ", ".join(f"{v:g} (p {pvalue(fisher(k2, n2, round(v * PAPER_DRAWS), PAPER_DRAWS))})"
                             for v in (paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"]))
-        say(f"- binary32 with θ drawn by PyTorch's generator (`--init torch`: PyTorch's own weights and biases bit for bit, on its "
-            f"coarser grid; sequential sums, bias last): {k2}/{n2} = {fmt(k2 / n2)} [{fmt(lo2)}, {fmt(hi2)}] in S; against our own "
-            f"draws with the same arithmetic (independent draws) Fisher p {pvalue(fisher(k2, n2, seq[0], seq[1]))}; against the "
-            f"paper's {against}. This changes θ alone; issue 31's other half, where the bias enters the sum, is not built yet.")
+        say(f"- binary32 with {what}: {k2}/{n2} = {fmt(k2 / n2)} [{fmt(lo2)}, {fmt(hi2)}] in S; against {'our own draws with the same arithmetic' if key.startswith('init:') else 'plain binary32 with sequential sums'} "
+            f"(independent draws) Fisher p {pvalue(fisher(k2, n2, seq[0], seq[1]))}; against the paper's {against}.{closing}")
+
+    for mode in ("nearest-away", "nearest-even"):
+        variant(f"tf32:{mode}", f"TF32 product operands ({mode}, GPU TF32 mode)")
+    variant("init:torch", "θ drawn by PyTorch's generator (`--init torch`: PyTorch's own weights and biases bit for bit, on its "
+            "coarser grid; sequential sums, bias last)",
+            " This changes θ alone; issue 31's other half, where the bias enters the sum, is not built yet.")
     suspects = [(label, headline[key]) for label, key in (("pairwise sums", ("paper", "binary32", "pairwise")),
                                                           ("OpenBLAS sums", ("paper", "binary32", "blas")),
                                                           ("TF32 operands (nearest-away)", ("paper", "binary32", "tf32:nearest-away")),
