@@ -20,8 +20,7 @@ size_t pl_claim(size_t *counter) { return __atomic_fetch_add(counter, 1, __ATOMI
 // output j0) at step p is bp[((j - j0) / NR) * k * NR + p * NR + (j - j0) % NR].
 
 #define PL_SCALAR(NAME, T, FMA, NR)                                                                          \
-  static T NAME##_sequential(const T *ai, const T *col, size_t p0, size_t p1, int fused) {                   \
-    T acc = 0;                                                                                               \
+  static T NAME##_sequential(const T *ai, const T *col, size_t p0, size_t p1, int fused, T acc) {            \
     if (fused) {                                                                                             \
       for (size_t p = p0; p < p1; p++) acc = FMA(ai[p], col[p * NR], acc);                                   \
     } else {                                                                                                 \
@@ -45,19 +44,20 @@ size_t pl_claim(size_t *counter) { return __atomic_fetch_add(counter, 1, __ATOMI
       const T *ai = a + i * lda;                                                                             \
       for (size_t j = j0; j < j1; j++) {                                                                     \
         const T *col = bp + ((j - jbase) / NR) * k * NR + (j - jbase) % NR;                                  \
-        T acc = 0;                                                                                           \
+        const int first = order.bias_first && order.kind != 1;                                               \
+        T acc = first ? (bias ? bias[j] : bias_rows ? bias_rows[i] : 0) : 0;                                 \
         if (order.kind == 1) {                                                                               \
           if (k > 0) acc = NAME##_pairwise(ai, col, 0, k);                                                   \
         } else if (order.kind == 2) {                                                                        \
           for (size_t p = 0; p < k; p += order.block) {                                                      \
-            T block = NAME##_sequential(ai, col, p, p + order.block < k ? p + order.block : k, order.fused); \
+            T block = NAME##_sequential(ai, col, p, p + order.block < k ? p + order.block : k, order.fused, 0); \
             acc = acc + block;                                                                               \
           }                                                                                                  \
         } else {                                                                                             \
-          acc = NAME##_sequential(ai, col, 0, k, order.fused);                                               \
+          acc = NAME##_sequential(ai, col, 0, k, order.fused, acc);                                          \
         }                                                                                                    \
-        if (bias) acc = acc + bias[j];                                                                       \
-        if (bias_rows) acc = acc + bias_rows[i];                                                             \
+        if (bias && !first) acc = acc + bias[j];                                                             \
+        if (bias_rows && !first) acc = acc + bias_rows[i];                                                   \
         c[i * ldc + j] = acc;                                                                                \
       }                                                                                                      \
     }                                                                                                        \
@@ -162,8 +162,10 @@ static size_t pl_pw_schedule(size_t p0, size_t n, pl_pw_entry *out, size_t count
 #define PL_BLOCK(NAME, T, V, WIDTH, SETZERO, LOAD, STORE, BROADCAST, FMADD, ADD, MUL)                       \
   /* Sequential sums over [p0, p1) of `rows` rows into acc (from zero). */                                   \
   __attribute__((target("avx2,fma"), always_inline)) static inline void NAME##_run(                           \
-      const int rows, const T *a0, size_t lda, const T *panel, size_t p0, size_t p1, int fused, V acc[MR][2]) { \
-    for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = SETZERO();                                        \
+      const int rows, const T *a0, size_t lda, const T *panel, size_t p0, size_t p1, int fused, V acc[MR][2], \
+      int keep) {                                                                                            \
+    if (!keep)                                                                                               \
+      for (int r = 0; r < rows; r++) acc[r][0] = acc[r][1] = SETZERO();                                      \
     if (fused) {                                                                                             \
       for (size_t p = p0; p < p1; p++) {                                                                     \
         V b0 = LOAD(panel + p * 2 * WIDTH), b1 = LOAD(panel + p * 2 * WIDTH + WIDTH);                        \
@@ -181,6 +183,22 @@ static size_t pl_pw_schedule(size_t p0, size_t n, pl_pw_entry *out, size_t count
           acc[r][0] = ADD(acc[r][0], MUL(x, b0));                                                            \
           acc[r][1] = ADD(acc[r][1], MUL(x, b1));                                                            \
         }                                                                                                    \
+      }                                                                                                      \
+    }                                                                                                        \
+  }                                                                                                          \
+  /* The bias of `rows` rows of one panel into acc: where a bias-first sum starts. */                        \
+  __attribute__((target("avx2,fma"), always_inline)) static inline void NAME##_start(                         \
+      const int rows, size_t i, size_t j, size_t valid, V acc[MR][2], const T *bias, const T *bias_rows) {   \
+    for (int r = 0; r < rows; r++) {                                                                         \
+      if (bias) {                                                                                            \
+        T tmp[2 * WIDTH] = {0};                                                                              \
+        for (size_t jj = 0; jj < valid && jj < 2 * WIDTH; jj++) tmp[jj] = bias[j + jj];                      \
+        acc[r][0] = LOAD(tmp);                                                                               \
+        acc[r][1] = LOAD(tmp + WIDTH);                                                                       \
+      } else if (bias_rows) {                                                                                \
+        acc[r][0] = acc[r][1] = BROADCAST(bias_rows + i + r);                                                \
+      } else {                                                                                               \
+        acc[r][0] = acc[r][1] = SETZERO();                                                                   \
       }                                                                                                      \
     }                                                                                                        \
   }                                                                                                          \
@@ -219,20 +237,26 @@ static size_t pl_pw_schedule(size_t p0, size_t n, pl_pw_entry *out, size_t count
       const T *bias, const T *bias_rows, T *c, size_t ldc, pl_order order) {                                 \
     V acc[MR][2];                                                                                            \
     const T *a0 = a + i * lda;                                                                               \
+    const int first = order.bias_first;                                                                      \
     if (order.kind == 2) {                                                                                   \
       V total[MR][2];                                                                                        \
-      for (int r = 0; r < rows; r++) total[r][0] = total[r][1] = SETZERO();                                  \
+      if (first) {                                                                                           \
+        NAME##_start(rows, i, j, valid, total, bias, bias_rows);                                             \
+      } else {                                                                                               \
+        for (int r = 0; r < rows; r++) total[r][0] = total[r][1] = SETZERO();                                \
+      }                                                                                                      \
       for (size_t p = 0; p < k; p += order.block) {                                                          \
-        NAME##_run(rows, a0, lda, panel, p, p + order.block < k ? p + order.block : k, order.fused, acc);    \
+        NAME##_run(rows, a0, lda, panel, p, p + order.block < k ? p + order.block : k, order.fused, acc, 0); \
         for (int r = 0; r < rows; r++) {                                                                     \
           total[r][0] = ADD(total[r][0], acc[r][0]);                                                         \
           total[r][1] = ADD(total[r][1], acc[r][1]);                                                         \
         }                                                                                                    \
       }                                                                                                      \
-      NAME##_store(rows, i, j, valid, total, bias, bias_rows, c, ldc);                                       \
+      NAME##_store(rows, i, j, valid, total, first ? 0 : bias, first ? 0 : bias_rows, c, ldc);               \
     } else {                                                                                                 \
-      NAME##_run(rows, a0, lda, panel, 0, k, order.fused, acc);                                              \
-      NAME##_store(rows, i, j, valid, acc, bias, bias_rows, c, ldc);                                         \
+      if (first) NAME##_start(rows, i, j, valid, acc, bias, bias_rows);                                      \
+      NAME##_run(rows, a0, lda, panel, 0, k, order.fused, acc, first);                                       \
+      NAME##_store(rows, i, j, valid, acc, first ? 0 : bias, first ? 0 : bias_rows, c, ldc);                 \
     }                                                                                                        \
   }                                                                                                          \
   /* One instance per row count, so the accumulators stay in registers at the row edge too. */              \
@@ -292,8 +316,10 @@ PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm2
 
 #define PL_BLOCK512(NAME, T, V, M, SETZERO, LOAD, MASKLOAD, STORE, MASKSTORE, SET1, FMADD, ADD, MUL)          \
   __attribute__((target("avx512f"), always_inline)) static inline void NAME##_run(                            \
-      const int rows, const T *a0, size_t lda, const T *panel, size_t p0, size_t p1, int fused, V acc[MR512]) { \
-    for (int r = 0; r < rows; r++) acc[r] = SETZERO();                                                       \
+      const int rows, const T *a0, size_t lda, const T *panel, size_t p0, size_t p1, int fused, V acc[MR512], \
+      int keep) {                                                                                            \
+    if (!keep)                                                                                               \
+      for (int r = 0; r < rows; r++) acc[r] = SETZERO();                                                     \
     if (fused) {                                                                                             \
       for (size_t p = p0; p < p1; p++) {                                                                     \
         V b = LOAD(panel + p * PL_W512);                                                                     \
@@ -305,6 +331,13 @@ PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm2
         for (int r = 0; r < rows; r++) acc[r] = ADD(acc[r], MUL(SET1(a0[r * lda + p]), b));                  \
       }                                                                                                      \
     }                                                                                                        \
+  }                                                                                                          \
+  /* The bias of `rows` rows of one panel into acc: where a bias-first sum starts. */                        \
+  __attribute__((target("avx512f"), always_inline)) static inline void NAME##_start(                          \
+      const int rows, size_t i, size_t j, size_t valid, V acc[MR512], const T *bias, const T *bias_rows) {    \
+    const M mask = valid >= PL_W512 ? (M)-1 : (M)((1u << valid) - 1);                                        \
+    for (int r = 0; r < rows; r++)                                                                           \
+      acc[r] = bias ? MASKLOAD(mask, bias + j) : bias_rows ? SET1(bias_rows[i + r]) : SETZERO();             \
   }                                                                                                          \
   /* Adds the bias and stores `rows` rows of one panel (j = first output, valid = outputs to store, masked). */ \
   __attribute__((target("avx512f"), always_inline)) static inline void NAME##_store(                          \
@@ -327,18 +360,24 @@ PL_BLOCK(block_f64, double, __m256d, 4, _mm256_setzero_pd, _mm256_loadu_pd, _mm2
       const T *bias, const T *bias_rows, T *c, size_t ldc, pl_order order) {                                 \
     V acc[MR512];                                                                                            \
     const T *a0 = a + i * lda;                                                                               \
+    const int first = order.bias_first;                                                                      \
     if (order.kind == 2) {                                                                                   \
       V total[MR512];                                                                                        \
-      for (int r = 0; r < rows; r++) total[r] = SETZERO();                                                   \
+      if (first) {                                                                                           \
+        NAME##_start(rows, i, j, valid, total, bias, bias_rows);                                             \
+      } else {                                                                                               \
+        for (int r = 0; r < rows; r++) total[r] = SETZERO();                                                 \
+      }                                                                                                      \
       for (size_t p = 0; p < k; p += order.block) {                                                          \
-        NAME##_run(rows, a0, lda, panel, p, p + order.block < k ? p + order.block : k, order.fused, acc);    \
+        NAME##_run(rows, a0, lda, panel, p, p + order.block < k ? p + order.block : k, order.fused, acc, 0); \
         for (int r = 0; r < rows; r++) total[r] = ADD(total[r], acc[r]);                                     \
       }                                                                                                      \
       for (int r = 0; r < rows; r++) acc[r] = total[r];                                                      \
     } else {                                                                                                 \
-      NAME##_run(rows, a0, lda, panel, 0, k, order.fused, acc);                                              \
+      if (first) NAME##_start(rows, i, j, valid, acc, bias, bias_rows);                                      \
+      NAME##_run(rows, a0, lda, panel, 0, k, order.fused, acc, first);                                       \
     }                                                                                                        \
-    NAME##_store(rows, i, j, valid, acc, bias, bias_rows, c, ldc);                                           \
+    NAME##_store(rows, i, j, valid, acc, first ? 0 : bias, first ? 0 : bias_rows, c, ldc);                   \
   }                                                                                                          \
   /* One instance per row count, so the accumulators stay in registers at the row edge too. */              \
   __attribute__((target("avx512f"))) static void NAME(size_t i, size_t rows, size_t j, size_t valid, size_t k, \

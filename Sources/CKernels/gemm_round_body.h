@@ -10,18 +10,20 @@
 //   RCTX             the type of `ctx` (a format code, or the format's broadcast constants)
 //   RNAME(x)         the function name for this element type
 // Every product and every addition is rounded (never fused), in the order pl_order names, from +0,
-// with the bias added last: exactly the emulated formats' scalar loop (see CKernels.h).
+// with the bias added last or (bias_first) where the sum starts: exactly the emulated formats' scalar
+// loop (see CKernels.h).
 
 #define RADD(x, y) ROUND(RADDV((x), (y)))
 #define RMUL(x, y) ROUND(RMULV((x), (y)))
 #define RHALF (RNR / RVECS)
 
-// Sequential rounded sums over [p0, p1) from zero.
+// Sequential rounded sums over [p0, p1), from zero or (keep) from what acc holds.
 __attribute__((target(RTARGET), always_inline)) static inline void RNAME(run)(RCTX ctx, const int rows, const RT *a0,
                                                                                 size_t lda, const RT *panel, size_t p0,
-                                                                                size_t p1, RV acc[ROWS][RVECS]) {
-  for (int r = 0; r < rows; r++)
-    for (int h = 0; h < RVECS; h++) acc[r][h] = RZERO();
+                                                                                size_t p1, RV acc[ROWS][RVECS], int keep) {
+  if (!keep)
+    for (int r = 0; r < rows; r++)
+      for (int h = 0; h < RVECS; h++) acc[r][h] = RZERO();
   for (size_t p = p0; p < p1; p++) {
     RV b[RVECS];
     for (int h = 0; h < RVECS; h++) b[h] = RLOAD(panel + p * RNR + h * RHALF);
@@ -55,29 +57,38 @@ __attribute__((target(RTARGET), always_inline)) static inline void RNAME(body)(
     const RT *bias, const RT *bias_rows, RT *c, size_t ldc, pl_order order) {
   RV acc[ROWS][RVECS];
   const RT *a0 = a + i * lda;
-  if (order.kind == 1) {
-    for (int r = 0; r < rows; r++)
+  // A bias-first sum (sequential or blocked) starts at the bias; pairwise adds it last either way.
+  const int first = order.bias_first && order.kind != 1;
+  for (int r = 0; r < rows; r++) {
+    if (first && bias) {
+      RT tmp[RNR] = {0};
+      for (size_t jj = 0; jj < valid; jj++) tmp[jj] = bias[j + jj];
+      for (int h = 0; h < RVECS; h++) acc[r][h] = RLOAD(tmp + h * RHALF);
+    } else if (first && bias_rows) {
+      for (int h = 0; h < RVECS; h++) acc[r][h] = RBCAST(bias_rows + i + r);
+    } else {
       for (int h = 0; h < RVECS; h++) acc[r][h] = RZERO();
+    }
+  }
+  if (order.kind == 1) {
     if (k > 0) RNAME(tree)(ctx, rows, a0, lda, panel, 0, k, acc);
   } else if (order.kind == 2) {
     RV block[ROWS][RVECS];
-    for (int r = 0; r < rows; r++)
-      for (int h = 0; h < RVECS; h++) acc[r][h] = RZERO();
     for (size_t p = 0; p < k; p += order.block) {
-      RNAME(run)(ctx, rows, a0, lda, panel, p, p + order.block < k ? p + order.block : k, block);
+      RNAME(run)(ctx, rows, a0, lda, panel, p, p + order.block < k ? p + order.block : k, block, 0);
       for (int r = 0; r < rows; r++)
         for (int h = 0; h < RVECS; h++) acc[r][h] = RADD(acc[r][h], block[r][h]);
     }
   } else {
-    RNAME(run)(ctx, rows, a0, lda, panel, 0, k, acc);
+    RNAME(run)(ctx, rows, a0, lda, panel, 0, k, acc, 1);
   }
   for (int r = 0; r < rows; r++) {
-    if (bias) {
+    if (bias && !first) {
       RT tmp[RNR] = {0};
       for (size_t jj = 0; jj < valid; jj++) tmp[jj] = bias[j + jj];
       for (int h = 0; h < RVECS; h++) acc[r][h] = RADD(acc[r][h], RLOAD(tmp + h * RHALF));
     }
-    if (bias_rows) {
+    if (bias_rows && !first) {
       RV rb = RBCAST(bias_rows + i + r);
       for (int h = 0; h < RVECS; h++) acc[r][h] = RADD(acc[r][h], rb);
     }

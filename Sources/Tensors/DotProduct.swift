@@ -4,8 +4,9 @@ import Scalars
 /// every matrix kernel's arithmetic happens.
 ///
 /// Terms are `x[k·xStride] × y[k·yStride]` for k in 0..<count, converted exactly from the storage
-/// format into `A` (see `ScalarConversion`); `initial` is added after all products. The result stays
-/// in `A`; callers round it into the storage format once.
+/// format into `A` (see `ScalarConversion`); `initial` (a bias) is added after all products, or with
+/// `options.biasFirst` is where the sequential sum, or the blocked order's running total, starts. The
+/// result stays in `A`; callers round it into the storage format once.
 public enum DotProduct {
   /// `round_S(Σ_k x[k·xStride] × y[k·yStride])`, or with `divisor` `round_S((Σ …) / divisor)` (the
   /// quotient computed in the accumulation format, then rounded once): the sum accumulated as `plan`
@@ -39,30 +40,32 @@ public enum DotProduct {
     initial: A?, options: KernelOptions
   ) -> A {
     var acc: A
+    let first = options.biasFirst ? initial : nil
     switch options.order {
     case .sequential, .blas:  // BLAS computes matrix products (MatrixMultiply); other sums stay sequential
-      acc = sequential(x, xStride, y, yStride, range: 0..<count, fused: options.fused) as A
+      acc = sequential(x, xStride, y, yStride, range: 0..<count, fused: options.fused, from: first ?? A(0)) as A
     case .blocked(let size):
-      acc = A(0)
+      acc = first ?? A(0)
       var start = 0
       while start < count {
-        let block: A = sequential(x, xStride, y, yStride, range: start..<min(start + size, count), fused: options.fused)
+        let block: A = sequential(x, xStride, y, yStride, range: start..<min(start + size, count), fused: options.fused, from: A(0))
         acc += block
         start += size
       }
     case .pairwise:
       acc = count == 0 ? A(0) : pairwise(x, xStride, y, yStride, range: 0..<count) as A
+      if let first { acc = first + acc }  // the same bits as acc + first
     }
-    if let initial { acc += initial }
+    if let initial, first == nil { acc += initial }
     return acc
   }
 
   @inlinable
   static func sequential<S: PrecisionScalar, A: PrecisionScalar>(
     _ x: UnsafePointer<S>, _ xStride: Int, _ y: UnsafePointer<S>, _ yStride: Int, range: Range<Int>,
-    fused: Bool
+    fused: Bool, from start: A
   ) -> A {
-    var acc = A(0)
+    var acc = start
     if S.self == A.self {
       // Same format: no conversion, and the type may run the whole sum at once (MPFR does).
       let xa = UnsafeRawPointer(x + range.lowerBound * xStride).assumingMemoryBound(to: A.self)

@@ -124,10 +124,11 @@ public enum FastMatrixMultiply {
   @inlinable
   static func order(_ options: KernelOptions, path: Path = .best) -> pl_order {
     let fused: Int32 = options.fused ? 1 : 0
+    let first: Int32 = options.biasFirst ? 1 : 0
     switch options.order {
-    case .pairwise: return pl_order(kind: 1, block: 0, fused: 0, path: path.c)
-    case .blocked(let size): return pl_order(kind: 2, block: max(size, 1), fused: fused, path: path.c)
-    case .sequential, .blas: return pl_order(kind: 0, block: 0, fused: fused, path: path.c)
+    case .pairwise: return pl_order(kind: 1, block: 0, fused: 0, bias_first: first, path: path.c)
+    case .blocked(let size): return pl_order(kind: 2, block: max(size, 1), fused: fused, bias_first: first, path: path.c)
+    case .sequential, .blas: return pl_order(kind: 0, block: 0, fused: fused, bias_first: first, path: path.c)
     }
   }
 

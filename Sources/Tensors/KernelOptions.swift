@@ -44,11 +44,18 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
   /// Fused multiply-add (one rounding per term) in the sequential and blocked orders; pairwise sums
   /// always round each product first.
   public var fused: Bool
+  /// Where a bias enters a sum of products (`--bias-order`): false, after the sum (one addition at the
+  /// end); true, first, as BLAS's `C := A·B + βC` with C holding the bias: the sequential sum starts at
+  /// the bias, and with `blocked(N)` the running total starts at it and each block (from zero) is
+  /// added to it, BLAS's K-blocking. Pairwise sums are the same either way. Not with `blas` (the
+  /// library adds it as it does).
+  public var biasFirst: Bool
 
-  public init(order: SummationOrder = .sequential, fused: Bool = false) {
+  public init(order: SummationOrder = .sequential, fused: Bool = false, biasFirst: Bool = false) {
     self.order = order
     self.fused = fused
+    self.biasFirst = biasFirst
   }
 
-  public var description: String { "\(order)\(fused ? ",fused" : ",unfused")" }
+  public var description: String { "\(order)\(fused ? ",fused" : ",unfused")\(biasFirst ? ",bias-first" : "")" }
 }

@@ -15,11 +15,16 @@ func matmulSection() {
   emit()
   emit("| shape m×k×n | format | threads | PrecisionLab GFLOP/s | OpenBLAS GFLOP/s | PyTorch GFLOP/s | ratio PrecisionLab / PyTorch |")
   emit("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-  func matmulRate<T: PrecisionScalar>(_: T.Type, _ m: Int, _ k: Int, _ n: Int, threads: Int, options: KernelOptions = KernelOptions()) -> Double {
+  func matmulRate<T: PrecisionScalar>(
+    _: T.Type, _ m: Int, _ k: Int, _ n: Int, threads: Int, options: KernelOptions = KernelOptions(), withBias: Bool = false
+  ) -> Double {
     var g = SplitMix(seed: 3)
     let a = Tensor<T>(shape: [m, k], doubles: (0..<(m * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
     let b = Tensor<T>(shape: [n, k], doubles: (0..<(n * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
-    let seconds = time(repeats: quick ? 3 : 10) { blackHole(MatrixMultiply.timesTransposed(a, b, accumulate: T.self, options: options, threads: threads)) }
+    let bias = withBias ? Tensor<T>(shape: [n], doubles: (0..<n).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }) : nil
+    let seconds = time(repeats: quick ? 3 : 10) {
+      blackHole(MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: T.self, options: options, threads: threads))
+    }
     return 2.0 * Double(m * k * n) / seconds / 1e9
   }
   for threads in [1, 2] {
@@ -42,22 +47,24 @@ func matmulSection() {
   emit()
   emit("### Every summation order")
   emit()
-  emit("`MatrixMultiply.timesTransposed` of binary32 and binary64 256×784×256 in each order (SIMD kernels, each output one")
-  emit("sum in the documented order, bit-identical to the generic loop), GFLOP/s, and the ratio to the sequential order.")
+  emit("`MatrixMultiply.timesTransposed` of binary32 and binary64 256×784×256 plus a bias (as a Linear layer) in each order")
+  emit("and bias placement (SIMD kernels, each output one sum in the documented order, bit-identical to the generic loop),")
+  emit("GFLOP/s, and the ratio to the sequential order with the bias last.")
   emit()
   emit("| order | format | threads | GFLOP/s | ratio to sequential |")
   emit("| --- | --- | ---: | ---: | ---: |")
   let orders: [(String, KernelOptions)] = [
     ("sequential", KernelOptions()), ("sequential, fused", KernelOptions(fused: true)), ("pairwise", KernelOptions(order: .pairwise)),
     ("blocked:32", KernelOptions(order: .blocked(32))), ("blocked:64, fused", KernelOptions(order: .blocked(64), fused: true)),
+    ("sequential, bias first", KernelOptions(biasFirst: true)), ("blocked:256, bias first (BLAS's K-blocking)", KernelOptions(order: .blocked(256), biasFirst: true)),
   ]
   for threads in [1, 2] {
     for format in ["binary32", "binary64"] {
       var sequential = 0.0
       for (label, options) in orders {
         let rate = format == "binary32"
-          ? matmulRate(Float.self, 256, 784, 256, threads: threads, options: options)
-          : matmulRate(Double.self, 256, 784, 256, threads: threads, options: options)
+          ? matmulRate(Float.self, 256, 784, 256, threads: threads, options: options, withBias: true)
+          : matmulRate(Double.self, 256, 784, 256, threads: threads, options: options, withBias: true)
         if label == "sequential" { sequential = rate }
         emit("| \(label) | \(format) | \(threads) | \(String(format: "%.1f", rate)) | \(String(format: "%.2f", rate / sequential)) |")
       }

@@ -148,6 +148,11 @@ import Testing
             let fast = fresh { Convolution.forward(c.x, c.weight, c.bias, g, A.self, plan) }
             let generic = fresh { Convolution.forward(c.x, c.weight, c.bias, g, A.self, plan, generic: true) }
             #expect(hex(fast) == hex(generic), "forward \(label)")
+            var biasFirst = plan
+            biasFirst.options.biasFirst = true  // the bias where the sum starts (per output row on the SIMD path)
+            let fastFirst = fresh { Convolution.forward(c.x, c.weight, c.bias, g, A.self, biasFirst) }
+            let genericFirst = fresh { Convolution.forward(c.x, c.weight, c.bias, g, A.self, biasFirst, generic: true) }
+            #expect(hex(fastFirst) == hex(genericFirst), "forward, bias first \(label)")
             let fastGradients = fresh { Convolution.parameterGradients(c.x, c.gradOut, g, true, A.self, plan) }
             let genericGradients = fresh { Convolution.parameterGradients(c.x, c.gradOut, g, true, A.self, plan, generic: true) }
             #expect(hex(fastGradients.weight) == hex(genericGradients.weight), "weight gradient \(label)")

@@ -22,7 +22,7 @@ import Testing
   /// Every output of the fast product against `DotProduct.sum`, the generic loop, in every order.
   func check<S: PrecisionScalar, A: PrecisionScalar>(
     _: S.Type, accumulate _: A.Type, offset: Int = 0, orders: [KernelOptions.SummationOrder] = orders, fused: [Bool] = [false, true],
-    path: FastMatrixMultiply.Path? = nil, plain: Bool = false
+    path: FastMatrixMultiply.Path? = nil, plain: Bool = false, biasFirst: [Bool] = [false, true]
   ) {
     // Every row count of the last row block (m mod 12 = 0 ... 11 for AVX-512, mod 6 for AVX2, mod 4 and
     // mod 2 for pairwise, mod 8 and mod 4 for the rounded kernel), partial and whole column panels (n mod
@@ -32,11 +32,11 @@ import Testing
     for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30), (7, 9, 45), (10, 23, 19), (11, 16, 64), (12, 31, 28), (23, 7, 12), (36, 5, 8), (13, 18, 3)] {
       for order in orders {
         for fused in fused where !(fused && order == .pairwise) {
-          for withBias in plain ? [false] : [false, true] {
+          for (withBias, first) in plain ? [(false, false)] : [(false, false)] + biasFirst.map { (true, $0) } {
             let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
             let b = Tensor<S>(shape: [n, k], storage: Self.values(n * k, seed: UInt64(n * 7 + k), as: S.self, offset: offset))
             let bias = withBias ? Tensor<S>(shape: [n], storage: Self.values(n, seed: 3, as: S.self)) : nil
-            let options = KernelOptions(order: order, fused: fused)
+            let options = KernelOptions(order: order, fused: fused, biasFirst: first)
             var expected = [S]()
             a.storage.withUnsafeBufferPointer { ap in
               b.storage.withUnsafeBufferPointer { bp in

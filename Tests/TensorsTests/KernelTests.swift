@@ -82,6 +82,40 @@ import Testing
     }
   }
 
+  /// `--bias-order first` against hardware Float loops written here: the sequential sum starts at the
+  /// bias, and blocked(KC) adds each block (from zero) to a total that starts at the bias (BLAS's
+  /// C := A·B + C); both differ from the bias added last in some outputs, pairwise in none.
+  @Test func biasFirstStartsTheSumAtTheBias() {
+    let (m, n, k, kc) = (3, 40, 300, 64)
+    let a = Tensor<Float>(shape: [m, k], storage: Self.values(m * k, seed: 11).map { Float($0) })
+    let b = Tensor<Float>(shape: [n, k], storage: Self.values(n * k, seed: 12).map { Float($0) })
+    let bias = Tensor<Float>(shape: [n], storage: Self.values(n, seed: 13).map { Float($0) * 8 })
+    func product(_ order: KernelOptions.SummationOrder, first: Bool) -> Tensor<Float> {
+      MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: Float.self, options: KernelOptions(order: order, biasFirst: first))
+    }
+    var differs = (sequential: 0, blocked: 0)
+    let (sequentialFirst, blockedFirst) = (product(.sequential, first: true), product(.blocked(kc), first: true))
+    let (sequentialLast, blockedLast) = (product(.sequential, first: false), product(.blocked(kc), first: false))
+    for i in 0..<m {
+      for j in 0..<n {
+        var acc = bias[j]
+        for p in 0..<k { acc = acc + a[i, p] * b[j, p] }
+        #expect(sequentialFirst[i, j].bitPattern == acc.bitPattern, "sequential \(i),\(j)")
+        var total = bias[j]
+        for start in stride(from: 0, to: k, by: kc) {
+          var block: Float = 0
+          for p in start..<min(start + kc, k) { block = block + a[i, p] * b[j, p] }
+          total = total + block
+        }
+        #expect(blockedFirst[i, j].bitPattern == total.bitPattern, "blocked \(i),\(j)")
+        if sequentialFirst[i, j] != sequentialLast[i, j] { differs.sequential += 1 }
+        if blockedFirst[i, j] != blockedLast[i, j] { differs.blocked += 1 }
+      }
+    }
+    #expect(differs.sequential > 0 && differs.blocked > 0, "\(differs)")
+    #expect(product(.pairwise, first: true).storage.map(\.bitPattern) == product(.pairwise, first: false).storage.map(\.bitPattern))
+  }
+
   /// A hardware fma kept opaque to the optimiser.
   @inline(never) static func fmaHelper(_ a: Float, _ b: Float, _ c: Float) -> Float { c.addingProduct(a, b) }
 

@@ -9,7 +9,7 @@
 //   - pairwise: each product rounded, then sum(p0 ..< p1) = sum(p0 ..< m) + sum(m ..< p1) with
 //     m = p0 + (p1 - p0) / 2, a single product as is, +0 for K = 0 (never fused).
 // The bias (bias[j] per column, or bias_rows[i] per row) is added after the last product with one
-// rounding. That is exactly the scalar loop PrecisionLab's DotProduct runs, so results are bit-identical
+// rounding, or (pl_order.bias_first) is where the sum starts. That is exactly the scalar loop PrecisionLab's DotProduct runs, so results are bit-identical
 // to it whatever the blocking, the vector width or the thread count: vectorisation is across outputs,
 // never across p.
 //
@@ -39,6 +39,11 @@ typedef struct pl_order {
   size_t block;
   /// One fused multiply-add per step (sequential, and within blocks); ignored by pairwise.
   int fused;
+  /// Where the bias enters: 0 after the sum (one addition at the end); 1 first, as BLAS's C := A·B + βC
+  /// with C holding the bias (β = 1): sequential, the accumulator starts at the bias; blocked, the
+  /// running total starts at the bias and each block, summed from zero, is added to it. Pairwise sums
+  /// are the same either way (one addition of the bias and the tree's sum).
+  int bias_first;
   /// Which code path may run (the tests' check of each): PL_PATH_BEST, the best the CPU has (AVX-512,
   /// else AVX2, else portable C); PL_PATH_AVX2, AVX2 at most;
   /// PL_PATH_PORTABLE, the portable C loop. Every path computes the same bits.

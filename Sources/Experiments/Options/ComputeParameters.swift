@@ -63,6 +63,10 @@ public enum ComputeParameters {
       }
       return .success(mode.name)
     }.added(withLegacyValue: "nearest-even"),
+    Parameter.choice(
+      "bias-order", ["last", "first"], default: "last",
+      help: "Where a layer's bias enters its sums of products: last (added after the sum) or first (the sum starts at it, as BLAS's C := A·B + C with C holding the bias, PyTorch's addmm; with --summation blocked:KC the running total starts at the bias and each block of KC products, summed from zero, is added to it: BLAS's K-blocking). Pairwise sums are the same either way; not with --summation blas."
+    ).added(withLegacyValue: "last"),
   ]
 
   /// Replaces `auto` by the accumulation it means for the values' format
@@ -87,7 +91,8 @@ public enum ComputeParameters {
       format: try! FloatFormat.named(v["format"]!), accumulate: AccumulationChoice(rawValue: v["accumulate"]!)!,
       rounding: RoundingMode(name: v["rounding"]!)!)
     c.roundingSeed = v["rounding-seed"] == "seed" ? seed : UInt64(v["rounding-seed"]!)!
-    c.options = KernelOptions(order: KernelOptions.SummationOrder(name: v["summation"]!)!, fused: v["fused"] == "true")
+    c.options = KernelOptions(
+      order: KernelOptions.SummationOrder(name: v["summation"]!)!, fused: v["fused"] == "true", biasFirst: v["bias-order"] == "first")
     c.threads = threads
     c.normalizeInStorage = v["batch-norm-arithmetic"] == "storage"
     if let name = v["operands"], name != "same" {
@@ -110,6 +115,9 @@ public enum ComputeParameters {
     }
     if v["operands"] == "same", let mode = v["operand-rounding"], mode != "nearest-even" {
       return ParameterError("--operand-rounding \(mode) needs --operands FORMAT (the operands are not rounded)")
+    }
+    if v["summation"] == "blas" && v["bias-order"] == "first" {
+      return ParameterError("--bias-order first: not with --summation blas (the library adds the bias as it does)")
     }
     if v["summation"] == "blas",
       let problem = BLAS.problem(
