@@ -27,7 +27,7 @@ import Testing
     let labels = [0, 1, 2, 0]
     let calls = Calls()
     let plan = KernelPlan()
-    _ = LayerProgress.$report.withValue({ calls.add() }) { network.lossAndGradients(x, labels: labels, plan) }
+    _ = LayerProgress.withReport({ calls.add() }) { network.lossAndGradients(x, labels: labels, plan) }
     let steps = LayerProgress.steps(network.layers)
     #expect(calls.count == steps, "\(calls.count) reports for \(steps) steps")
   }

@@ -110,7 +110,7 @@ public struct GradientJob: Sendable {
       let (loss, gradients, kinks): (T, [Tensor<T>], [Int])
       if let progress = job.progress {
         let steps = LayerProgress.steps(network.layers), counter = StepCounter()
-        (loss, gradients, kinks) = LayerProgress.$report.withValue({ progress(counter.next(), steps) }) {
+        (loss, gradients, kinks) = LayerProgress.withReport({ progress(counter.next(), steps) }) {
           network.lossAndGradients(input, labels: labels, plan)
         }
       } else {
