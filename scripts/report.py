@@ -188,7 +188,8 @@ def load(path):
 
 
 # Columns added after results were written, with the value those results had (docs/EXPERIMENTS.md).
-LEGACY = {"operands": "same", "operand_rounding": "nearest-even", "batch_norm_arithmetic": "storage", "init": "precisionlab"}
+LEGACY = {"operands": "same", "operand_rounding": "nearest-even", "batch_norm_arithmetic": "storage", "init": "precisionlab",
+          "bias_order": "last"}
 
 
 def cells(rows, keys, final_only=True):
@@ -832,8 +833,8 @@ def main():
     say("The paper reports this cell three times (one per sweep): .463 (depth), .478 (width), .488 (batch) at")
     say("32 bits. We compare with each.\n")
     files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv"), ("paper", "headline-summation.csv"),
-             ("paper", "headline-tf32.csv"), ("paper", "headline-init-torch.csv")]
-    sized = {"headline-summation.csv": 300, "headline-tf32.csv": 300, "headline-init-torch.csv": 400}
+             ("paper", "headline-tf32.csv"), ("paper", "headline-init-torch.csv"), ("paper", "headline-bias-first.csv")]
+    sized = {"headline-summation.csv": 300, "headline-tf32.csv": 300, "headline-init-torch.csv": 400, "headline-bias-first.csv": 400}
     say("Seconds per draw: the mean of the rows' `wall_seconds` (one core per draw, two draws at a time).\n")
     say("| protocol | format | accumulate | summation (product operands) | ours | s/draw | paper (sweep) | p | agree |")
     say("|---|---|---|---|---|---|---|---|---|")
@@ -843,11 +844,13 @@ def main():
         if not os.path.exists(path):
             missing.append(name)
             continue
-        for (fmt_, acc, summation, operands, operand_rounding, init), rows in cells(
-                load(path), ["format", "accumulate", "summation", "operands", "operand_rounding", "init"]).items():
+        for (fmt_, acc, summation, operands, operand_rounding, init, bias_order), rows in cells(
+                load(path), ["format", "accumulate", "summation", "operands", "operand_rounding", "init", "bias_order"]).items():
             order = summation if operands == "same" else f"{summation} ({operands} operands, {operand_rounding})"
             if init != "precisionlab":
                 order += f"; θ drawn by {init}"
+            if bias_order != "last":
+                order += f"; bias {bias_order}"
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
             per = f"{sum(float(r['wall_seconds']) for r in rows) / n:.2f}"
             if n < sized.get(name, PAPER_DRAWS):
@@ -881,11 +884,11 @@ def main():
     for protocol, name in files:
         path = os.path.join(args.results, name)
         if os.path.exists(path):
-            for (format_, summation, operands, mode, init), rows in cells(
-                    load(path), ["format", "summation", "operands", "operand_rounding", "init"]).items():
+            for (format_, summation, operands, mode, init, bias_order), rows in cells(
+                    load(path), ["format", "summation", "operands", "operand_rounding", "init", "bias_order"]).items():
                 order = summation if operands == "same" else f"{operands}:{mode}"
                 if init != "precisionlab":
-                    order = f"init:{init}"
+                    order = f"init:{init}" + (f":bias-{bias_order}:{summation}" if bias_order != "last" else "")
                 headline[(protocol, format_, order)] = (sum(r["in_s"] == "1" for r in rows), len(rows))
     torch_cpu = re.search(r"L=3 (\d+)/(\d+)", open(args.paper).read())
     say("### Deviations and findings at the headline cell\n")
@@ -922,13 +925,26 @@ def main():
     for mode in ("nearest-away", "nearest-even"):
         variant(f"tf32:{mode}", f"TF32 product operands ({mode}, GPU TF32 mode)")
     variant("init:torch", "θ drawn by PyTorch's generator (`--init torch`: PyTorch's own weights and biases bit for bit, on its "
-            "coarser grid; sequential sums, bias last)",
-            " This changes θ alone; issue 31's other half, where the bias enters the sum, is not built yet.")
+            "coarser grid; sequential sums, bias last)", " This changes θ alone.")
+    torch_last = headline.get(("paper", "binary32", "init:torch"))
+    for summation, what in (("sequential", "each sum starting at the bias, then the products in k order"),
+                            ("blocked:256", "BLAS's K-blocking: the total starts at the bias, each block of 256 products summed from zero and added to it")):
+        cell = headline.get(("paper", "binary32", f"init:torch:bias-first:{summation}"))
+        if cell and torch_last:
+            k2, n2 = cell
+            lo2, hi2 = wilson(k2, n2)
+            against = ", ".join(f"{v:g} (p {pvalue(fisher(k2, n2, round(v * PAPER_DRAWS), PAPER_DRAWS))})"
+                                for v in (paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"]))
+            say(f"- binary32 with PyTorch's θ and the bias first (`--bias-order first`, {what}): {k2}/{n2} = {fmt(k2 / n2)} "
+                f"[{fmt(lo2)}, {fmt(hi2)}] in S; against the same θ generator with the bias last ({torch_last[0]}/{torch_last[1]}, "
+                f"independent draws) Fisher p {pvalue(fisher(k2, n2, torch_last[0], torch_last[1]))}; against the paper's {against}.")
     suspects = [(label, headline[key]) for label, key in (("pairwise sums", ("paper", "binary32", "pairwise")),
                                                           ("OpenBLAS sums", ("paper", "binary32", "blas")),
                                                           ("TF32 operands (nearest-away)", ("paper", "binary32", "tf32:nearest-away")),
                                                           ("TF32 operands (nearest-even)", ("paper", "binary32", "tf32:nearest-even")),
-                                                          ("PyTorch's θ", ("paper", "binary32", "init:torch")))
+                                                          ("PyTorch's θ", ("paper", "binary32", "init:torch")),
+                                                          ("PyTorch's θ, bias first", ("paper", "binary32", "init:torch:bias-first:sequential")),
+                                                          ("PyTorch's θ, bias first, blocked:256", ("paper", "binary32", "init:torch:bias-first:blocked:256")))
                 if key in headline]
     if seq and suspects:
         lowest = min(paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"])
