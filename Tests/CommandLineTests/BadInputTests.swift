@@ -98,6 +98,9 @@ import Testing
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "resnet", "--conv-init", "kaiming", "--runs", "1"], 64, "--conv-init: unknown value 'kaiming'; valid: model, pytorch")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "resnet", "--init", "torch", "--runs", "1"], 64, "--init torch reproduces PyTorch's uniform initialisations, not ResNet's kaiming_normal convolutions: add --conv-init pytorch")
     try Self.refuses(["grad", "--data", "synthetic", "--init", "numpy"], 64, "--init: unknown value 'numpy'; valid: precisionlab, torch")
+    try Self.refuses(["grad", "--data", "synthetic", "--bias-order", "middle"], 64, "--bias-order: unknown value 'middle'; valid: last, first")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--bias-order", "first", "--summation", "blas", "--runs", "1"], 64,
+      "--bias-order first: not with --summation blas (the library adds the bias as it does)")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--pad", "-1", "--runs", "1"], 64, "--pad: expected an integer from 0 to 64, got '-1'")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--pad", "2", "--runs", "1"], 64, "the MLP's input size 784 does not match samples of shape [1, 32, 32]")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--train-size", "-5", "--runs", "1"], 64, "--train-size: expected an integer ≥ 0, got '-5'")

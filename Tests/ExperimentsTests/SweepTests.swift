@@ -161,6 +161,14 @@ import Testing
     let sweep = try SweepFile.load("\(dir)/good.json")
     #expect(sweep.values["format"] == ["fp16", "fp32"] && sweep.runs == 2 && sweep.seeds == [0, 50])
     #expect(try Grid(sweep.experiment, values: sweep.values, runs: sweep.runs, seeds: sweep.seeds).count == 8)
+    // A reference: its column an option of the experiment, its values keyed by the canonical spelling.
+    try "experiment: bifurcation\nreference:\n  source: paper\n  column: fromat\n  values: {fp16: \"1\"}\n".write(toFile: "\(dir)/ref.yaml", atomically: true, encoding: .utf8)
+    #expect { _ = try SweepFile.load("\(dir)/ref.yaml") } throws: { "\($0)".contains("reference column 'fromat' is not a bifurcation option") }
+    try "experiment: bifurcation\nreference:\n  source: paper\n  column: format\n  value: {fp16: \"1\"}\n".write(toFile: "\(dir)/ref2.yaml", atomically: true, encoding: .utf8)
+    #expect { _ = try SweepFile.load("\(dir)/ref2.yaml") } throws: { "\($0)".contains("'reference' must be a mapping with source, column, values") }
+    try "experiment: bifurcation\nreference:\n  source: paper\n  column: format\n  values: {fp16: \"1\"}\n".write(toFile: "\(dir)/ref3.yaml", atomically: true, encoding: .utf8)
+    let reference = try #require(try SweepFile.load("\(dir)/ref3.yaml").reference)
+    #expect(reference.source == "paper" && reference.column == "format" && reference.values == ["binary16": "1"])
   }
 }
 

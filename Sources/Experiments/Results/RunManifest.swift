@@ -34,7 +34,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
     /// This process, about to run a sweep.
     public static func current(jobs: Int, threads: Int, shard: String?) -> Session {
       Session(
-        started: RunManifest.timestamp(), ended: nil, outcome: "running", version: Provenance.version, commit: Provenance.commit,
+        started: SlurmArray.timestamp(), ended: nil, outcome: "running", version: Provenance.version, commit: Provenance.commit,
         fullCommit: Provenance.fullCommit, dirty: Provenance.dirty, build: Provenance.build, instructionSet: Provenance.instructionSet,
         cpu: Provenance.cpu, mpfr: Provenance.mpfr, host: ProcessInfo.processInfo.hostName, jobs: jobs, threads: threads,
         trialsComputed: nil, shard: shard, command: CommandLine.arguments, directory: FileManager.default.currentDirectoryPath)
@@ -84,16 +84,7 @@ public struct RunManifest: Codable, Sendable, Equatable {
     let temporary = path + ".partial"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw ResultsError("\(path): cannot be written (\(String(cString: strerror(errno))))", writeFailure: true) }
-    var offset = 0
-    let ok = data.withUnsafeBytes { buffer -> Bool in
-      while offset < buffer.count {
-        let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { return false }
-        offset += n
-      }
-      return true
-    }
+    let ok = data.withUnsafeBytes { ResultsFile.writeAll(fd, $0) }
     let reason = String(cString: strerror(errno))
     close(fd)
     guard ok, rename(temporary, path) == 0 else {
@@ -129,11 +120,5 @@ public struct RunManifest: Codable, Sendable, Equatable {
       if !seen.contains(line) { seen.append(line) }
     }
     return seen
-  }
-
-  static func timestamp() -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.timeZone = TimeZone(identifier: "UTC")
-    return formatter.string(from: Date())
   }
 }

@@ -196,7 +196,9 @@ public final class ResultsFile: @unchecked Sendable {
     length += off_t(bytes.count)
   }
 
-  private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
+  /// Writes all of `buffer` to `fd` (retrying interrupted and partial writes); false on an error,
+  /// with `errno` saying which. Shared by the results file, its manifest and standard output.
+  static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
     var offset = 0
     while offset < buffer.count {
       let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)

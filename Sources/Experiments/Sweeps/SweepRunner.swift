@@ -1,9 +1,6 @@
 import Datasets
 import Dispatch
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Runs the trials of a grid (or one shard of it) on `jobs` threads, each trial on one thread from
 /// start to end, appending its rows to a results file (or standard output) as they come.
@@ -106,7 +103,7 @@ public struct SweepRunner {
     log.finish()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     if let output, var m = manifest {
-      m.sessions[m.sessions.count - 1].ended = RunManifest.timestamp()
+      m.sessions[m.sessions.count - 1].ended = SlurmArray.timestamp()
       m.sessions[m.sessions.count - 1].trialsComputed = computed.value
       m.sessions[m.sessions.count - 1].outcome = stop.error.map { "stopped: \($0)" } ?? "finished"
       do { try m.save(for: output) } catch { if stop.error == nil { throw error } }
@@ -174,13 +171,6 @@ enum StandardOutput {
     let bytes = Array(text.utf8)
     lock.lock()
     defer { lock.unlock() }
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { return false }
-      offset += n
-    }
-    return true
+    return bytes.withUnsafeBytes { ResultsFile.writeAll(1, $0) }
   }
 }

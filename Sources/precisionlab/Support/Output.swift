@@ -37,14 +37,16 @@ func writeAll(_ text: String, to descriptor: Int32) {
   text.withUTF8 { writeAll($0, to: descriptor) }
 }
 
-func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to descriptor: Int32) {
+/// Writes all of `bytes` to a file descriptor; false when a write fails (`errno` says why).
+@discardableResult func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to descriptor: Int32) -> Bool {
   var offset = 0
   while offset < bytes.count {
     let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
     if written < 0 && errno == EINTR { continue }
-    if written <= 0 { return }
+    if written <= 0 { return false }
     offset += written
   }
+  return true
 }
 
 /// Writes a text file whole (creating its folder; a temporary file renamed over it, so a full disk
@@ -56,14 +58,8 @@ func writeText(_ text: String, to path: String) throws {
     let fd = open(path, O_WRONLY | O_CLOEXEC)
     guard fd >= 0 else { throw failWithIOError("\(path): cannot be written (\(String(cString: strerror(errno))))") }
     defer { close(fd) }
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { throw failWithIOError("\(path): cannot be written (\(String(cString: strerror(errno))))") }
-      offset += n
-    }
+    var text = text
+    guard text.withUTF8({ writeAll($0, to: fd) }) else { throw failWithIOError("\(path): cannot be written (\(String(cString: strerror(errno))))") }
     return
   }
   let folder = (path as NSString).deletingLastPathComponent
