@@ -70,7 +70,10 @@ let package = Package(
       dependencies: ["Networks", "Tensors", "Scalars", "Datasets", "TestSupport", .product(name: "BigInt", package: "BigInt")],
       exclude: ["Fixtures"]
     ),
-    .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Networks", "Tensors", "Scalars", "Datasets", "CMPFR"]),
+    .testTarget(
+      name: "ExperimentsTests", dependencies: ["Experiments", "Networks", "Tensors", "Scalars", "Datasets", "CMPFR", "TestSupport"],
+      exclude: ["Fixtures"]
+    ),
     .testTarget(name: "CommandLineTests", dependencies: ["Networks", "Tensors", "Scalars", "Datasets", "Experiments", "TestSupport"]),
   ]
 )

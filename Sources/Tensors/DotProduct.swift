@@ -52,6 +52,8 @@ public enum DotProduct {
         acc += block
         start += size
       }
+    case .lanes(let lanes):
+      acc = laned(x, xStride, y, yStride, count: count, lanes: lanes, fused: options.fused, from: first ?? A(0))
     case .pairwise:
       acc = count == 0 ? A(0) : pairwise(x, xStride, y, yStride, range: 0..<count) as A
       if let first { acc = first + acc }  // the same bits as acc + first
@@ -85,6 +87,30 @@ public enum DotProduct {
       }
     }
     return acc
+  }
+
+  /// `lanes` accumulators over the products l, l + lanes, … (lane 0 from `start`, the others from
+  /// zero), then added by halving: the `.lanes` order.
+  @inlinable
+  static func laned<S: PrecisionScalar, A: PrecisionScalar>(
+    _ x: UnsafePointer<S>, _ xStride: Int, _ y: UnsafePointer<S>, _ yStride: Int, count: Int, lanes: Int, fused: Bool, from start: A
+  ) -> A {
+    withUnsafeTemporaryAllocation(of: A.self, capacity: lanes) { lane in
+      for l in 0..<lanes {
+        let terms = l < count ? (count - l + lanes - 1) / lanes : 0
+        lane.initializeElement(
+          at: l,
+          to: sequential(x + l * xStride, xStride * lanes, y + l * yStride, yStride * lanes, range: 0..<terms, fused: fused, from: l == 0 ? start : A(0)))
+      }
+      var width = lanes / 2
+      while width >= 1 {
+        for l in 0..<width { lane[l] = lane[l] + lane[l + width] }
+        width /= 2
+      }
+      let result = lane[0]
+      _ = lane.deinitialize()
+      return result
+    }
   }
 
   @inlinable

@@ -129,6 +129,7 @@ public enum FastMatrixMultiply {
     case .pairwise: return pl_order(kind: 1, block: 0, fused: 0, bias_first: first, path: path.c)
     case .blocked(let size): return pl_order(kind: 2, block: max(size, 1), fused: fused, bias_first: first, path: path.c)
     case .sequential, .blas: return pl_order(kind: 0, block: 0, fused: fused, bias_first: first, path: path.c)
+    case .lanes: preconditionFailure("no fast kernel sums in lanes (applies is false)")
     }
   }
 
@@ -201,10 +202,13 @@ public enum FastMatrixMultiply {
 
   /// The rounded-arithmetic kernel for `S` accumulated in itself, when one applies: binary16 or bfloat16
   /// (any type of that format) in `Float`, or another binary64-engine format with p ≤ 25 (TF32, FP8,
-  /// FP6, FP4, `ieee:P:EMAX`) in `Double`; not fused, rounding to nearest even, any order but `blas`.
+  /// FP6, FP4, `ieee:P:EMAX`) in `Double`; not fused, rounding to nearest even, any order but `blas` and `lanes`.
   @inlinable
   static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
-    if case .blas = options.order { return nil }
+    switch options.order {
+    case .blas, .lanes: return nil
+    case .sequential, .pairwise, .blocked: break
+    }
     guard !options.fused, S.self == Acc.self, roundedKernelsAvailable, RoundingEnvironment.isNearestEven else { return nil }
     // Hardware arithmetic (`Float`, `Double`) takes its own kernels, although binary32 is a format of the engine.
     if applies(S.self, Acc.self, options) { return nil }
@@ -215,10 +219,13 @@ public enum FastMatrixMultiply {
   }
 
   /// Whether the `Float`/`Double` kernels compute `S` accumulated in `Acc`: `Acc` is `Float` or
-  /// `Double`, the storage converts into it exactly, any order but `blas`.
+  /// `Double`, the storage converts into it exactly, any order but `blas` and `lanes`.
   @inlinable
   static func applies<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Bool {
-    if case .blas = options.order { return false }
+    switch options.order {
+    case .blas, .lanes: return false
+    case .sequential, .pairwise, .blocked: break
+    }
     guard Acc.self == Float.self || Acc.self == Double.self else { return false }
     return S.self == Acc.self || ScalarConversion.isExactInBinary64(S.self)
   }

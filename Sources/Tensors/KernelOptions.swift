@@ -11,6 +11,12 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
     /// Sequential within consecutive blocks of `size` terms (each block from zero), then the block
     /// sums added sequentially in block order.
     case blocked(Int)
+    /// `count` interleaved accumulators (a power of two), as vector kernels keep them: lane l sums
+    /// products l, l + count, l + 2·count, … sequentially from zero; then the lanes are added by
+    /// halving (lane l += lane l + count/2 for l < count/2, then count/4, …, down to lane 0). MKL's
+    /// products with few output columns sum this way (`scripts/reveal-torch-gemm.py`). With the bias
+    /// first, lane 0 starts at it. Generic loop only (no fast kernel).
+    case lanes(Int)
     /// Summation order: BLAS's. Matrix products by the BLAS library found at run time (`BLAS`), binary32
     /// and binary64 accumulated in themselves at nearest-even only: the library chooses the order
     /// (blocking, vector width, FMA), so results are not reproducible across libraries, versions or
@@ -23,17 +29,23 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
       case .sequential: return "sequential"
       case .pairwise: return "pairwise"
       case .blocked(let size): return "blocked:\(size)"
+      case .lanes(let count): return "lanes:\(count)"
       case .blas: return "blas"
       }
     }
 
-    /// Parses `sequential`, `pairwise`, `blocked:N` (N ≥ 1) or `blas`.
+    /// Parses `sequential`, `pairwise`, `blocked:N` (N ≥ 1), `lanes:L` (L a power of two, 2 to 64) or
+    /// `blas`.
     public init?(name: String) {
       switch name {
       case "sequential": self = .sequential
       case "pairwise": self = .pairwise
       case "blas": self = .blas
       default:
+        if name.hasPrefix("lanes:"), let n = Int(name.dropFirst(6)), n >= 2, n <= 64, n & (n - 1) == 0 {
+          self = .lanes(n)
+          return
+        }
         guard name.hasPrefix("blocked:"), let n = Int(name.dropFirst(8)), n >= 1 else { return nil }
         self = .blocked(n)
       }

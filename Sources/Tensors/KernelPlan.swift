@@ -19,6 +19,10 @@ public struct KernelPlan: Sendable, Hashable {
   /// storage (as GPU and CPU kernels do for half-precision data). No effect when the accumulation
   /// format is the storage format.
   public var normalizeInStorage = false
+  /// A library's summation trees per product shape (`--summation tree:FILE`), or nil: dense layers'
+  /// products then take their options from here (`product(_:m:n:k:_:)`), and `options` serves every
+  /// other sum.
+  public var trees: ProductTrees?
 
   public init(
     accumulate accumulation: AccumulationChoice = .same, options: KernelOptions = KernelOptions(), threads: Int = 1,

@@ -30,11 +30,16 @@ public enum ComputeParameters {
       return .success("\(n)")
     },
     Parameter(
-      "summation", default: "sequential", help: "Summation order: sequential, pairwise, blocked:N, or blas (the BLAS library's own order; binary32/64).",
-      completions: ["sequential", "pairwise", "blocked:32", "blas"]
+      "summation", default: "sequential",
+      help: "Summation order: sequential, pairwise, blocked:N, lanes:L (L interleaved accumulators added by halving), blas (the BLAS library's own order; binary32/64), or tree:FILE (a library's trees per product shape, read by scripts/reveal-torch-gemm.py: dense layers compute what that library computes; MLPs only).",
+      completions: ["sequential", "pairwise", "blocked:32", "lanes:8", "blas", "tree:"]
     ) { v in
-      KernelOptions.SummationOrder(name: v).map { .success($0.description) }
-        ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, blocked:N (N ≥ 1), blas"))
+      if v.hasPrefix("tree:") {
+        do throws(ParameterError) { _ = try ProductTreesFile.load(String(v.dropFirst(5))) } catch { return .failure(error) }
+        return .success(v)
+      }
+      return KernelOptions.SummationOrder(name: v).map { .success($0.description) }
+        ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, blocked:N (N ≥ 1), lanes:L (L a power of two, 2 to 64), blas, tree:FILE"))
     },
     .flag("fused", default: false, help: "Fused multiply-add in the kernels (one rounding per term)."),
     Parameter(
@@ -91,14 +96,46 @@ public enum ComputeParameters {
       format: try! FloatFormat.named(v["format"]!), accumulate: AccumulationChoice(rawValue: v["accumulate"]!)!,
       rounding: RoundingMode(name: v["rounding"]!)!)
     c.roundingSeed = v["rounding-seed"] == "seed" ? seed : UInt64(v["rounding-seed"]!)!
-    c.options = KernelOptions(
-      order: KernelOptions.SummationOrder(name: v["summation"]!)!, fused: v["fused"] == "true", biasFirst: v["bias-order"] == "first")
+    if let path = treePath(v) {
+      // The trees name every dense product's arithmetic; other sums (bias gradients) stay sequential.
+      c.trees = try! ProductTreesFile.load(path)
+    } else {
+      c.options = KernelOptions(
+        order: KernelOptions.SummationOrder(name: v["summation"]!)!, fused: v["fused"] == "true", biasFirst: v["bias-order"] == "first")
+    }
     c.threads = threads
     c.normalizeInStorage = v["batch-norm-arithmetic"] == "storage"
     if let name = v["operands"], name != "same" {
       c.operands = OperandRounding(format: try! FloatFormat.named(name), mode: RoundingMode(name: v["operand-rounding"] ?? "nearest-even")!)
     }
     return c
+  }
+
+  /// The file of `--summation tree:FILE`, or nil.
+  static func treePath(_ v: [String: String]) -> String? {
+    guard let summation = v["summation"], summation.hasPrefix("tree:") else { return nil }
+    return String(summation.dropFirst(5))
+  }
+
+  /// Why `--summation tree:FILE` cannot compute with these values: the trees hold the fusion and the
+  /// bias's place, cover dense layers only, and must have every product shape the run computes (the
+  /// batch size, and for the 60,000 MNIST-sized training images the last, shorter batch).
+  static func treeProblem(_ v: [String: String], path: String) -> ParameterError? {
+    if v["fused"] == "true" { return ParameterError("--fused: not with --summation tree:FILE (the trees say which products are fused)") }
+    if v["bias-order"] == "first" { return ParameterError("--bias-order first: not with --summation tree:FILE (the trees say where the bias enters)") }
+    if let model = v["model"], model != "mlp" { return ParameterError("--summation tree:FILE: dense layers only (--model mlp), not --model \(model)") }
+    guard let widths = v["widths"].flatMap(Parameter.integerList), let trees = try? ProductTreesFile.load(path) else { return nil }
+    var batches: [Int] = []
+    if let batch = v["batch-size"].flatMap(Int.init) {
+      batches.append(batch)
+      let trainSize = Int(v["train-size"] ?? "0") ?? 0
+      let rows = trainSize > 0 ? trainSize : ["mnist", "fashion-mnist"].contains(v["data"] ?? "") ? 60_000 : nil
+      if let rows, rows % batch != 0 { batches.append(rows % batch) }
+    }
+    let missing = batches.flatMap { trees.missing(ProductTreesFile.shapes(widths: widths, batch: $0)) }
+    guard let first = missing.first else { return nil }
+    return ParameterError(
+      "--summation tree:\(path): no tree for the \(first) product\(missing.count > 1 ? " (and \(missing.count - 1) more)" : ""); reveal them with scripts/reveal-torch-gemm.py --widths \(widths.map(String.init).joined(separator: ",")) \(Set(batches).sorted().map { "--batch \($0)" }.joined(separator: " ")) --out FILE")
   }
 
   /// Why the values cannot compute together, or nil.
@@ -115,6 +152,9 @@ public enum ComputeParameters {
     }
     if v["operands"] == "same", let mode = v["operand-rounding"], mode != "nearest-even" {
       return ParameterError("--operand-rounding \(mode) needs --operands FORMAT (the operands are not rounded)")
+    }
+    if let path = treePath(v) {
+      if let problem = treeProblem(v, path: path) { return problem }
     }
     if v["summation"] == "blas" && v["bias-order"] == "first" {
       return ParameterError("--bias-order first: not with --summation blas (the library adds the bias as it does)")

@@ -17,6 +17,8 @@ public struct ComputeSettings: Sendable, Hashable {
   /// Batch norm rounded into storage at every operation (before 0.8) rather than computed in the
   /// accumulation format (`KernelPlan.normalizeInStorage`).
   public var normalizeInStorage = false
+  /// A library's summation trees for dense layers' products (`KernelPlan.trees`), or nil.
+  public var trees: ProductTrees?
   /// Threads inside the kernels (never changes a result).
   public var threads = 1
 
@@ -30,6 +32,7 @@ public struct ComputeSettings: Sendable, Hashable {
   public var plan: KernelPlan {
     var plan = KernelPlan(accumulate: accumulate, options: options, threads: threads, operands: operands)
     plan.normalizeInStorage = normalizeInStorage
+    plan.trees = trees
     return plan
   }
 

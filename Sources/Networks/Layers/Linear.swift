@@ -17,7 +17,7 @@ public struct Linear<T: PrecisionScalar>: Sendable {
 
   /// Pre-activations `[batch, out]`: each `round(Σ_i x[b,i]·W[o,i] + b[o])`, accumulated as `plan` says.
   public func forward(_ x: Tensor<T>, _ plan: KernelPlan) -> Tensor<T> {
-    MatrixMultiply.timesTransposed(x, weight, bias: bias, plan: plan)
+    plan.product(.forward, m: x.shape[0], n: outputs, k: inputs) { MatrixMultiply.timesTransposed(x, weight, bias: bias, plan: $0) }
   }
 
   /// Gradients of the weight and bias, and of the input when `needInput`, from grad_out `[batch, out]`.
@@ -30,13 +30,15 @@ public struct Linear<T: PrecisionScalar>: Sendable {
 
   /// The weight and bias gradients: dW = dYᵀ X (one sum over the batch per element), db = Σ_b dY.
   public func parameterGradients(input x: Tensor<T>, gradOut: Tensor<T>, _ plan: KernelPlan) -> (weight: Tensor<T>, bias: Tensor<T>) {
-    let dW = MatrixMultiply.times(gradOut.transposed(), x, plan: plan)  // [out, batch]·[batch, in]
+    let dW = plan.product(.weight, m: outputs, n: inputs, k: x.shape[0]) {
+      MatrixMultiply.times(gradOut.transposed(), x, plan: $0)  // [out, batch]·[batch, in]
+    }
     return (dW, MatrixMultiply.columnSums(gradOut, plan: plan))
   }
 
   /// The input's gradient alone (what backprop through this layer passes down): dX = dY W.
   public func inputGradient(gradOut: Tensor<T>, _ plan: KernelPlan) -> Tensor<T> {
-    MatrixMultiply.times(gradOut, weight, plan: plan)
+    plan.product(.input, m: gradOut.shape[0], n: inputs, k: outputs) { MatrixMultiply.times(gradOut, weight, plan: $0) }
   }
 }
 
