@@ -138,7 +138,7 @@ public enum Convolution {
         (bias ?? placeholder).withUnsafeBufferPointer { bp in
           FastMatrixMultiply.product(
             kernel, m: m, n: n, k: k, a: ap.baseAddress!, lda: k, bias: nil, biasRows: bias == nil ? nil : bp.baseAddress,
-            c: out.baseAddress!, ldc: n, order: FastMatrixMultiply.order(plan.options), threads: plan.threads, pack: pack)
+            c: out.baseAddress!, ldc: n, order: FastMatrixMultiply.order(plan.options, k: k), threads: plan.threads, pack: pack)
         }
       }
       initialized = m * n

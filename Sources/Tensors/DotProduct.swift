@@ -44,7 +44,8 @@ public enum DotProduct {
     switch options.order {
     case .sequential, .blas:  // BLAS computes matrix products (MatrixMultiply); other sums stay sequential
       acc = sequential(x, xStride, y, yStride, range: 0..<count, fused: options.fused, from: first ?? A(0)) as A
-    case .blocked(let size):
+    case .blocked, .split:
+      let size = options.order.blockSize(count: count)!
       acc = first ?? A(0)
       var start = 0
       while start < count {

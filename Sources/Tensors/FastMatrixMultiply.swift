@@ -120,14 +120,15 @@ public enum FastMatrixMultiply {
     }
   }
 
-  /// The C description of a summation order (not `blas`, which the caller routes to `BLAS`).
+  /// The C description of a summation order for sums of `k` products (not `blas`, which the caller
+  /// routes to `BLAS`, nor `lanes`, which has no fast kernel).
   @inlinable
-  static func order(_ options: KernelOptions, path: Path = .best) -> pl_order {
+  static func order(_ options: KernelOptions, k: Int, path: Path = .best) -> pl_order {
     let fused: Int32 = options.fused ? 1 : 0
     let first: Int32 = options.biasFirst ? 1 : 0
     switch options.order {
     case .pairwise: return pl_order(kind: 1, block: 0, fused: 0, bias_first: first, path: path.c)
-    case .blocked(let size): return pl_order(kind: 2, block: max(size, 1), fused: fused, bias_first: first, path: path.c)
+    case .blocked, .split: return pl_order(kind: 2, block: max(options.order.blockSize(count: k)!, 1), fused: fused, bias_first: first, path: path.c)
     case .sequential, .blas: return pl_order(kind: 0, block: 0, fused: fused, bias_first: first, path: path.c)
     case .lanes: preconditionFailure("no fast kernel sums in lanes (applies is false)")
     }
@@ -207,7 +208,7 @@ public enum FastMatrixMultiply {
   static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
     switch options.order {
     case .blas, .lanes: return nil
-    case .sequential, .pairwise, .blocked: break
+    case .sequential, .pairwise, .blocked, .split: break
     }
     guard !options.fused, S.self == Acc.self, roundedKernelsAvailable, RoundingEnvironment.isNearestEven else { return nil }
     // Hardware arithmetic (`Float`, `Double`) takes its own kernels, although binary32 is a format of the engine.
@@ -224,7 +225,7 @@ public enum FastMatrixMultiply {
   static func applies<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Bool {
     switch options.order {
     case .blas, .lanes: return false
-    case .sequential, .pairwise, .blocked: break
+    case .sequential, .pairwise, .blocked, .split: break
     }
     guard Acc.self == Float.self || Acc.self == Double.self else { return false }
     return S.self == Acc.self || ScalarConversion.isExactInBinary64(S.self)
@@ -269,7 +270,7 @@ public enum FastMatrixMultiply {
   ) -> Tensor<S> {
     let (m, k, n) = (a.shape[0], a.shape[1], layout == .transposed ? b.shape[0] : b.shape[1])
     let wa = widened(a.storage, to: U.self), wb = widened(b.storage, to: U.self), wbias = bias.map { widened($0.storage, to: U.self) }
-    let order = Self.order(options, path: path)
+    let order = Self.order(options, k: k, path: path)
     let result = [U](unsafeUninitializedCapacity: m * n) { out, initialized in
       // The kernels write every output; debug builds (the tests) start from NaN so that a skipped one
       // cannot pass for a result left in reused memory.

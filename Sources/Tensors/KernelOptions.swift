@@ -11,6 +11,10 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
     /// Sequential within consecutive blocks of `size` terms (each block from zero), then the block
     /// sums added sequentially in block order.
     case blocked(Int)
+    /// Split-K: the k products cut into `slices` contiguous slices of ⌈k/slices⌉ (the last shorter,
+    /// fewer slices when k is small), each summed sequentially from zero, the slice sums then added in
+    /// slice order: GPU libraries' split-K, `blocked(⌈k/slices⌉)` for each sum's own k.
+    case split(Int)
     /// `count` interleaved accumulators (a power of two), as vector kernels keep them: lane l sums
     /// products l, l + count, l + 2·count, … sequentially from zero; then the lanes are added by
     /// halving (lane l += lane l + count/2 for l < count/2, then count/4, …, down to lane 0). MKL's
@@ -24,18 +28,29 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
     /// stay sequential.
     case blas
 
+    /// The block size of a blocked sum of `count` terms: `blocked(N)`'s N, `split(S)`'s ⌈count/S⌉; nil
+    /// for the other orders.
+    public func blockSize(count: Int) -> Int? {
+      switch self {
+      case .blocked(let size): return size
+      case .split(let slices): return max((count + slices - 1) / slices, 1)
+      case .sequential, .pairwise, .lanes, .blas: return nil
+      }
+    }
+
     public var description: String {
       switch self {
       case .sequential: return "sequential"
       case .pairwise: return "pairwise"
       case .blocked(let size): return "blocked:\(size)"
       case .lanes(let count): return "lanes:\(count)"
+      case .split(let slices): return "split:\(slices)"
       case .blas: return "blas"
       }
     }
 
-    /// Parses `sequential`, `pairwise`, `blocked:N` (N ≥ 1), `lanes:L` (L a power of two, 2 to 64) or
-    /// `blas`.
+    /// Parses `sequential`, `pairwise`, `blocked:N` (N ≥ 1), `split:S` (S ≥ 1), `lanes:L` (L a power of
+    /// two, 2 to 64) or `blas`.
     public init?(name: String) {
       switch name {
       case "sequential": self = .sequential
@@ -44,6 +59,10 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
       default:
         if name.hasPrefix("lanes:"), let n = Int(name.dropFirst(6)), n >= 2, n <= 64, n & (n - 1) == 0 {
           self = .lanes(n)
+          return
+        }
+        if name.hasPrefix("split:"), let n = Int(name.dropFirst(6)), n >= 1 {
+          self = .split(n)
           return
         }
         guard name.hasPrefix("blocked:"), let n = Int(name.dropFirst(8)), n >= 1 else { return nil }

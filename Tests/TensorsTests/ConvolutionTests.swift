@@ -131,7 +131,7 @@ import Testing
   /// Every product on the SIMD path equals the generic path bit for bit (hex, so that signed zeros and
   /// NaN payloads count).
   func check<S: PrecisionScalar, A: PrecisionScalar>(
-    _: S.Type, accumulate _: A.Type, orders: [KernelOptions.SummationOrder] = [.sequential, .pairwise, .blocked(5)], offset: Int = 0,
+    _: S.Type, accumulate _: A.Type, orders: [KernelOptions.SummationOrder] = [.sequential, .pairwise, .blocked(5), .split(2)], offset: Int = 0,
     fused: [Bool] = [false, true], rounding: RoundingMode = .nearestEven
   ) {
     // Each computation from the same stream (stochastic rounding), so both paths may draw the same bits.

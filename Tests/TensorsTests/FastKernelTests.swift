@@ -71,6 +71,12 @@ import Testing
   }
 
   @Test func binary32() { check(Float.self, accumulate: Float.self) }
+  /// Split-K (each sum's own ⌈k/S⌉ blocks) on the fast kernels; lanes (no fast kernel) routed to the
+  /// generic loop by every entry point.
+  @Test func splitAndLanes() {
+    check(Float.self, accumulate: Float.self, orders: [.split(3), .split(64), .lanes(4)])
+    check(BFloat16.self, accumulate: BFloat16.self, orders: [.split(3), .lanes(8)], fused: [false])
+  }
   @Test func binary64() { check(Double.self, accumulate: Double.self) }
   @Test func bfloat16StorageBinary32Accumulation() { check(BFloat16.self, accumulate: Float.self) }
   @Test func binary16StorageBinary64Accumulation() { check(Binary16.self, accumulate: Double.self) }

@@ -40,6 +40,16 @@ import Testing
     case .pairwise: return pairwise(0..<x.count)
     case .blocked(let size):
       return stride(from: 0, to: x.count, by: size).reduce(Float(0)) { add($0, sequential($1..<min($1 + size, x.count))) }
+    case .split(let slices):
+      // ⌈n/S⌉ products per slice, each slice from zero, the slice sums in slice order.
+      let size = max((x.count + slices - 1) / slices, 1)
+      var total: Float = 0
+      var start = 0
+      while start < x.count {
+        total = add(total, sequential(start..<min(start + size, x.count)))
+        start += size
+      }
+      return total
     case .lanes(let count):
       // Lane l: products l, l + count, …; then lane l + w added into lane l, w = count/2, …, 1.
       var lane = (0..<count).map { l in stride(from: l, to: x.count, by: count).reduce(Float(0)) { add($0, product($1)) } }
@@ -57,7 +67,7 @@ import Testing
       let x = Self.values(n, seed: UInt64(n)).map { BFloat16($0) }
       let y = Self.values(n, seed: UInt64(n) + 99).map { BFloat16($0) }
       let xf = x.map { Float($0.doubleValue) }, yf = y.map { Float($0.doubleValue) }
-      for order in [KernelOptions.SummationOrder.sequential, .pairwise, .blocked(3), .blocked(16), .blas, .lanes(2), .lanes(4), .lanes(8)] {
+      for order in [KernelOptions.SummationOrder.sequential, .pairwise, .blocked(3), .blocked(16), .blas, .lanes(2), .lanes(4), .lanes(8), .split(1), .split(3), .split(4)] {
         let got: BFloat16 = x.withUnsafeBufferPointer { xp in
           y.withUnsafeBufferPointer { yp in
             DotProduct.sum(xp.baseAddress!, 1, yp.baseAddress!, 1, count: n, initial: nil, options: KernelOptions(order: order))
