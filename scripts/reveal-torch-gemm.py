@@ -20,7 +20,8 @@ such and the script exits 3: it never stores a guess.
 Output: a JSON file (`--out`) that `precisionlab ... --summation tree:FILE` replays, keyed by the CPU
 model, instruction set, PyTorch, MKL and thread count it was read on.
 
-Usage: reveal-torch-gemm.py --widths 784,256,256,256,10 --batch 256 [--batch 96] [--threads 1] --out F
+Usage: reveal-torch-gemm.py --widths 784,256,256,256,10 --batch 256 [--batch 96] [--threads 1]
+       [--bias linear|after] --out F
 """
 import argparse
 import json
@@ -50,12 +51,16 @@ def mkl_version():
     return m.group(1) if m else "none"
 
 
+BIAS_AFTER = False
+
+
 def run_linear(x, w, b, dy):
-    """The products autograd runs for nn.Linear: returns (forward, input gradient, weight gradient)."""
+    """The products autograd runs for nn.Linear (or, with --bias after, for `x @ Wᵀ + b`): returns
+    (forward, input gradient, weight gradient)."""
     x = x.clone().requires_grad_(True)
     w = w.clone().requires_grad_(True)
     b = b.clone().requires_grad_(True)
-    y = torch.nn.functional.linear(x, w, b)
+    y = x @ w.t() + b if BIAS_AFTER else torch.nn.functional.linear(x, w, b)
     y.backward(dy)
     return y.detach(), x.grad.detach(), w.grad.detach()
 
@@ -263,8 +268,12 @@ def main():
     ap.add_argument("--widths", required=True, help="layer widths, e.g. 784,256,256,256,10")
     ap.add_argument("--batch", type=int, action="append", required=True, help="a batch size (repeatable)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--bias", choices=["linear", "after"], default="linear",
+                    help="the forward as nn.Linear computes it (addmm: the bias in the product) or as x @ W.t() + b")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    global BIAS_AFTER
+    BIAS_AFTER = args.bias == "after"
     torch.set_num_threads(args.threads)
     widths = [int(w) for w in args.widths.split(",")]
     products = {}
@@ -299,6 +308,7 @@ def main():
         "torch": torch.__version__,
         "mkl": mkl_version(),
         "threads": args.threads,
+        "forward": "nn.Linear (addmm)" if args.bias == "linear" else "x @ W.t() + b",
     }
     with open(args.out, "w") as f:
         json.dump({"key": key, "products": products}, f, indent=1)

@@ -57,6 +57,8 @@ func matmulSection() {
     ("sequential", KernelOptions()), ("sequential, fused", KernelOptions(fused: true)), ("pairwise", KernelOptions(order: .pairwise)),
     ("blocked:32", KernelOptions(order: .blocked(32))), ("blocked:64, fused", KernelOptions(order: .blocked(64), fused: true)),
     ("sequential, bias first", KernelOptions(biasFirst: true)), ("blocked:256, bias first (BLAS's K-blocking)", KernelOptions(order: .blocked(256), biasFirst: true)),
+    ("blocked:192, fused, bias first (MKL's tree for this shape on AMD EPYC)", KernelOptions(order: .blocked(192), fused: true, biasFirst: true)),
+    ("split:4 (split-K)", KernelOptions(order: .split(4))), ("lanes:8 (generic loop, no fast kernel)", KernelOptions(order: .lanes(8))),
   ]
   for threads in [1, 2] {
     for format in ["binary32", "binary64"] {

@@ -59,6 +59,23 @@ func protocolSection() {
         + (tf32 ? ", TF32 operands (`--operands tf32`)" : "") + (paper ? ", paper protocol (summed gradients)" : "")
       emit("| \(label) | \(String(format: "%.2f", ours)) | \(record!.backwardPasses) of \(2 * protocolBatches) | \(theirs.map { String(format: "%.2f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
     }
+    // PyTorch's CPU arithmetic replayed (`--summation tree:FILE`) against the sequential row above.
+    let trees = "experiments/arithmetic/pytorch-cpu-amd-epyc-avx2-1thread.json"
+    if let loaded = try? ProductTreesFile.load(trees) {
+      var compute = ComputeSettings(format: .binary32)
+      compute.trees = loaded
+      var study = BifurcationStudy(
+        model: .mlp(widths: [784, 256, 256, 256, 10], activateFirstLayer: true), compute: compute,
+        feed: BatchFeed(data: train, batchSize: 256, maxBatches: protocolBatches), seed: 0)
+      study.untilFirstDifference = false
+      study.kinkRule = .paper
+      study.accumulateGradients = true
+      var record: BifurcationStudy.Record? = nil
+      let seconds = time(repeats: 1) { record = try! study.run() }
+      emit("| fp32, PyTorch CPU's trees (`--summation tree:\(trees)`), paper protocol (summed gradients) | \(String(format: "%.2f", seconds * 100 / Double(protocolBatches))) | \(record!.backwardPasses) of \(2 * protocolBatches) | – | – |")
+    } else {
+      emit("(\(trees) not found from \(FileManager.default.currentDirectoryPath): the PyTorch-CPU tree row is not measured.)")
+    }
   } else {
     emit("MNIST not found at \(mnistData) (set PRECISIONLAB_MNIST): not measured.")
   }

@@ -35,7 +35,9 @@ public enum ComputeParameters {
       completions: ["sequential", "pairwise", "blocked:32", "lanes:8", "blas", "tree:"]
     ) { v in
       if v.hasPrefix("tree:") {
-        do throws(ParameterError) { _ = try ProductTreesFile.load(String(v.dropFirst(5))) } catch { return .failure(error) }
+        do throws(ProductTreesFile.ReadError) { _ = try ProductTreesFile.load(String(v.dropFirst(5))) } catch {
+          return .failure(ParameterError(error.description))
+        }
         return .success(v)
       }
       return KernelOptions.SummationOrder(name: v).map { .success($0.description) }

@@ -10,15 +10,15 @@ import Tensors
 public enum ProductTreesFile {
   private static let cache = Mutex()
 
-  public static func load(_ path: String) throws(ParameterError) -> ProductTrees {
+  public static func load(_ path: String) throws(ReadError) -> ProductTrees {
     if let trees = cache.get(path) { return trees }
     let trees = try read(path)
     cache.set(path, trees)
     return trees
   }
 
-  static func read(_ path: String) throws(ParameterError) -> ProductTrees {
-    let fail = { (why: String) in ParameterError("--summation tree:\(path): \(why)") }
+  static func read(_ path: String) throws(ReadError) -> ProductTrees {
+    let fail = { (why: String) in ReadError(description: "--summation tree:\(path): \(why)") }
     guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
     guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
       let products = root["products"] as? [[String: Any]]
@@ -60,6 +60,11 @@ public enum ProductTreesFile {
         ProductTrees.Shape(.input, m: batch, n: fanIn, k: fanOut),
       ]
     }
+  }
+
+  /// A tree file that cannot be read or used: one line naming the file and the problem.
+  public struct ReadError: Error, CustomStringConvertible {
+    public let description: String
   }
 
   private final class Mutex: @unchecked Sendable {
