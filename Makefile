@@ -155,7 +155,7 @@ report:
 	    --x relu0 --y test_accuracy --series $${run#*:} --kind points --x-label "ReLU'(0)" \
 	    --y-label "final test accuracy, one point per run" -o results/$$name.svg; \
 	done; true
-	python3 scripts/report.py --paper "$(PAPER)" > results/REPORT.md
+	python3 scripts/report.py --paper "$(PAPER)" > results/REPORT.md.tmp && mv results/REPORT.md.tmp results/REPORT.md || { rm -f results/REPORT.md.tmp; exit 1; }
 
 # Every reduced sweep of experiments/ (real MNIST required), each with its summary table and figure in
 # results/: the committed reference results, resumed and extended (--out names them). Times are printed

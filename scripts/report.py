@@ -385,6 +385,43 @@ def paired_comparisons(say, keys, groups):
         say("")
 
 
+def pytorch_cpu(say, path, paper):
+    """The bullet for headline-pytorch-cpu.csv: PyTorch's θ computed with PrecisionLab's default arithmetic and
+    with PyTorch CPU's replayed trees (`--summation tree:FILE`), paired: McNemar, zeros per layer, the paper."""
+    if not os.path.exists(path):
+        return
+    by_cell = cells(load(path), ["summation"])
+    base = by_cell.get(("sequential",))
+    for (summation,), rows in by_cell.items():
+        if not summation.startswith("tree:") or base is None:
+            continue
+        in_base = {r["run_seed"]: r["in_s"] == "1" for r in base}
+        in_tree = {r["run_seed"]: r["in_s"] == "1" for r in rows}
+        both = in_base.keys() & in_tree.keys()
+        only_tree = sum(in_tree[s] and not in_base[s] for s in both)
+        only_base = sum(in_base[s] and not in_tree[s] for s in both)
+        p = binomial_test(only_tree, only_tree + only_base, 0.5) if only_tree + only_base else 1.0
+        k, n = sum(in_tree.values()), len(rows)
+        k0, n0 = sum(in_base.values()), len(base)
+        lo, hi = wilson(k, n)
+
+        def zeros(group):
+            totals = None
+            for r in group:
+                counts = [int(c) for c in r["zeros_per_layer"].split(";")]
+                totals = counts if totals is None else [a + b for a, b in zip(totals, counts)]
+            return "/".join(str(t) for t in totals or [])
+
+        against = ", ".join(f"{v:g} (p {pvalue(fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS))})"
+                            for v in (paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"]))
+        say(f"- **binary32 with PyTorch's θ computed as PyTorch's CPU computes it** (`--summation {summation}`: the summation trees "
+            f"of MKL's products read off PyTorch by scripts/reveal-torch-gemm.py and replayed bit for bit, TorchArithmeticTests): "
+            f"{k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}] in S, against {k0}/{n0} = {fmt(k0 / n0)} with PrecisionLab's default "
+            f"arithmetic (sequential, bias last) on the same θ: in S under the trees only {only_tree}, under sequential sums only "
+            f"{only_base}, exact McNemar p {pvalue(p)}; against the paper's {against}. Exact zeros per ReLU layer over the batches "
+            f"examined (until the first difference), summed over the draws: {zeros(rows)} with the trees, {zeros(base)} sequential.")
+
+
 def sweep_deviations(say, sweep, compared):
     """The paragraph under a sweep table: each cell that differs from the paper (Fisher p < 0.05) with its
     direction, and per format whether ours lies below the paper's share in more cells than chance would put
@@ -826,15 +863,18 @@ def main():
     say("published numbers (`paper-results.md`, the paper's GPU runs, 1000 draws per cell). Ours: count/draws,")
     say("ratio and 95% Wilson interval. p: two-sided Fisher exact test of our count against the paper's (its ratio")
     say("x 1000). \"agree\": p >= 0.05 (no evidence of a difference at that level; not a proof of equality).")
-    say("Every draw is independent (its own θ, see docs/EXPERIMENTS.md); real MNIST, pixels k/255, file order.\n")
+    say("Every draw is independent (its own θ, see docs/EXPERIMENTS.md), except within headline-pytorch-cpu.csv, whose two")
+    say("cells share their θ (paired draws); real MNIST, pixels k/255, file order.\n")
 
     # The headline cell, both protocols.
     say("## The headline cell: L = 3, n = 256, B = 256\n")
     say("The paper reports this cell three times (one per sweep): .463 (depth), .478 (width), .488 (batch) at")
     say("32 bits. We compare with each.\n")
     files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv"), ("paper", "headline-summation.csv"),
-             ("paper", "headline-tf32.csv"), ("paper", "headline-init-torch.csv"), ("paper", "headline-bias-first.csv")]
-    sized = {"headline-summation.csv": 300, "headline-tf32.csv": 300, "headline-init-torch.csv": 400, "headline-bias-first.csv": 400}
+             ("paper", "headline-tf32.csv"), ("paper", "headline-init-torch.csv"), ("paper", "headline-bias-first.csv"),
+             ("paper", "headline-pytorch-cpu.csv")]
+    sized = {"headline-summation.csv": 300, "headline-tf32.csv": 300, "headline-init-torch.csv": 400, "headline-bias-first.csv": 400,
+             "headline-pytorch-cpu.csv": 400}
     say("Seconds per draw: the mean of the rows' `wall_seconds` (one core per draw, two draws at a time).\n")
     say("| protocol | format | accumulate | summation (product operands) | ours | s/draw | paper (sweep) | p | agree |")
     say("|---|---|---|---|---|---|---|---|---|")
@@ -883,7 +923,7 @@ def main():
     headline = {}
     for protocol, name in files:
         path = os.path.join(args.results, name)
-        if os.path.exists(path):
+        if os.path.exists(path) and name != "headline-pytorch-cpu.csv":  # paired: its own bullet below
             for (format_, summation, operands, mode, init, bias_order), rows in cells(
                     load(path), ["format", "summation", "operands", "operand_rounding", "init", "bias_order"]).items():
                 order = summation if operands == "same" else f"{operands}:{mode}"
@@ -938,6 +978,7 @@ def main():
             say(f"- binary32 with PyTorch's θ and the bias first (`--bias-order first`, {what}): {k2}/{n2} = {fmt(k2 / n2)} "
                 f"[{fmt(lo2)}, {fmt(hi2)}] in S; against the same θ generator with the bias last ({torch_last[0]}/{torch_last[1]}, "
                 f"independent draws) Fisher p {pvalue(fisher(k2, n2, torch_last[0], torch_last[1]))}; against the paper's {against}.")
+    pytorch_cpu(say, os.path.join(args.results, "headline-pytorch-cpu.csv"), paper)
     suspects = [(label, headline[key]) for label, key in (("pairwise sums", ("paper", "binary32", "pairwise")),
                                                           ("OpenBLAS sums", ("paper", "binary32", "blas")),
                                                           ("TF32 operands (nearest-away)", ("paper", "binary32", "tf32:nearest-away")),

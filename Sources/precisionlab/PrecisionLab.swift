@@ -13,7 +13,7 @@ struct PrecisionLab: ParsableCommand {
     commandName: "precisionlab",
     abstract: "Mixed-precision floating-point experiments: formats, correctly rounded arithmetic, backprop in any format.",
     subcommands: [
-      FormatsCommand.self, CalcCommand.self, GradCommand.self, DataCommand.self, BifurcationCommand.self,
+      FormatsCommand.self, CalcCommand.self, ArithmeticCommand.self, GradCommand.self, DataCommand.self, BifurcationCommand.self,
       GradientDifferenceCommand.self, ZerosCommand.self, TrainCommand.self, TrajectoryCommand.self, SweepCommand.self,
       SummarizeCommand.self, PlotCommand.self, MergeCommand.self, SlurmCommand.self,
     ]

@@ -1,3 +1,5 @@
+import Datasets
+import Foundation
 import Networks
 import Scalars
 import Tensors
@@ -31,9 +33,17 @@ public enum ComputeParameters {
     },
     Parameter(
       "summation", default: "sequential",
-      help: "Summation order: sequential, pairwise, blocked:N, lanes:L (L interleaved accumulators added by halving), blas (the BLAS library's own order; binary32/64), or tree:FILE (a library's trees per product shape, read by scripts/reveal-torch-gemm.py: dense layers compute what that library computes; MLPs only).",
-      completions: ["sequential", "pairwise", "blocked:32", "lanes:8", "blas", "tree:"]
+      help: "Summation order: sequential, pairwise, blocked:N, lanes:L (L interleaved accumulators added by halving), blas (the BLAS library's own order; binary32/64), tree:FILE (a library's trees per product shape, read by scripts/reveal-torch-gemm.py: dense layers compute what that library computes; MLPs only), or pytorch-cpu (the trees `precisionlab arithmetic reveal` stored for this CPU in $PRECISIONLAB_DATA/arithmetic (else ./data/arithmetic), else experiments/arithmetic; results record the tree:FILE it found).",
+      completions: ["sequential", "pairwise", "blocked:32", "split:4", "lanes:8", "blas", "tree:", "pytorch-cpu"]
     ) { v in
+      if v == "pytorch-cpu" {
+        let directories = [(resolveDataDirectory(nil) as NSString).appendingPathComponent("arithmetic"), "experiments/arithmetic"]
+        guard let cpu = ProductTreesFile.cpuModel, let path = ProductTreesFile.stored(cpu: cpu, in: directories) else {
+          return .failure(ParameterError(
+            "--summation pytorch-cpu: no PyTorch-CPU trees for this CPU (\(ProductTreesFile.cpuModel ?? "model unknown"), one thread) in \(directories.joined(separator: " or ")); read them with `precisionlab arithmetic reveal --python PYTHON`"))
+        }
+        return .success("tree:\(path)")
+      }
       if v.hasPrefix("tree:") {
         do throws(ProductTreesFile.ReadError) { _ = try ProductTreesFile.load(String(v.dropFirst(5))) } catch {
           return .failure(ParameterError(error.description))
@@ -41,7 +51,7 @@ public enum ComputeParameters {
         return .success(v)
       }
       return KernelOptions.SummationOrder(name: v).map { .success($0.description) }
-        ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, blocked:N (N ≥ 1), lanes:L (L a power of two, 2 to 64), blas, tree:FILE"))
+        ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, blocked:N (N ≥ 1), split:S (S ≥ 1), lanes:L (L a power of two, 2 to 64), blas, tree:FILE, pytorch-cpu"))
     },
     .flag("fused", default: false, help: "Fused multiply-add in the kernels (one rounding per term)."),
     Parameter(
@@ -137,7 +147,7 @@ public enum ComputeParameters {
     let missing = batches.flatMap { trees.missing(ProductTreesFile.shapes(widths: widths, batch: $0)) }
     guard let first = missing.first else { return nil }
     return ParameterError(
-      "--summation tree:\(path): no tree for the \(first) product\(missing.count > 1 ? " (and \(missing.count - 1) more)" : ""); reveal them with scripts/reveal-torch-gemm.py --widths \(widths.map(String.init).joined(separator: ",")) \(Set(batches).sorted().map { "--batch \($0)" }.joined(separator: " ")) --out FILE")
+      "--summation tree:\(path): no tree for the \(first) product\(missing.count > 1 ? " (and \(missing.count - 1) more)" : ""); reveal them with `precisionlab arithmetic reveal --python PYTHON --widths \(widths.map(String.init).joined(separator: ",")) --batch-size \(Set(batches).sorted().map(String.init).joined(separator: ","))`")
   }
 
   /// Why the values cannot compute together, or nil.

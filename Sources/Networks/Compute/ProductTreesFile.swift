@@ -62,6 +62,29 @@ public enum ProductTreesFile {
     }
   }
 
+  /// This machine's CPU model as /proc/cpuinfo names it (the trees' `cpu` key), or nil.
+  public static var cpuModel: String? {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+      return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+    return nil
+  }
+
+  /// The `--summation pytorch-cpu` preset: the first tree file in `directories` (in order; JSON files in
+  /// name order) read on this CPU model, with one thread, from `nn.Linear` itself (not `--bias after`).
+  public static func stored(cpu: String, in directories: [String]) -> String? {
+    for directory in directories {
+      let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+      for name in names {
+        let path = (directory as NSString).appendingPathComponent(name)
+        guard let trees = try? load(path) else { continue }
+        if trees.key["cpu"] == cpu, trees.key["threads"] == "1", trees.key["forward"] == "nn.Linear (addmm)" { return path }
+      }
+    }
+    return nil
+  }
+
   /// A tree file that cannot be read or used: one line naming the file and the problem.
   public struct ReadError: Error, CustomStringConvertible {
     public let description: String
