@@ -34,6 +34,7 @@ func protocolSection() {
       ("fp16", .binary32, "16", .sequential, true, false), ("fp32", .same, "32", .sequential, true, false),
       ("fp32", .same, "", .sequential, true, true), ("fp64", .same, "64", .sequential, true, false),
     ]
+    var paperPeer: Double? = nil  // PyTorch's binary32 paper-protocol time: the peer of the tree row too
     for (name, accumulate, precision, order, paper, tf32) in protocolRows {
       var compute = ComputeSettings(format: try! FloatFormat.named(name), accumulate: accumulate)
       compute.options = KernelOptions(order: order)
@@ -54,6 +55,7 @@ func protocolSection() {
         let out = peer("torch_bifurcation.py", ["--mnist", mnistData, "--precision", precision, "--runs", "1", "--all-batches", "--max-batches", "\(protocolBatches)", "--threads", "1"])
         theirs = out.split(separator: "\n").last.flatMap { field($0, after: "seconds_per_100_batches=") }
       }
+      if paper && precision == "32" && !tf32 { paperPeer = theirs }
       let ours = seconds * 100 / Double(protocolBatches)
       let label = (accumulate == .same ? name : "\(name), fp32 accumulation") + (order == .blas ? ", OpenBLAS (summation order: BLAS's)" : "")
         + (tf32 ? ", TF32 operands (`--operands tf32`)" : "") + (paper ? ", paper protocol (summed gradients)" : "")
@@ -72,7 +74,8 @@ func protocolSection() {
       study.accumulateGradients = true
       var record: BifurcationStudy.Record? = nil
       let seconds = time(repeats: 1) { record = try! study.run() }
-      emit("| fp32, PyTorch CPU's trees (`--summation tree:\(trees)`), paper protocol (summed gradients) | \(String(format: "%.2f", seconds * 100 / Double(protocolBatches))) | \(record!.backwardPasses) of \(2 * protocolBatches) | – | – |")
+      let ours = seconds * 100 / Double(protocolBatches)
+      emit("| fp32, PyTorch CPU's trees (`--summation tree:\(trees)`), paper protocol (summed gradients) | \(String(format: "%.2f", ours)) | \(record!.backwardPasses) of \(2 * protocolBatches) | \(paperPeer.map { String(format: "%.2f", $0) } ?? "–") | \(paperPeer.map { String(format: "%.2f", ours / $0) } ?? "–") |")
     } else {
       emit("(\(trees) not found from \(FileManager.default.currentDirectoryPath): the PyTorch-CPU tree row is not measured.)")
     }
