@@ -7,7 +7,7 @@ exact p-values (the paper's count taken as ratio x 1000 draws). Nothing is typed
 
     python3 scripts/report.py [--paper PATH] [--results DIR] > results/REPORT.md
 """
-import argparse, csv, glob, math, os, re, sys
+import argparse, csv, glob, json, math, os, re, sys
 from collections import OrderedDict
 
 BITS = {"binary16": "16-bit", "binary32": "32-bit", "binary64": "64-bit"}
@@ -354,6 +354,14 @@ def exponent_range(say, precision_rows, headline_path):
     say(text + "\n")
 
 
+def discordant(rows_a, rows_b):
+    """Paired draws (matched by run seed): the run seeds in both, and how many are in S under a only, under b only."""
+    in_a = {r["run_seed"]: r["in_s"] == "1" for r in rows_a}
+    in_b = {r["run_seed"]: r["in_s"] == "1" for r in rows_b}
+    both = in_a.keys() & in_b.keys()
+    return both, sum(in_a[s] and not in_b[s] for s in both), sum(in_b[s] and not in_a[s] for s in both)
+
+
 def paired_comparisons(say, keys, groups):
     """Under a table of paired draws (each θ run in every cell, `draws` = paired): for every two cells that
     differ in one option only, the exact McNemar test on the draws both ran (the two-sided binomial test of
@@ -367,11 +375,7 @@ def paired_comparisons(say, keys, groups):
             differing = [k for k, a, b in zip(keys, key_a, key_b) if a != b]
             if len(differing) != 1:
                 continue
-            in_a = {r["run_seed"]: r["in_s"] == "1" for r in rows_a}
-            in_b = {r["run_seed"]: r["in_s"] == "1" for r in rows_b}
-            both = in_a.keys() & in_b.keys()
-            only_a = sum(in_a[s] and not in_b[s] for s in both)
-            only_b = sum(in_b[s] and not in_a[s] for s in both)
+            both, only_a, only_b = discordant(rows_a, rows_b)
             name = differing[0]
             a, b = key_a[keys.index(name)], key_b[keys.index(name)]
             rest = ", ".join(f"{k} {v}" for k, v in zip(keys, key_a) if k != name)
@@ -385,9 +389,32 @@ def paired_comparisons(say, keys, groups):
         say("")
 
 
-def pytorch_cpu(say, path, paper):
-    """The bullet for headline-pytorch-cpu.csv: PyTorch's θ computed with PrecisionLab's default arithmetic and
-    with PyTorch CPU's replayed trees (`--summation tree:FILE`), paired: McNemar, zeros per layer, the paper."""
+PAIRED_ARITHMETIC = ("headline-pytorch-cpu.csv", "headline-theta-grid.csv")
+
+
+def tree_forward(summation):
+    """What a `tree:FILE` summation computes in the forward, from the file's key (the reveal script writes it)."""
+    try:
+        with open(summation[len("tree:"):]) as f:
+            key = json.load(f).get("key", {})
+    except (OSError, ValueError):
+        return "a library's trees"
+    return f"PyTorch CPU's {key.get('forward', 'nn.Linear')} ({key.get('cpu', '?')}, {key.get('isa', '?')}, MKL {key.get('mkl', '?')}, {key.get('threads', '?')} thread)"
+
+
+def zeros_per_layer(rows):
+    """Exact zeros per ReLU layer summed over the rows."""
+    totals = None
+    for r in rows:
+        counts = [int(c) for c in r["zeros_per_layer"].split(";")]
+        totals = counts if totals is None else [a + b for a, b in zip(totals, counts)]
+    return totals or []
+
+
+def arithmetic_cells(say, path, paper, theta):
+    """Bullets for a paired file of arithmetics at the headline cell (headline-pytorch-cpu.csv,
+    headline-theta-grid.csv): each `tree:` cell against the sequential cell on the same θ (McNemar), its
+    zeros per layer, and the paper."""
     if not os.path.exists(path):
         return
     by_cell = cells(load(path), ["summation"])
@@ -395,31 +422,45 @@ def pytorch_cpu(say, path, paper):
     for (summation,), rows in by_cell.items():
         if not summation.startswith("tree:") or base is None:
             continue
-        in_base = {r["run_seed"]: r["in_s"] == "1" for r in base}
-        in_tree = {r["run_seed"]: r["in_s"] == "1" for r in rows}
-        both = in_base.keys() & in_tree.keys()
-        only_tree = sum(in_tree[s] and not in_base[s] for s in both)
-        only_base = sum(in_base[s] and not in_tree[s] for s in both)
+        _, only_tree, only_base = discordant(rows, base)
         p = binomial_test(only_tree, only_tree + only_base, 0.5) if only_tree + only_base else 1.0
-        k, n = sum(in_tree.values()), len(rows)
-        k0, n0 = sum(in_base.values()), len(base)
+        k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
+        k0, n0 = sum(r["in_s"] == "1" for r in base), len(base)
         lo, hi = wilson(k, n)
-
-        def zeros(group):
-            totals = None
-            for r in group:
-                counts = [int(c) for c in r["zeros_per_layer"].split(";")]
-                totals = counts if totals is None else [a + b for a, b in zip(totals, counts)]
-            return "/".join(str(t) for t in totals or [])
-
         against = ", ".join(f"{v:g} (p {pvalue(fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS))})"
                             for v in (paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"]))
-        say(f"- **binary32 with PyTorch's θ computed as PyTorch's CPU computes it** (`--summation {summation}`: the summation trees "
-            f"of MKL's products read off PyTorch by scripts/reveal-torch-gemm.py and replayed bit for bit, TorchArithmeticTests): "
-            f"{k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}] in S, against {k0}/{n0} = {fmt(k0 / n0)} with PrecisionLab's default "
-            f"arithmetic (sequential, bias last) on the same θ: in S under the trees only {only_tree}, under sequential sums only "
-            f"{only_base}, exact McNemar p {pvalue(p)}; against the paper's {against}. Exact zeros per ReLU layer over the batches "
-            f"examined (until the first difference), summed over the draws: {zeros(rows)} with the trees, {zeros(base)} sequential.")
+        say(f"- **binary32 with {theta}, computed as {tree_forward(summation)} computes it** (`--summation {summation}`, trees read "
+            f"by scripts/reveal-torch-gemm.py and replayed bit for bit): {k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}] in S, against "
+            f"{k0}/{n0} = {fmt(k0 / n0)} with PrecisionLab's default arithmetic (sequential, bias last) on the same θ: in S under the "
+            f"trees only {only_tree}, under sequential sums only {only_base}, exact McNemar p {pvalue(p)}; against the paper's "
+            f"{against}. Exact zeros per ReLU layer over the batches examined (until the first difference), summed over the draws: "
+            f"{'/'.join(map(str, zeros_per_layer(rows)))} with the trees, {'/'.join(map(str, zeros_per_layer(base)))} sequential.")
+
+
+def zeros_per_pass(say, path):
+    """λ: exact zeros per ReLU layer over one whole pass (zeros-pytorch-cpu.csv, every batch examined), per
+    arithmetic, mean over the draws with a 95% normal interval, and the draws with any zero."""
+    if not os.path.exists(path):
+        return
+    say("Exact zeros at ReLU inputs over one whole pass (λ, `results/zeros-pytorch-cpu.csv`: binary32, PyTorch's θ, every batch "
+        "examined, the same θ in every row): mean per draw and layer, 95% normal interval, and draws with any zero.\n")
+    say("| arithmetic | draws | λ layer 1 | λ layer 2 | λ layer 3 | draws with a zero | in S |")
+    say("|---|---|---|---|---|---|---|")
+    for (summation,), rows in cells(load(path), ["summation"]).items():
+        label = "PrecisionLab (sequential, bias last)" if summation == "sequential" else tree_forward(summation)
+        per = [[int(c) for c in r["zeros_per_layer"].split(";")] for r in rows]
+        n = len(per)
+        parts = []
+        for layer in range(len(per[0])):
+            xs = [d[layer] for d in per]
+            mean = sum(xs) / n
+            sd = (sum((x - mean) ** 2 for x in xs) / (n - 1)) ** 0.5 if n > 1 else 0.0
+            half = 1.959963984540054 * sd / n ** 0.5
+            parts.append(f"{mean:.3f} [{max(mean - half, 0):.3f}, {mean + half:.3f}]")
+        anyz = sum(sum(d) > 0 for d in per)
+        ins = sum(r["in_s"] == "1" for r in rows)
+        say(f"| {label} | {n} | " + " | ".join(parts) + f" | {anyz}/{n} | {ins}/{n} |")
+    say("")
 
 
 def sweep_deviations(say, sweep, compared):
@@ -863,8 +904,8 @@ def main():
     say("published numbers (`paper-results.md`, the paper's GPU runs, 1000 draws per cell). Ours: count/draws,")
     say("ratio and 95% Wilson interval. p: two-sided Fisher exact test of our count against the paper's (its ratio")
     say("x 1000). \"agree\": p >= 0.05 (no evidence of a difference at that level; not a proof of equality).")
-    say("Every draw is independent (its own θ, see docs/EXPERIMENTS.md), except within headline-pytorch-cpu.csv, whose two")
-    say("cells share their θ (paired draws); real MNIST, pixels k/255, file order.\n")
+    say("Every draw is independent (its own θ, see docs/EXPERIMENTS.md), except within headline-pytorch-cpu.csv and")
+    say("headline-theta-grid.csv, whose cells share their θ (paired draws); real MNIST, pixels k/255, file order.\n")
 
     # The headline cell, both protocols.
     say("## The headline cell: L = 3, n = 256, B = 256\n")
@@ -872,9 +913,9 @@ def main():
     say("32 bits. We compare with each.\n")
     files = [("paper", "headline-paper.csv"), ("corrected", "headline-corrected.csv"), ("paper", "headline-summation.csv"),
              ("paper", "headline-tf32.csv"), ("paper", "headline-init-torch.csv"), ("paper", "headline-bias-first.csv"),
-             ("paper", "headline-pytorch-cpu.csv")]
+             ("paper", "headline-pytorch-cpu.csv"), ("paper", "headline-theta-grid.csv")]
     sized = {"headline-summation.csv": 300, "headline-tf32.csv": 300, "headline-init-torch.csv": 400, "headline-bias-first.csv": 400,
-             "headline-pytorch-cpu.csv": 400}
+             "headline-pytorch-cpu.csv": 400, "headline-theta-grid.csv": 400}
     say("Seconds per draw: the mean of the rows' `wall_seconds` (one core per draw, two draws at a time).\n")
     say("| protocol | format | accumulate | summation (product operands) | ours | s/draw | paper (sweep) | p | agree |")
     say("|---|---|---|---|---|---|---|---|---|")
@@ -923,7 +964,7 @@ def main():
     headline = {}
     for protocol, name in files:
         path = os.path.join(args.results, name)
-        if os.path.exists(path) and name != "headline-pytorch-cpu.csv":  # paired: its own bullet below
+        if os.path.exists(path) and name not in PAIRED_ARITHMETIC:  # paired files: their own bullets below
             for (format_, summation, operands, mode, init, bias_order), rows in cells(
                     load(path), ["format", "summation", "operands", "operand_rounding", "init", "bias_order"]).items():
                 order = summation if operands == "same" else f"{operands}:{mode}"
@@ -978,7 +1019,9 @@ def main():
             say(f"- binary32 with PyTorch's θ and the bias first (`--bias-order first`, {what}): {k2}/{n2} = {fmt(k2 / n2)} "
                 f"[{fmt(lo2)}, {fmt(hi2)}] in S; against the same θ generator with the bias last ({torch_last[0]}/{torch_last[1]}, "
                 f"independent draws) Fisher p {pvalue(fisher(k2, n2, torch_last[0], torch_last[1]))}; against the paper's {against}.")
-    pytorch_cpu(say, os.path.join(args.results, "headline-pytorch-cpu.csv"), paper)
+    arithmetic_cells(say, os.path.join(args.results, "headline-pytorch-cpu.csv"), paper, "PyTorch's θ")
+    arithmetic_cells(say, os.path.join(args.results, "headline-theta-grid.csv"), paper, "PrecisionLab's θ (53-bit draws)")
+    zeros_per_pass(say, os.path.join(args.results, "zeros-pytorch-cpu.csv"))
     suspects = [(label, headline[key]) for label, key in (("pairwise sums", ("paper", "binary32", "pairwise")),
                                                           ("OpenBLAS sums", ("paper", "binary32", "blas")),
                                                           ("TF32 operands (nearest-away)", ("paper", "binary32", "tf32:nearest-away")),
