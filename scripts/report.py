@@ -414,9 +414,10 @@ def zeros_per_layer(rows):
 def arithmetic_cells(say, path, paper, theta):
     """Bullets for a paired file of arithmetics at the headline cell (headline-pytorch-cpu.csv,
     headline-theta-grid.csv): each `tree:` cell against the sequential cell on the same θ (McNemar), its
-    zeros per layer, and the paper."""
+    zeros per layer, and the paper. Returns (label, (in S, draws)) per tree cell."""
+    replayed = []
     if not os.path.exists(path):
-        return
+        return replayed
     by_cell = cells(load(path), ["summation"])
     base = by_cell.get(("sequential",))
     for (summation,), rows in by_cell.items():
@@ -435,6 +436,8 @@ def arithmetic_cells(say, path, paper, theta):
             f"trees only {only_tree}, under sequential sums only {only_base}, exact McNemar p {pvalue(p)}; against the paper's "
             f"{against}. Exact zeros per ReLU layer over the batches examined (until the first difference), summed over the draws: "
             f"{'/'.join(map(str, zeros_per_layer(rows)))} with the trees, {'/'.join(map(str, zeros_per_layer(base)))} sequential.")
+        replayed.append((f"{theta} under {tree_forward(summation).split(' (')[0]}", (k, n)))
+    return replayed
 
 
 def zeros_per_pass(say, path):
@@ -1019,8 +1022,8 @@ def main():
             say(f"- binary32 with PyTorch's θ and the bias first (`--bias-order first`, {what}): {k2}/{n2} = {fmt(k2 / n2)} "
                 f"[{fmt(lo2)}, {fmt(hi2)}] in S; against the same θ generator with the bias last ({torch_last[0]}/{torch_last[1]}, "
                 f"independent draws) Fisher p {pvalue(fisher(k2, n2, torch_last[0], torch_last[1]))}; against the paper's {against}.")
-    arithmetic_cells(say, os.path.join(args.results, "headline-pytorch-cpu.csv"), paper, "PyTorch's θ")
-    arithmetic_cells(say, os.path.join(args.results, "headline-theta-grid.csv"), paper, "PrecisionLab's θ (53-bit draws)")
+    replayed = arithmetic_cells(say, os.path.join(args.results, "headline-pytorch-cpu.csv"), paper, "PyTorch's θ")
+    replayed += arithmetic_cells(say, os.path.join(args.results, "headline-theta-grid.csv"), paper, "PrecisionLab's θ (53-bit draws)")
     zeros_per_pass(say, os.path.join(args.results, "zeros-pytorch-cpu.csv"))
     suspects = [(label, headline[key]) for label, key in (("pairwise sums", ("paper", "binary32", "pairwise")),
                                                           ("OpenBLAS sums", ("paper", "binary32", "blas")),
@@ -1029,7 +1032,7 @@ def main():
                                                           ("PyTorch's θ", ("paper", "binary32", "init:torch")),
                                                           ("PyTorch's θ, bias first", ("paper", "binary32", "init:torch:bias-first:sequential")),
                                                           ("PyTorch's θ, bias first, blocked:256", ("paper", "binary32", "init:torch:bias-first:blocked:256")))
-                if key in headline]
+                if key in headline] + replayed
     if seq and suspects:
         lowest = min(paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"])
         reaching = [label for label, (k2, n2) in suspects
