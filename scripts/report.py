@@ -440,6 +440,37 @@ def arithmetic_cells(say, path, paper, theta):
     return replayed
 
 
+def depth_under_trees(say, path, headline_path, paper):
+    """The depth sweep at binary32 with PyTorch's θ under sequential sums and under the `x @ W.t() + b` trees
+    (volume-layers-pytorch-cpu.csv; L = 3 from headline-pytorch-cpu.csv), paired within each L."""
+    rows = load(path) if os.path.exists(path) else []
+    if os.path.exists(headline_path):
+        rows += [r for r in load(headline_path) if r["summation"] == "sequential" or r["summation"].endswith("-bias-after.json")]
+    groups = cells(rows, ["widths", "summation"])
+    depths = sorted({len(w.split(",")) - 2 for (w, _) in groups})
+    if not depths:
+        return
+    say("The depth sweep at binary32 with PyTorch's θ (`volume-layers-pytorch-cpu.csv`, 200 paired draws per depth; L = 3 from "
+        "`headline-pytorch-cpu.csv`, 400): PrecisionLab's default sums against PyTorch CPU's `x @ W.t() + b` replayed, each "
+        "against the paper (Fisher p) and against each other on the same θ (McNemar p).\n")
+    say("| L | sequential | p vs paper | x @ W.t() + b | p vs paper | McNemar p | paper |")
+    say("|---|---|---|---|---|---|---|")
+    for depth in depths:
+        seq = next((g for (w, sm), g in groups.items() if len(w.split(",")) - 2 == depth and sm == "sequential"), None)
+        tree = next((g for (w, sm), g in groups.items() if len(w.split(",")) - 2 == depth and sm.startswith("tree:")), None)
+        published = paper.get("L", {}).get("32-bit", {}).get(str(depth))
+        if seq is None or tree is None or published is None:
+            continue
+        cols = []
+        for g in (seq, tree):
+            k, n = sum(r["in_s"] == "1" for r in g), len(g)
+            cols += [f"{k}/{n} = {fmt(k / n)}", pvalue(fisher(k, n, round(published * PAPER_DRAWS), PAPER_DRAWS))]
+        _, only_tree, only_seq = discordant(tree, seq)
+        mcnemar = binomial_test(only_tree, only_tree + only_seq, 0.5) if only_tree + only_seq else 1.0
+        say(f"| {depth} | {cols[0]} | {cols[1]} | {cols[2]} | {cols[3]} | {pvalue(mcnemar)} | {published:g} |")
+    say("")
+
+
 def zeros_per_pass(say, path):
     """λ: exact zeros per ReLU layer over one whole pass (zeros-pytorch-cpu.csv, every batch examined), per
     arithmetic, mean over the draws with a 95% normal interval, and the draws with any zero."""
@@ -1025,6 +1056,8 @@ def main():
     replayed = arithmetic_cells(say, os.path.join(args.results, "headline-pytorch-cpu.csv"), paper, "PyTorch's θ")
     replayed += arithmetic_cells(say, os.path.join(args.results, "headline-theta-grid.csv"), paper, "PrecisionLab's θ (53-bit draws)")
     zeros_per_pass(say, os.path.join(args.results, "zeros-pytorch-cpu.csv"))
+    depth_under_trees(say, os.path.join(args.results, "volume-layers-pytorch-cpu.csv"),
+                      os.path.join(args.results, "headline-pytorch-cpu.csv"), paper)
     suspects = [(label, headline[key]) for label, key in (("pairwise sums", ("paper", "binary32", "pairwise")),
                                                           ("OpenBLAS sums", ("paper", "binary32", "blas")),
                                                           ("TF32 operands (nearest-away)", ("paper", "binary32", "tf32:nearest-away")),
