@@ -33,7 +33,7 @@ public enum ComputeParameters {
     },
     Parameter(
       "summation", default: "sequential",
-      help: "Summation order: sequential, pairwise, blocked:N, lanes:L (L interleaved accumulators added by halving), blas (the BLAS library's own order; binary32/64), tree:FILE (a library's trees per product shape, read by scripts/reveal-torch-gemm.py: dense layers compute what that library computes; MLPs only), or pytorch-cpu (the trees `precisionlab arithmetic reveal` stored for this CPU in $PRECISIONLAB_DATA/arithmetic (else ./data/arithmetic), else experiments/arithmetic; results record the tree:FILE it found).",
+      help: "Summation order: sequential, pairwise, blocked:N, split:S (split-K: S slices of the products, each summed from zero, then added in order), lanes:L (L interleaved accumulators added by halving), blas (the BLAS library's own order; binary32/64), tree:FILE (a library's trees per product shape, read by scripts/reveal-torch-gemm.py: dense layers compute what that library computes; MLPs only), or pytorch-cpu (the trees `precisionlab arithmetic reveal` stored for this CPU in $PRECISIONLAB_DATA/arithmetic (else ./data/arithmetic), else experiments/arithmetic; results record the tree:FILE it found).",
       completions: ["sequential", "pairwise", "blocked:32", "split:4", "lanes:8", "blas", "tree:", "pytorch-cpu"]
     ) { v in
       if v == "pytorch-cpu" {
