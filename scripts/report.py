@@ -354,6 +354,24 @@ def exponent_range(say, precision_rows, headline_path):
     say(text + "\n")
 
 
+def vacuous_differences(say, keys, groups):
+    """Per cell, the draws counted in S whose first compared gradient (ReLU'(0) = A) was all zeros at the first
+    difference (`grad_l2` = 0, so `rel_diff` is NaN): the comparison there says only that the other gradient was
+    not zero, not that ReLU'(0) moved a gradient the network had."""
+    lines = []
+    for key, group in groups.items():
+        in_s = [r for r in group if r["in_s"] == "1"]
+        zero = [r for r in in_s if r.get("grad_l2") not in (None, "") and float(r["grad_l2"]) == 0]
+        if zero:
+            lines.append(f"- {', '.join(key)}: {len(zero)} of its {len(in_s)} draws in S differ from an all-zero gradient "
+                         "(`grad_l2` = 0, `rel_diff` NaN): the gradient had underflowed to zero, so their being in S is vacuous.")
+    if lines:
+        say("Draws in S by a vacuous comparison:\n")
+        for line in lines:
+            say(line)
+        say("")
+
+
 def discordant(rows_a, rows_b):
     """Paired draws (matched by run seed): the run seeds in both, and how many are in S under a only, under b only."""
     in_a = {r["run_seed"]: r["in_s"] == "1" for r in rows_a}
@@ -1174,6 +1192,7 @@ def main():
             tail = f" {theirs or 'none published'} | {p} | {agree} |" if with_paper else ""
             say("| " + " | ".join(key) + f" | {ours} | {middle} | {seconds:.1f} |" + tail)
         say("")
+        vacuous_differences(say, keys, groups)
         paired_comparisons(say, keys, groups)
         if name == "volume-precision-wide.csv":
             junction(say, rows, os.path.join(args.results, "headline-paper.csv"))

@@ -131,3 +131,23 @@ class WilsonTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReportTextTests(unittest.TestCase):
+    def test_vacuous_differences_name_the_cells_whose_gradient_was_zero(self):
+        rows = lambda fmt, grads: [{"format": fmt, "in_s": "1", "grad_l2": g} for g in grads]
+        groups = {("e4m3",): rows("e4m3", ["0", "0", "0.0"]), ("e5m2",): rows("e5m2", ["205.6", "0.01"])}
+        lines = []
+        report.vacuous_differences(lines.append, ["format"], groups)
+        text = "\n".join(lines)
+        self.assertIn("e4m3: 3 of its 3 draws in S", text)
+        self.assertNotIn("e5m2", text)
+        lines = []
+        report.vacuous_differences(lines.append, ["format"], {("e5m2",): rows("e5m2", ["1.5"])})
+        self.assertEqual(lines, [])
+
+    def test_discordant_pairs_match_by_run_seed(self):
+        a = [{"run_seed": "0", "in_s": "1"}, {"run_seed": "1", "in_s": "0"}, {"run_seed": "2", "in_s": "1"}]
+        b = [{"run_seed": "2", "in_s": "0"}, {"run_seed": "1", "in_s": "1"}, {"run_seed": "3", "in_s": "1"}]
+        both, only_a, only_b = report.discordant(a, b)
+        self.assertEqual((sorted(both), only_a, only_b), (["1", "2"], 1, 1))
