@@ -957,7 +957,9 @@ def main():
     say("ratio and 95% Wilson interval. p: two-sided Fisher exact test of our count against the paper's (its ratio")
     say("x 1000). \"agree\": p >= 0.05 (no evidence of a difference at that level; not a proof of equality).")
     say("Every draw is independent (its own θ, see docs/EXPERIMENTS.md), except within headline-pytorch-cpu.csv and")
-    say("headline-theta-grid.csv, whose cells share their θ (paired draws); real MNIST, pixels k/255, file order.\n")
+    say("headline-theta-grid.csv, whose cells share their θ (paired draws), and where a draw's seed recurs: the three")
+    say("sweeps' shared cell (L = 3, n = 256, B = 256) is one sample in all three, marked where it repeats; real MNIST,")
+    say("pixels k/255, file order.\n")
 
     # The headline cell, both protocols.
     say("## The headline cell: L = 3, n = 256, B = 256\n")
@@ -1114,7 +1116,12 @@ def main():
         say(f"- bfloat16 (beyond the paper, binary32 accumulation): {brain[0]}/{brain[1]} in S. No published value.")
     say("")
 
-    # The sweeps, when their CSVs exist.
+    # The sweeps, when their CSVs exist. A cell whose draws (seeds) another table already showed is marked:
+    # the sweeps share their headline cell, so it is one sample compared with three published numbers.
+    samples = {}
+    headline_seeds = {}
+    for r in load(os.path.join(args.results, "headline-paper.csv")) if os.path.exists(os.path.join(args.results, "headline-paper.csv")) else []:
+        headline_seeds.setdefault((r["protocol"], r["format"], r["accumulate"]), set()).add(r["seed"])
     for sweep, name, title in (("L", "volume-layers.csv", "depth L (n = 256, B = 256)"), ("n", "volume-width.csv", "width n (L = 3, B = 256)"),
                                ("B", "volume-batch.csv", "batch B (L = 3, n = 256)")):
         path = os.path.join(args.results, name)
@@ -1134,6 +1141,12 @@ def main():
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
             v = paper.get(sweep, {}).get(BITS.get(fmt_), {}).get(x)
             ours, theirs, p, agree = row_for(k, n, v)
+            seeds = frozenset(r["seed"] for r in rows)
+            same = samples.setdefault((protocol, fmt_, acc, seeds), f"`{name}`'s {sweep} = {x} cell")
+            if same != f"`{name}`'s {sweep} = {x} cell":
+                agree += f" (the same {n} draws as {same}: not another sample)"
+            elif seeds <= headline_seeds.get((protocol, fmt_, acc), set()):
+                agree += f" (its {n} draws are also in headline-paper.csv)"
             say(f"| {protocol} | {fmt_} | {acc} | {x} | {ours} | {theirs or 'none published'} | {p} | {agree} |")
             if v is not None:
                 compared.append((fmt_, x, k, n, v, fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS)))
