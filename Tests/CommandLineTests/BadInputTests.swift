@@ -101,6 +101,25 @@ import Testing
     try Self.refuses(["grad", "--data", "synthetic", "--bias-order", "middle"], 64, "--bias-order: unknown value 'middle'; valid: last, first")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--bias-order", "first", "--summation", "blas", "--runs", "1"], 64,
       "--bias-order first: not with --summation blas (the library adds the bias as it does)")
+    // Summation orders and a library's trees (issue 31).
+    for order in ["split:0", "lanes:3", "lanes:128", "blocked:x"] {
+      try Self.refuses(["grad", "--data", "synthetic", "--summation", order], 64, "--summation: unknown order '\(order)'")
+    }
+    try Self.refuses(["grad", "--data", "synthetic", "--summation", "tree:/nonexistent.json"], 64, "--summation tree:/nonexistent.json: cannot read the file")
+    let trees = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("experiments/arithmetic/pytorch-cpu-amd-epyc-avx2-1thread.json").path
+    try Self.refuses(["grad", "--data", "synthetic", "--summation", "tree:\(trees)"], 64, "needs a fixed --batch-size N")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--summation", "tree:\(trees)", "--fused", "--runs", "1"], 64, "--fused: not with --summation tree:FILE")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--summation", "tree:\(trees)", "--batch-size", "64", "--runs", "1"], 64,
+                     "no tree for the forward m=64 n=256 k=784 product")
+    try Self.refuses(["arithmetic", "reveal", "--python", "/nonexistent"], 64, "--python /nonexistent: not an executable file")
+    // The preset where no trees of this CPU are stored (an empty data folder, run outside the repository).
+    let empty = SweepCommandTests.directory()
+    defer { try? FileManager.default.removeItem(atPath: empty) }
+    let preset = try CommandLineTests.run(
+      ["bifurcation", "--data", "synthetic", "--summation", "pytorch-cpu", "--runs", "1"], environment: ["PRECISIONLAB_DATA": empty], directory: empty)
+    #expect(preset.status == 64 && preset.error.split(separator: "\n").count == 1, "\(preset.error)")
+    #expect(preset.error.contains("--summation pytorch-cpu: no PyTorch-CPU trees for this CPU") && preset.error.contains("precisionlab arithmetic reveal"), "\(preset.error)")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--pad", "-1", "--runs", "1"], 64, "--pad: expected an integer from 0 to 64, got '-1'")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--pad", "2", "--runs", "1"], 64, "the MLP's input size 784 does not match samples of shape [1, 32, 32]")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--train-size", "-5", "--runs", "1"], 64, "--train-size: expected an integer ≥ 0, got '-5'")

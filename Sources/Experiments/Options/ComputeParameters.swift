@@ -38,9 +38,9 @@ public enum ComputeParameters {
     ) { v in
       if v == "pytorch-cpu" {
         let directories = [(resolveDataDirectory(nil) as NSString).appendingPathComponent("arithmetic"), "experiments/arithmetic"]
-        guard let cpu = ProductTreesFile.cpuModel, let path = ProductTreesFile.stored(cpu: cpu, in: directories) else {
+        guard let path = ProductTreesFile.stored(cpu: Provenance.cpu, in: directories) else {
           return .failure(ParameterError(
-            "--summation pytorch-cpu: no PyTorch-CPU trees for this CPU (\(ProductTreesFile.cpuModel ?? "model unknown"), one thread) in \(directories.joined(separator: " or ")); read them with `precisionlab arithmetic reveal --python PYTHON`"))
+            "--summation pytorch-cpu: no PyTorch-CPU trees for this CPU (\(Provenance.cpu), one thread) in \(directories.joined(separator: " or ")); read them with `precisionlab arithmetic reveal --python PYTHON`"))
         }
         return .success("tree:\(path)")
       }
@@ -130,20 +130,21 @@ public enum ComputeParameters {
   }
 
   /// Why `--summation tree:FILE` cannot compute with these values: the trees hold the fusion and the
-  /// bias's place, cover dense layers only, and must have every product shape the run computes (the
-  /// batch size, and for the 60,000 MNIST-sized training images the last, shorter batch).
+  /// bias's place, cover dense layers only, and must have every product shape the run computes (a fixed
+  /// batch size, and the last, shorter batch of a training set of known size).
   static func treeProblem(_ v: [String: String], path: String) -> ParameterError? {
     if v["fused"] == "true" { return ParameterError("--fused: not with --summation tree:FILE (the trees say which products are fused)") }
     if v["bias-order"] == "first" { return ParameterError("--bias-order first: not with --summation tree:FILE (the trees say where the bias enters)") }
     if let model = v["model"], model != "mlp" { return ParameterError("--summation tree:FILE: dense layers only (--model mlp), not --model \(model)") }
     guard let widths = v["widths"].flatMap(Parameter.integerList), let trees = try? ProductTreesFile.load(path) else { return nil }
-    var batches: [Int] = []
-    if let batch = v["batch-size"].flatMap(Int.init) {
-      batches.append(batch)
-      let trainSize = Int(v["train-size"] ?? "0") ?? 0
-      let rows = trainSize > 0 ? trainSize : ["mnist", "fashion-mnist"].contains(v["data"] ?? "") ? 60_000 : nil
-      if let rows, rows % batch != 0 { batches.append(rows % batch) }
+    // The trees are per product shape, so the batch size must be known before the run.
+    guard let batch = v["batch-size"].flatMap(Int.init) else {
+      return ParameterError("--summation tree:FILE needs a fixed --batch-size N (the trees are read per batch size), not '\(v["batch-size"] ?? "")'")
     }
+    var batches = [batch]
+    let trainSize = Int(v["train-size"] ?? "0") ?? 0
+    let rows = trainSize > 0 ? trainSize : ["mnist", "fashion-mnist"].contains(v["data"] ?? "") ? 60_000 : nil
+    if let rows, rows % batch != 0 { batches.append(rows % batch) }
     let missing = batches.flatMap { trees.missing(ProductTreesFile.shapes(widths: widths, batch: $0)) }
     guard let first = missing.first else { return nil }
     return ParameterError(

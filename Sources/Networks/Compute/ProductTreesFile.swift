@@ -62,15 +62,6 @@ public enum ProductTreesFile {
     }
   }
 
-  /// This machine's CPU model as /proc/cpuinfo names it (the trees' `cpu` key), or nil.
-  public static var cpuModel: String? {
-    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-      return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
-    }
-    return nil
-  }
-
   /// The `--summation pytorch-cpu` preset: the first tree file in `directories` (in order; JSON files in
   /// name order) read on this CPU model, with one thread, from `nn.Linear` itself (not `--bias after`).
   public static func stored(cpu: String, in directories: [String]) -> String? {
