@@ -10,17 +10,20 @@ import Scalars
 public enum DotProduct {
   /// `round_S(Σ_k x[k·xStride] × y[k·yStride])`, or with `divisor` `round_S((Σ …) / divisor)` (the
   /// quotient computed in the accumulation format, then rounded once): the sum accumulated as `plan`
-  /// says (format, order, fusion). An empty sum is +0.
+  /// says (format, order, fusion). An empty sum is +0. For plain sums (bias gradients, pooling,
+  /// batch-norm statistics): the order is `plan.options.order.plainSums`.
   @inlinable
   public static func rounded<S: PrecisionScalar>(
     _ x: UnsafePointer<S>, _ xStride: Int, _ y: UnsafePointer<S>, _ yStride: Int, count: Int, dividedBy divisor: Int? = nil,
     plan: KernelPlan
   ) -> S {
     plan.checkAccumulation(storage: S.self)
+    var options = plan.options
+    options.order = options.order.plainSums
     switch plan.accumulation {
-    case .same: return rounded(x, xStride, y, yStride, count: count, divisor, S.self, plan.options)
-    case .binary32: return rounded(x, xStride, y, yStride, count: count, divisor, Float.self, plan.options)
-    case .binary64: return rounded(x, xStride, y, yStride, count: count, divisor, Double.self, plan.options)
+    case .same: return rounded(x, xStride, y, yStride, count: count, divisor, S.self, options)
+    case .binary32: return rounded(x, xStride, y, yStride, count: count, divisor, Float.self, options)
+    case .binary64: return rounded(x, xStride, y, yStride, count: count, divisor, Double.self, options)
     }
   }
 
@@ -55,6 +58,8 @@ public enum DotProduct {
       }
     case .lanes(let lanes):
       acc = laned(x, xStride, y, yStride, count: count, lanes: lanes, fused: options.fused, from: first ?? A(0))
+    case .tensorCore(let model):
+      acc = multiTerm(x, xStride, y, yStride, count: count, model: model, from: first ?? A(0))
     case .pairwise:
       acc = count == 0 ? A(0) : pairwise(x, xStride, y, yStride, range: 0..<count) as A
       if let first { acc = first + acc }  // the same bits as acc + first
@@ -112,6 +117,30 @@ public enum DotProduct {
       _ = lane.deinitialize()
       return result
     }
+  }
+
+  /// The products in groups of `model.terms`, each group added to the accumulator by `model`: the
+  /// `.tensorCore` order. The accumulator must be binary32 and the products exact in binary64.
+  @inlinable
+  static func multiTerm<S: PrecisionScalar, A: PrecisionScalar>(
+    _ x: UnsafePointer<S>, _ xStride: Int, _ y: UnsafePointer<S>, _ yStride: Int, count: Int, model: MultiTermAccumulation,
+    from start: A
+  ) -> A {
+    precondition(A.self == Float.self, "tensor-core accumulation needs a binary32 accumulator, not \(A.format.name)")
+    var acc = ScalarConversion.convert(start, to: Float.self)
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: model.terms) { group in
+      var k = 0
+      while k < count {
+        let n = min(model.terms, count - k)
+        for j in 0..<n {
+          group[j] =
+            ScalarConversion.convert(x[(k + j) * xStride], to: Double.self) * ScalarConversion.convert(y[(k + j) * yStride], to: Double.self)
+        }
+        acc = model.add(UnsafeBufferPointer(rebasing: group[0..<n]), to: acc)
+        k += n
+      }
+    }
+    return ScalarConversion.convert(acc, to: A.self)
   }
 
   @inlinable

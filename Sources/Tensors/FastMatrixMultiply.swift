@@ -126,11 +126,16 @@ public enum FastMatrixMultiply {
   static func order(_ options: KernelOptions, k: Int, path: Path = .best) -> pl_order {
     let fused: Int32 = options.fused ? 1 : 0
     let first: Int32 = options.biasFirst ? 1 : 0
+    func make(_ kind: Int32, _ block: Int, fused: Int32, window: Int32 = 0, towardZero: Int32 = 0) -> pl_order {
+      pl_order(kind: kind, block: block, fused: fused, bias_first: first, path: path.c, window: window, toward_zero: towardZero)
+    }
     switch options.order {
-    case .pairwise: return pl_order(kind: 1, block: 0, fused: 0, bias_first: first, path: path.c)
-    case .blocked, .split: return pl_order(kind: 2, block: max(options.order.blockSize(count: k)!, 1), fused: fused, bias_first: first, path: path.c)
-    case .sequential, .blas: return pl_order(kind: 0, block: 0, fused: fused, bias_first: first, path: path.c)
-    case .lanes: preconditionFailure("no fast kernel sums in lanes (applies is false)")
+    case .pairwise: return make(1, 0, fused: 0)
+    case .blocked, .split: return make(2, max(options.order.blockSize(count: k)!, 1), fused: fused)
+    case .sequential, .blas: return make(0, 0, fused: fused)
+    case .tensorCore(let model) where model.alignment == .joint:
+      return make(3, model.terms, fused: 0, window: Int32(model.window), towardZero: model.towardZero ? 1 : 0)
+    case .lanes, .tensorCore: preconditionFailure("no fast kernel sums in \(options.order) (applies is false)")
     }
   }
 
@@ -203,11 +208,11 @@ public enum FastMatrixMultiply {
 
   /// The rounded-arithmetic kernel for `S` accumulated in itself, when one applies: binary16 or bfloat16
   /// (any type of that format) in `Float`, or another binary64-engine format with p ≤ 25 (TF32, FP8,
-  /// FP6, FP4, `ieee:P:EMAX`) in `Double`; not fused, rounding to nearest even, any order but `blas` and `lanes`.
+  /// FP6, FP4, `ieee:P:EMAX`) in `Double`; not fused, rounding to nearest even, any order but `blas`, `lanes` and `tc`.
   @inlinable
   static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
     switch options.order {
-    case .blas, .lanes: return nil
+    case .blas, .lanes, .tensorCore: return nil
     case .sequential, .pairwise, .blocked, .split: break
     }
     guard !options.fused, S.self == Acc.self, roundedKernelsAvailable, RoundingEnvironment.isNearestEven else { return nil }
@@ -220,11 +225,14 @@ public enum FastMatrixMultiply {
   }
 
   /// Whether the `Float`/`Double` kernels compute `S` accumulated in `Acc`: `Acc` is `Float` or
-  /// `Double`, the storage converts into it exactly, any order but `blas` and `lanes`.
+  /// `Double`, the storage converts into it exactly, any order but `blas`, `lanes` and `tc`.
   @inlinable
   static func applies<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Bool {
     switch options.order {
     case .blas, .lanes: return false
+    case .tensorCore(let model):
+      // The binary32 kernel's tensor-core order (joint alignment only).
+      guard model.alignment == .joint, Acc.self == Float.self else { return false }
     case .sequential, .pairwise, .blocked, .split: break
     }
     guard Acc.self == Float.self || Acc.self == Double.self else { return false }

@@ -21,6 +21,13 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
     /// products with few output columns sum this way (`scripts/reveal-torch-gemm.py`). With the bias
     /// first, lane 0 starts at it. Generic loop only (no fast kernel).
     case lanes(Int)
+    /// A GPU tensor core's multi-term fused accumulation (`MultiTermAccumulation`): the products taken
+    /// G at a time in index order, each group added to the binary32 accumulator in one aligned,
+    /// truncated, once-rounded operation. With the bias first the accumulator starts at it. Matrix
+    /// products and convolutions only: plain sums (bias gradients, pooling, batch-norm statistics) run
+    /// on a GPU's ordinary cores and stay sequential (`plainSums`). Needs binary32 accumulation; the
+    /// binary32 kernel computes joint alignment, products-first runs the generic loop.
+    case tensorCore(MultiTermAccumulation)
     /// Summation order: BLAS's. Matrix products by the BLAS library found at run time (`BLAS`), binary32
     /// and binary64 accumulated in themselves at nearest-even only: the library chooses the order
     /// (blocking, vector width, FMA), so results are not reproducible across libraries, versions or
@@ -28,13 +35,20 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
     /// stay sequential.
     case blas
 
+    /// The order of sums that are not matrix products (bias gradients, pooling, batch-norm statistics):
+    /// this order, except that tensor-core models leave them sequential.
+    public var plainSums: SummationOrder {
+      if case .tensorCore = self { return .sequential }
+      return self
+    }
+
     /// The block size of a blocked sum of `count` terms: `blocked(N)`'s N, `split(S)`'s ⌈count/S⌉; nil
     /// for the other orders.
     public func blockSize(count: Int) -> Int? {
       switch self {
       case .blocked(let size): return size
       case .split(let slices): return max((count + slices - 1) / slices, 1)
-      case .sequential, .pairwise, .lanes, .blas: return nil
+      case .sequential, .pairwise, .lanes, .tensorCore, .blas: return nil
       }
     }
 
@@ -45,18 +59,24 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
       case .blocked(let size): return "blocked:\(size)"
       case .lanes(let count): return "lanes:\(count)"
       case .split(let slices): return "split:\(slices)"
+      case .tensorCore(let model): return model.description
       case .blas: return "blas"
       }
     }
 
     /// Parses `sequential`, `pairwise`, `blocked:N` (N ≥ 1), `split:S` (S ≥ 1), `lanes:L` (L a power of
-    /// two, 2 to 64) or `blas`.
+    /// two, 2 to 64), `tc:G:W[:rz|rn][:products-first]` or `tc:PRESET` (`MultiTermAccumulation`) or
+    /// `blas`.
     public init?(name: String) {
       switch name {
       case "sequential": self = .sequential
       case "pairwise": self = .pairwise
       case "blas": self = .blas
       default:
+        if let model = MultiTermAccumulation(name: name) {
+          self = .tensorCore(model)
+          return
+        }
         if name.hasPrefix("lanes:"), let n = Int(name.dropFirst(6)), n >= 2, n <= 64, n & (n - 1) == 0 {
           self = .lanes(n)
           return

@@ -107,7 +107,7 @@ public enum MatrixMultiply {
   }
 
   /// `Σ_i x[i, j]` over the rows of a matrix, per column, in the same summation order (the bias
-  /// gradient).
+  /// gradient; a plain sum, so `options.order.plainSums`).
   @inlinable
   public static func columnSums<S: PrecisionScalar, Acc: PrecisionScalar>(
     _ x: Tensor<S>, accumulate _: Acc.Type, options: KernelOptions = KernelOptions()
@@ -115,6 +115,8 @@ public enum MatrixMultiply {
     precondition(x.rank == 2, "column sums need a matrix, got \(x.shape)")
     let (m, n) = (x.shape[0], x.shape[1])
     let ones = [S](repeating: S(1), count: m)
+    var options = options
+    options.order = options.order.plainSums
     var out = [S]()
     out.reserveCapacity(n)
     x.storage.withUnsafeBufferPointer { xp in

@@ -60,10 +60,16 @@ func matmulSection() {
     ("blocked:192, fused, bias first (MKL's tree for this shape on AMD EPYC)", KernelOptions(order: .blocked(192), fused: true, biasFirst: true)),
     ("split:4 (split-K)", KernelOptions(order: .split(4))), ("lanes:8 (generic loop, no fast kernel)", KernelOptions(order: .lanes(8))),
   ]
+  // Tensor-core models accumulate in binary32 only.
+  let tensorCore: [(String, KernelOptions)] = ["tc:v100", "tc:a100", "tc:h100-fp8"].map { name in
+    let order = KernelOptions.SummationOrder(name: name)!
+    guard case .tensorCore(let model) = order else { preconditionFailure(name) }
+    return ("\(name) (tensor-core model\(model.alignment == .productsFirst ? ", products first: generic loop" : ""))", KernelOptions(order: order))
+  }
   for threads in [1, 2] {
     for format in ["binary32", "binary64"] {
       var sequential = 0.0
-      for (label, options) in orders {
+      for (label, options) in orders + (format == "binary32" ? tensorCore : []) {
         let rate = format == "binary32"
           ? matmulRate(Float.self, 256, 784, 256, threads: threads, options: options, withBias: true)
           : matmulRate(Double.self, 256, 784, 256, threads: threads, options: options, withBias: true)

@@ -168,6 +168,12 @@ import Testing
 
   @Test func binary32() { check(Float.self, accumulate: Float.self) }
   @Test func binary64() { check(Double.self, accumulate: Double.self) }
+  /// The tensor-core order in all three products of a convolution (im2col sums of G at a time).
+  @Test func tensorCore() {
+    let orders: [KernelOptions.SummationOrder] = [.tensorCore(.init(terms: 8, window: 25)), .tensorCore(.init(terms: 4, window: 24, towardZero: false))]
+    check(Float.self, accumulate: Float.self, orders: orders, fused: [false])
+    check(BFloat16.self, accumulate: Float.self, orders: orders, fused: [false])
+  }
   @Test func bfloat16StorageBinary32Accumulation() { check(BFloat16.self, accumulate: Float.self) }
   @Test func binary16StorageBinary64Accumulation() { check(Binary16.self, accumulate: Double.self, orders: [.sequential, .blocked(3)]) }
   @Test func binary16AndBFloat16RoundedAfterEveryOperation() {

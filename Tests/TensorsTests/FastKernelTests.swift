@@ -77,6 +77,21 @@ import Testing
     check(Float.self, accumulate: Float.self, orders: [.split(3), .split(64), .lanes(4)])
     check(BFloat16.self, accumulate: BFloat16.self, orders: [.split(3), .lanes(8)], fused: [false])
   }
+  /// The tensor-core order (joint alignment) on the binary32 kernel, AVX2 and portable C, against the
+  /// generic loop: products of binary32, binary16 and bfloat16 values, sums in binary32's subnormal
+  /// range and past its overflow threshold; products-first alignment routed to the generic loop.
+  @Test(arguments: [FastMatrixMultiply.Path.avx2, .portable]) func tensorCore(_ path: FastMatrixMultiply.Path) {
+    let orders: [KernelOptions.SummationOrder] = [
+      .tensorCore(.init(terms: 4, window: 24)), .tensorCore(.init(terms: 8, window: 25, towardZero: false)),
+      .tensorCore(.init(terms: 64, window: 30)), .tensorCore(.init(terms: 1, window: 2)),
+    ]
+    check(Float.self, accumulate: Float.self, orders: orders, fused: [false], path: path)
+    check(Float.self, accumulate: Float.self, offset: -62, orders: orders, fused: [false], path: path)
+    check(Float.self, accumulate: Float.self, offset: 60, orders: orders, fused: [false], path: path)
+    check(Binary16.self, accumulate: Float.self, orders: orders, fused: [false], path: path)
+    check(BFloat16.self, accumulate: Float.self, orders: Array(orders.prefix(2)), fused: [false], path: path)
+    check(BFloat16.self, accumulate: Float.self, orders: [.tensorCore(.init(terms: 32, window: 13, alignment: .productsFirst))], fused: [false])
+  }
   @Test func binary64() { check(Double.self, accumulate: Double.self) }
   @Test func bfloat16StorageBinary32Accumulation() { check(BFloat16.self, accumulate: Float.self) }
   @Test func binary16StorageBinary64Accumulation() { check(Binary16.self, accumulate: Double.self) }

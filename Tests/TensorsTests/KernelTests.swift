@@ -59,6 +59,7 @@ import Testing
         w /= 2
       }
       return lane[0]
+    case .tensorCore: preconditionFailure("tensor-core models are checked in TensorCoreTests")
     }
   }
 

@@ -7,7 +7,11 @@
 //   - blocked(N): each block of N consecutive steps summed sequentially from +0, the block sums added in
 //     block order to a total from +0;
 //   - pairwise: each product rounded, then sum(p0 ..< p1) = sum(p0 ..< m) + sum(m ..< p1) with
-//     m = p0 + (p1 - p0) / 2, a single product as is, +0 for K = 0 (never fused).
+//     m = p0 + (p1 - p0) / 2, a single product as is, +0 for K = 0 (never fused);
+//   - tensor core (binary32 only): the steps taken `block` at a time, each group added to the
+//     accumulator in one multi-term fused operation (products exact; accumulator and products aligned
+//     to the largest, each truncated to `window` bits below its leading bit; the exact sum rounded once
+//     toward zero or to nearest even): PrecisionLab's MultiTermAccumulation with joint alignment.
 // The bias (bias[j] per column, or bias_rows[i] per row) is added after the last product with one
 // rounding, or (pl_order.bias_first) is where the sum starts. That is exactly the scalar loop PrecisionLab's DotProduct runs, so results are bit-identical
 // to it whatever the blocking, the vector width or the thread count: vectorisation is across outputs,
@@ -33,9 +37,9 @@
 
 /// How each output's products are summed (see above).
 typedef struct pl_order {
-  /// 0 sequential, 1 pairwise, 2 blocked.
+  /// 0 sequential, 1 pairwise, 2 blocked, 3 tensor core (binary32 only).
   int kind;
-  /// Steps per block (blocked only), at least 1.
+  /// Steps per block (blocked), or products per fused group (tensor core); at least 1.
   size_t block;
   /// One fused multiply-add per step (sequential, and within blocks); ignored by pairwise.
   int fused;
@@ -48,6 +52,10 @@ typedef struct pl_order {
   /// else AVX2, else portable C); PL_PATH_AVX2, AVX2 at most;
   /// PL_PATH_PORTABLE, the portable C loop. Every path computes the same bits.
   int path;
+  /// Tensor core only: bits kept below the largest term's leading bit (2 to 46), and whether each
+  /// group's sum is rounded toward zero (else to nearest even).
+  int window;
+  int toward_zero;
 } pl_order;
 #define PL_PATH_BEST 0
 #define PL_PATH_PORTABLE 1
@@ -59,6 +67,11 @@ typedef struct pl_order {
 void pl_gemm_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
                  const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows, float *c,
                  size_t ldc, pl_order order);
+/// The tensor-core order of pl_gemm_f32 (which calls it for kind 3): portable C, or AVX2 where the CPU
+/// has it and order.path allows, the same bits either way.
+void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                    const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows, float *c,
+                    size_t ldc, pl_order order);
 void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
                  const double *a, size_t lda, const double *bp, const double *bias, const double *bias_rows, double *c,
                  size_t ldc, pl_order order);

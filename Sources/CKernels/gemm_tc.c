@@ -1,0 +1,213 @@
+// The tensor-core order of pl_gemm_f32 (CKernels.h): MultiTermAccumulation with joint alignment, in C.
+// Every term is a binary64 value (a product of two binary32 values is exact there, and never subnormal),
+// so truncating a term to a multiple of 2^(top - window + 1) clears its low significand bits, and the
+// truncated terms of a group add exactly in binary64 (window + log2(65) <= 53 bits).
+#pragma clang fp contract(off)
+#pragma STDC FP_CONTRACT OFF
+
+#include "CKernels.h"
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define PL_TC_X86 1
+#endif
+
+static inline uint64_t tc_bits(double x) {
+  uint64_t u;
+  memcpy(&u, &x, 8);
+  return u;
+}
+
+static inline double tc_double(uint64_t u) {
+  double x;
+  memcpy(&x, &u, 8);
+  return x;
+}
+
+static inline int64_t tc_field(double x) { return (int64_t)((tc_bits(x) >> 52) & 0x7ff); }
+
+/// t truncated toward zero to a multiple of 2^(top - window + 1), top a biased exponent >= t's.
+static inline double tc_truncate(double t, int64_t top, int window) {
+  int64_t clear = top - tc_field(t) + 53 - window;
+  if (clear >= 53) return 0.0;  // also every zero term (field 0)
+  if (clear <= 0) return t;
+  return tc_double(tc_bits(t) & (~0ULL << clear));
+}
+
+/// The exact sum s rounded into binary32 toward zero or to nearest even.
+static inline float tc_round(double s, int toward_zero) {
+  float f = (float)s;
+  if (toward_zero && fabs((double)f) > fabs(s)) f = nextafterf(f, 0.0f);
+  return f;
+}
+
+/// One fused group: acc plus the g exact products.
+static float tc_group(float acc, const double *prod, size_t g, int window, int toward_zero) {
+  double c = acc, exact = c;
+  int finite = isfinite(c);
+  for (size_t q = 0; q < g; q++) {
+    exact += prod[q];
+    finite = finite && isfinite(prod[q]);
+  }
+  if (!finite) return (float)exact;
+  int64_t top = tc_field(c);
+  for (size_t q = 0; q < g; q++) {
+    int64_t e = tc_field(prod[q]);
+    if (e > top) top = e;
+  }
+  if (top == 0) return acc;
+  double s = 0.0;
+  s += tc_truncate(c, top, window);
+  for (size_t q = 0; q < g; q++) s += tc_truncate(prod[q], top, window);
+  return tc_round(s, toward_zero);
+}
+
+/// Output j of row i from the start: the portable loop, and the vector code's fallback for groups with
+/// infinities or NaN.
+static float tc_output(const float *ai, const float *col, size_t p0, size_t p1, float acc, pl_order order) {
+  double prod[64];
+  for (size_t p = p0; p < p1; p += order.block) {
+    size_t g = p + order.block < p1 ? order.block : p1 - p;
+    for (size_t q = 0; q < g; q++) prod[q] = (double)ai[p + q] * (double)col[(p + q) * PL_NR_F32];
+    acc = tc_group(acc, prod, g, order.window, order.toward_zero);
+  }
+  return acc;
+}
+
+static float tc_start(const float *bias, const float *bias_rows, size_t i, size_t j, pl_order order) {
+  if (!order.bias_first) return 0.0f;
+  return bias ? bias[j] : bias_rows ? bias_rows[i] : 0.0f;
+}
+
+static void tc_finish(float acc, const float *bias, const float *bias_rows, size_t i, size_t j, float *c, size_t ldc,
+                      pl_order order) {
+  if (bias && !order.bias_first) acc = acc + bias[j];
+  if (bias_rows && !order.bias_first) acc = acc + bias_rows[i];
+  c[i * ldc + j] = acc;
+}
+
+static void tc_portable(size_t i0, size_t i1, size_t j0, size_t j1, size_t jbase, size_t k, const float *a, size_t lda,
+                        const float *bp, const float *bias, const float *bias_rows, float *c, size_t ldc, pl_order order) {
+  for (size_t i = i0; i < i1; i++) {
+    for (size_t j = j0; j < j1; j++) {
+      const float *col = bp + ((j - jbase) / PL_NR_F32) * k * PL_NR_F32 + (j - jbase) % PL_NR_F32;
+      float acc = tc_output(a + i * lda, col, 0, k, tc_start(bias, bias_rows, i, j, order), order);
+      tc_finish(acc, bias, bias_rows, i, j, c, ldc, order);
+    }
+  }
+}
+
+#ifdef PL_TC_X86
+static int tc_has_avx2(void) {
+  static int cached = -1;
+  if (cached < 0) {
+    __builtin_cpu_init();
+    cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }
+  return cached;
+}
+
+/// The biased exponent fields of four binary64 values, one per 64-bit lane.
+__attribute__((target("avx2"), always_inline)) static inline __m256i tc_fields(__m256d x) {
+  return _mm256_and_si256(_mm256_srli_epi64(_mm256_castpd_si256(x), 52), _mm256_set1_epi64x(0x7ff));
+}
+
+/// x truncated per lane as tc_truncate does.
+__attribute__((target("avx2"), always_inline)) static inline __m256d tc_truncate4(__m256d x, __m256i top, __m256i bias) {
+  __m256i clear = _mm256_add_epi64(_mm256_sub_epi64(top, tc_fields(x)), bias);  // bias = 53 - window
+  __m256i keep = _mm256_sllv_epi64(_mm256_set1_epi64x(-1), clear);               // 0 when clear >= 64
+  __m256i gone = _mm256_cmpgt_epi64(clear, _mm256_set1_epi64x(52));
+  keep = _mm256_andnot_si256(gone, keep);
+  return _mm256_castsi256_pd(_mm256_and_si256(_mm256_castpd_si256(x), keep));
+}
+
+/// One row and one panel (16 outputs, four vectors of four binary64 lanes) over every step.
+__attribute__((target("avx2,fma"))) static void tc_avx2_panel(size_t i, size_t j, size_t valid, size_t k, const float *ai,
+                                                               const float *panel, const float *bias, const float *bias_rows,
+                                                               float *c, size_t ldc, pl_order order) {
+  __m256d acc[4];
+  for (int v = 0; v < 4; v++) {
+    float start[4];
+    for (int l = 0; l < 4; l++) start[l] = 4 * v + l < (int)valid ? tc_start(bias, bias_rows, i, j + 4 * v + l, order) : 0.0f;
+    acc[v] = _mm256_cvtps_pd(_mm_loadu_ps(start));
+  }
+  const __m256i bias53 = _mm256_set1_epi64x(53 - order.window);
+  const __m256i zero = _mm256_setzero_si256(), infinite = _mm256_set1_epi64x(0x7ff);
+  const __m256i normalLow = _mm256_set1_epi64x(1023 - 126), normalHigh = _mm256_set1_epi64x(1023 + 127);
+  const __m256i roundMask = _mm256_set1_epi64x(~0x1FFFFFFFLL);
+  for (size_t p0 = 0; p0 < k; p0 += order.block) {
+    size_t g = p0 + order.block < k ? order.block : k - p0;
+    __m256i top[4];
+    for (int v = 0; v < 4; v++) top[v] = tc_fields(acc[v]);
+    for (size_t q = 0; q < g; q++) {
+      __m256d x = _mm256_set1_pd((double)ai[p0 + q]);
+      const float *row = panel + (p0 + q) * PL_NR_F32;
+      for (int v = 0; v < 4; v++) top[v] = _mm256_max_epi32(top[v], tc_fields(_mm256_mul_pd(x, _mm256_cvtps_pd(_mm_loadu_ps(row + 4 * v)))));
+    }
+    __m256d sum[4];
+    for (int v = 0; v < 4; v++) sum[v] = _mm256_add_pd(_mm256_setzero_pd(), tc_truncate4(acc[v], top[v], bias53));
+    for (size_t q = 0; q < g; q++) {
+      __m256d x = _mm256_set1_pd((double)ai[p0 + q]);
+      const float *row = panel + (p0 + q) * PL_NR_F32;
+      for (int v = 0; v < 4; v++)
+        sum[v] = _mm256_add_pd(sum[v], tc_truncate4(_mm256_mul_pd(x, _mm256_cvtps_pd(_mm_loadu_ps(row + 4 * v))), top[v], bias53));
+    }
+    for (int v = 0; v < 4; v++) {
+      __m128 rounded;
+      __m256i fields = tc_fields(sum[v]);
+      // Lanes outside binary32's normal range (but not zero) round one at a time below.
+      __m256i odd = _mm256_andnot_si256(_mm256_cmpeq_epi64(fields, zero),
+                                        _mm256_or_si256(_mm256_cmpgt_epi64(normalLow, fields), _mm256_cmpgt_epi64(fields, normalHigh)));
+      if (order.toward_zero)
+        rounded = _mm256_cvtpd_ps(_mm256_castsi256_pd(_mm256_and_si256(_mm256_castpd_si256(sum[v]), roundMask)));
+      else
+        rounded = _mm256_cvtpd_ps(sum[v]);
+      __m256d next = _mm256_cvtps_pd(rounded);
+      // All-zero groups leave the accumulator as it is (its sign included).
+      next = _mm256_blendv_pd(next, acc[v], _mm256_castsi256_pd(_mm256_cmpeq_epi64(top[v], zero)));
+      int special = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_or_si256(odd, _mm256_cmpeq_epi64(top[v], infinite))));
+      if (special) {
+        double lanes[4], sums[4], before[4];
+        _mm256_storeu_pd(lanes, next);
+        _mm256_storeu_pd(sums, sum[v]);
+        _mm256_storeu_pd(before, acc[v]);
+        for (int l = 0; l < 4; l++) {
+          if (!(special >> l & 1)) continue;
+          const float *col = panel + 4 * v + l;
+          lanes[l] = tc_output(ai, col, p0, p0 + g, (float)before[l], order);
+        }
+        next = _mm256_loadu_pd(lanes);
+      }
+      acc[v] = next;
+    }
+  }
+  for (size_t l = 0; l < valid; l++) {
+    double lanes[4];
+    _mm256_storeu_pd(lanes, acc[l / 4]);
+    tc_finish((float)lanes[l % 4], bias, bias_rows, i, j + l, c, ldc, order);
+  }
+}
+#endif
+
+void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                    const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows, float *c,
+                    size_t ldc, pl_order order) {
+  if (order.block < 1) order.block = 1;
+  if (order.block > 64) order.block = 64;
+  size_t j0 = panel_begin * PL_NR_F32, j1 = panel_end * PL_NR_F32 < n ? panel_end * PL_NR_F32 : n;
+#ifdef PL_TC_X86
+  if (order.path != PL_PATH_PORTABLE && tc_has_avx2()) {
+    for (size_t q = panel_begin; q < panel_end; q++) {
+      size_t j = q * PL_NR_F32;
+      if (j >= n) break;
+      size_t valid = n - j < PL_NR_F32 ? n - j : PL_NR_F32;
+      const float *panel = bp + (q - panel_begin) * k * PL_NR_F32;
+      for (size_t i = row_begin; i < row_end; i++) tc_avx2_panel(i, j, valid, k, a + i * lda, panel, bias, bias_rows, c, ldc, order);
+    }
+    return;
+  }
+#endif
+  tc_portable(row_begin, row_end, j0, j1, j0, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+}
