@@ -20,18 +20,24 @@ extension Experiment {
     parameters: volumeParameters(extra: [
       .flag("all-batches", default: false, help: "Examine every batch instead of stopping at the first difference."),
       .flag("root-cause", default: false, help: "Classify the zeros of the differing batches exactly (MLP)."),
+      .flag(
+        "zero-operations", default: false,
+        help: "Record the first 64 exact zeros at ReLU inputs after dense layers with the last operation of each sum (zero_ops: batch/layer/sample/unit/kind/left/right/bias/trailing zero bits of the bias, ';' between zeros; MLP)."
+      ).added(withLegacyValue: "false"),
     ]),
     resultColumns: [
       "in_s", "first_difference", "first_nonfinite", "batches_examined", "batches_differing", "batches_with_zeros", "zeros_per_layer", "zeros_total",
-      "diff_l1", "diff_l2", "grad_l2", "rel_diff", "backward_passes", "zeros_exact", "zeros_rounding",
+      "diff_l1", "diff_l2", "grad_l2", "rel_diff", "backward_passes", "zeros_exact", "zeros_rounding", "zero_ops",
     ],
     rowColumns: [],
+    addedResultColumns: ["zero_ops": ""],
     resolve: resolveVolume,
     check: studyProblem,
     run: { t, context, emit in
       var study = try bifurcationStudy(t, context)
       study.untilFirstDifference = !t.flag("all-batches")
       study.rootCause = t.flag("root-cause")
+      study.recordZeroOperations = t.flag("zero-operations")
       let r = try study.run()
       let rel = r.difference.flatMap { d in r.gradient.map { $0.l2 == 0 ? Double.nan : d.l2 / $0.l2 } }
       emit([
@@ -39,6 +45,7 @@ extension Experiment {
         "\(r.batchesDiffering)", "\(r.batchesWithKinks)", ResultText.list(r.kinksPerLayer), "\(r.kinksPerLayer.reduce(0, +))",
         ResultText.number(r.difference?.l1), ResultText.number(r.difference?.l2), ResultText.number(r.gradient?.l2), ResultText.number(rel),
         "\(r.backwardPasses)", r.causes.map { "\($0.exact)" } ?? "", r.causes.map { "\($0.rounding)" } ?? "",
+        study.recordZeroOperations ? ResultText.zeroOperations(r.zeroOperations) : "",
       ], true)
     })
 }

@@ -12,6 +12,8 @@ public struct Experiment: Sendable {
   public let resultColumns: [String]
   /// Columns that identify a row within its trial (epoch, batch, iteration), if several rows.
   public let rowColumns: [String]
+  /// Result columns added after results were written, each with the value older rows read as.
+  var addedResultColumns: [String: String] = [:]
   /// Replaces the values a preset fills in (`--accumulate auto`, the options `--protocol` sets) by
   /// what they mean in one grid cell, before the cell is checked, keyed and run.
   var resolve: @Sendable (_ values: inout [String: String]) -> Void = { ComputeParameters.resolve(&$0) }
@@ -36,6 +38,7 @@ public struct Experiment: Sendable {
   /// The columns rows written before an option existed lack, each with the value they were computed with.
   public var legacyColumns: [String: String] {
     Dictionary(uniqueKeysWithValues: parameters.compactMap { p in p.legacyValue.map { (p.column, $0) } })
+      .merging(addedResultColumns) { option, _ in option }
   }
 
   /// The options as a table (parsing, help, completion).

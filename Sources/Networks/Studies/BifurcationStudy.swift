@@ -46,6 +46,10 @@ public struct BifurcationStudy: Sendable {
   /// follow a dense or convolution layer; see `ZeroCause`).
   public var rootCause = false
   public var screening = true
+  /// Record the exact zeros at activations that follow dense layers, each with the last operation of its
+  /// sum (`zeroOperations`), up to `zeroOperationLimit` per run.
+  public var recordZeroOperations = false
+  public var zeroOperationLimit = 64
   /// Keep a record of every examined batch with the norms of both compared gradients (this needs a
   /// backward pass on every batch: what `graddiff` reports).
   public var recordBatches = false
@@ -83,6 +87,9 @@ public struct BifurcationStudy: Sendable {
     public var causes: ZeroCauses?
     /// Per examined batch, when `recordBatches`.
     public var batches: [BatchRecord] = []
+    /// The first zeros of the examined batches with their last operations, when
+    /// `recordZeroOperations` (at most `zeroOperationLimit`; `kinksPerLayer` counts all of them).
+    public var zeroOperations: [ZeroOperation] = []
   }
 
   public struct BatchRecord: Sendable, Hashable {
@@ -164,6 +171,9 @@ public struct BifurcationStudy: Sendable {
         if record.kinksPerLayer.isEmpty { record.kinksPerLayer = Array(repeating: 0, count: kinks.count) }
         for (l, n) in kinks.enumerated() { record.kinksPerLayer[l] += n }
         if hasKink { record.batchesWithKinks += 1 }
+        if hasKink && s.recordZeroOperations && record.zeroOperations.count < s.zeroOperationLimit {
+          record.zeroOperations += network.zeroOperations(forward, batch: b, plan: plan, limit: s.zeroOperationLimit - record.zeroOperations.count)
+        }
         guard var (gA, gB) = compared else { continue }  // no kink input: no difference possible
         if s.accumulateGradients {
           if let (sumA, sumB) = sums {
