@@ -7,6 +7,7 @@
 
 #include "CKernels.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -114,26 +115,26 @@ __attribute__((target("avx2"), always_inline)) static inline __m256i tc_fields(_
   return _mm256_and_si256(_mm256_srli_epi64(_mm256_castpd_si256(x), 52), _mm256_set1_epi64x(0x7ff));
 }
 
-/// x truncated per lane as tc_truncate does.
-__attribute__((target("avx2"), always_inline)) static inline __m256d tc_truncate4(__m256d x, __m256i top, __m256i bias) {
-  __m256i clear = _mm256_add_epi64(_mm256_sub_epi64(top, tc_fields(x)), bias);  // bias = 53 - window
-  __m256i keep = _mm256_sllv_epi64(_mm256_set1_epi64x(-1), clear);               // 0 when clear >= 64
-  __m256i gone = _mm256_cmpgt_epi64(clear, _mm256_set1_epi64x(52));
-  keep = _mm256_andnot_si256(gone, keep);
-  return _mm256_castsi256_pd(_mm256_and_si256(_mm256_castpd_si256(x), keep));
+/// 2^(field - 1023) per lane for biased exponents `field` in 1 ... 2046.
+__attribute__((target("avx2"), always_inline)) static inline __m256d tc_power(__m256i field) {
+  return _mm256_castsi256_pd(_mm256_slli_epi64(field, 52));
 }
 
-/// One row and one panel (16 outputs, four vectors of four binary64 lanes) over every step.
+/// One row and one panel (16 outputs, four vectors of four binary64 lanes) over every step; `wide` is
+/// the panel in binary64 (k rows of 16), `panel` the same in binary32 (for the one-lane fallback).
+/// Each term t is truncated as t·2^(window−1−e) rounded toward zero (an integer below 2^window, exact),
+/// the integers added exactly, and the sum scaled back by 2^(e−window+1): the same values as
+/// tc_truncate's masks.
 __attribute__((target("avx2,fma"))) static void tc_avx2_panel(size_t i, size_t j, size_t valid, size_t k, const float *ai,
-                                                               const float *panel, const float *bias, const float *bias_rows,
-                                                               float *c, size_t ldc, pl_order order) {
+                                                               const double *wide, const float *panel, const float *bias,
+                                                               const float *bias_rows, float *c, size_t ldc, pl_order order) {
   __m256d acc[4];
   for (int v = 0; v < 4; v++) {
     float start[4];
     for (int l = 0; l < 4; l++) start[l] = 4 * v + l < (int)valid ? tc_start(bias, bias_rows, i, j + 4 * v + l, order) : 0.0f;
     acc[v] = _mm256_cvtps_pd(_mm_loadu_ps(start));
   }
-  const __m256i bias53 = _mm256_set1_epi64x(53 - order.window);
+  const __m256i scaleBase = _mm256_set1_epi64x(2046 + order.window - 1), backBase = _mm256_set1_epi64x(order.window - 1);
   const __m256i zero = _mm256_setzero_si256(), infinite = _mm256_set1_epi64x(0x7ff);
   const __m256i normalLow = _mm256_set1_epi64x(1023 - 126), normalHigh = _mm256_set1_epi64x(1023 + 127);
   const __m256i roundMask = _mm256_set1_epi64x(~0x1FFFFFFFLL);
@@ -143,40 +144,49 @@ __attribute__((target("avx2,fma"))) static void tc_avx2_panel(size_t i, size_t j
     for (int v = 0; v < 4; v++) top[v] = tc_fields(acc[v]);
     for (size_t q = 0; q < g; q++) {
       __m256d x = _mm256_set1_pd((double)ai[p0 + q]);
-      const float *row = panel + (p0 + q) * PL_NR_F32;
-      for (int v = 0; v < 4; v++) top[v] = _mm256_max_epi32(top[v], tc_fields(_mm256_mul_pd(x, _mm256_cvtps_pd(_mm_loadu_ps(row + 4 * v)))));
+      const double *row = wide + (p0 + q) * PL_NR_F32;
+      for (int v = 0; v < 4; v++) top[v] = _mm256_max_epi32(top[v], tc_fields(_mm256_mul_pd(x, _mm256_loadu_pd(row + 4 * v))));
     }
-    __m256d sum[4];
-    for (int v = 0; v < 4; v++) sum[v] = _mm256_add_pd(_mm256_setzero_pd(), tc_truncate4(acc[v], top[v], bias53));
+    __m256d scale[4], sum[4];
+    for (int v = 0; v < 4; v++) {
+      // top is 0 (all zero: any scale will do, the lane is restored below) or 0x7ff (the fallback redoes
+      // the lane): clamp so that the scale stays a finite power of two.
+      __m256i t = _mm256_max_epi32(_mm256_min_epi32(top[v], _mm256_set1_epi64x(2046)), _mm256_set1_epi64x(order.window + 1));
+      scale[v] = tc_power(_mm256_sub_epi64(scaleBase, t));
+      sum[v] = _mm256_add_pd(_mm256_setzero_pd(), _mm256_round_pd(_mm256_mul_pd(acc[v], scale[v]), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
+      top[v] = _mm256_blendv_epi8(t, top[v], _mm256_or_si256(_mm256_cmpeq_epi64(top[v], zero), _mm256_cmpeq_epi64(top[v], infinite)));
+    }
     for (size_t q = 0; q < g; q++) {
       __m256d x = _mm256_set1_pd((double)ai[p0 + q]);
-      const float *row = panel + (p0 + q) * PL_NR_F32;
-      for (int v = 0; v < 4; v++)
-        sum[v] = _mm256_add_pd(sum[v], tc_truncate4(_mm256_mul_pd(x, _mm256_cvtps_pd(_mm_loadu_ps(row + 4 * v))), top[v], bias53));
+      const double *row = wide + (p0 + q) * PL_NR_F32;
+      for (int v = 0; v < 4; v++) {
+        __m256d t = _mm256_mul_pd(_mm256_mul_pd(x, _mm256_loadu_pd(row + 4 * v)), scale[v]);
+        sum[v] = _mm256_add_pd(sum[v], _mm256_round_pd(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
+      }
     }
     for (int v = 0; v < 4; v++) {
+      __m256i t = _mm256_max_epi32(_mm256_min_epi32(top[v], _mm256_set1_epi64x(2046)), _mm256_set1_epi64x(order.window + 1));
+      __m256d exact = _mm256_mul_pd(sum[v], tc_power(_mm256_sub_epi64(t, backBase)));
       __m128 rounded;
-      __m256i fields = tc_fields(sum[v]);
+      __m256i fields = tc_fields(exact);
       // Lanes outside binary32's normal range (but not zero) round one at a time below.
       __m256i odd = _mm256_andnot_si256(_mm256_cmpeq_epi64(fields, zero),
                                         _mm256_or_si256(_mm256_cmpgt_epi64(normalLow, fields), _mm256_cmpgt_epi64(fields, normalHigh)));
       if (order.toward_zero)
-        rounded = _mm256_cvtpd_ps(_mm256_castsi256_pd(_mm256_and_si256(_mm256_castpd_si256(sum[v]), roundMask)));
+        rounded = _mm256_cvtpd_ps(_mm256_castsi256_pd(_mm256_and_si256(_mm256_castpd_si256(exact), roundMask)));
       else
-        rounded = _mm256_cvtpd_ps(sum[v]);
+        rounded = _mm256_cvtpd_ps(exact);
       __m256d next = _mm256_cvtps_pd(rounded);
       // All-zero groups leave the accumulator as it is (its sign included).
       next = _mm256_blendv_pd(next, acc[v], _mm256_castsi256_pd(_mm256_cmpeq_epi64(top[v], zero)));
       int special = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_or_si256(odd, _mm256_cmpeq_epi64(top[v], infinite))));
       if (special) {
-        double lanes[4], sums[4], before[4];
+        double lanes[4], before[4];
         _mm256_storeu_pd(lanes, next);
-        _mm256_storeu_pd(sums, sum[v]);
         _mm256_storeu_pd(before, acc[v]);
         for (int l = 0; l < 4; l++) {
           if (!(special >> l & 1)) continue;
-          const float *col = panel + 4 * v + l;
-          lanes[l] = tc_output(ai, col, p0, p0 + g, (float)before[l], order);
+          lanes[l] = tc_output(ai, panel + 4 * v + l, p0, p0 + g, (float)before[l], order);
         }
         next = _mm256_loadu_pd(lanes);
       }
@@ -199,14 +209,20 @@ void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t
   size_t j0 = panel_begin * PL_NR_F32, j1 = panel_end * PL_NR_F32 < n ? panel_end * PL_NR_F32 : n;
 #ifdef PL_TC_X86
   if (order.path != PL_PATH_PORTABLE && tc_has_avx2()) {
-    for (size_t q = panel_begin; q < panel_end; q++) {
-      size_t j = q * PL_NR_F32;
-      if (j >= n) break;
-      size_t valid = n - j < PL_NR_F32 ? n - j : PL_NR_F32;
-      const float *panel = bp + (q - panel_begin) * k * PL_NR_F32;
-      for (size_t i = row_begin; i < row_end; i++) tc_avx2_panel(i, j, valid, k, a + i * lda, panel, bias, bias_rows, c, ldc, order);
+    double *wide = malloc((k > 0 ? k : 1) * PL_NR_F32 * sizeof(double));
+    if (wide) {
+      for (size_t q = panel_begin; q < panel_end; q++) {
+        size_t j = q * PL_NR_F32;
+        if (j >= n) break;
+        size_t valid = n - j < PL_NR_F32 ? n - j : PL_NR_F32;
+        const float *panel = bp + (q - panel_begin) * k * PL_NR_F32;
+        for (size_t e = 0; e < k * PL_NR_F32; e++) wide[e] = panel[e];
+        for (size_t i = row_begin; i < row_end; i++)
+          tc_avx2_panel(i, j, valid, k, a + i * lda, wide, panel, bias, bias_rows, c, ldc, order);
+      }
+      free(wide);
+      return;
     }
-    return;
   }
 #endif
   tc_portable(row_begin, row_end, j0, j1, j0, k, a, lda, bp, bias, bias_rows, c, ldc, order);
