@@ -151,3 +151,34 @@ class ReportTextTests(unittest.TestCase):
         b = [{"run_seed": "2", "in_s": "0"}, {"run_seed": "1", "in_s": "1"}, {"run_seed": "3", "in_s": "1"}]
         both, only_a, only_b = report.discordant(a, b)
         self.assertEqual((sorted(both), only_a, only_b), (["1", "2"], 1, 1))
+
+
+class CochranQTests(unittest.TestCase):
+    def test_two_conditions_is_mcnemar(self):
+        # With two conditions Cochran's Q is McNemar's (b - c)^2 / (b + c), no continuity correction.
+        table = [[1, 0]] * 9 + [[0, 1]] * 3 + [[1, 1]] * 20 + [[0, 0]] * 30
+        q, p = report.cochran_q(table)
+        self.assertAlmostEqual(q, (9 - 3) ** 2 / (9 + 3), places=12)
+        self.assertAlmostEqual(p, math.erfc(math.sqrt(q / 2)), places=9)  # chi-square tail, 1 degree of freedom
+
+    def test_three_conditions_against_the_variance_form(self):
+        # Q = k(k-1) Σ_j (C_j - mean C)^2 / Σ_i R_i (k - R_i), written from the column and row totals.
+        table = [[1, 1, 0], [1, 0, 0], [1, 1, 1], [0, 1, 0], [1, 0, 0], [0, 0, 0], [1, 1, 0], [1, 0, 1]]
+        k = 3
+        columns = [Fraction(sum(r[j] for r in table)) for j in range(k)]
+        mean = sum(columns) / k
+        expected = k * (k - 1) * sum((c - mean) ** 2 for c in columns) / sum(sum(r) * (k - sum(r)) for r in table)
+        self.assertAlmostEqual(report.cochran_q(table)[0], float(expected), places=12)
+
+    def test_identical_conditions(self):
+        self.assertEqual(report.cochran_q([[1, 1, 1], [0, 0, 0]]), (0.0, 1.0))
+
+
+class PaperTextTests(unittest.TestCase):
+    def test_cpu_peer_cells_are_read_from_the_reference_line(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as f:
+            f.write("The L=3 cell appears in all three sweeps.\nA PyTorch 2.15 CPU run of the same protocol (2 threads) "
+                    "gives at 32 bits: L=3 87/200, L=1 14/100,\nL=6 60/100, n=64 15/100 — L=1 differs.\n\n## Next\nB=16 1/2\n")
+        self.assertEqual(report.cpu_peer_cells(f.name),
+                         [("L", "3", 87, 200), ("L", "1", 14, 100), ("L", "6", 60, 100), ("n", "64", 15, 100)])
