@@ -514,6 +514,10 @@ void pl_gemm_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t pa
     pl_gemm_tc_f32(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
     return;
   }
+  if (order.kind == 4) {
+    pl_gemm_lanes_f32(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    return;
+  }
   if (order.kind == 2 && order.block == 0) order.block = 1;
   size_t j0 = panel_begin * PL_NR_F32, j1 = panel_end * PL_NR_F32 < n ? panel_end * PL_NR_F32 : n;
   PL_DRIVE(block_f32, PL_NR_F32)
@@ -523,6 +527,10 @@ void pl_gemm_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t pa
 void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
                  const double *a, size_t lda, const double *bp, const double *bias, const double *bias_rows, double *c,
                  size_t ldc, pl_order order) {
+  if (order.kind == 4) {
+    pl_gemm_lanes_f64(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    return;
+  }
   if (order.kind == 2 && order.block == 0) order.block = 1;
   size_t j0 = panel_begin * PL_NR_F64, j1 = panel_end * PL_NR_F64 < n ? panel_end * PL_NR_F64 : n;
   PL_DRIVE(block_f64, PL_NR_F64)

@@ -135,7 +135,8 @@ public enum FastMatrixMultiply {
     case .sequential, .blas: return make(0, 0, fused: fused)
     case .tensorCore(let model) where model.alignment == .joint:
       return make(3, model.terms, fused: 0, window: Int32(model.window), towardZero: model.towardZero ? 1 : 0)
-    case .lanes, .tensorCore: preconditionFailure("no fast kernel sums in \(options.order) (applies is false)")
+    case .lanes(let lanes): return make(4, lanes, fused: fused)
+    case .tensorCore: preconditionFailure("no fast kernel sums in \(options.order) (applies is false)")
     }
   }
 
@@ -225,11 +226,12 @@ public enum FastMatrixMultiply {
   }
 
   /// Whether the `Float`/`Double` kernels compute `S` accumulated in `Acc`: `Acc` is `Float` or
-  /// `Double`, the storage converts into it exactly, any order but `blas`, `lanes` and `tc`.
+  /// `Double`, the storage converts into it exactly, any order but `blas`; `tc` with joint alignment in `Float` only.
   @inlinable
   static func applies<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Bool {
     switch options.order {
-    case .blas, .lanes: return false
+    case .blas: return false
+    case .lanes: break
     case .tensorCore(let model):
       // The binary32 kernel's tensor-core order (joint alignment only).
       guard model.alignment == .joint, Acc.self == Float.self else { return false }

@@ -19,7 +19,7 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
     /// products l, l + count, l + 2·count, … sequentially from zero; then the lanes are added by
     /// halving (lane l += lane l + count/2 for l < count/2, then count/4, …, down to lane 0). MKL's
     /// products with few output columns sum this way (`scripts/reveal-torch-gemm.py`). With the bias
-    /// first, lane 0 starts at it. Generic loop only (no fast kernel).
+    /// first, lane 0 starts at it. On the binary32 and binary64 kernels (`gemm_lanes.c`).
     case lanes(Int)
     /// A GPU tensor core's multi-term fused accumulation (`MultiTermAccumulation`): the products taken
     /// G at a time in index order, each group added to the binary32 accumulator in one aligned,

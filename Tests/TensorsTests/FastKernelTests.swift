@@ -71,11 +71,17 @@ import Testing
   }
 
   @Test func binary32() { check(Float.self, accumulate: Float.self) }
-  /// Split-K (each sum's own ⌈k/S⌉ blocks) on the fast kernels; lanes (no fast kernel) routed to the
-  /// generic loop by every entry point.
+  /// Split-K (each sum's own ⌈k/S⌉ blocks) and lanes on the fast kernels; lanes in a 16-bit format
+  /// accumulated in itself routed to the generic loop.
   @Test func splitAndLanes() {
     check(Float.self, accumulate: Float.self, orders: [.split(3), .split(64), .lanes(4)])
     check(BFloat16.self, accumulate: BFloat16.self, orders: [.split(3), .lanes(8)], fused: [false])
+  }
+  /// The lanes kernels, AVX2 and portable C, binary32 and binary64, fused or not, against the generic loop.
+  @Test(arguments: [FastMatrixMultiply.Path.avx2, .portable]) func lanes(_ path: FastMatrixMultiply.Path) {
+    check(Float.self, accumulate: Float.self, orders: [.lanes(2), .lanes(8), .lanes(64)], path: path)
+    check(Double.self, accumulate: Double.self, orders: [.lanes(4), .lanes(16)], path: path)
+    check(BFloat16.self, accumulate: Float.self, orders: [.lanes(8)], fused: [false], path: path)
   }
   /// The tensor-core order (joint alignment) on the binary32 kernel, AVX2 and portable C, against the
   /// generic loop: products of binary32, binary16 and bfloat16 values, sums in binary32's subnormal
