@@ -10,7 +10,7 @@ DATADIR ?= $(PREFIX)/share
 # The executable the study, report and tour targets run.
 PRECISIONLAB ?= ./.build/release/precisionlab
 
-.PHONY: run test test-deps test-scripts deps build release release-all verify bench study reduced report install uninstall fuzz fuzz-build
+.PHONY: beside run test test-deps test-scripts deps build release release-all verify bench study reduced report install uninstall fuzz fuzz-build
 
 # GNU MPFR's and zlib's headers: installed with apt-get when root, else the command to run.
 deps:
@@ -127,6 +127,14 @@ study: release
 # results/REPORT.md and its figures from the committed CSVs (scripts/report.py; the published numbers
 # from ../shared/reference/paper-results.md, or PAPER=PATH).
 PAPER ?= ../shared/reference/paper-results.md
+# One sweep's figure with the paper's published shares beside ours (scripts/paper-beside.py).
+PAPER ?= ../shared/reference/paper-results.md
+beside:
+	@first=$$(echo $(FILES) | cut -d' ' -f1); [ -f $$first ] && [ -f $(PAPER) ] && t=$$(mktemp --suffix .csv) && \
+	  python3 scripts/paper-beside.py $(SWEEP) $(PAPER) $$t $(FILES) && \
+	  $(PRECISIONLAB) plot $$t --x x --y ratio --series source --kind line --bands $(PLOT_OPTIONS) --x-label "$(LABEL)" \
+	    -o results/$(FIGURE).svg; rm -f $$t; true
+
 report:
 	@for name in headline-paper headline-corrected; do \
 	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --x format --y ratio -o results/$$name.svg; \
@@ -135,15 +143,14 @@ report:
 	  -o results/headline-summation.svg; true
 	@[ -f results/headline-tf32.csv ] && $(PRECISIONLAB) plot results/headline-tf32.csv --x operand_rounding --y ratio \
 	  -o results/headline-tf32.svg; true
-	@[ -f results/volume-layers.csv ] && $(PRECISIONLAB) plot results/volume-layers.csv --x widths --x-as depth --y ratio \
-	  --series format --kind line --bands -o results/volume-layers.svg; true
-	@[ -f results/volume-width.csv ] && $(PRECISIONLAB) plot results/volume-width.csv --x widths --x-as width --y ratio \
-	  --series format --kind line --bands --log-x -o results/volume-width.svg; true
+	@$(MAKE) --no-print-directory beside SWEEP=L FIGURE=volume-layers FILES=results/volume-layers.csv LABEL="hidden layers L" PLOT_OPTIONS=
+	@$(MAKE) --no-print-directory beside SWEEP=n FIGURE=volume-width FILES=results/volume-width.csv LABEL="width n" PLOT_OPTIONS=--log-x
+	@$(MAKE) --no-print-directory beside SWEEP=L FIGURE=volume-layers-pytorch-cpu \
+	  FILES="results/volume-layers-pytorch-cpu.csv results/headline-pytorch-cpu.csv" LABEL="hidden layers L" PLOT_OPTIONS=
 	@t=$$(mktemp --suffix .csv); python3 scripts/precision-curve.py results $$t && \
 	  $(PRECISIONLAB) plot $$t --x format --x-as precision --y ratio --series accumulate --kind line --bands \
 	    -o results/volume-precision.svg; rm -f $$t; true
-	@[ -f results/volume-batch.csv ] && $(PRECISIONLAB) plot results/volume-batch.csv --x batch_size --y ratio --series format \
-	  --kind line --bands --log-x -o results/volume-batch.svg; true
+	@$(MAKE) --no-print-directory beside SWEEP=B FIGURE=volume-batch FILES=results/volume-batch.csv LABEL="batch size B" PLOT_OPTIONS=--log-x
 	@[ -f results/conv-volume.csv ] && $(PRECISIONLAB) plot results/conv-volume.csv --cumulative \
 	  --series model,batch_norm,format,batch_norm_arithmetic -o results/conv-volume.svg; true
 	@for name in conv-volume-corrected conv-volume-bfloat16 conv-volume-pilot; do \

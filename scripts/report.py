@@ -1475,12 +1475,16 @@ def main():
         say("")
 
     if os.path.exists(os.path.join(args.results, "volume-batch.svg")):
-        say("![volume against batch size](volume-batch.svg)  ")
-        say("`precisionlab plot results/volume-batch.csv --x batch_size --y ratio --series format --kind line --bands --log-x -o results/volume-batch.svg`\n")
+        say("![volume against batch size, the paper beside ours](volume-batch.svg)  ")
+        say("`make report`: `python3 scripts/paper-beside.py B PAPER.md SUMMARY.csv results/volume-batch.csv` (ours with 95% Wilson "
+            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
+            "source --kind line --bands --log-x --x-label \"batch size B\" -o results/volume-batch.svg`\n")
 
     if os.path.exists(os.path.join(args.results, "volume-width.svg")):
-        say("![volume against width](volume-width.svg)  ")
-        say("`precisionlab plot results/volume-width.csv --x widths --x-as width --y ratio --series format --kind line --bands --log-x -o results/volume-width.svg`\n")
+        say("![volume against width, the paper beside ours](volume-width.svg)  ")
+        say("`make report`: `python3 scripts/paper-beside.py n PAPER.md SUMMARY.csv results/volume-width.csv` (ours with 95% Wilson "
+            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
+            "source --kind line --bands --log-x --x-label \"width n\" -o results/volume-width.svg`\n")
 
     if os.path.exists(os.path.join(args.results, "volume-precision.svg")):
         say("![volume against significand bits](volume-precision.svg)  ")
@@ -1489,8 +1493,16 @@ def main():
             "-o results/volume-precision.svg`\n")
 
     if os.path.exists(os.path.join(args.results, "volume-layers.svg")):
-        say("![volume against depth](volume-layers.svg)  ")
-        say("`precisionlab plot results/volume-layers.csv --x widths --x-as depth --y ratio --series format --kind line --bands -o results/volume-layers.svg`\n")
+        say("![volume against depth, the paper beside ours](volume-layers.svg)  ")
+        say("`make report`: `python3 scripts/paper-beside.py L PAPER.md SUMMARY.csv results/volume-layers.csv` (ours with 95% Wilson "
+            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
+            "source --kind line --bands --x-label \"hidden layers L\" -o results/volume-layers.svg`\n")
+
+    if os.path.exists(os.path.join(args.results, "volume-layers-pytorch-cpu.svg")):
+        say("![volume against depth with PyTorch's θ, two arithmetics, the paper beside them](volume-layers-pytorch-cpu.svg)  ")
+        say("`make report`: `python3 scripts/paper-beside.py L PAPER.md SUMMARY.csv results/volume-layers-pytorch-cpu.csv results/headline-pytorch-cpu.csv` (ours with 95% Wilson "
+            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
+            "source --kind line --bands --x-label \"hidden layers L\" -o results/volume-layers-pytorch-cpu.svg`\n")
 
     if not os.path.exists(census):
         missing.append("zero-census.csv")
