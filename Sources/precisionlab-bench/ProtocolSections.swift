@@ -32,7 +32,8 @@ func protocolSection() {
     if BLAS.isAvailable { protocolRows += [("fp32", .same, "32", .blas, false, false), ("fp64", .same, "64", .blas, false, false)] }
     protocolRows += [
       ("fp16", .binary32, "16", .sequential, true, false), ("fp32", .same, "32", .sequential, true, false),
-      ("fp32", .same, "", .sequential, true, true), ("fp64", .same, "64", .sequential, true, false),
+      ("fp32", .same, "", .sequential, true, true), ("fp32", .same, "", KernelOptions.SummationOrder(name: "tc:a100-tf32")!, true, true),
+      ("fp64", .same, "64", .sequential, true, false),
     ]
     var paperPeer: Double? = nil  // PyTorch's binary32 paper-protocol time: the peer of the tree row too
     for (name, accumulate, precision, order, paper, tf32) in protocolRows {
@@ -57,7 +58,9 @@ func protocolSection() {
       }
       if paper && precision == "32" && !tf32 { paperPeer = theirs }
       let ours = seconds * 100 / Double(protocolBatches)
-      let label = (accumulate == .same ? name : "\(name), fp32 accumulation") + (order == .blas ? ", OpenBLAS (summation order: BLAS's)" : "")
+      var orderLabel = ""
+      if case .tensorCore = order { orderLabel = ", A100 tensor-core model (`--summation \(order)`)" }
+      let label = (accumulate == .same ? name : "\(name), fp32 accumulation") + (order == .blas ? ", OpenBLAS (summation order: BLAS's)" : "") + orderLabel
         + (tf32 ? ", TF32 operands (`--operands tf32`)" : "") + (paper ? ", paper protocol (summed gradients)" : "")
       emit("| \(label) | \(String(format: "%.2f", ours)) | \(record!.backwardPasses) of \(2 * protocolBatches) | \(theirs.map { String(format: "%.2f", $0) } ?? "–") | \(theirs.map { String(format: "%.2f", ours / $0) } ?? "–") |")
     }
