@@ -133,6 +133,7 @@ beside:
 	@first=$$(echo $(FILES) | cut -d' ' -f1); [ -f $$first ] && [ -f $(PAPER) ] && t=$$(mktemp --suffix .csv) && \
 	  python3 scripts/paper-beside.py $(SWEEP) $(PAPER) $$t $(FILES) && \
 	  $(PRECISIONLAB) plot $$t --x x --y ratio --series source --kind line --bands $(PLOT_OPTIONS) --x-label "$(LABEL)" \
+	    --y-label "share of θ in S" \
 	    -o results/$(FIGURE).svg; rm -f $$t; true
 
 report:

@@ -1478,13 +1478,13 @@ def main():
         say("![volume against batch size, the paper beside ours](volume-batch.svg)  ")
         say("`make report`: `python3 scripts/paper-beside.py B PAPER.md SUMMARY.csv results/volume-batch.csv` (ours with 95% Wilson "
             "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
-            "source --kind line --bands --log-x --x-label \"batch size B\" -o results/volume-batch.svg`\n")
+            "source --kind line --bands --log-x --x-label \"batch size B\" --y-label \"share of θ in S\" -o results/volume-batch.svg`\n")
 
     if os.path.exists(os.path.join(args.results, "volume-width.svg")):
         say("![volume against width, the paper beside ours](volume-width.svg)  ")
         say("`make report`: `python3 scripts/paper-beside.py n PAPER.md SUMMARY.csv results/volume-width.csv` (ours with 95% Wilson "
             "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
-            "source --kind line --bands --log-x --x-label \"width n\" -o results/volume-width.svg`\n")
+            "source --kind line --bands --log-x --x-label \"width n\" --y-label \"share of θ in S\" -o results/volume-width.svg`\n")
 
     if os.path.exists(os.path.join(args.results, "volume-precision.svg")):
         say("![volume against significand bits](volume-precision.svg)  ")
@@ -1496,13 +1496,13 @@ def main():
         say("![volume against depth, the paper beside ours](volume-layers.svg)  ")
         say("`make report`: `python3 scripts/paper-beside.py L PAPER.md SUMMARY.csv results/volume-layers.csv` (ours with 95% Wilson "
             "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
-            "source --kind line --bands --x-label \"hidden layers L\" -o results/volume-layers.svg`\n")
+            "source --kind line --bands --x-label \"hidden layers L\" --y-label \"share of θ in S\" -o results/volume-layers.svg`\n")
 
     if os.path.exists(os.path.join(args.results, "volume-layers-pytorch-cpu.svg")):
         say("![volume against depth with PyTorch's θ, two arithmetics, the paper beside them](volume-layers-pytorch-cpu.svg)  ")
         say("`make report`: `python3 scripts/paper-beside.py L PAPER.md SUMMARY.csv results/volume-layers-pytorch-cpu.csv results/headline-pytorch-cpu.csv` (ours with 95% Wilson "
             "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
-            "source --kind line --bands --x-label \"hidden layers L\" -o results/volume-layers-pytorch-cpu.svg`\n")
+            "source --kind line --bands --x-label \"hidden layers L\" --y-label \"share of θ in S\" -o results/volume-layers-pytorch-cpu.svg`\n")
 
     if not os.path.exists(census):
         missing.append("zero-census.csv")

@@ -110,7 +110,9 @@ public struct SVGPlot: Sendable {
     return (0...Int(last - first)).map { (first + Double($0)) * step }
   }
 
-  static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+  /// Okabe and Ito's colour-blind-safe palette (blue, vermillion, bluish green, orange, reddish purple,
+  /// sky blue, black, yellow), then two greys for more series.
+  static let palette = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442", "#7f7f7f", "#bdbdbd"]
 
   public func svg(width: Double = 720, height: Double = 420) -> String {
     // On a log y axis only positive values (and positive interval ends) can be placed.
@@ -174,9 +176,13 @@ public struct SVGPlot: Sendable {
     let axisY = logY ? top + plotH : Y(max(yMin, 0))
     out += "<line x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\" stroke=\"black\"/>\n"
     out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(axisY))\" y2=\"\(f(axisY))\" stroke=\"black\"/>\n"
-    // Numeric axes get round ticks (decades on a log axis), categories one tick each.
+    // Numeric axes get round ticks (on a log axis the values swept when there are at most 12 of them,
+    // else decades), categories one tick each.
     let xTicks: [String] = {
       guard numeric else { return xs }
+      if logX, Set(xValues).count <= 12 {
+        return Set(xValues).sorted().map { Statistics.format($0) }
+      }
       if logX {
         let (a, b) = Self.decades(xValues)
         return (a...b).map { pow(10, Double($0)) }.filter { log10($0) >= xLow - 1e-9 && log10($0) <= xHigh + 1e-9 }.map { Statistics.format($0) }
