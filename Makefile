@@ -125,10 +125,9 @@ study: release
 	  $$( [ $$data = synthetic ] && echo --data synthetic )
 
 # results/REPORT.md and its figures from the committed CSVs (scripts/report.py; the published numbers
-# from ../shared/reference/paper-results.md, or PAPER=PATH).
-PAPER ?= ../shared/reference/paper-results.md
+# from experiments/reference/paper-results.md, committed with their source, or PAPER=PATH).
+PAPER ?= experiments/reference/paper-results.md
 # One sweep's figure with the paper's published shares beside ours (scripts/paper-beside.py).
-PAPER ?= ../shared/reference/paper-results.md
 beside:
 	@first=$$(echo $(FILES) | cut -d' ' -f1); [ -f $$first ] && [ -f $(PAPER) ] && t=$$(mktemp --suffix .csv) && \
 	  python3 scripts/paper-beside.py $(SWEEP) $(PAPER) $$t $(FILES) && \

@@ -2,7 +2,7 @@
 """Writes results/REPORT.md: PrecisionLab's MNIST volume results beside the paper's published numbers.
 
 Every number in the report comes from the committed results CSVs and from the published-numbers page
-(../shared/reference/paper-results.md, or --paper PATH): counts, Wilson 95% intervals, two-sided Fisher
+(experiments/reference/paper-results.md, committed with its source, or --paper PATH): counts, Wilson 95% intervals, two-sided Fisher
 exact p-values (the paper's count taken as ratio x 1000 draws). Nothing is typed in.
 
     python3 scripts/report.py [--paper PATH] [--results DIR] > results/REPORT.md
@@ -1057,7 +1057,7 @@ def training_section(say, results, paper_path, missing):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--paper", default=os.path.join(here, "..", "..", "shared", "reference", "paper-results.md"))
+    ap.add_argument("--paper", default=os.path.join(here, "..", "experiments", "reference", "paper-results.md"))
     ap.add_argument("--results", default=os.path.join(here, "..", "results"))
     args = ap.parse_args()
     if not os.path.exists(args.paper):
