@@ -514,6 +514,10 @@ void pl_gemm_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t pa
     pl_gemm_tc_f32(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
     return;
   }
+  if (order.kind == 5 || order.kind == 6) {
+    pl_gemm_compensated_f32(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    return;
+  }
   if (order.kind == 4) {
     pl_gemm_lanes_f32(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
     return;
@@ -527,6 +531,10 @@ void pl_gemm_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t pa
 void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
                  const double *a, size_t lda, const double *bp, const double *bias, const double *bias_rows, double *c,
                  size_t ldc, pl_order order) {
+  if (order.kind == 5 || order.kind == 6) {
+    pl_gemm_compensated_f64(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    return;
+  }
   if (order.kind == 4) {
     pl_gemm_lanes_f64(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
     return;

@@ -19,6 +19,9 @@ public struct LastStep: Sendable, Hashable {
     /// A tensor core's last fused group (`left` the accumulator before it, `right` the group's exact
     /// sum of products; the group's own alignment and truncation make the result).
     case group
+    /// A compensated sum's last step: Kahan's running sum plus the last product less the compensation,
+    /// or Neumaier's running sum plus the compensation.
+    case compensated
     /// A sum of one term and no bias (nothing added).
     case single
   }
@@ -110,6 +113,31 @@ extension DotProduct {
         width /= 2
       }
       return LastStep(kind: .lanes, left: d(lane[0]), right: d(lane[1]))
+    case .kahan:
+      guard count > 0 else { return nil }
+      if count == 1 && bias == nil { return LastStep(kind: .single, left: 0, right: product(0)) }
+      // Replays the sum up to its last step.
+      var sum = start, compensation = A(0)
+      for k in 0..<count {
+        let p = ScalarConversion.convert(x[k * xStride], to: A.self) * ScalarConversion.convert(y[k * yStride], to: A.self)
+        let adjusted = p - compensation
+        if k == count - 1 { return LastStep(kind: .compensated, left: d(sum), right: d(adjusted)) }
+        let t = sum + adjusted
+        compensation = (t - sum) - adjusted
+        sum = t
+      }
+      return nil
+    case .neumaier:
+      guard count > 0 else { return nil }
+      var sum = start, compensation = A(0)
+      for k in 0..<count {
+        let p = ScalarConversion.convert(x[k * xStride], to: A.self) * ScalarConversion.convert(y[k * yStride], to: A.self)
+        let t = sum + p
+        let big = (sum < A(0) ? -sum : sum) >= (p < A(0) ? -p : p)
+        compensation += big ? (sum - t) + p : (p - t) + sum
+        sum = t
+      }
+      return LastStep(kind: .compensated, left: d(sum), right: d(compensation))
     case .tensorCore(let model):
       guard count > 0 else { return nil }
       let lastStart = (count - 1) / model.terms * model.terms

@@ -58,6 +58,8 @@ public enum DotProduct {
       }
     case .lanes(let lanes):
       acc = laned(x, xStride, y, yStride, count: count, lanes: lanes, fused: options.fused, from: first ?? A(0))
+    case .kahan, .neumaier:
+      acc = compensated(x, xStride, y, yStride, count: count, neumaier: options.order == .neumaier, from: first ?? A(0))
     case .tensorCore(let model):
       acc = multiTerm(x, xStride, y, yStride, count: count, model: model, from: first ?? A(0))
     case .pairwise:
@@ -117,6 +119,31 @@ public enum DotProduct {
       _ = lane.deinitialize()
       return result
     }
+  }
+
+  /// Each product rounded into `A`, then added with Kahan's or Neumaier's compensation (the `.kahan`
+  /// and `.neumaier` orders; `KernelOptions.SummationOrder` states the steps).
+  @inlinable
+  static func compensated<S: PrecisionScalar, A: PrecisionScalar>(
+    _ x: UnsafePointer<S>, _ xStride: Int, _ y: UnsafePointer<S>, _ yStride: Int, count: Int, neumaier: Bool, from start: A
+  ) -> A {
+    var sum = start
+    var compensation = A(0)
+    for k in 0..<count {
+      let p = ScalarConversion.convert(x[k * xStride], to: A.self) * ScalarConversion.convert(y[k * yStride], to: A.self)
+      if neumaier {
+        let t = sum + p
+        let big = (sum < A(0) ? -sum : sum) >= (p < A(0) ? -p : p)
+        compensation += big ? (sum - t) + p : (p - t) + sum
+        sum = t
+      } else {
+        let adjusted = p - compensation
+        let t = sum + adjusted
+        compensation = (t - sum) - adjusted
+        sum = t
+      }
+    }
+    return neumaier ? sum + compensation : sum
   }
 
   /// The products in groups of `model.terms`, each group added to the accumulator by `model`: the

@@ -136,6 +136,8 @@ public enum FastMatrixMultiply {
     case .tensorCore(let model) where model.alignment == .joint:
       return make(3, model.terms, fused: 0, window: Int32(model.window), towardZero: model.towardZero ? 1 : 0)
     case .lanes(let lanes): return make(4, lanes, fused: fused)
+    case .kahan: return make(5, 0, fused: 0)
+    case .neumaier: return make(6, 0, fused: 0)
     case .tensorCore: preconditionFailure("no fast kernel sums in \(options.order) (applies is false)")
     }
   }
@@ -213,7 +215,7 @@ public enum FastMatrixMultiply {
   @inlinable
   static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
     switch options.order {
-    case .blas, .lanes, .tensorCore: return nil
+    case .blas, .lanes, .tensorCore, .kahan, .neumaier: return nil
     case .sequential, .pairwise, .blocked, .split: break
     }
     guard !options.fused, S.self == Acc.self, roundedKernelsAvailable, RoundingEnvironment.isNearestEven else { return nil }
@@ -231,7 +233,7 @@ public enum FastMatrixMultiply {
   static func applies<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Bool {
     switch options.order {
     case .blas: return false
-    case .lanes: break
+    case .lanes, .kahan, .neumaier: break
     case .tensorCore(let model):
       // The binary32 kernel's tensor-core order (joint alignment only).
       guard model.alignment == .joint, Acc.self == Float.self else { return false }

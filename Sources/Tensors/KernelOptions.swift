@@ -21,6 +21,12 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
     /// products with few output columns sum this way (`scripts/reveal-torch-gemm.py`). With the bias
     /// first, lane 0 starts at it. On the binary32 and binary64 kernels (`gemm_lanes.c`).
     case lanes(Int)
+    /// Each product rounded, then added with Kahan's compensation: y = p − c, t = s + y,
+    /// c = (t − s) − y, s = t; the result is s (Kahan 1965). Never fused.
+    case kahan
+    /// Neumaier's variant (Kahan–Babuška): t = s + p; c += (s − t) + p when |s| ≥ |p|, else
+    /// (p − t) + s; s = t; the result is s + c. Never fused.
+    case neumaier
     /// A GPU tensor core's multi-term fused accumulation (`MultiTermAccumulation`): the products taken
     /// G at a time in index order, each group added to the binary32 accumulator in one aligned,
     /// truncated, once-rounded operation. With the bias first the accumulator starts at it. Matrix
@@ -48,7 +54,7 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
       switch self {
       case .blocked(let size): return size
       case .split(let slices): return max((count + slices - 1) / slices, 1)
-      case .sequential, .pairwise, .lanes, .tensorCore, .blas: return nil
+      case .sequential, .pairwise, .lanes, .tensorCore, .kahan, .neumaier, .blas: return nil
       }
     }
 
@@ -60,11 +66,13 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
       case .lanes(let count): return "lanes:\(count)"
       case .split(let slices): return "split:\(slices)"
       case .tensorCore(let model): return model.description
+      case .kahan: return "kahan"
+      case .neumaier: return "neumaier"
       case .blas: return "blas"
       }
     }
 
-    /// Parses `sequential`, `pairwise`, `blocked:N` (N ≥ 1), `split:S` (S ≥ 1), `lanes:L` (L a power of
+    /// Parses `sequential`, `pairwise`, `kahan`, `neumaier`, `blocked:N` (N ≥ 1), `split:S` (S ≥ 1), `lanes:L` (L a power of
     /// two, 2 to 64), `tc:G:W[:rz|rn][:products-first]` or `tc:PRESET` (`MultiTermAccumulation`) or
     /// `blas`.
     public init?(name: String) {
@@ -72,6 +80,8 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
       case "sequential": self = .sequential
       case "pairwise": self = .pairwise
       case "blas": self = .blas
+      case "kahan": self = .kahan
+      case "neumaier": self = .neumaier
       default:
         if let model = MultiTermAccumulation(name: name) {
           self = .tensorCore(model)
@@ -92,8 +102,8 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
   }
 
   public var order: SummationOrder
-  /// Fused multiply-add (one rounding per term) in the sequential and blocked orders; pairwise sums
-  /// always round each product first.
+  /// Fused multiply-add (one rounding per term) in the sequential, blocked and lanes orders; pairwise
+  /// and compensated sums always round each product first.
   public var fused: Bool
   /// Where a bias enters a sum of products (`--bias-order`): false, after the sum (one addition at the
   /// end); true, first, as BLAS's `C := A·B + βC` with C holding the bias: the sequential sum starts at

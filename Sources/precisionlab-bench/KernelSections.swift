@@ -59,6 +59,7 @@ func matmulSection() {
     ("sequential, bias first", KernelOptions(biasFirst: true)), ("blocked:256, bias first (BLAS's K-blocking)", KernelOptions(order: .blocked(256), biasFirst: true)),
     ("blocked:192, fused, bias first (MKL's tree for this shape on AMD EPYC)", KernelOptions(order: .blocked(192), fused: true, biasFirst: true)),
     ("split:4 (split-K)", KernelOptions(order: .split(4))), ("lanes:8", KernelOptions(order: .lanes(8))),
+    ("kahan", KernelOptions(order: .kahan)), ("neumaier", KernelOptions(order: .neumaier)),
   ]
   // Tensor-core models accumulate in binary32 only.
   let tensorCore: [(String, KernelOptions)] = ["tc:v100", "tc:a100", "tc:h100-fp8"].map { name in

@@ -13,7 +13,9 @@ import Testing
   static let data = Synthetic.images(count: 64, classes: 10, shape: [1, 8, 8], seed: 5)
 
   @Test func lastOperationsCancel() {
-    let orders: [KernelOptions.SummationOrder] = [.sequential, .blocked(8), .split(3), .pairwise, .lanes(4), .tensorCore(.init(terms: 4, window: 24))]
+    let orders: [KernelOptions.SummationOrder] = [
+      .sequential, .blocked(8), .split(3), .pairwise, .lanes(4), .kahan, .neumaier, .tensorCore(.init(terms: 4, window: 24)),
+    ]
     var seen: Set<LastStep.Kind> = []
     for order in orders {
       for biasFirst in [false, true] {
@@ -32,7 +34,7 @@ import Testing
             seen.insert(z.step.kind)
             let (l, r) = (Float(z.step.left), Float(z.step.right))
             switch z.step.kind {
-            case .bias, .product, .block, .halves, .lanes:
+            case .bias, .product, .block, .halves, .lanes, .compensated:
               #expect(Double(l) == z.step.left && E4M3(Double(l + r)).isZero, "\(order) bias first \(biasFirst): \(z)")
             case .single: #expect(E4M3(Double(r)).isZero, "\(z)")
             case .group:
@@ -49,6 +51,6 @@ import Testing
         #expect(recorded == total, "\(order) bias first \(biasFirst): \(recorded) recorded of \(total) zeros")
       }
     }
-    #expect(seen.isSuperset(of: [.bias, .product, .block, .halves, .lanes, .group]), "\(seen)")
+    #expect(seen.isSuperset(of: [.bias, .product, .block, .halves, .lanes, .compensated, .group]), "\(seen)")
   }
 }

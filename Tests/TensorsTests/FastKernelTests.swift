@@ -77,6 +77,15 @@ import Testing
     check(Float.self, accumulate: Float.self, orders: [.split(3), .split(64), .lanes(4)])
     check(BFloat16.self, accumulate: BFloat16.self, orders: [.split(3), .lanes(8)], fused: [false])
   }
+  /// The compensated kernels (Kahan, Neumaier), AVX2 and portable C, binary32 and binary64, against the
+  /// generic loop, from subnormal products to overflow.
+  @Test(arguments: [FastMatrixMultiply.Path.avx2, .portable]) func compensated(_ path: FastMatrixMultiply.Path) {
+    check(Float.self, accumulate: Float.self, orders: [.kahan, .neumaier], fused: [false], path: path)
+    check(Float.self, accumulate: Float.self, offset: -70, orders: [.kahan, .neumaier], fused: [false], path: path)
+    check(Float.self, accumulate: Float.self, offset: 60, orders: [.kahan, .neumaier], fused: [false], path: path)
+    check(Double.self, accumulate: Double.self, orders: [.kahan, .neumaier], fused: [false], path: path)
+    check(BFloat16.self, accumulate: Float.self, orders: [.neumaier], fused: [false], path: path)
+  }
   /// The lanes kernels, AVX2 and portable C, binary32 and binary64, fused or not, against the generic loop.
   @Test(arguments: [FastMatrixMultiply.Path.avx2, .portable]) func lanes(_ path: FastMatrixMultiply.Path) {
     check(Float.self, accumulate: Float.self, orders: [.lanes(2), .lanes(8), .lanes(64)], path: path)

@@ -10,6 +10,8 @@
 //     m = p0 + (p1 - p0) / 2, a single product as is, +0 for K = 0 (never fused);
 //   - lanes(L): L interleaved accumulators per output (lane l sums steps l, l + L, ... in order, lane 0
 //     from the bias when it comes first), then lane l += lane l + w for w = L/2, ..., 1;
+//   - compensated: each product rounded, then added with Kahan's (kind 5) or Neumaier's (kind 6) running
+//     compensation (gemm_compensated.c; never fused);
 //   - tensor core (binary32 only): the steps taken `block` at a time, each group added to the
 //     accumulator in one multi-term fused operation (products exact; accumulator and products aligned
 //     to the largest, each truncated to `window` bits below its leading bit; the exact sum rounded once
@@ -39,7 +41,7 @@
 
 /// How each output's products are summed (see above).
 typedef struct pl_order {
-  /// 0 sequential, 1 pairwise, 2 blocked, 3 tensor core (binary32 only), 4 lanes.
+  /// 0 sequential, 1 pairwise, 2 blocked, 3 tensor core (binary32 only), 4 lanes, 5 Kahan, 6 Neumaier.
   int kind;
   /// Steps per block (blocked), products per fused group (tensor core) or lanes (a power of two, at most
   /// 64); at least 1.
@@ -82,6 +84,13 @@ void pl_gemm_lanes_f32(size_t row_begin, size_t row_end, size_t panel_begin, siz
 void pl_gemm_lanes_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
                        const double *a, size_t lda, const double *bp, const double *bias, const double *bias_rows,
                        double *c, size_t ldc, pl_order order);
+/// The compensated orders of pl_gemm_f32 and pl_gemm_f64 (which call them for kinds 5 and 6).
+void pl_gemm_compensated_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                             const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows,
+                             float *c, size_t ldc, pl_order order);
+void pl_gemm_compensated_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                             const double *a, size_t lda, const double *bp, const double *bias, const double *bias_rows,
+                             double *c, size_t ldc, pl_order order);
 void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
                  const double *a, size_t lda, const double *bp, const double *bias, const double *bias_rows, double *c,
                  size_t ldc, pl_order order);

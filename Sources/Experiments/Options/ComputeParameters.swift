@@ -33,8 +33,8 @@ public enum ComputeParameters {
     },
     Parameter(
       "summation", default: "sequential",
-      help: "Summation order: sequential, pairwise, blocked:N, split:S (split-K: S slices of the products, each summed from zero, then added in order), lanes:L (L interleaved accumulators added by halving), tc:G:W[:rz|rn][:products-first] (a GPU tensor core: G products per fused group added to the binary32 accumulator, every term truncated to W bits below the largest, the group's sum rounded toward zero or to nearest; binary32 accumulation) or a published model tc:v100, tc:a100, tc:a100-tf32, tc:rtx5090-fp8, tc:h100-fp8, blas (the BLAS library's own order; binary32/64), tree:FILE (a library's trees per product shape, read by scripts/reveal-torch-gemm.py: dense layers compute what that library computes; MLPs only), or pytorch-cpu (the trees `precisionlab arithmetic reveal` stored for this CPU in $PRECISIONLAB_DATA/arithmetic (else ./data/arithmetic), else experiments/arithmetic; results record the tree:FILE it found).",
-      completions: ["sequential", "pairwise", "blocked:32", "split:4", "lanes:8", "tc:v100", "tc:a100", "tc:a100-tf32", "tc:rtx5090-fp8", "tc:h100-fp8", "blas", "tree:", "pytorch-cpu"]
+      help: "Summation order: sequential, pairwise, kahan (each product rounded, then Kahan's compensated sum), neumaier (Neumaier's variant, the compensation added at the end), blocked:N, split:S (split-K: S slices of the products, each summed from zero, then added in order), lanes:L (L interleaved accumulators added by halving), tc:G:W[:rz|rn][:products-first] (a GPU tensor core: G products per fused group added to the binary32 accumulator, every term truncated to W bits below the largest, the group's sum rounded toward zero or to nearest; binary32 accumulation) or a published model tc:v100, tc:a100, tc:a100-tf32, tc:rtx5090-fp8, tc:h100-fp8, blas (the BLAS library's own order; binary32/64), tree:FILE (a library's trees per product shape, read by scripts/reveal-torch-gemm.py: dense layers compute what that library computes; MLPs only), or pytorch-cpu (the trees `precisionlab arithmetic reveal` stored for this CPU in $PRECISIONLAB_DATA/arithmetic (else ./data/arithmetic), else experiments/arithmetic; results record the tree:FILE it found).",
+      completions: ["sequential", "pairwise", "kahan", "neumaier", "blocked:32", "split:4", "lanes:8", "tc:v100", "tc:a100", "tc:a100-tf32", "tc:rtx5090-fp8", "tc:h100-fp8", "blas", "tree:", "pytorch-cpu"]
     ) { v in
       if v == "pytorch-cpu" {
         let directories = [(resolveDataDirectory(nil) as NSString).appendingPathComponent("arithmetic"), "experiments/arithmetic"]
@@ -51,7 +51,7 @@ public enum ComputeParameters {
         return .success(v)
       }
       return KernelOptions.SummationOrder(name: v).map { .success($0.description) }
-        ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, blocked:N (N ≥ 1), split:S (S ≥ 1), lanes:L (L a power of two, 2 to 64), tc:G:W[:rz|rn][:products-first] (G 1 to 64, W 2 to 46), tc:PRESET (\(MultiTermAccumulation.presets.map(\.name).joined(separator: ", "))), blas, tree:FILE, pytorch-cpu"))
+        ?? .failure(ParameterError("--summation: unknown order '\(v)'; valid: sequential, pairwise, kahan, neumaier, blocked:N (N ≥ 1), split:S (S ≥ 1), lanes:L (L a power of two, 2 to 64), tc:G:W[:rz|rn][:products-first] (G 1 to 64, W 2 to 46), tc:PRESET (\(MultiTermAccumulation.presets.map(\.name).joined(separator: ", "))), blas, tree:FILE, pytorch-cpu"))
     },
     .flag("fused", default: false, help: "Fused multiply-add in the kernels (one rounding per term)."),
     Parameter(
@@ -175,6 +175,9 @@ public enum ComputeParameters {
           "--summation \(order): tensor cores accumulate in binary32; \(format.name) accumulates in \(accumulate.format(storage: format).name) (use --accumulate fp32, or --format binary32)")
       }
       if v["fused"] == "true" { return ParameterError("--fused: not with --summation \(order) (each group is one fused operation already)") }
+    }
+    if v["fused"] == "true", ["kahan", "neumaier"].contains(v["summation"] ?? "") {
+      return ParameterError("--fused: not with --summation \(v["summation"]!) (compensated sums round each product first)")
     }
     if v["summation"] == "blas" && v["bias-order"] == "first" {
       return ParameterError("--bias-order first: not with --summation blas (the library adds the bias as it does)")
