@@ -101,15 +101,6 @@ static void tc_portable(size_t i0, size_t i1, size_t j0, size_t j1, size_t jbase
 }
 
 #ifdef PL_TC_X86
-static int tc_has_avx2(void) {
-  static int cached = -1;
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }
-  return cached;
-}
-
 /// The biased exponent fields of four binary64 values, one per 64-bit lane.
 __attribute__((target("avx2"), always_inline)) static inline __m256i tc_fields(__m256d x) {
   return _mm256_and_si256(_mm256_srli_epi64(_mm256_castpd_si256(x), 52), _mm256_set1_epi64x(0x7ff));
@@ -208,7 +199,7 @@ void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t
   if (order.block > 64) order.block = 64;
   size_t j0 = panel_begin * PL_NR_F32, j1 = panel_end * PL_NR_F32 < n ? panel_end * PL_NR_F32 : n;
 #ifdef PL_TC_X86
-  if (order.path != PL_PATH_PORTABLE && tc_has_avx2()) {
+  if (order.path != PL_PATH_PORTABLE && pl_gemm_isa() >= 2) {
     double *wide = malloc((k > 0 ? k : 1) * PL_NR_F32 * sizeof(double));
     if (wide) {
       for (size_t q = panel_begin; q < panel_end; q++) {

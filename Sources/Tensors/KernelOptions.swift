@@ -19,7 +19,7 @@ public struct KernelOptions: Sendable, Hashable, CustomStringConvertible {
     /// products l, l + count, l + 2·count, … sequentially from zero; then the lanes are added by
     /// halving (lane l += lane l + count/2 for l < count/2, then count/4, …, down to lane 0). MKL's
     /// products with few output columns sum this way (`scripts/reveal-torch-gemm.py`). With the bias
-    /// first, lane 0 starts at it. On the binary32 and binary64 kernels (`gemm_lanes.c`).
+    /// first, lane 0 starts at it. On the binary32 and binary64 kernels (`gemm_columns.c`).
     case lanes(Int)
     /// Each product rounded, then added with Kahan's compensation: y = p − c, t = s + y,
     /// c = (t − s) − y, s = t; the result is s (Kahan 1965). Never fused.

@@ -11,7 +11,7 @@
 //   - lanes(L): L interleaved accumulators per output (lane l sums steps l, l + L, ... in order, lane 0
 //     from the bias when it comes first), then lane l += lane l + w for w = L/2, ..., 1;
 //   - compensated: each product rounded, then added with Kahan's (kind 5) or Neumaier's (kind 6) running
-//     compensation (gemm_compensated.c; never fused);
+//     compensation (gemm_columns.c; never fused);
 //   - tensor core (binary32 only): the steps taken `block` at a time, each group added to the
 //     accumulator in one multi-term fused operation (products exact; accumulator and products aligned
 //     to the largest, each truncated to `window` bits below its leading bit; the exact sum rounded once
