@@ -73,6 +73,37 @@ import Testing
     #expect(resumed.output.contains("| runs") || resumed.output.contains("| format"))
   }
 
+  /// SIGTERM (Slurm's, kill's) stops a sweep at once with status 143, its manifest session closed as
+  /// stopped; the same command then finishes the file.
+  @Test func terminatedSweepClosesItsSessionAndResumes() throws {
+    let dir = Self.directory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let process = Process()
+    process.executableURL = CommandLineTests.executable
+    process.arguments = Self.small + ["--jobs", "1", "--out", "\(dir)/stopped.csv"]
+    process.standardOutput = FileHandle.nullDevice
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    var waited = 0
+    while waited < 600 {
+      let text = (try? String(contentsOfFile: "\(dir)/stopped.csv", encoding: .utf8)) ?? ""
+      if text.split(separator: "\n").count >= 4 { break }
+      usleep(50_000)
+      waited += 1
+    }
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationReason == .exit && process.terminationStatus == 143, "\(process.terminationReason) \(process.terminationStatus): \(said)")
+    #expect(said.contains("stopped by SIGTERM"), "\(said)")
+    let manifest = try String(contentsOfFile: "\(dir)/stopped.csv.json", encoding: .utf8)
+    #expect(manifest.contains("stopped: SIGTERM") && !manifest.contains("\"running\""), "\(manifest)")
+    let resumed = try CommandLineTests.run(Self.small + ["--jobs", "2", "--out", "\(dir)/stopped.csv"])
+    #expect(resumed.status == 0, "\(resumed.error)")
+    #expect(try Self.rows("\(dir)/stopped.csv").count == 24)
+  }
+
   @Test func badInputIsOneLineAndNoFileIsDamaged() throws {
     let dir = Self.directory()
     defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -13,7 +13,8 @@ import Foundation
 /// naming the build and machine. A write that fails (disk full, quota, I/O error) stops the sweep: the
 /// file keeps only whole rows, no further trial starts, and `run` throws (or `onWriteFailure`, when
 /// set, is called at once with the message, for a command that exits rather than wait for the trials
-/// in flight).
+/// in flight). SIGTERM and SIGINT close the manifest's session as stopped and exit with 128 + the
+/// signal (`StopSignals`): every finished trial is already in the file.
 public struct SweepRunner {
   public var grid: Grid
   public var shard: (k: Int, n: Int)?
@@ -82,6 +83,17 @@ public struct SweepRunner {
     let start = DispatchTime.now().uptimeNanoseconds
     let failures = Counter()
     let computed = Counter()
+    let session = manifest
+    let signals = StopSignals { sig in
+      guard let output, var m = session else { return }
+      m.sessions[m.sessions.count - 1].ended = SlurmArray.timestamp()
+      m.sessions[m.sessions.count - 1].trialsComputed = computed.value
+      m.sessions[m.sessions.count - 1].outcome = "stopped: \(sig == SIGTERM ? "SIGTERM" : "SIGINT") (the trials in flight are recomputed on resume)"
+      try? m.save(for: output)
+      FileHandle.standardError.write(Data(
+        "precisionlab: stopped by \(sig == SIGTERM ? "SIGTERM" : "SIGINT") after \(computed.value) trials of this session; \(output) holds every finished trial: the same command resumes\n".utf8))
+    }
+    defer { signals.cancel() }
     let gridID = grid.id, gridSize = grid.count, context = context
     let threads = (0..<workers).map { _ in
       Thread {
@@ -100,6 +112,7 @@ public struct SweepRunner {
       t.start()
     }
     queue.waitForWorkers(workers)
+    signals.cancel()
     log.finish()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     if let output, var m = manifest {
