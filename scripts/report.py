@@ -550,8 +550,16 @@ def zero_operations(say, path):
         "under the run's arithmetic). Per arithmetic and ReLU layer: zeros recorded, the last operations' kinds, and the "
         "zeros' biases: mean trailing zero bits of the significand (the grid the bias lives on; PyTorch's uniform draws on "
         "fan-in 256 leave at least one) and mean |bias|.\n")
-    say("| arithmetic | draws | layer | zeros | last operation | bias trailing zero bits, mean [95%] | mean \\|bias\\| |")
-    say("|---|---|---|---|---|---|---|")
+    baseline = {}
+    grid = os.path.join(os.path.dirname(path), "bias-grid-pytorch-init.csv")
+    if os.path.exists(grid):
+        for r in load(grid):
+            baseline.setdefault(int(r["layer"]), []).append((float(r["mean_trailing_zeros"]), float(r["mean_abs_bias"])))
+        say("Beside them, every bias of the layer over the same θ (`results/bias-grid-pytorch-init.csv`, read off PyTorch by "
+            "scripts/bias-grid-baseline.py): where the zeros' biases sit on a coarser grid than the layer's biases at large, the "
+            "trailing zero bits at the zeros exceed the layer's. Exploratory at these counts.\n")
+    say("| arithmetic | draws | layer | zeros | last operation | bias trailing zero bits at the zeros, mean [95%] | every bias of the layer | mean \\|bias\\| at the zeros | every bias |")
+    say("|---|---|---|---|---|---|---|---|---|")
     for (summation,), rows in by_cell.items():
         label = "PrecisionLab (sequential, bias last)" if summation == "sequential" else (
             tree_forward(summation) if summation.startswith("tree:") else summation)
@@ -567,10 +575,13 @@ def zero_operations(say, path):
             sd = (sum((t - mean) ** 2 for t in tz) / (len(tz) - 1)) ** 0.5 if len(tz) > 1 else 0.0
             half = 1.959963984540054 * sd / len(tz) ** 0.5
             size = sum(abs(float(z[7])) for z in mine) / len(mine)
+            base = baseline.get(layer, [])
+            base_tz = f"{sum(b[0] for b in base) / len(base):.2f}" if base else ""
+            base_size = f"{sum(b[1] for b in base) / len(base):.4f}" if base else ""
             say(f"| {label} | {len(rows)} | {layer + 1} | {len(mine)} | " + ", ".join(f"{k} {v}" for k, v in kinds.items())
-                + f" | {mean:.2f} [{max(mean - half, 0):.2f}, {mean + half:.2f}] | {size:.4f} |")
+                + f" | {mean:.2f} [{max(mean - half, 0):.2f}, {mean + half:.2f}] | {base_tz} | {size:.4f} | {base_size} |")
         if truncated:
-            say(f"| {label} | | | {truncated} draws hit the 64-zero cap | | | |")
+            say(f"| {label} | | | {truncated} draws hit the 64-zero cap | | | | | |")
     say("")
 
 
