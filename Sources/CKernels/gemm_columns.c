@@ -20,6 +20,32 @@
 
 #define PL_LANES_MAX 64
 
+/// The steps of one row in lanes: whole rounds of L steps (step p to lane p mod L), then the rest. With L a
+/// constant the compiler keeps the lanes in registers.
+#define PL_LANES_STEPS(T, FMA, NR, L)                                                                          \
+  {                                                                                                           \
+    size_t full = k / (L) * (L);                                                                              \
+    if (order.fused) {                                                                                        \
+      for (size_t p = 0; p < full; p += (L))                                                                  \
+        for (size_t l = 0; l < (L); l++)                                                                      \
+          for (size_t v = 0; v < NR; v++) acc[l][v] = FMA(ai[p + l], panel[(p + l) * NR + v], acc[l][v]);    \
+      for (size_t p = full; p < k; p++)                                                                       \
+        for (size_t v = 0; v < NR; v++) acc[p - full][v] = FMA(ai[p], panel[p * NR + v], acc[p - full][v]);  \
+    } else {                                                                                                  \
+      for (size_t p = 0; p < full; p += (L))                                                                  \
+        for (size_t l = 0; l < (L); l++)                                                                      \
+          for (size_t v = 0; v < NR; v++) {                                                                   \
+            T product = ai[p + l] * panel[(p + l) * NR + v];                                                  \
+            acc[l][v] = acc[l][v] + product;                                                                  \
+          }                                                                                                   \
+      for (size_t p = full; p < k; p++)                                                                       \
+        for (size_t v = 0; v < NR; v++) {                                                                     \
+          T product = ai[p] * panel[p * NR + v];                                                              \
+          acc[p - full][v] = acc[p - full][v] + product;                                                      \
+        }                                                                                                     \
+    }                                                                                                         \
+  }
+
 #define PL_LANES(NAME, T, FMA, NR, ATTRIBUTE)                                                                  \
   ATTRIBUTE static void NAME(size_t i0, size_t i1, size_t q0, size_t q1, size_t n, size_t k, const T *a,      \
                              size_t lda, const T *bp, const T *bias, const T *bias_rows, T *c, size_t ldc,    \
@@ -37,18 +63,12 @@
           for (size_t v = 0; v < NR; v++) acc[l][v] = 0;                                                      \
         if (order.bias_first)                                                                                 \
           for (size_t v = 0; v < valid; v++) acc[0][v] = bias ? bias[j + v] : bias_rows ? bias_rows[i] : 0;   \
-        for (size_t p = 0; p < k; p++) {                                                                      \
-          T x = ai[p];                                                                                        \
-          const T *row = panel + p * NR;                                                                      \
-          T *lane = acc[p % lanes];                                                                           \
-          if (order.fused) {                                                                                  \
-            for (size_t v = 0; v < NR; v++) lane[v] = FMA(x, row[v], lane[v]);                                \
-          } else {                                                                                            \
-            for (size_t v = 0; v < NR; v++) {                                                                 \
-              T product = x * row[v];                                                                         \
-              lane[v] = lane[v] + product;                                                                    \
-            }                                                                                                 \
-          }                                                                                                   \
+        switch (lanes) {                                                                                      \
+        case 2: PL_LANES_STEPS(T, FMA, NR, 2) break;                                                          \
+        case 4: PL_LANES_STEPS(T, FMA, NR, 4) break;                                                          \
+        case 8: PL_LANES_STEPS(T, FMA, NR, 8) break;                                                          \
+        case 16: PL_LANES_STEPS(T, FMA, NR, 16) break;                                                        \
+        default: PL_LANES_STEPS(T, FMA, NR, lanes) break;                                                     \
         }                                                                                                     \
         for (size_t w = lanes / 2; w >= 1; w /= 2)                                                            \
           for (size_t l = 0; l < w; l++)                                                                      \
@@ -64,57 +84,67 @@
   }
 
 
+/// Four rows at a time (the last block repeats its last row and stores only the rows it has), so that
+/// the compensation's chain of dependent additions overlaps across rows.
+#define PL_COMPENSATED_ROWS 4
 #define PL_COMPENSATED(NAME, T, FABS, NR, ATTRIBUTE)                                                           \
   ATTRIBUTE static void NAME(size_t i0, size_t i1, size_t q0, size_t q1, size_t n, size_t k, const T *a,      \
                              size_t lda, const T *bp, const T *bias, const T *bias_rows, T *c, size_t ldc,    \
                              pl_order order) {                                                                \
-    T sum[NR], comp[NR];                                                                                      \
+    enum { R = PL_COMPENSATED_ROWS };                                                                         \
+    T sum[R][NR], comp[R][NR];                                                                                \
     const int neumaier = order.kind == 6;                                                                     \
     for (size_t q = q0; q < q1; q++) {                                                                        \
       size_t j = q * NR;                                                                                      \
       if (j >= n) break;                                                                                      \
       size_t valid = n - j < NR ? n - j : NR;                                                                 \
       const T *panel = bp + (q - q0) * k * NR;                                                                \
-      for (size_t i = i0; i < i1; i++) {                                                                      \
-        const T *ai = a + i * lda;                                                                            \
-        for (size_t v = 0; v < NR; v++) {                                                                     \
-          sum[v] = 0;                                                                                         \
-          comp[v] = 0;                                                                                        \
-        }                                                                                                     \
-        if (order.bias_first)                                                                                 \
-          for (size_t v = 0; v < valid; v++) sum[v] = bias ? bias[j + v] : bias_rows ? bias_rows[i] : 0;      \
+      for (size_t i = i0; i < i1; i += R) {                                                                   \
+        size_t rows = i1 - i < R ? i1 - i : R;                                                                \
+        const T *ai[R];                                                                                       \
+        for (size_t r = 0; r < R; r++) ai[r] = a + (i + (r < rows ? r : rows - 1)) * lda;                     \
+        for (size_t r = 0; r < R; r++)                                                                        \
+          for (size_t v = 0; v < NR; v++) {                                                                   \
+            T start = 0;                                                                                      \
+            if (order.bias_first && v < valid)                                                                \
+              start = bias ? bias[j + v] : bias_rows ? bias_rows[i + (r < rows ? r : rows - 1)] : 0;          \
+            sum[r][v] = start;                                                                                \
+            comp[r][v] = 0;                                                                                   \
+          }                                                                                                   \
         if (neumaier) {                                                                                       \
           for (size_t p = 0; p < k; p++) {                                                                    \
-            T x = ai[p];                                                                                      \
             const T *row = panel + p * NR;                                                                    \
-            for (size_t v = 0; v < NR; v++) {                                                                 \
-              T product = x * row[v];                                                                         \
-              T t = sum[v] + product;                                                                         \
-              T big = FABS(sum[v]) >= FABS(product) ? (sum[v] - t) + product : (product - t) + sum[v];        \
-              comp[v] = comp[v] + big;                                                                        \
-              sum[v] = t;                                                                                     \
-            }                                                                                                 \
+            for (size_t r = 0; r < R; r++)                                                                    \
+              for (size_t v = 0; v < NR; v++) {                                                               \
+                T product = ai[r][p] * row[v];                                                                \
+                T t = sum[r][v] + product;                                                                    \
+                T big = FABS(sum[r][v]) >= FABS(product) ? (sum[r][v] - t) + product : (product - t) + sum[r][v]; \
+                comp[r][v] = comp[r][v] + big;                                                                \
+                sum[r][v] = t;                                                                                \
+              }                                                                                               \
           }                                                                                                   \
-          for (size_t v = 0; v < NR; v++) sum[v] = sum[v] + comp[v];                                          \
+          for (size_t r = 0; r < R; r++)                                                                      \
+            for (size_t v = 0; v < NR; v++) sum[r][v] = sum[r][v] + comp[r][v];                               \
         } else {                                                                                              \
           for (size_t p = 0; p < k; p++) {                                                                    \
-            T x = ai[p];                                                                                      \
             const T *row = panel + p * NR;                                                                    \
-            for (size_t v = 0; v < NR; v++) {                                                                 \
-              T product = x * row[v];                                                                         \
-              T y = product - comp[v];                                                                        \
-              T t = sum[v] + y;                                                                               \
-              comp[v] = (t - sum[v]) - y;                                                                     \
-              sum[v] = t;                                                                                     \
-            }                                                                                                 \
+            for (size_t r = 0; r < R; r++)                                                                    \
+              for (size_t v = 0; v < NR; v++) {                                                               \
+                T product = ai[r][p] * row[v];                                                                \
+                T y = product - comp[r][v];                                                                   \
+                T t = sum[r][v] + y;                                                                          \
+                comp[r][v] = (t - sum[r][v]) - y;                                                             \
+                sum[r][v] = t;                                                                                \
+              }                                                                                               \
           }                                                                                                   \
         }                                                                                                     \
-        for (size_t v = 0; v < valid; v++) {                                                                  \
-          T out = sum[v];                                                                                     \
-          if (bias && !order.bias_first) out = out + bias[j + v];                                             \
-          if (bias_rows && !order.bias_first) out = out + bias_rows[i];                                       \
-          c[i * ldc + j + v] = out;                                                                           \
-        }                                                                                                     \
+        for (size_t r = 0; r < rows; r++)                                                                     \
+          for (size_t v = 0; v < valid; v++) {                                                                \
+            T out = sum[r][v];                                                                                \
+            if (bias && !order.bias_first) out = out + bias[j + v];                                           \
+            if (bias_rows && !order.bias_first) out = out + bias_rows[i + r];                                 \
+            c[(i + r) * ldc + j + v] = out;                                                                   \
+          }                                                                                                   \
       }                                                                                                       \
     }                                                                                                         \
   }

@@ -174,10 +174,12 @@ import Testing
     check(Float.self, accumulate: Float.self, orders: orders, fused: [false])
     check(BFloat16.self, accumulate: Float.self, orders: orders, fused: [false])
   }
-  /// The lanes kernels in all three products of a convolution (the bias per output row).
-  @Test func lanes() {
+  /// The lanes and compensated kernels in all three products of a convolution (the bias per output row).
+  @Test func lanesAndCompensated() {
     check(Float.self, accumulate: Float.self, orders: [.lanes(4), .lanes(16)])
     check(Double.self, accumulate: Double.self, orders: [.lanes(8)], fused: [false])
+    check(Float.self, accumulate: Float.self, orders: [.kahan, .neumaier], fused: [false])
+    check(Double.self, accumulate: Double.self, orders: [.neumaier], fused: [false])
   }
   @Test func bfloat16StorageBinary32Accumulation() { check(BFloat16.self, accumulate: Float.self) }
   @Test func binary16StorageBinary64Accumulation() { check(Binary16.self, accumulate: Double.self, orders: [.sequential, .blocked(3)]) }
