@@ -182,6 +182,11 @@ def conv_paper_table(path):
     return table
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def load(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -529,7 +534,7 @@ def zeros_per_pass(say, path):
 def cpu_peer_cells(paper_path):
     """The PyTorch CPU cells listed in paper-results.md ("... gives at 32 bits: L=3 87/200, L=1 14/100, ..."):
     (sweep, value, in S, draws) each."""
-    text = open(paper_path).read()
+    text = read_text(paper_path)
     line = re.search(r"CPU run of the same protocol.*?gives at 32 bits:(.*?)(?:—|\n\n)", text, re.S)
     if not line:
         return []
@@ -1069,7 +1074,7 @@ def training_section(say, results, paper_path, missing):
         "A run *collapsed* when its loss became NaN or infinite (`diverged`, with the epoch) or its final test "
         "accuracy is below 0.2 (chance is 0.1). Accuracies are over the runs that did not diverge; best is the best "
         "evaluated epoch.\n")
-    text = open(paper_path).read()
+    text = read_text(paper_path)
     quoted = [line for line in text.split("\n## Training", 1)[1].split("\n## ", 1)[0].splitlines()[1:] if line.strip()] \
         if "\n## Training" in text else []
     if quoted:
@@ -1263,7 +1268,7 @@ def main():
                 if init != "precisionlab":
                     order = f"init:{init}" + (f":bias-{bias_order}:{summation}" if bias_order != "last" else "")
                 headline[(protocol, format_, order)] = (sum(r["in_s"] == "1" for r in rows), len(rows))
-    torch_cpu = re.search(r"L=3 (\d+)/(\d+)", open(args.paper).read())
+    torch_cpu = re.search(r"L=3 (\d+)/(\d+)", read_text(args.paper))
     say("### Deviations and findings at the headline cell\n")
     seq = headline.get(("paper", "binary32", "sequential"))
     if seq:
@@ -1576,7 +1581,7 @@ def main():
     # The exact-zero census while training (paper section 4).
     census = os.path.join(args.results, "zero-census.csv")
     if os.path.exists(census):
-        text = open(args.paper).read()
+        text = read_text(args.paper)
         published = {m.group(1): float(m.group(2)) * 1e-9 for m in re.finditer(r"(L=\d+ n=\d+) ([\d.]+)e-9", text)}
         say("## Exact zeros among ReLU inputs while training\n")
         say("From `results/zero-census.csv`: SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 256 in file order, one run per "
