@@ -102,7 +102,7 @@ import Testing
     try Self.refuses(["bifurcation", "--data", "synthetic", "--bias-order", "first", "--summation", "blas", "--runs", "1"], 64,
       "--bias-order first: not with --summation blas (the library adds the bias as it does)")
     // Summation orders and a library's trees (issue 31).
-    for order in ["split:0", "lanes:3", "lanes:128", "blocked:x"] {
+    for order in ["split:0", "lanes:3", "lanes:128", "blocked:x", "tc:8", "tc:0:24", "tc:8:47", "tc:8:25:rd", "tc:b200", "kahan:2"] {
       try Self.refuses(["grad", "--data", "synthetic", "--summation", order], 64, "--summation: unknown order '\(order)'")
     }
     try Self.refuses(["grad", "--data", "synthetic", "--summation", "tree:/nonexistent.json"], 64, "--summation tree:/nonexistent.json: cannot read the file")
@@ -112,6 +112,14 @@ import Testing
     try Self.refuses(["bifurcation", "--data", "synthetic", "--summation", "tree:\(trees)", "--fused", "--runs", "1"], 64, "--fused: not with --summation tree:FILE")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--summation", "tree:\(trees)", "--batch-size", "64", "--runs", "1"], 64,
                      "no tree for the forward m=64 n=256 k=784 product")
+    // Tensor-core models need binary32 accumulation and are fused already; compensated sums are never fused.
+    try Self.refuses(["grad", "--data", "synthetic", "--format", "binary16", "--accumulate", "same", "--summation", "tc:a100"], 64,
+                     "--summation tc:8:25:rz: tensor cores accumulate in binary32; binary16 accumulates in binary16")
+    try Self.refuses(["grad", "--data", "synthetic", "--format", "binary64", "--summation", "tc:v100"], 64, "tensor cores accumulate in binary32")
+    try Self.refuses(["grad", "--data", "synthetic", "--format", "binary16", "--summation", "tc:a100", "--fused"], 64,
+                     "--fused: not with --summation tc:8:25:rz")
+    try Self.refuses(["grad", "--data", "synthetic", "--summation", "kahan", "--fused"], 64, "--fused: not with --summation kahan")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--zero-operations", "maybe", "--runs", "1"], 64, "--zero-operations")
     try Self.refuses(["arithmetic", "reveal", "--python", "/nonexistent"], 64, "--python /nonexistent: not an executable file")
     // The preset where no trees of this CPU are stored (an empty data folder, run outside the repository).
     let empty = SweepCommandTests.directory()
