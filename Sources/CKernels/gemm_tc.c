@@ -138,14 +138,14 @@ __attribute__((target("avx2,fma"))) static void tc_avx2_panel(size_t i, size_t j
       const double *row = wide + (p0 + q) * PL_NR_F32;
       for (int v = 0; v < 4; v++) top[v] = _mm256_max_epi32(top[v], tc_fields(_mm256_mul_pd(x, _mm256_loadu_pd(row + 4 * v))));
     }
-    __m256d scale[4], sum[4];
+    __m256d scale[4], back[4], sum[4];
     for (int v = 0; v < 4; v++) {
       // top is 0 (all zero: any scale will do, the lane is restored below) or 0x7ff (the fallback redoes
       // the lane): clamp so that the scale stays a finite power of two.
       __m256i t = _mm256_max_epi32(_mm256_min_epi32(top[v], _mm256_set1_epi64x(2046)), _mm256_set1_epi64x(order.window + 1));
       scale[v] = tc_power(_mm256_sub_epi64(scaleBase, t));
+      back[v] = tc_power(_mm256_sub_epi64(t, backBase));
       sum[v] = _mm256_add_pd(_mm256_setzero_pd(), _mm256_round_pd(_mm256_mul_pd(acc[v], scale[v]), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
-      top[v] = _mm256_blendv_epi8(t, top[v], _mm256_or_si256(_mm256_cmpeq_epi64(top[v], zero), _mm256_cmpeq_epi64(top[v], infinite)));
     }
     for (size_t q = 0; q < g; q++) {
       __m256d x = _mm256_set1_pd((double)ai[p0 + q]);
@@ -156,8 +156,7 @@ __attribute__((target("avx2,fma"))) static void tc_avx2_panel(size_t i, size_t j
       }
     }
     for (int v = 0; v < 4; v++) {
-      __m256i t = _mm256_max_epi32(_mm256_min_epi32(top[v], _mm256_set1_epi64x(2046)), _mm256_set1_epi64x(order.window + 1));
-      __m256d exact = _mm256_mul_pd(sum[v], tc_power(_mm256_sub_epi64(t, backBase)));
+      __m256d exact = _mm256_mul_pd(sum[v], back[v]);
       __m128 rounded;
       __m256i fields = tc_fields(exact);
       // Lanes outside binary32's normal range (but not zero) round one at a time below.
