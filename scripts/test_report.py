@@ -10,7 +10,7 @@ import unittest
 from fractions import Fraction
 from itertools import combinations
 
-import report
+from studyreport import data, stats, sweeps
 
 
 def fisher_oracle(a, n1, b, n2):
@@ -49,23 +49,23 @@ def mann_whitney_oracle(xs, ys):
 class FisherTests(unittest.TestCase):
     def test_tea_tasting(self):
         # Fisher's lady tasting tea: 3 of 4 cups right; one-sided p 17/70, two-sided 34/70.
-        self.assertAlmostEqual(report.fisher(3, 4, 1, 4), 34 / 70, places=12)
+        self.assertAlmostEqual(stats.fisher(3, 4, 1, 4), 34 / 70, places=12)
 
     def test_against_enumeration(self):
         for a, n1, b, n2 in [(0, 9, 1, 9), (1, 9, 1, 9), (5, 5, 0, 5), (3, 25, 12, 25), (0, 20, 20, 20),
                              (7, 13, 2, 30), (1, 1, 0, 3), (0, 0, 2, 5)]:
-            self.assertAlmostEqual(report.fisher(a, n1, b, n2), fisher_oracle(a, n1, b, n2), places=10,
+            self.assertAlmostEqual(stats.fisher(a, n1, b, n2), fisher_oracle(a, n1, b, n2), places=10,
                                    msg=f"{a}/{n1} against {b}/{n2}")
 
 
 class BinomialTests(unittest.TestCase):
     def test_against_enumeration(self):
         for k, n, p0 in [(0, 10, 0.5), (1, 1, 0.5), (3, 12, 0.5), (9, 12, 0.5), (2, 20, 0.3), (15, 20, 0.3), (0, 0, 0.5)]:
-            self.assertAlmostEqual(report.binomial_test(k, n, p0), binomial_oracle(k, n, p0), places=10,
+            self.assertAlmostEqual(stats.binomial_test(k, n, p0), binomial_oracle(k, n, p0), places=10,
                                    msg=f"{k} of {n} against {p0}")
 
     def test_known_value(self):
-        self.assertAlmostEqual(report.binomial_test(0, 10, 0.5), 2 / 1024, places=15)
+        self.assertAlmostEqual(stats.binomial_test(0, 10, 0.5), 2 / 1024, places=15)
 
 
 class MannWhitneyTests(unittest.TestCase):
@@ -74,18 +74,18 @@ class MannWhitneyTests(unittest.TestCase):
 
     def test_exact_against_enumeration(self):
         for xs, ys in self.samples:
-            u, p = report.mann_whitney_exact(list(xs), list(ys))
+            u, p = stats.mann_whitney_exact(list(xs), list(ys))
             self.assertEqual(u, u_statistic(xs, ys), msg=f"{xs} {ys}")
             self.assertAlmostEqual(p, float(mann_whitney_oracle(list(xs), list(ys))), places=12, msg=f"{xs} {ys}")
 
     def test_three_against_three_separated(self):
-        self.assertAlmostEqual(report.mann_whitney_exact([1, 2, 3], [4, 5, 6])[1], 0.1, places=12)
+        self.assertAlmostEqual(stats.mann_whitney_exact([1, 2, 3], [4, 5, 6])[1], 0.1, places=12)
 
     def test_normal_approximation_near_exact(self):
         # 8 against 8 with ties: the normal approximation (continuity and tie corrections) within 0.02.
         xs = [1, 3, 3, 5, 7, 8, 9, 12]
         ys = [2, 3, 6, 10, 11, 13, 14, 15]
-        u, p = report.mann_whitney(xs, ys)
+        u, p = stats.mann_whitney(xs, ys)
         self.assertEqual(u, u_statistic(xs, ys))
         self.assertLess(abs(p - float(mann_whitney_oracle(xs, ys))), 0.02)
 
@@ -95,12 +95,12 @@ class ChiSquareTests(unittest.TestCase):
         # Both branches (series below a + 1, continued fraction above), against the closed forms of
         # 1, 2 and 4 degrees of freedom.
         for x in [0.01, 0.5, 1.0, 2.5, 3.84, 7.0, 15.0, 40.0]:
-            self.assertAlmostEqual(report.chi_square_sf(x, 1), math.erfc(math.sqrt(x / 2)), places=10, msg=f"dof 1, x {x}")
-            self.assertAlmostEqual(report.chi_square_sf(x, 2), math.exp(-x / 2), places=10, msg=f"dof 2, x {x}")
-            self.assertAlmostEqual(report.chi_square_sf(x, 4), math.exp(-x / 2) * (1 + x / 2), places=10, msg=f"dof 4, x {x}")
+            self.assertAlmostEqual(stats.chi_square_sf(x, 1), math.erfc(math.sqrt(x / 2)), places=10, msg=f"dof 1, x {x}")
+            self.assertAlmostEqual(stats.chi_square_sf(x, 2), math.exp(-x / 2), places=10, msg=f"dof 2, x {x}")
+            self.assertAlmostEqual(stats.chi_square_sf(x, 4), math.exp(-x / 2) * (1 + x / 2), places=10, msg=f"dof 4, x {x}")
 
     def test_homogeneity_of_equal_cells(self):
-        statistic, dof, p = report.homogeneity([(10, 100), (10, 100), (10, 100)])
+        statistic, dof, p = stats.homogeneity([(10, 100), (10, 100), (10, 100)])
         self.assertEqual((statistic, dof, p), (0.0, 2, 1.0))
 
 
@@ -119,14 +119,14 @@ class WilsonTests(unittest.TestCase):
                     else:
                         hi = mid
                 return (lo + hi) / 2
-            low, high = report.wilson(k, n)
+            low, high = stats.wilson(k, n)
             self.assertAlmostEqual(low, root(0.0, k / n), places=10, msg=f"{k}/{n}")
             self.assertAlmostEqual(high, root(k / n, 1.0), places=10, msg=f"{k}/{n}")
 
     def test_edges(self):
-        self.assertEqual(report.wilson(0, 10)[0], 0.0)
-        self.assertEqual(report.wilson(10, 10)[1], 1.0)
-        self.assertAlmostEqual(report.wilson(0, 10)[1], 0.2775, places=4)  # the usual table value
+        self.assertEqual(stats.wilson(0, 10)[0], 0.0)
+        self.assertEqual(stats.wilson(10, 10)[1], 1.0)
+        self.assertAlmostEqual(stats.wilson(0, 10)[1], 0.2775, places=4)  # the usual table value
 
 
 if __name__ == "__main__":
@@ -138,18 +138,18 @@ class ReportTextTests(unittest.TestCase):
         rows = lambda fmt, grads: [{"format": fmt, "in_s": "1", "grad_l2": g} for g in grads]
         groups = {("e4m3",): rows("e4m3", ["0", "0", "0.0"]), ("e5m2",): rows("e5m2", ["205.6", "0.01"])}
         lines = []
-        report.vacuous_differences(lines.append, ["format"], groups)
+        sweeps.vacuous_differences(lines.append, ["format"], groups)
         text = "\n".join(lines)
         self.assertIn("e4m3: 3 of its 3 draws in S", text)
         self.assertNotIn("e5m2", text)
         lines = []
-        report.vacuous_differences(lines.append, ["format"], {("e5m2",): rows("e5m2", ["1.5"])})
+        sweeps.vacuous_differences(lines.append, ["format"], {("e5m2",): rows("e5m2", ["1.5"])})
         self.assertEqual(lines, [])
 
     def test_discordant_pairs_match_by_run_seed(self):
         a = [{"run_seed": "0", "in_s": "1"}, {"run_seed": "1", "in_s": "0"}, {"run_seed": "2", "in_s": "1"}]
         b = [{"run_seed": "2", "in_s": "0"}, {"run_seed": "1", "in_s": "1"}, {"run_seed": "3", "in_s": "1"}]
-        both, only_a, only_b = report.discordant(a, b)
+        both, only_a, only_b = stats.discordant(a, b)
         self.assertEqual((sorted(both), only_a, only_b), (["1", "2"], 1, 1))
 
 
@@ -157,7 +157,7 @@ class CochranQTests(unittest.TestCase):
     def test_two_conditions_is_mcnemar(self):
         # With two conditions Cochran's Q is McNemar's (b - c)^2 / (b + c), no continuity correction.
         table = [[1, 0]] * 9 + [[0, 1]] * 3 + [[1, 1]] * 20 + [[0, 0]] * 30
-        q, p = report.cochran_q(table)
+        q, p = stats.cochran_q(table)
         self.assertAlmostEqual(q, (9 - 3) ** 2 / (9 + 3), places=12)
         self.assertAlmostEqual(p, math.erfc(math.sqrt(q / 2)), places=9)  # chi-square tail, 1 degree of freedom
 
@@ -168,10 +168,10 @@ class CochranQTests(unittest.TestCase):
         columns = [Fraction(sum(r[j] for r in table)) for j in range(k)]
         mean = sum(columns) / k
         expected = k * (k - 1) * sum((c - mean) ** 2 for c in columns) / sum(sum(r) * (k - sum(r)) for r in table)
-        self.assertAlmostEqual(report.cochran_q(table)[0], float(expected), places=12)
+        self.assertAlmostEqual(stats.cochran_q(table)[0], float(expected), places=12)
 
     def test_identical_conditions(self):
-        self.assertEqual(report.cochran_q([[1, 1, 1], [0, 0, 0]]), (0.0, 1.0))
+        self.assertEqual(stats.cochran_q([[1, 1, 1], [0, 0, 0]]), (0.0, 1.0))
 
 
 class PaperTextTests(unittest.TestCase):
@@ -180,5 +180,5 @@ class PaperTextTests(unittest.TestCase):
         with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as f:
             f.write("The L=3 cell appears in all three sweeps.\nA PyTorch 2.15 CPU run of the same protocol (2 threads) "
                     "gives at 32 bits: L=3 87/200, L=1 14/100,\nL=6 60/100, n=64 15/100 — L=1 differs.\n\n## Next\nB=16 1/2\n")
-        self.assertEqual(report.cpu_peer_cells(f.name),
+        self.assertEqual(data.cpu_peer_cells(f.name),
                          [("L", "3", 87, 200), ("L", "1", 14, 100), ("L", "6", 60, 100), ("n", "64", 15, 100)])

@@ -1,0 +1,1 @@
+"""The code of scripts/report.py: results/REPORT.md from the committed CSVs and the paper's published numbers."""

@@ -1,0 +1,65 @@
+"""The exact-zero census while training, and the precision and depth figures."""
+import os, re
+from .data import cells, load, read_text
+from .stats import wilson
+
+
+def census_section(say, args, paper, missing):
+    """The exact-zero census while training (paper section 4), then the precision and depth figures."""
+
+    # The exact-zero census while training (paper section 4).
+    census = os.path.join(args.results, "zero-census.csv")
+    if os.path.exists(census):
+        text = read_text(args.paper)
+        published = {m.group(1): float(m.group(2)) * 1e-9 for m in re.finditer(r"(L=\d+ n=\d+) ([\d.]+)e-9", text)}
+        say("## Exact zeros among ReLU inputs while training\n")
+        say("From `results/zero-census.csv`: SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 256 in file order, one run per "
+            "cell, every epoch's training forward passes counted; causes by exact recomputation. Ratio = zeros / ReLU inputs "
+            "evaluated, with its 95% Wilson interval. The paper's per-cell 16-bit values (100 epochs, GPU) are listed where "
+            "published.\n")
+        say("| widths | format | accumulate | epochs | zeros | exact | rounding | ratio [95%] | paper (16-bit) |")
+        say("|---|---|---|---|---|---|---|---|---|")
+        for (widths, fmt_, acc), rows in cells(load(census), ["widths", "format", "accumulate"], final_only=False).items():
+            zeros = sum(int(r["zeros_total"]) for r in rows)
+            inputs = sum(int(r["activation_inputs"]) for r in rows)
+            exact = sum(int(r["zeros_exact"] or 0) for r in rows)
+            rounding = sum(int(r["zeros_rounding"] or 0) for r in rows)
+            lo, hi = wilson(zeros, inputs)
+            key = f"L={len(widths.split(',')) - 2} n={widths.split(',')[1]}"
+            theirs = f"{published[key]:.3g}" if fmt_ == "binary16" and key in published else ""
+            say(f"| {widths} | {fmt_} | {acc} | {max(int(r['epoch']) for r in rows)} | {zeros} | {exact} | {rounding} | "
+                f"{zeros / inputs:.3g} [{lo:.2g}, {hi:.2g}] | {theirs} |")
+        say("")
+
+    if os.path.exists(os.path.join(args.results, "volume-batch.svg")):
+        say("![volume against batch size, the paper beside ours](volume-batch.svg)  ")
+        say("`make report`: `python3 scripts/paper-beside.py B PAPER.md SUMMARY.csv results/volume-batch.csv` (ours with 95% Wilson "
+            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
+            "source --kind line --bands --log-x --x-label \"batch size B\" --y-label \"share of θ in S\" -o results/volume-batch.svg`\n")
+
+    if os.path.exists(os.path.join(args.results, "volume-width.svg")):
+        say("![volume against width, the paper beside ours](volume-width.svg)  ")
+        say("`make report`: `python3 scripts/paper-beside.py n PAPER.md SUMMARY.csv results/volume-width.csv` (ours with 95% Wilson "
+            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
+            "source --kind line --bands --log-x --x-label \"width n\" --y-label \"share of θ in S\" -o results/volume-width.svg`\n")
+
+    if os.path.exists(os.path.join(args.results, "volume-precision.svg")):
+        say("![volume against significand bits](volume-precision.svg)  ")
+        say("`make report`: `python3 scripts/precision-curve.py results ALL.csv` (both precision files, `same` named by the format "
+            "that sums), then `precisionlab plot ALL.csv --x format --x-as precision --y ratio --series accumulate --kind line --bands "
+            "-o results/volume-precision.svg`\n")
+
+    if os.path.exists(os.path.join(args.results, "volume-layers.svg")):
+        say("![volume against depth, the paper beside ours](volume-layers.svg)  ")
+        say("`make report`: `python3 scripts/paper-beside.py L PAPER.md SUMMARY.csv results/volume-layers.csv` (ours with 95% Wilson "
+            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
+            "source --kind line --bands --x-label \"hidden layers L\" --y-label \"share of θ in S\" -o results/volume-layers.svg`\n")
+
+    if os.path.exists(os.path.join(args.results, "volume-layers-pytorch-cpu.svg")):
+        say("![volume against depth with PyTorch's θ, two arithmetics, the paper beside them](volume-layers-pytorch-cpu.svg)  ")
+        say("`make report`: `python3 scripts/paper-beside.py L PAPER.md SUMMARY.csv results/volume-layers-pytorch-cpu.csv results/headline-pytorch-cpu.csv` (ours with 95% Wilson "
+            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
+            "source --kind line --bands --x-label \"hidden layers L\" --y-label \"share of θ in S\" -o results/volume-layers-pytorch-cpu.svg`\n")
+
+    if not os.path.exists(census):
+        missing.append("zero-census.csv")
