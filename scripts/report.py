@@ -15,7 +15,7 @@ import argparse, os, sys
 from studyreport.beyond import beyond_section
 from studyreport.census import census_section
 from studyreport.conv import conv_section
-from studyreport.data import paper_tables
+from studyreport.data import paper_tables, shared_section
 from studyreport.headline import headline_section
 from studyreport.sweeps import sweeps_section
 from studyreport.training import training_section
@@ -38,13 +38,12 @@ def main():
     say("published numbers (`paper-results.md`, the paper's GPU runs, 1000 draws per cell). Ours: count/draws,")
     say("ratio and 95% Wilson interval. p: two-sided Fisher exact test of our count against the paper's (its ratio")
     say("x 1000). \"agree\": p >= 0.05 (no evidence of a difference at that level; not a proof of equality).")
-    say("Every draw is independent (its own θ, see docs/EXPERIMENTS.md), except within headline-pytorch-cpu.csv,")
-    say("headline-theta-grid.csv, headline-tensor-core.csv and the other files marked paired, whose cells share their θ")
-    say("(paired draws), and where a draw's seed recurs: the three")
-    say("sweeps' shared cell (L = 3, n = 256, B = 256) is one sample in all three, marked where it repeats; real MNIST,")
-    say("pixels k/255, file order.\n")
+    say("Cells of a file are independent samples (each draw its own θ, see docs/EXPERIMENTS.md) unless the file is paired")
+    say("(`draws` = paired: its cells share their θ, for paired tests); a draw that is in more than one file is listed below and")
+    say("marked in every table that cites it. Real MNIST, pixels k/255, file order.\n")
 
     missing = []
+    shared_section(say, args.results)
     verdict(say, args.results, paper)
 
 

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Tests of report.py's statistics against independent oracles: exact enumeration in rational arithmetic
+"""Tests of the report (scripts/studyreport): its statistics against independent oracles: exact enumeration in rational arithmetic
 (every table, every split, every outcome), closed forms of the chi-square tail, and the defining equation
-of the Wilson interval solved by bisection. Run by `make test`:
+of the Wilson interval solved by bisection; and that a cell whose draws are in more than one file is said
+to be so wherever the report cites it. Run by `make test`:
 
     python3 -m unittest discover -s scripts -p 'test_*.py'
 """
 import math
+import os
+import subprocess
+import sys
+import tempfile
 import unittest
 from fractions import Fraction
 from itertools import combinations
@@ -182,3 +187,49 @@ class PaperTextTests(unittest.TestCase):
                     "gives at 32 bits: L=3 87/200, L=1 14/100,\nL=6 60/100, n=64 15/100 — L=1 differs.\n\n## Next\nB=16 1/2\n")
         self.assertEqual(data.cpu_peer_cells(f.name),
                          [("L", "3", 87, 200), ("L", "1", 14, 100), ("L", "6", 60, 100), ("n", "64", 15, 100)])
+
+
+class SharedDrawsTests(unittest.TestCase):
+    """A cell whose draws are in more than one file must be said to be so wherever the report cites it."""
+
+    HERE = os.path.dirname(os.path.abspath(__file__))
+    RESULTS = os.path.join(HERE, "..", "results")
+
+    def report(self, files):
+        """The report on a results folder holding `files` ({name: rows of the committed headline-paper.csv})."""
+        source = os.path.join(self.RESULTS, "headline-paper.csv")
+        with open(source) as f:
+            lines = f.read().splitlines()
+        folder = tempfile.mkdtemp()
+        for name, rows in files.items():
+            with open(os.path.join(folder, name), "w") as f:
+                f.write("\n".join([lines[0]] + [lines[1 + i] for i in rows]) + "\n")
+        run = subprocess.run([sys.executable, os.path.join(self.HERE, "report.py"), "--results", folder],
+                             capture_output=True, text=True, check=True)
+        return run.stdout
+
+    def test_a_shared_cell_is_marked_in_every_table_that_cites_it(self):
+        text = self.report({"headline-paper.csv": [0, 1, 2], "volume-layers.csv": [0, 1, 2]})
+        headline = [l for l in text.splitlines() if l.startswith("| paper | binary32 | same | sequential | 3/3")]
+        depth = [l for l in text.splitlines() if l.startswith("| paper | binary32 | same | 3 | 3/3")]
+        self.assertEqual(len(headline), 3)  # compared with the three published values
+        self.assertEqual(len(depth), 1)
+        for line in headline:
+            self.assertIn("3 of its 3 also in `volume-layers.csv`", line)
+        self.assertIn("also in headline-paper.csv", depth[0])
+        self.assertIn("- 3 draws in `headline-paper.csv`, `volume-layers.csv`", text)
+
+    def test_disjoint_draws_carry_no_mark(self):
+        text = self.report({"headline-paper.csv": [0, 1, 2], "volume-layers.csv": [3, 4, 5]})
+        self.assertNotIn("shared draws", text)
+        self.assertNotIn("Draws reported in more than one file", text)
+        self.assertNotIn("also in headline-paper.csv", text)
+
+    def test_every_shared_group_of_the_committed_results_is_listed(self):
+        data._SHARED.clear()
+        groups = {tuple(files) for files in data.shared_draws(self.RESULTS).values()}
+        lines = []
+        data.shared_section(lines.append, self.RESULTS)
+        text = "\n".join(lines)
+        for files in groups:
+            self.assertIn(", ".join(f"`{f}`" for f in files), text)

@@ -1,6 +1,6 @@
 """The headline cell under other arithmetics: paired files, PyTorch CPU's replayed trees, the tensor-core model,
 the exact zeros per pass (λ) and the operations that made them."""
-import json, os
+import json, math, os
 from collections import OrderedDict
 from .data import PAPER_DRAWS, cells, fmt, load, pvalue
 from .stats import binomial_test, discordant, fisher, wilson
@@ -99,30 +99,98 @@ def depth_under_trees(say, path, headline_path, paper):
     say("")
 
 
-def zeros_per_pass(say, path):
-    """λ: exact zeros per ReLU layer over one whole pass (zeros-pytorch-cpu.csv, every batch examined), per
-    arithmetic, mean over the draws with a 95% normal interval, and the draws with any zero."""
-    if not os.path.exists(path):
-        return
-    say("Exact zeros at ReLU inputs over one whole pass (λ, `results/zeros-pytorch-cpu.csv`: binary32, PyTorch's θ, every batch "
-        "examined, the same θ in every row): mean per draw and layer, 95% normal interval, and draws with any zero.\n")
-    say("| arithmetic | draws | λ layer 1 | λ layer 2 | λ layer 3 | draws with a zero | in S |")
-    say("|---|---|---|---|---|---|---|")
-    for (summation,), rows in cells(load(path), ["summation"]).items():
-        label = "PrecisionLab (sequential, bias last)" if summation == "sequential" else tree_forward(summation)
-        per = [[int(c) for c in r["zeros_per_layer"].split(";")] for r in rows]
+ZERO_FILES = ("zeros-pytorch-cpu.csv", "zeros-bias-last.csv", "zeros-bias-first.csv", "zeros-fused.csv")
+
+
+def arithmetic_name(row):
+    """A paired zeros file's cell in words: its summation, where the bias enters, fused or not."""
+    summation = row["summation"]
+    if summation.startswith("tree:"):
+        return tree_forward(summation).split(" (")[0] + ", trees replayed"
+    name = "sequential" if summation == "sequential" else f"`{summation}`"
+    name += f", bias {row.get('bias_order', 'last')}"
+    return name + (", fused" if row.get("fused") == "true" else "")
+
+
+def mean_interval(xs):
+    """Mean and a 95% normal interval of the mean (counts per draw: a few hundred draws)."""
+    n = len(xs)
+    mean = sum(xs) / n
+    sd = (sum((x - mean) ** 2 for x in xs) / (n - 1)) ** 0.5 if n > 1 else 0.0
+    half = 1.959963984540054 * sd / n ** 0.5
+    return mean, max(mean - half, 0.0), mean + half
+
+
+def arithmetic_rows(results, paper):
+    """The headline cell under every arithmetic, λ first, as computed rows: per cell of the paired zeros files
+    (every batch examined, PyTorch's θ, the same θ for draw i in every file) its name, λ per layer and in all
+    (mean, 95% interval), var/mean of the zeros per pass, draws with a zero, in S (k, n, Wilson interval), the
+    Poisson share 1 − exp(−λ), the exact McNemar p against sequential sums with the bias last on the same θ
+    (None for that cell itself), Fisher's p against the paper's three values (sorted), and draws where being
+    in S and having a zero disagree."""
+    rows = []
+    for name in ZERO_FILES:
+        path = os.path.join(results, name)
+        if os.path.exists(path):
+            rows += [dict(r, file=name) for r in load(path)]
+    groups = OrderedDict()
+    for r in rows:
+        groups.setdefault((r["file"], r["summation"], r.get("bias_order", "last"), r.get("fused", "false")), []).append(r)
+    base = next((g for (f, sm, bias, fused), g in groups.items() if sm == "sequential" and bias == "last" and fused == "false"), None)
+    published = [paper["L"]["32-bit"]["3"], paper["n"]["32-bit"]["256"], paper["B"]["32-bit"]["256"]]
+    out = []
+    for g in groups.values():
+        per = [[int(c) for c in r["zeros_per_layer"].split(";")] for r in g]
         n = len(per)
-        parts = []
-        for layer in range(len(per[0])):
-            xs = [d[layer] for d in per]
-            mean = sum(xs) / n
-            sd = (sum((x - mean) ** 2 for x in xs) / (n - 1)) ** 0.5 if n > 1 else 0.0
-            half = 1.959963984540054 * sd / n ** 0.5
-            parts.append(f"{mean:.3f} [{max(mean - half, 0):.3f}, {mean + half:.3f}]")
-        anyz = sum(sum(d) > 0 for d in per)
-        ins = sum(r["in_s"] == "1" for r in rows)
-        say(f"| {label} | {n} | " + " | ".join(parts) + f" | {anyz}/{n} | {ins}/{n} |")
+        totals = [sum(d) for d in per]
+        total = mean_interval(totals)
+        k = sum(r["in_s"] == "1" for r in g)
+        mcnemar = None
+        if base is not None and g is not base:
+            _, only_a, only_b = discordant(g, base)
+            mcnemar = binomial_test(only_a, only_a + only_b, 0.5) if only_a + only_b else 1.0
+        out.append({
+            "name": arithmetic_name(g[0]), "file": g[0]["file"], "n": n, "k": k, "interval": wilson(k, n),
+            "layers": [mean_interval([d[i] for d in per]) for i in range(len(per[0]))], "lambda": total,
+            "dispersion": (sum((x - total[0]) ** 2 for x in totals) / (n - 1)) / total[0] if n > 1 and total[0] > 0 else float("nan"),
+            "with_zero": sum(t > 0 for t in totals), "poisson": 1 - math.exp(-total[0]), "mcnemar": mcnemar,
+            "paper": sorted(fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS) for v in published),
+            "mismatched": sum((t > 0) != (r["in_s"] == "1") for t, r in zip(totals, g))})
+    return out
+
+
+def zeros_per_pass(say, results, paper):
+    """The table of arithmetic_rows, with what it shows."""
+    table = arithmetic_rows(results, paper)
+    if not table:
+        return
+    say("### The headline cell under every arithmetic, λ first\n")
+    say("Exact zeros at ReLU inputs over one whole pass (λ: mean per draw, 95% normal interval) for every arithmetic at the "
+        "headline cell: binary32, paper protocol, PyTorch's θ (`--init torch`), every batch examined (`--all-batches`), "
+        "paired draws (draw i is `torch.manual_seed(i)`'s θ in every file: " + ", ".join(sorted({f"`{r['file']}`" for r in table}))
+        + "). \"a zero\": draws with at least one exact zero in the pass; \"Poisson\": 1 − exp(−λ), the share those means "
+        "predict if zeros fell independently at a rate common to all θ; \"in S\": observed, 95% Wilson interval. McNemar: exact "
+        "test against sequential sums with the bias last on the same θ. Paper: Fisher p against .463, .478, .488 (lowest to "
+        "highest).\n")
+    say("| arithmetic | draws | λ layer 1 | λ layer 2 | λ layer 3 | λ | var/mean | a zero | Poisson | in S | McNemar p | paper p |")
+    say("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in table:
+        lo, hi = r["interval"]
+        say(f"| {r['name']} | {r['n']} | " + " | ".join(f"{m:.3f} [{a:.3f}, {b:.3f}]" for m, a, b in r["layers"])
+            + f" | {r['lambda'][0]:.3f} | {r['dispersion']:.2f} | {r['with_zero']}/{r['n']} | {fmt(r['poisson'])} | "
+            f"{r['k']}/{r['n']} = {fmt(r['k'] / r['n'])} [{fmt(lo)}, {fmt(hi)}] | "
+            + ("(reference)" if r["mcnemar"] is None else pvalue(r["mcnemar"]))
+            + f" | {pvalue(r['paper'][0])} to {pvalue(r['paper'][-1])} |")
     say("")
+    mismatched = sum(r["mismatched"] for r in table)
+    inside = sum(r["interval"][0] <= r["poisson"] <= r["interval"][1] for r in table)
+    dispersion = [r["dispersion"] for r in table]
+    say(f"In {'every draw' if mismatched == 0 else f'all but {mismatched} draws'} of this table a draw is in S exactly when its pass "
+        "has an exact zero at a ReLU input. The Poisson share 1 − exp(−λ) lies inside the observed share's 95% interval for "
+        f"{inside} of the {len(table)} arithmetics (var/mean of the zeros per pass {min(dispersion):.2f} to "
+        f"{max(dispersion):.2f}; 1 for a Poisson count)"
+        + (": the share in S is what λ predicts.\n" if inside == len(table)
+           else ": where it does not, λ varies with θ and the two observables part.\n"))
 
 
 def zero_operations(say, path):

@@ -1,6 +1,6 @@
 """Volume files beyond the paper's grid."""
 import os
-from .data import cells, load, published_share, row_for
+from .data import cells, shared_note, load, published_share, row_for
 from .stats import median
 from .sweeps import exponent_range, junction, paired_comparisons, precision_flatness, vacuous_differences
 
@@ -45,6 +45,11 @@ def beyond_section(say, args, paper, missing):
             middle = "" if middle == "" else f"{middle:g}"
             seconds = sum(float(r["wall_seconds"]) for r in group) / n
             tail = f" {theirs or 'none published'} | {p} | {agree} |" if with_paper else ""
+            shared = shared_note(group, name, args.results)
+            if shared and not with_paper:
+                ours += shared
+            elif shared:
+                tail = tail[:-2] + shared + " |"
             say("| " + " | ".join(key) + f" | {ours} | {middle} | {seconds:.1f} |" + tail)
         say("")
         vacuous_differences(say, keys, groups)

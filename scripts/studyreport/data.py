@@ -1,6 +1,6 @@
 """Loading: the results CSVs (with the defaults of columns added after a file was written), the paper's
 published numbers, the PyTorch peer logs; cells, axes and the formatting of counts and p-values."""
-import csv, math, os, re
+import csv, glob, math, os, re
 from collections import OrderedDict
 from .stats import fisher, wilson
 
@@ -155,3 +155,53 @@ def row_for(k, n, published):
     pk = round(published * PAPER_DRAWS)
     p = fisher(k, n, pk, PAPER_DRAWS)
     return ours, f"{published:g} ({pk}/{PAPER_DRAWS})", pvalue(p), "yes" if p >= 0.05 else "**no**"
+
+
+_SHARED = {}
+
+
+def shared_draws(results):
+    """{trial key: sorted names of the results files holding it} for every trial key (one draw: its options and
+    seed) found in more than one CSV of `results`. A cell whose rows carry such keys is one sample reported in
+    several files, not several samples."""
+    if results not in _SHARED:
+        where = {}
+        for path in sorted(glob.glob(os.path.join(results, "*.csv"))):
+            with open(path, newline="") as f:
+                reader = csv.DictReader(f)
+                if "trial" not in (reader.fieldnames or []):
+                    continue
+                for row in reader:
+                    where.setdefault(row["trial"], set()).add(os.path.basename(path))
+        _SHARED[results] = {t: sorted(names) for t, names in where.items() if len(names) > 1}
+    return _SHARED[results]
+
+
+def shared_note(rows, name, results):
+    """'' when no draw of the cell `rows` (from file `name`) is in another file; else a note naming the files
+    and how many of the cell's draws they share, for the table that cites the cell."""
+    shared = shared_draws(results)
+    others = {}
+    for r in rows:
+        for other in shared.get(r.get("trial"), []):
+            if other != name:
+                others[other] = others.get(other, 0) + 1
+    if not others:
+        return ""
+    return " (shared draws: " + ", ".join(f"{c} of its {len(rows)} also in `{o}`" for o, c in sorted(others.items())) + ")"
+
+
+def shared_section(say, results):
+    """Every group of files that share draws, said once: which files, how many draws, which cells."""
+    shared = shared_draws(results)
+    if not shared:
+        return
+    groups = {}
+    for files in shared.values():
+        groups[tuple(files)] = groups.get(tuple(files), 0) + 1
+    say("## Draws reported in more than one file\n")
+    say("The same draw (its options and seed, the CSV's `trial` key) is in several files where a cell is shared by design. "
+        "Such a cell is one sample wherever it appears; every table that cites it says so beside the count.\n")
+    for files, count in sorted(groups.items(), key=lambda item: (-item[1], item[0])):
+        say(f"- {count} draw{'' if count == 1 else 's'} in " + ", ".join(f"`{f}`" for f in files))
+    say("")

@@ -1,7 +1,8 @@
 """The headline cell section."""
 import os, re
 from .arithmetic import PAIRED_ARITHMETIC, arithmetic_cells, depth_under_trees, zero_operations, zeros_per_pass
-from .data import BITS, PAPER_DRAWS, cells, cpu_peer_cells, fmt, load, pvalue, read_text, row_for
+from .peer import peer_section
+from .data import BITS, shared_note, PAPER_DRAWS, cells, cpu_peer_cells, fmt, load, pvalue, read_text, row_for
 from .stats import fisher, wilson
 
 
@@ -34,6 +35,7 @@ def headline_section(say, args, paper, missing):
             if bias_order != "last":
                 order += f"; bias {bias_order}"
             k, n = sum(r["in_s"] == "1" for r in rows), len(rows)
+            shared = shared_note(rows, name, args.results)
             per = f"{sum(float(r['wall_seconds']) for r in rows) / n:.2f}"
             if n < sized.get(name, PAPER_DRAWS):
                 partial.append(f"{protocol} {fmt_} {order}: {n} of {sized.get(name, PAPER_DRAWS)}")
@@ -46,10 +48,10 @@ def headline_section(say, args, paper, missing):
             if not published:
                 ours, _, _, _ = row_for(k, n, None)
                 note = "not computed in the paper" if fmt_ == "binary64" else "no published value"
-                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {per} | {note} | | |")
+                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {per} | {note} | | {shared.strip()} |")
             for sweep, v in published:
                 ours, theirs, p, agree = row_for(k, n, v)
-                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {per} | {theirs} ({sweep} sweep) | {p} | {agree} |")
+                say(f"| {protocol} | {fmt_} | {acc} | {order} | {ours} | {per} | {theirs} ({sweep} sweep) | {p} | {agree}{shared} |")
     say("")
     if partial:
         say("Not finished yet (the sweep resumes where it stopped): " + "; ".join(partial) + " draws. A cell not listed")
@@ -130,7 +132,8 @@ def headline_section(say, args, paper, missing):
     replayed += arithmetic_cells(say, os.path.join(args.results, "headline-theta-grid.csv"), paper, "PrecisionLab's θ (53-bit draws)")
     replayed += arithmetic_cells(say, os.path.join(args.results, "headline-tensor-core.csv"), paper,
                                  "PyTorch's θ and TF32 operands (nearest-away)")
-    zeros_per_pass(say, os.path.join(args.results, "zeros-pytorch-cpu.csv"))
+    zeros_per_pass(say, args.results, paper)
+    peer_section(say, args.results, paper)
     zero_operations(say, os.path.join(args.results, "zero-operations-pytorch-cpu.csv"))
     depth_under_trees(say, os.path.join(args.results, "volume-layers-pytorch-cpu.csv"),
                       os.path.join(args.results, "headline-pytorch-cpu.csv"), paper)

@@ -1,7 +1,8 @@
 """The verdict: which arithmetic reproduces PyTorch CPU and which the paper, computed from the results."""
 import os
 from collections import OrderedDict
-from .arithmetic import tree_forward
+from .arithmetic import arithmetic_rows, tree_forward
+from .peer import BIAS_FORWARD, peer_cells
 from .data import PAPER_DRAWS, cells, fmt, load, pvalue
 from .stats import binomial_test, discordant, fisher
 
@@ -19,6 +20,28 @@ def verdict(say, results, paper):
         "(`--summation tree:FILE`, `--init torch`): every dense layer's output on the first 20 MNIST batches and every weight "
         "gradient on 4 of them equal PyTorch's own (Tests/ExperimentsTests/TorchArithmeticTests.swift, SHA-256s written by "
         "PyTorch 2.13 on this AMD EPYC, one thread). Another CPU or thread count has other trees.")
+    peers, disagreements = peer_cells(results, paper)
+    for c in peers:
+        lo, hi = c["interval"]
+        say(f"- **PyTorch itself** (`scripts/torch-peer.py`, {BIAS_FORWARD[c['bias']]}, L = {c['layers']}, n = {c['width']}, "
+            f"B = {c['batch']}, {c['protocol']} protocol): {c['k']}/{c['n']} = {fmt(c['k'] / c['n'])} [{fmt(lo)}, {fmt(hi)}] in S"
+            + (f", against the paper Fisher p {pvalue(c['paper'][0])} to {pvalue(c['paper'][-1])}" if c["paper"] else "")
+            + (f"; paired θ for θ with PrecisionLab's replay, {c['agree']} of {c['paired']} pairs agree"
+               + (" (every disagreement is listed below)" if c["agree"] < c["paired"] else "") if c["paired"] else "")
+            + ".")
+    table = arithmetic_rows(results, paper)
+    if table:
+        agree = [r["name"] for r in table if r["paper"][0] >= 0.05]
+        differ = [r["name"] for r in table if r["paper"][0] < 0.05]
+        low, high = min(table, key=lambda r: r["k"] / r["n"]), max(table, key=lambda r: r["k"] / r["n"])
+        say(f"- **Every arithmetic, λ first** ({len(table)} arithmetics on the same PyTorch θ, {min(r['n'] for r in table)} to "
+            f"{max(r['n'] for r in table)} draws each, every batch examined): the share in S runs from {low['k']}/{low['n']} "
+            f"({low['name']}) to {high['k']}/{high['n']} ({high['name']}); "
+            + (f"agreeing with all three of the paper's values (Fisher p ≥ 0.05): {'; '.join(agree)}" if agree
+               else "none agrees with all three of the paper's values")
+            + (f"; below at least one of them (p < 0.05): {'; '.join(differ)}" if differ else "")
+            + f". λ, the zeros per pass, predicts the share (1 − exp(−λ) inside its interval) for "
+            f"{sum(r['interval'][0] <= r['poisson'] <= r['interval'][1] for r in table)} of them.")
     # Which arithmetic reproduces the paper, cell by cell (depth sweep with PyTorch's θ).
     rows = load(pytorch)
     layers = os.path.join(results, "volume-layers-pytorch-cpu.csv")
