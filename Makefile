@@ -149,17 +149,23 @@ report:
 	  FILES="results/volume-layers-pytorch-cpu.csv results/headline-pytorch-cpu.csv" LABEL="hidden layers L" PLOT_OPTIONS=
 	@t=$$(mktemp --suffix .csv); python3 scripts/precision-curve.py results $$t && \
 	  $(PRECISIONLAB) plot $$t --x format --x-as precision --y ratio --series accumulate --kind line --bands \
+	    --y-label "share of θ in S" --title "Share of θ in S against significand bits p (L = 3, n = 256, B = 256, MNIST)" \
 	    -o results/volume-precision.svg; rm -f $$t; true
 	@$(MAKE) --no-print-directory beside SWEEP=B FIGURE=volume-batch FILES=results/volume-batch.csv LABEL="batch size B" PLOT_OPTIONS=--log-x
-	@[ -f results/conv-volume.csv ] && $(PRECISIONLAB) plot results/conv-volume.csv --cumulative \
-	  --series model,batch_norm,format,batch_norm_arithmetic -o results/conv-volume.svg; true
-	@for name in conv-volume-corrected conv-volume-bfloat16 conv-volume-pilot; do \
-	  [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --cumulative --series model,batch_norm,format \
-	    -o results/$$name.svg; \
+	@for name in conv-volume conv-volume-corrected conv-volume-bfloat16 conv-volume-pilot; do \
+	  [ -f results/$$name.csv ] || continue; \
+	  data=$$(python3 -c "import csv, sys; print(next(csv.DictReader(open(sys.argv[1])))['data'])" results/$$name.csv); \
+	  series=batch_norm,format; [ $$name = conv-volume ] && series=batch_norm,format,batch_norm_arithmetic; \
+	  for model in vgg:VGG11 resnet:ResNet18; do \
+	    $(PRECISIONLAB) plot results/$$name.csv --cumulative --where model=$${model%%:*} --series $$series --log-x \
+	      --x-label "batch k (first differing batch, from 1; log scale)" \
+	      --title "$${model#*:} on $$data: share of runs whose first-layer gradients differed by batch k" \
+	      -o results/$$name-$${model%%:*}.svg; \
+	  done; \
 	done; true
 	@for run in conv-training-resnet-10k:kink_rule conv-training-resnet-bn:kink_rule conv-training-vgg:batch_norm; do \
 	  name=$${run%%:*}; [ -f results/$$name.csv ] && $(PRECISIONLAB) plot results/$$name.csv --raw --where final=1 \
-	    --x relu0 --y test_accuracy --series $${run#*:} --kind points --x-label "ReLU'(0)" \
+	    --x relu0 --y test_accuracy --series $${run#*:} --kind points --zoom-y --x-label "ReLU'(0)" \
 	    --y-label "final test accuracy, one point per run" -o results/$$name.svg; \
 	done; true
 	python3 scripts/report.py --paper "$(PAPER)" > results/REPORT.md.tmp && mv results/REPORT.md.tmp results/REPORT.md || { rm -f results/REPORT.md.tmp; exit 1; }

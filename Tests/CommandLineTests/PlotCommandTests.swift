@@ -22,7 +22,7 @@ import Testing
     let both = try CommandLineTests.run(["plot", csv, "--cumulative", "--series", "format,accumulate", "-o", svg])
     #expect(both.status == 0, "\(both.error)")
     let named = try String(contentsOfFile: svg, encoding: .utf8)
-    #expect(named.contains(">bfloat16 same</text>") && named.contains(">binary64 same</text>"))
+    #expect(named.contains(">format bfloat16, accumulate same</text>") && named.contains(">format binary64, accumulate same</text>"))
     let bad = try CommandLineTests.run(["plot", csv, "--cumulative", "--series", "format,colour", "-o", svg])
     #expect(bad.status == 65 && bad.error.contains("no column 'colour'"), "\(bad.error)")
   }

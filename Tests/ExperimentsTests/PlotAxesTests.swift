@@ -92,4 +92,19 @@ import Testing
     // Round ticks on a numeric axis, not one per point.
     #expect(svg.components(separatedBy: "text-anchor=\"middle\">").count < 20)
   }
+
+  /// `zoomY`: accuracies of 0.78 and 0.88 span most of the plot's height instead of its top eighth; without
+  /// it the axis starts at 0.
+  @Test func zoomedYSpansTheValues() throws {
+    let rows = [["0", "a", "0.78"], ["1", "a", "0.79"], ["0", "b", "0.88"]]
+    var plot = try SVGPlot.from(columns: ["relu0", "bn", "acc"], rows: rows, x: "relu0", y: "acc", series: "bn", low: nil, high: nil)
+    plot.kind = .points
+    #expect(plot.range.low == 0 && plot.range.high == 0.88)
+    plot.zoomY = true
+    let (low, high) = plot.range
+    #expect(low >= 0.75 && low < 0.78 && high > 0.88 && high < 0.9, "\(low) \(high)")
+    #expect(Swift.abs(SVGPlot.ticks(low, high).first! - low) < 1e-12, "the lowest tick is the axis start")
+    let ticks = SVGPlot.ticks(low, high)
+    #expect(ticks.count >= 3 && ticks.allSatisfy { $0 > 0.7 }, "\(ticks)")
+  }
 }

@@ -46,8 +46,9 @@ def census_section(say, args, paper, missing):
     if os.path.exists(os.path.join(args.results, "volume-precision.svg")):
         say("![volume against significand bits](volume-precision.svg)  ")
         say("`make report`: `python3 scripts/precision-curve.py results ALL.csv` (both precision files, `same` named by the format "
-            "that sums), then `precisionlab plot ALL.csv --x format --x-as precision --y ratio --series accumulate --kind line --bands "
-            "-o results/volume-precision.svg`\n")
+            "that sums, and headline-paper.csv's binary16 cell as a series of its own), then `precisionlab plot ALL.csv --x format "
+            "--x-as precision --y ratio --series accumulate --kind line --bands --y-label \"share of θ in S\" --title \"Share of θ "
+            "in S against significand bits p (L = 3, n = 256, B = 256, MNIST)\" -o results/volume-precision.svg`\n")
 
     if os.path.exists(os.path.join(args.results, "volume-layers.svg")):
         say("![volume against depth, the paper beside ours](volume-layers.svg)  ")

@@ -208,8 +208,11 @@ def conv_section(say, args, paper, missing):
                 "the fix this points to.\n")
         conv_tests(say, args.results)
         for name, label in conv_files:
-            figure = name.replace(".csv", ".svg")
-            if os.path.exists(os.path.join(args.results, figure)):
-                say(f"![{label}]({figure})  ")
-                series = "model,batch_norm,format,batch_norm_arithmetic" if name == "conv-volume.csv" else "model,batch_norm,format"
-                say(f"`precisionlab plot results/{name} --cumulative --series {series} -o results/{figure}`\n")
+            series = "batch_norm,format,batch_norm_arithmetic" if name == "conv-volume.csv" else "batch_norm,format"
+            for model, title in (("vgg", "VGG11"), ("resnet", "ResNet18")):
+                figure = name.replace(".csv", f"-{model}.svg")
+                if os.path.exists(os.path.join(args.results, figure)):
+                    say(f"![{label}, {title}]({figure})  ")
+                    say(f"`make report`: `precisionlab plot results/{name} --cumulative --where model={model} --series {series} "
+                        f"--log-x --x-label \"batch k (first differing batch, from 1; log scale)\" --title \"{title} on DATA: share "
+                        f"of runs whose first-layer gradients differed by batch k\" -o results/{figure}` (DATA: the file's `data`)\n")

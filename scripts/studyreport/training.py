@@ -238,8 +238,8 @@ def training_section(say, results, paper_path, missing):
                          ("conv-training-vgg", "batch_norm")):
         if os.path.exists(os.path.join(results, name + ".svg")):
             say(f"![final test accuracy of each run against ReLU'(0), per {series.replace('_', ' ')}]({name}.svg)  ")
-            say(f"`precisionlab plot results/{name}.csv --raw --where final=1 --x relu0 --y test_accuracy --series {series} --kind points` "
-                "(what `make report` runs: one point per run, its final evaluation; a diverged run has no accuracy and "
+            say(f"`precisionlab plot results/{name}.csv --raw --where final=1 --x relu0 --y test_accuracy --series {series} --kind points "
+                "--zoom-y --x-label \"ReLU'(0)\" --y-label \"final test accuracy, one point per run\"` (what `make report` runs: one point per run, its final evaluation; a diverged run has no accuracy and "
                 "is counted in the table)\n")
     rule_comparison(say, collapse, outcomes)
     paired_runs(say, paired)

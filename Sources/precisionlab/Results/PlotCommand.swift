@@ -21,6 +21,7 @@ struct PlotCommand: ParsableCommand {
   @Option(name: .customLong("y-label"), help: "Title of the y axis (default: the column).") var yLabel: String?
   @Flag(name: .customLong("log-x"), help: "Log scale on x (line or point plots of a numeric x).") var logX = false
   @Flag(name: .customLong("log-y"), help: "Log scale on y (line or point plots; values ≤ 0 are left out and said).") var logY = false
+  @Flag(name: .customLong("zoom-y"), help: "A linear y axis over the values' span (with a margin) instead of from 0: small differences between large values.") var zoomY = false
   @Flag(help: "Intervals as shaded bands along the lines instead of error bars.") var bands = false
   @Flag(help: "Plot a results CSV's rows as they are (one point per row: iterations, epochs), not its summary.") var raw = false
   @Option(name: .customLong("where"), help: ArgumentHelp("Keep only the rows whose COLUMN holds VALUE, before anything else (repeatable: all must hold); --raw --where final=1 plots each run's last epoch.", valueName: "COLUMN=VALUE")) var filters: [String] = []
@@ -41,6 +42,7 @@ struct PlotCommand: ParsableCommand {
     if raw && markFirst == nil && bands { throw ValidationError("--bands draws a summary's ci_low and ci_high; a --raw file has none") }
     if (logX || logY) && kind == .bar { throw ValidationError("--log-x and --log-y need --kind line or points") }
     if bands && kind != .line { throw ValidationError("--bands needs --kind line") }
+    if zoomY && logY { throw ValidationError("--zoom-y is for a linear y axis; --log-y already spans the values") }
     for f in filters where !f.contains("=") || f.hasPrefix("=") {
       throw ValidationError("--where: '\(f)' is not COLUMN=VALUE")
     }
@@ -71,6 +73,7 @@ struct PlotCommand: ParsableCommand {
       plot.numericX = plot.kind != .bar && plot.points.allSatisfy { Double($0.x)?.isFinite == true }
       plot.logX = logX
       plot.logY = logY
+      plot.zoomY = zoomY
       plot.bands = bands
       plot.xLabel = xLabel ?? axis.label(column: x)
       plot.yLabel = yLabel ?? y
@@ -107,7 +110,9 @@ struct PlotCommand: ParsableCommand {
       var groups: [String: (runs: Int, ks: [Int], last: Int)] = [:]
       var order: [String] = []
       for r in rows where r.count == columns.count && r[ei].isEmpty {
-        let name = si.isEmpty ? "runs" : si.map { r[$0] }.joined(separator: " ")
+        // One column: its values name the series under the column's title; several: each value with its column.
+        let name = si.isEmpty ? "runs" : si.count == 1 ? r[si[0]]
+          : si.map { "\(columns[$0].replacingOccurrences(of: "_", with: " ")) \(r[$0])" }.joined(separator: ", ")
         if groups[name] == nil { order.append(name) }
         groups[name, default: (0, [], 0)].runs += 1
         if let k = Int(r[fi]) { groups[name]!.ks.append(k + 1) }
@@ -132,7 +137,8 @@ struct PlotCommand: ParsableCommand {
       plot.logX = logX
       plot.xLabel = xLabel ?? "k (first differing batch, from 1)"
       plot.yLabel = yLabel ?? "share of runs differed by batch k"
-      plot.seriesLabel = series ?? ""
+      plot.seriesLabel = si.count == 1 ? columns[si[0]] : ""
+      plot.zoomY = zoomY
       plot.title = title ?? "Cumulative share of runs whose gradients differed by batch k"
       return plot
     }
