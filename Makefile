@@ -158,7 +158,7 @@ report:
 	  series=batch_norm,format; [ $$name = conv-volume ] && series=batch_norm,format,batch_norm_arithmetic; \
 	  for model in vgg:VGG11 resnet:ResNet18; do \
 	    $(PRECISIONLAB) plot results/$$name.csv --cumulative --where model=$${model%%:*} --series $$series --log-x \
-	      --x-label "batch k (first differing batch, from 1; log scale)" \
+	      --x-label "batch k (first differing batch, from 1)" \
 	      --title "$${model#*:} on $$data: share of runs whose first-layer gradients differed by batch k" \
 	      -o results/$$name-$${model%%:*}.svg; \
 	  done; \

@@ -2,7 +2,7 @@
 """A summary CSV of one sweep with the paper's published shares beside ours, for a figure with both:
 per format (and summation, when the files hold several) and sweep value, our share in S with its 95%
 Wilson interval (series `ours FORMAT[, SUMMATION]`) and the paper's (series `paper N-bit`, its interval
-for 1000 draws). Cells of the paper protocol at the paper's arithmetic only (report.published_share);
+for 1000 draws). Cells of the paper protocol at the paper's arithmetic only (studyreport.data.published_share);
 the first file's `-binary64` companion too; later files add only summations the first file has.
 
 usage: paper-beside.py SWEEP PAPER.md OUT.csv RESULTS.csv [RESULTS.csv ...]
@@ -12,42 +12,42 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import report  # noqa: E402
+from studyreport import arithmetic, data, stats  # noqa: E402
 
 
 def main():
     if len(sys.argv) < 5 or sys.argv[1] not in ("L", "n", "B"):
         sys.exit("usage: paper-beside.py SWEEP PAPER.md OUT.csv RESULTS.csv [RESULTS.csv ...]")
     sweep, paper_path, out, path = sys.argv[1:5]
-    paper = report.paper_tables(paper_path)
-    rows = report.load(path)
+    paper = data.paper_tables(paper_path)
+    rows = data.load(path)
     companion = path.replace(".csv", "-binary64.csv")
     if os.path.exists(companion):
-        rows += report.load(companion)
+        rows += data.load(companion)
     summations = {r.get("summation", "sequential") for r in rows}
     for extra in sys.argv[5:]:
-        rows += [r for r in report.load(extra) if r.get("summation", "sequential") in summations]
+        rows += [r for r in data.load(extra) if r.get("summation", "sequential") in summations]
     several = len(summations) > 1
     summary = []
-    for (fmt_, widths, batch, summation), group in report.cells(rows, ["format", "widths", "batch_size", "summation"]).items():
+    for (fmt_, widths, batch, summation), group in data.cells(rows, ["format", "widths", "batch_size", "summation"]).items():
         first = group[0]
-        x = report.axis(first)
-        if any(x[a] != v for a, v in report.SWEEP_FIXED[sweep].items()):
+        x = data.axis(first)
+        if any(x[a] != v for a, v in data.SWEEP_FIXED[sweep].items()):
             continue
-        if report.published_share(paper, first) is None and fmt_ != "binary64":
+        if data.published_share(paper, first) is None and fmt_ != "binary64":
             continue
         k, n = sum(r["in_s"] == "1" for r in group), len(group)
-        lo, hi = report.wilson(k, n)
+        lo, hi = stats.wilson(k, n)
         label = f"ours {fmt_}"
         if several:
             label += ", " + (summation if not summation.startswith("tree:")
-                             else report.tree_forward(summation).split(" (")[0].replace("PyTorch CPU's ", "PyTorch CPU "))
+                             else arithmetic.tree_forward(summation).split(" (")[0].replace("PyTorch CPU's ", "PyTorch CPU "))
         summary.append({"x": x[sweep], "source": label, "ratio": k / n, "ci_low": lo, "ci_high": hi})
-        bits = report.BITS.get(fmt_)
+        bits = data.BITS.get(fmt_)
         v = paper.get(sweep, {}).get(bits, {}).get(x[sweep])
         if v is not None and not any(s["source"] == f"paper {bits}" and s["x"] == x[sweep] for s in summary):
-            k0 = round(v * report.PAPER_DRAWS)
-            lo0, hi0 = report.wilson(k0, report.PAPER_DRAWS)
+            k0 = round(v * data.PAPER_DRAWS)
+            lo0, hi0 = stats.wilson(k0, data.PAPER_DRAWS)
             summary.append({"x": x[sweep], "source": f"paper {bits}", "ratio": v, "ci_low": lo0, "ci_high": hi0})
     if not summary:
         sys.exit(1)

@@ -1,4 +1,4 @@
-import Experiments
+@testable import Experiments
 import Foundation
 import Testing
 
@@ -106,5 +106,21 @@ import Testing
     #expect(Swift.abs(SVGPlot.ticks(low, high).first! - low) < 1e-12, "the lowest tick is the axis start")
     let ticks = SVGPlot.ticks(low, high)
     #expect(ticks.count >= 3 && ticks.allSatisfy { $0 > 0.7 }, "\(ticks)")
+  }
+
+  /// Line markers drawn over each other become rings: the first of two coinciding series is drawn 2 px
+  /// larger, so neither hides the other; markers elsewhere keep their size.
+  @Test func coincidingMarkersShowAsRings() throws {
+    let rows = [["1", "a", "1"], ["1", "b", "1"], ["2", "b", "0.5"]]
+    var plot = try SVGPlot.from(columns: ["k", "s", "share"], rows: rows, x: "k", y: "share", series: "s", low: nil, high: nil)
+    plot.kind = .line
+    plot.numericX = true
+    let circles = plot.svg().split(separator: "\n").filter { $0.hasPrefix("<circle") }
+    func radius(_ title: String) -> String? {
+      circles.first { $0.contains("<title>\(title)</title>") }.map { line in
+        String(line[line.range(of: "r=\"")!.upperBound...].prefix { $0 != "\"" })
+      }
+    }
+    #expect(radius("a 1: 1.0") == "5.50" && radius("b 1: 1.0") == "3.5" && radius("b 2: 0.5") == "3.5", "\(circles)")
   }
 }

@@ -214,5 +214,5 @@ def conv_section(say, args, paper, missing):
                 if os.path.exists(os.path.join(args.results, figure)):
                     say(f"![{label}, {title}]({figure})  ")
                     say(f"`make report`: `precisionlab plot results/{name} --cumulative --where model={model} --series {series} "
-                        f"--log-x --x-label \"batch k (first differing batch, from 1; log scale)\" --title \"{title} on DATA: share "
+                        f"--log-x --x-label \"batch k (first differing batch, from 1)\" --title \"{title} on DATA: share "
                         f"of runs whose first-layer gradients differed by batch k\" -o results/{figure}` (DATA: the file's `data`)\n")

@@ -215,6 +215,19 @@ public struct SVGPlot: Sendable {
     // Points on a numeric axis: the series side by side, 9 px apart, centred on the value.
     let dodge = 9.0
     func placeable(_ v: Double?) -> Double? { v.flatMap { logY && $0 <= 0 ? nil : $0 } }
+    // Line markers that coincide with later series' markers grow by 2 px for each, so that points drawn
+    // over each other show as rings (every series at k = 1 of a cumulative plot, say).
+    func key(_ x: Double, _ y: Double) -> String { "\(Int(x.rounded())) \(Int(y.rounded()))" }
+    var later: [String: Int] = [:]
+    var covering: [[String: Int]] = Array(repeating: [:], count: series.count)
+    if kind == .line {
+      for (s, name) in series.enumerated().reversed() {
+        covering[s] = later
+        var mine = Set<String>()
+        for p in shown where p.series == name { mine.insert(key(X(p.x), Y(p.y))) }
+        for k in mine { later[k, default: 0] += 1 }
+      }
+    }
     for (s, name) in series.enumerated() {
       let color = Self.palette[s % Self.palette.count]
       var mine = shown.filter { $0.series == name }
@@ -234,7 +247,8 @@ public struct SVGPlot: Sendable {
         } else {
           line.append((cx, Y(p.y)))
           if mine.count > Self.markerLimit { continue }
-          out += "<circle cx=\"\(f(cx))\" cy=\"\(f(Y(p.y)))\" r=\"3.5\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></circle>\n"
+          let radius = 3.5 + 2 * Double(covering[s][key(cx, Y(p.y))] ?? 0)
+          out += "<circle cx=\"\(f(cx))\" cy=\"\(f(Y(p.y)))\" r=\"\(radius == 3.5 ? "3.5" : f(radius))\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></circle>\n"
         }
         guard let lo = placeable(p.low), let hi = placeable(p.high) else { continue }
         if bands && kind == .line {

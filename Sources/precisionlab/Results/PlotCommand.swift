@@ -40,7 +40,7 @@ struct PlotCommand: ParsableCommand {
       throw ValidationError("--x-as: unknown value '\(xAs)'; valid: \(AxisValue.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     if raw && markFirst == nil && bands { throw ValidationError("--bands draws a summary's ci_low and ci_high; a --raw file has none") }
-    if (logX || logY) && kind == .bar { throw ValidationError("--log-x and --log-y need --kind line or points") }
+    if !cumulative && (logX || logY) && kind == .bar { throw ValidationError("--log-x and --log-y need --kind line or points") }
     if bands && kind != .line { throw ValidationError("--bands needs --kind line") }
     if zoomY && logY { throw ValidationError("--zoom-y is for a linear y axis; --log-y already spans the values") }
     for f in filters where !f.contains("=") || f.hasPrefix("=") {
