@@ -120,6 +120,13 @@ import Testing
                      "--fused: not with --summation tc:8:25:rz")
     try Self.refuses(["grad", "--data", "synthetic", "--summation", "kahan", "--fused"], 64, "--fused: not with --summation kahan")
     try Self.refuses(["bifurcation", "--data", "synthetic", "--zero-operations", "maybe", "--runs", "1"], 64, "--zero-operations")
+    // Loss scaling (issue 34): numbers everywhere, the dynamic rule only where steps are taken.
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--loss-scale", "dynamic", "--runs", "1"], 64,
+                     "--loss-scale dynamic: a dynamic scale changes between optimiser steps, and this experiment takes none")
+    for bad in ["0", "-1", "inf", "lots", "dynamic:1024:1:0.5:10"] {
+      try Self.refuses(["grad", "--data", "synthetic", "--loss-scale", bad], 64, "--loss-scale: ")
+      try Self.refuses(["train", "--data", "synthetic", "--loss-scale", bad, "--runs", "1"], 64, "--loss-scale: ")
+    }
     try Self.refuses(["arithmetic", "reveal", "--python", "/nonexistent"], 64, "--python /nonexistent: not an executable file")
     // The preset where no trees of this CPU are stored (an empty data folder, run outside the repository).
     let empty = SweepCommandTests.directory()

@@ -50,6 +50,50 @@ import Testing
     if format.precision < 12 && accumulate == .same { #expect(differing > 0, "\(format.name): no run differed; the test would prove nothing") }
   }
 
+  /// With a loss scale the screening still equals the two-network protocol, also where the scaled
+  /// gradients overflow on batches without a kink input (binary16 at 2^24, e4m3 at 2^20).
+  @Test(arguments: [(FloatFormat.binary16, 16777216.0), (.e4m3, 1048576.0), (.e4m3, 64.0), (.bfloat16, 256.0)])
+  func screeningEqualsTwoNetworksWithALossScale(format: FloatFormat, scale: Double) throws {
+    var nonFinite = 0
+    for seed in UInt64(0)..<4 {
+      for accumulateGradients in [false, true] {
+        var fast = study(format, seed: seed)
+        fast.lossScale = scale
+        fast.accumulateGradients = accumulateGradients
+        fast.untilFirstDifference = false
+        var naive = fast
+        naive.screening = false
+        let a = try fast.run(), b = try naive.run()
+        #expect(a.firstDifference == b.firstDifference && a.firstNonFinite == b.firstNonFinite, "\(format.name) \(scale) seed \(seed)")
+        #expect(a.batchesDiffering == b.batchesDiffering && a.kinksPerLayer == b.kinksPerLayer)
+        // Norms of overflowed gradients are NaN: equal here when both are.
+        func same(_ x: Norms?, _ y: Norms?) -> Bool {
+          guard let x, let y else { return x == nil && y == nil }
+          return (x.l1 == y.l1 || (x.l1.isNaN && y.l1.isNaN)) && (x.l2 == y.l2 || (x.l2.isNaN && y.l2.isNaN))
+        }
+        #expect(same(a.difference, b.difference) && same(a.gradient, b.gradient))
+        if a.firstNonFinite != nil { nonFinite += 1 }
+      }
+    }
+    if scale > 1e6 { #expect(nonFinite > 0, "\(format.name) at \(scale): no scaled gradient overflowed; the case is not exercised") }
+  }
+
+  /// A loss scale that is a power of two changes no binary64 gradient but its exponent: the recorded
+  /// norms, divided by the scale, equal the unscaled run's, and the same draws differ at the same batch.
+  @Test func aPowerOfTwoLossScaleIsExactInBinary64() throws {
+    for seed in UInt64(0)..<3 {
+      var plain = study(.binary64, seed: seed)
+      plain.untilFirstDifference = false
+      plain.recordBatches = true
+      var scaled = plain
+      scaled.lossScale = 1024
+      let a = try plain.run(), b = try scaled.run()
+      #expect(a.firstDifference == b.firstDifference && a.kinksPerLayer == b.kinksPerLayer)
+      #expect(a.batches.count == 6 && a.batches == b.batches, "every batch's norms, unscaled, equal")
+      #expect(a.batches.allSatisfy { $0.gradientA.l2 > 0 })
+    }
+  }
+
   /// Summed gradients (the paper's protocol) are formed only at the first batch with a kink input, by
   /// replaying the batches before it: the record equals the two-network protocol's, which sums on
   /// every batch, on runs whose first kink input comes after the first batch.

@@ -81,16 +81,18 @@ import Testing
     let x = Tensor<BFloat16>(shape: [6, 4], doubles: (0..<24).map { Double($0 % 7) / 7 - 0.4 })
     let labels = [0, 1, 2, 0, 1, 2]
     let plan = KernelPlan(accumulate: .binary32)
-    var trainer = MixedPrecisionTrainer(parameters: model.parameters, optimizer: Optimizer<Float>(.sgd(momentum: 0.9), learningRate: 0.1), lossScale: 256)
+    var trainer = MixedPrecisionTrainer(parameters: model.parameters, optimizer: Optimizer<Float>(.sgd(momentum: 0.9), learningRate: 0.1), scaling: LossScaling(static: 256))
     let before = model.loss(x, labels: labels, plan).doubleValue
     for _ in 0..<60 {
       let g = model.lossAndGradients(x, labels: labels, plan, lossScale: trainer.lossScale).gradients
       if let updated = trainer.step(scaledGradients: g, as: BFloat16.self) { model.parameters = updated }
     }
     #expect(model.loss(x, labels: labels, plan).doubleValue < 0.5 * before)
-    var dynamic = MixedPrecisionTrainer(parameters: model.parameters, optimizer: Optimizer<Float>(.sgd(), learningRate: 0.1), lossScale: 1e39, dynamicScaling: true)
-    let g = model.lossAndGradients(x, labels: labels, plan, lossScale: 1e39).gradients
+    // An overflowing scaled gradient: the step is skipped and a dynamic scale backs off.
+    var dynamic = MixedPrecisionTrainer(parameters: model.parameters, optimizer: Optimizer<Float>(.sgd(), learningRate: 0.1), scaling: .gradScaler)
+    var g = model.lossAndGradients(x, labels: labels, plan, lossScale: 65536).gradients
+    g[0].storage[0] = BFloat16(Double.infinity)
     #expect(dynamic.step(scaledGradients: g, as: BFloat16.self) == nil)
-    #expect(dynamic.skippedSteps == 1 && dynamic.lossScale == 5e38)
+    #expect(dynamic.skippedSteps == 1 && dynamic.lossScale == 32768 && dynamic.scaling.growthTracker == 0)
   }
 }

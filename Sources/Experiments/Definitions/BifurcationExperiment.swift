@@ -10,6 +10,7 @@ extension Experiment {
     study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
     study.comparison = BifurcationStudy.Comparison(rawValue: t["compare"])!
     study.accumulateGradients = t.flag("accumulate-gradients")
+    study.lossScale = ComputeParameters.lossScaling(t.values).scale
     return study
   }
 

@@ -57,6 +57,7 @@ public struct Experiment: Sendable {
     ProtocolParameters.applied(to: studyParameters(relu0: "0,1", pair: true, batchSize: 256) + [
       .choice("compare", ["first-layer", "all"], default: "first-layer", help: "Compare the first layer's weight gradient (the paper) or every gradient."),
       .flag("accumulate-gradients", default: false, help: "The paper's quirk: compare gradients summed over the batches so far."),
+      ComputeParameters.lossScale(dynamic: false).added(withLegacyValue: "1"),
     ] + extra)
   }
 

@@ -12,11 +12,7 @@ extension Experiment {
       .choice("schedule", ["constant", "cosine"], default: "constant", help: "Learning-rate schedule (cosine: annealed to 0 over the run)."),
       .integer("epochs", default: epochs, minimum: 1, help: "Epochs."),
       .choice("master", ["same", "binary32", "binary64"], default: "same", help: "Master weights' format (mixed precision)."),
-      Parameter("loss-scale", default: "1", help: "Loss scale: a number, or dynamic.") { v in
-        if v == "dynamic" { return .success(v) }
-        guard let x = Double(v), x > 0, x.isFinite else { return .failure(ParameterError("--loss-scale: expected a positive number or dynamic, got '\(v)'")) }
-        return .success(Parameter.shortest(x))
-      },
+      ComputeParameters.lossScale(dynamic: true),
       .flag("root-cause", default: rootCause, help: "Classify every exact zero by exact recomputation (MLP)."),
       .flag("evaluate", default: true, help: "Test loss and accuracy after each epoch."),
       .integer(
@@ -55,12 +51,7 @@ extension Experiment {
       optimizer: optimizer, learningRate: t.double("lr"), epochs: t.int("epochs"), train: feed, seed: t.seed)
     if t["schedule"] == "cosine" { study.schedule = .cosine(totalSteps: t.int("epochs") * feed.batchCount) }
     study.master = TrainingStudy.MasterWeights(rawValue: t["master"])!
-    if t["loss-scale"] == "dynamic" {
-      study.lossScale = 65536
-      study.dynamicLossScale = true
-    } else {
-      study.lossScale = t.double("loss-scale")
-    }
+    study.lossScaling = ComputeParameters.lossScaling(t.values)
     study.rootCause = t.flag("root-cause")
     if t.flag("evaluate") {
       study.test = test
@@ -82,6 +73,8 @@ extension Experiment {
         ResultText.list(e.kinksPerLayer), "\(zeros)", "\(seen)", seen > 0 ? ResultText.number(Double(zeros) / Double(seen)) : "",
         e.exactZeros.map(String.init) ?? "", e.roundingZeros.map(String.init) ?? "", e.diverged ? "1" : "0", "\(e.skippedSteps)",
         ResultText.number(e.lossScale),
+        (e.scaleRuns ?? []).map { "\(ResultText.number($0.scale))x\($0.steps)" }.joined(separator: ";"),
+        (e.skippedAt ?? []).map(String.init).joined(separator: ";"),
       ], e.diverged || e.epoch == epochs)
     } }
     if let path = study.checkpoint { try? FileManager.default.removeItem(atPath: path) }  // finished: the CSV holds everything
@@ -89,7 +82,7 @@ extension Experiment {
 
   static let trainingColumns = [
     "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "zeros_per_layer", "zeros_total", "activation_inputs",
-    "zero_ratio", "zeros_exact", "zeros_rounding", "diverged", "skipped_steps", "loss_scale",
+    "zero_ratio", "zeros_exact", "zeros_rounding", "diverged", "skipped_steps", "loss_scale", "loss_scales", "skipped_at",
   ]
 
   /// A training experiment: the study's and the optimiser's options (the paper's SGD by default),
@@ -100,6 +93,7 @@ extension Experiment {
       parameters: studyParameters(relu0: "0", pair: false, batchSize: 256)
         + trainingParameters(epochs: epochs, rootCause: rootCause, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
       resultColumns: trainingColumns, rowColumns: ["epoch"],
+      addedResultColumns: ["loss_scales": "", "skipped_at": ""],
       check: trainingProblem, run: runTraining)
   }
 

@@ -13,6 +13,9 @@ public struct GradientJob: Sendable {
   /// Parameters from a safetensors file, else PyTorch's default initialisation from `initSeed`.
   public var parametersPath: String?
   public var initSeed: UInt64 = 0
+  /// The loss gradient is multiplied by this before backprop; the gradients written are the scaled ones,
+  /// as PyTorch's `.grad` after `GradScaler.scale(loss).backward()` (1: no scaling).
+  public var lossScale: Double = 1
   /// Where the batch comes from.
   public enum Inputs: Sendable {
     /// A safetensors file with `inputs` ([N, …] floating point) and `labels` ([N] integers).
@@ -111,10 +114,10 @@ public struct GradientJob: Sendable {
       if let progress = job.progress {
         let steps = LayerProgress.steps(network.layers), counter = StepCounter()
         (loss, gradients, kinks) = LayerProgress.withReport({ progress(counter.next(), steps) }) {
-          network.lossAndGradients(input, labels: labels, plan)
+          network.lossAndGradients(input, labels: labels, plan, lossScale: job.lossScale)
         }
       } else {
-        (loss, gradients, kinks) = network.lossAndGradients(input, labels: labels, plan)
+        (loss, gradients, kinks) = network.lossAndGradients(input, labels: labels, plan, lossScale: job.lossScale)
       }
       let names = network.parameterNames
       if let out = job.outputPath {
@@ -123,6 +126,7 @@ public struct GradientJob: Sendable {
         file.metadata["precisionlab.loss"] = loss.hexDescription
         file.metadata["precisionlab.kernel"] = "accumulate \(plan.accumulationFormat(storage: T.self).name), \(job.compute.options)"
         file.metadata["precisionlab.rounding"] = job.compute.rounding.name
+        if job.lossScale != 1 { file.metadata["precisionlab.loss_scale"] = "\(job.lossScale)" }
         try file.write(to: out)
       }
       if let path = job.hexDumpPath {

@@ -42,6 +42,9 @@ public struct BifurcationStudy: Sendable {
   /// The paper's loops never reset gradients: compare running sums over the batches instead of each
   /// batch's own gradient.
   public var accumulateGradients = false
+  /// The loss gradient is multiplied by this before backprop (loss scaling, as mixed-precision training
+  /// does): the compared gradients are the scaled ones, as computed; the recorded norms are divided by it.
+  public var lossScale: Double = 1
   /// Classify the kink inputs of the differing batches by cause (those at activations that directly
   /// follow a dense or convolution layer; see `ZeroCause`).
   public var rootCause = false
@@ -133,8 +136,8 @@ public struct BifurcationStudy: Sendable {
         let forward: Network<T>.ForwardPass
         if !s.screening {
           // The two-network protocol: each network its own forward and backward.
-          let a = Self.gradients(&network, x, labels, plan, s.compute, pass)
-          let b = Self.gradients(&other, x, labels, plan, s.compute, pass)
+          let a = Self.gradients(&network, x, labels, plan, s.compute, pass, lossScale: s.lossScale)
+          let b = Self.gradients(&other, x, labels, plan, s.compute, pass, lossScale: s.lossScale)
           forward = a.forward
           compared = s.comparison == .firstLayer ? ([a.gradients[0]], [b.gradients[0]]) : (a.gradients, b.gradients)
           record.backwardPasses += 2
@@ -147,7 +150,10 @@ public struct BifurcationStudy: Sendable {
           // by replaying the batches before it (bit for bit what computing them on the way gives),
           // and kept up from there on. A pass without such a batch needs no backward pass at all.
           let summing = s.accumulateGradients && (sums != nil || s.recordBatches)
-          if hasKink || nonFiniteForward || summing || s.recordBatches {
+          // A scaled loss gradient can overflow in the backward pass of a batch without a kink input,
+          // which the two-network protocol counts as a difference: with a loss scale every batch gets
+          // (at least) the alpha=A backward pass.
+          if hasKink || nonFiniteForward || summing || s.recordBatches || s.lossScale != 1 {
             if s.accumulateGradients && sums == nil && b > 0 {
               var replay = network  // replays must not touch the running batch-norm statistics
               for j in 0..<b {
@@ -155,13 +161,13 @@ public struct BifurcationStudy: Sendable {
                 let (xj0, labelsJ) = s.feed.batch(j, of: order, step: j, as: T.self)
                 let passJ = Network<T>.Pass(training: true, step: j)
                 let forwardJ = replay.forwardPass(xj0.reshaped([labelsJ.count] + s.model.input), plan, passJ)
-                let (gJ, _) = Self.batchGradients(replay, forwardJ, labelsJ, activationB, selection, hasKink: false, s.compute, plan, passJ)
+                let (gJ, _) = Self.batchGradients(replay, forwardJ, labelsJ, activationB, selection, hasKink: false, s.compute, plan, passJ, lossScale: s.lossScale)
                 let part = s.comparison == .firstLayer ? [gJ[0]] : gJ
                 sums = sums.map { (zip($0.0, part).map { $0.adding($1) }, zip($0.1, part).map { $0.adding($1) }) } ?? (part, part)
                 record.backwardPasses += 1
               }
             }
-            let (gA, gB) = Self.batchGradients(network, forward, labels, activationB, selection, hasKink: hasKink, s.compute, plan, pass)
+            let (gA, gB) = Self.batchGradients(network, forward, labels, activationB, selection, hasKink: hasKink, s.compute, plan, pass, lossScale: s.lossScale)
             compared = s.comparison == .firstLayer ? ([gA[0]], [gB[0]]) : (gA, gB)
             record.backwardPasses += hasKink ? 2 : 1
           }
@@ -187,15 +193,15 @@ public struct BifurcationStudy: Sendable {
         if nonFinite && record.firstNonFinite == nil { record.firstNonFinite = b }
         if s.recordBatches {
           record.batches.append(BatchRecord(
-            index: b, kinks: kinks.reduce(0, +), differs: differs, nonFinite: nonFinite, gradientA: Norms.of(gA), gradientB: Norms.of(gB),
-            difference: Norms.ofDifference(gA, gB)))
+            index: b, kinks: kinks.reduce(0, +), differs: differs, nonFinite: nonFinite, gradientA: Norms.of(gA).divided(by: s.lossScale), gradientB: Norms.of(gB).divided(by: s.lossScale),
+            difference: Norms.ofDifference(gA, gB).divided(by: s.lossScale)))
         }
         if differs {
           record.batchesDiffering += 1
           if record.firstDifference == nil {
             record.firstDifference = b
-            record.difference = Norms.ofDifference(gA, gB)
-            record.gradient = Norms.of(gA)
+            record.difference = Norms.ofDifference(gA, gB).divided(by: s.lossScale)
+            record.gradient = Norms.of(gA).divided(by: s.lossScale)
           }
           if record.causes != nil, let c = network.zeroCauses(forward) { record.causes! = record.causes! + c }
           if s.untilFirstDifference { break }
@@ -209,10 +215,11 @@ public struct BifurcationStudy: Sendable {
     /// from the batch's stream (the second only when a kink input can make it differ).
     static func batchGradients<T: PrecisionScalar>(
       _ network: Network<T>, _ forward: Network<T>.ForwardPass, _ labels: [Int], _ activationB: Activation,
-      _ selection: Network<T>.GradientSelection, hasKink: Bool, _ compute: ComputeSettings, _ plan: KernelPlan, _ pass: Network<T>.Pass
+      _ selection: Network<T>.GradientSelection, hasKink: Bool, _ compute: ComputeSettings, _ plan: KernelPlan, _ pass: Network<T>.Pass,
+      lossScale: Double
     ) -> ([Tensor<T>], [Tensor<T>]) {
       compute.reseed(step: pass.step, phase: 1)
-      let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient
+      let dLogits = SoftmaxCrossEntropy.scaled(SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient, by: lossScale)
       guard compute.rounding == .stochastic else {
         return network.pairedBackward(forward, dLogits: dLogits, alternative: activationB, selection: selection, plan, pass)
       }
@@ -227,12 +234,12 @@ public struct BifurcationStudy: Sendable {
     /// Forward and backward of one copy (the two-network protocol), each phase from its reseeded stream.
     static func gradients<T: PrecisionScalar>(
       _ network: inout Network<T>, _ x: Tensor<T>, _ labels: [Int], _ plan: KernelPlan, _ compute: ComputeSettings,
-      _ pass: Network<T>.Pass
+      _ pass: Network<T>.Pass, lossScale: Double
     ) -> (gradients: [Tensor<T>], forward: Network<T>.ForwardPass) {
       compute.reseed(step: pass.step, phase: 0)
       let forward = network.forwardPass(x, plan, pass)
       compute.reseed(step: pass.step, phase: 1)
-      let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient
+      let dLogits = SoftmaxCrossEntropy.scaled(SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels).gradient, by: lossScale)
       compute.reseed(step: pass.step, phase: 2)
       return (network.backward(forward, dLogits: dLogits, plan, pass), forward)
     }

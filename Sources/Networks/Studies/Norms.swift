@@ -11,6 +11,11 @@ public struct Norms: Sendable, Hashable {
     self.l2 = l2
   }
 
+  /// Both norms divided by `scale` in binary64 (a loss scale taken out; unchanged for 1).
+  public func divided(by scale: Double) -> Norms {
+    scale == 1 ? self : Norms(l1: l1 / scale, l2: l2 / scale)
+  }
+
   /// ‖a‖₁ and ‖a‖₂ of the elements (each converted to binary64; sums in binary64, in order).
   public static func of<T: PrecisionScalar>(_ tensors: [Tensor<T>]) -> Norms {
     var l1 = 0.0, squares = 0.0

@@ -47,7 +47,7 @@ struct MasterTrainingStep<T: PrecisionScalar, M: PrecisionScalar>: TrainingStep 
     for (i, v) in state.second.enumerated() { file.set("opt2.\(i)", Tensor(shape: [v.count], storage: v)) }
     file.metadata["steps"] = "\(state.steps)"
     file.metadata["loss_scale"] = "\(trainer.lossScale)"
-    file.metadata["good_steps"] = "\(trainer.goodSteps)"
+    file.metadata["good_steps"] = "\(trainer.scaling.growthTracker)"
     file.metadata["skipped_steps"] = "\(trainer.skippedSteps)"
   }
 
@@ -63,8 +63,7 @@ struct MasterTrainingStep<T: PrecisionScalar, M: PrecisionScalar>: TrainingStep 
       second = try file.parameters(names: shapes.indices.map { "opt2.\($0)" }, shapes: flat, as: M.self).map(\.storage)
     }
     trainer.optimizer.state = (steps, first, second)
-    trainer.lossScale = scale
-    trainer.goodSteps = good
+    trainer.scaling.restore(scale: scale, growthTracker: good % trainer.scaling.growthInterval)
     trainer.skippedSteps = skipped
   }
 }

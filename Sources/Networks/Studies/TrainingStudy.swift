@@ -10,8 +10,9 @@ import Tensors
 ///
 /// Divergence: a NaN or infinite training loss ends the run cleanly with `diverged` set.
 /// Mixed precision: `master` keeps binary32 or binary64 master weights updated by the optimiser and
-/// rounded into the model's format after each step; `lossScale` multiplies the loss gradient (a
-/// dynamic scale halves on overflow and doubles every 2000 good steps).
+/// rounded into the model's format after each step; `lossScaling` multiplies the loss gradient by its
+/// scale (fixed, or PyTorch GradScaler's dynamic rule, `LossScaling`), and each epoch records the scale
+/// of every step and the steps skipped.
 /// Checkpoints: after each epoch (when `checkpoint` is set and the formats are within binary64, so
 /// the file is exact), the parameters, batch-norm buffers, optimiser state and the epoch records go to
 /// a safetensors file through a temporary file and a rename; a run finding its checkpoint resumes
@@ -29,8 +30,7 @@ public struct TrainingStudy: Sendable {
   public var schedule: LearningRateSchedule = .constant
   public var epochs: Int
   public var master: MasterWeights = .same
-  public var lossScale: Double = 1
-  public var dynamicLossScale = false
+  public var lossScaling = LossScaling.none
   public var rootCause = false
   public var train: BatchFeed
   /// Test set (evaluated after each epoch, in batches of `train.batchSize`); nil to skip.
@@ -68,6 +68,16 @@ public struct TrainingStudy: Sendable {
     public var diverged: Bool
     public var skippedSteps: Int
     public var lossScale: Double
+    /// The scale of each of the epoch's steps, run-length encoded (nil in checkpoints written before it existed).
+    public var scaleRuns: [ScaleRun]? = nil
+    /// The steps skipped this epoch (overflowing scaled gradients), counted from the run's first step.
+    public var skippedAt: [Int]? = nil
+  }
+
+  /// `steps` consecutive steps at one loss scale.
+  public struct ScaleRun: Sendable, Hashable, Codable {
+    public var scale: Double
+    public var steps: Int
   }
 
   /// Runs (or resumes) the training; `report` receives each epoch's record as soon as it is known,
@@ -86,7 +96,7 @@ public struct TrainingStudy: Sendable {
       let s = study
       let trainer = MixedPrecisionTrainer<M>(
         parameters: parameters, optimizer: Optimizer(s.optimizer, learningRate: s.learningRate, schedule: s.schedule),
-        lossScale: s.lossScale, dynamicScaling: s.dynamicLossScale)
+        scaling: s.lossScaling)
       // Here T and M are concrete (this function is specialised per pair), so the closure is too.
       return MasterTrainingStep<T, M>(trainer: trainer) { $0.step(scaledGradients: $1, as: T.self) }
     }
@@ -117,6 +127,7 @@ public struct TrainingStudy: Sendable {
         var kinks: [Int] = [], inputs: [Int] = []
         var causes: ZeroCauses? = (s.rootCause && ZeroCause.isSupported(T.format)) ? ZeroCauses() : nil
         var diverged = false
+        var scaleRuns: [ScaleRun] = [], skippedAt: [Int] = []
         for b in 0..<stepsPerEpoch {
           s.compute.reseed(step: step, phase: 0)
           let (x0, labels) = s.train.batch(b, of: order, step: step, as: T.self)
@@ -126,7 +137,9 @@ public struct TrainingStudy: Sendable {
           s.compute.reseed(step: step, phase: 1)
           let (loss, dUnscaled) = SoftmaxCrossEntropy.lossAndGradient(logits: forward.logits, labels: labels)
           s.compute.reseed(step: step, phase: 2)
-          let gradients = model.backward(forward, dLogits: SoftmaxCrossEntropy.scaled(dUnscaled, by: trainer.lossScale), plan, pass)
+          let scale = trainer.lossScale
+          if scaleRuns.last?.scale == scale { scaleRuns[scaleRuns.count - 1].steps += 1 } else { scaleRuns.append(ScaleRun(scale: scale, steps: 1)) }
+          let gradients = model.backward(forward, dLogits: SoftmaxCrossEntropy.scaled(dUnscaled, by: scale), plan, pass)
           let (logits, batchKinks) = (forward.logits, forward.kinks)
           let sizes = model.activationInputs(forward).map(\.count)
           if causes != nil, forward.kinks.contains(where: { $0 > 0 }), let c = model.zeroCauses(forward) { causes! = causes! + c }
@@ -142,13 +155,13 @@ public struct TrainingStudy: Sendable {
             break
           }
           s.compute.reseed(step: step - 1, phase: 3)
-          if let updated = trainer.step(gradients) { model.parameters = updated }
+          if let updated = trainer.step(gradients) { model.parameters = updated } else { skippedAt.append(step - 1) }
         }
         var record = Epoch(
           epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
           testLoss: nil, testAccuracy: nil, kinksPerLayer: kinks, activationInputs: inputs,
           exactZeros: causes?.exact, roundingZeros: causes?.rounding, diverged: diverged,
-          skippedSteps: trainer.skippedSteps, lossScale: trainer.lossScale)
+          skippedSteps: trainer.skippedSteps, lossScale: trainer.lossScale, scaleRuns: scaleRuns, skippedAt: skippedAt)
         if !diverged, let test = s.test, (epoch + 1) % max(s.evaluateEvery, 1) == 0 || epoch + 1 == s.epochs {
           (record.testLoss, record.testAccuracy) = Self.evaluate(&model, test, s, plan, shape)
         }

@@ -10,7 +10,8 @@ struct GradCommand: ParsableCommand {
   /// The model, computation, kink and data options: the experiments' table (one value each here).
   static let table = ParameterTable(
     ModelParameters.all + ComputeParameters.all + [KinkParameters.relu0(default: "0", pair: false), KinkParameters.rule]
-      + [DataParameters.data, DataParameters.batchSizeOrAll, DataParameters.normalize, DataParameters.inputShape],
+      + [DataParameters.data, DataParameters.batchSizeOrAll, DataParameters.normalize, DataParameters.inputShape]
+      + [ComputeParameters.lossScale(dynamic: false)],
     owner: "grad")
 
   static let configuration = CommandConfiguration(
@@ -115,6 +116,7 @@ struct GradCommand: ParsableCommand {
     var job = GradientJob(model: model, format: try! FloatFormat.named(v["format"]!), inputs: try batchInputs(v, model: model))
     job.compute = ComputeParameters.settings(v, seed: seed, threads: threads)
     job.activation = KinkParameters.activation(v)
+    job.lossScale = ComputeParameters.lossScaling(v).scale
     job.parametersPath = params
     job.initSeed = seed
     job.batchSize = inputs != nil && v["batch-size"] != "all" ? Int(v["batch-size"]!)! : nil  // --data already cut the batch
