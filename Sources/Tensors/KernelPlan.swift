@@ -14,6 +14,9 @@ public struct KernelPlan: Sendable, Hashable {
   /// Operands of matrix products and convolutions rounded to a narrower format first (TF32 mode), or
   /// nil: the stored values multiply as they are.
   public var operands: OperandRounding?
+  /// Operands of dense layers' matrix products in an OCP MX format (blocks along the reduction
+  /// dimension, `MXScaling`), or nil. Convolutions do not take it (the command line refuses).
+  public var mx: MXScaling?
   /// Batch norm's statistics and normalisation rounded into the storage format at every operation
   /// (PrecisionLab before 0.8) instead of computed in the accumulation format and rounded once into
   /// storage (as GPU and CPU kernels do for half-precision data). No effect when the accumulation
@@ -36,7 +39,15 @@ public struct KernelPlan: Sendable, Hashable {
 
   /// `t` as a product operand: rounded when `operands` says so, else as it is.
   @inlinable public func operand<S: PrecisionScalar>(_ t: Tensor<S>) -> Tensor<S> {
-    operands.map { $0.rounded(t) } ?? t
+    precondition(mx == nil, "MX operands are taken along a product's reduction dimension: use operand(_:along:)")
+    return operands.map { $0.rounded(t) } ?? t
+  }
+
+  /// `t`, a matrix operand whose reduction dimension is `axis`, as the product takes it: MX-quantized
+  /// along `axis` when `mx` says so (after any operand rounding), else as `operand(_:)` gives it.
+  @inlinable public func operand<S: PrecisionScalar>(_ t: Tensor<S>, along axis: Int) -> Tensor<S> {
+    let rounded = operands.map { $0.rounded(t) } ?? t
+    return mx.map { $0.quantized(rounded, along: axis) } ?? rounded
   }
 
   /// The accumulation format for values stored in `S`.

@@ -17,7 +17,7 @@ public enum MatrixMultiply {
   @inlinable
   public static func timesTransposed<S: PrecisionScalar>(_ a: Tensor<S>, _ b: Tensor<S>, bias: Tensor<S>? = nil, plan: KernelPlan) -> Tensor<S> {
     plan.checkAccumulation(storage: S.self)
-    let (a, b) = (plan.operand(a), plan.operand(b))
+    let (a, b) = (plan.operand(a, along: 1), plan.operand(b, along: 1))  // both [·, k]
     switch plan.accumulation {
     case .same: return timesTransposed(a, b, bias: bias, accumulate: S.self, options: plan.options, threads: plan.threads)
     case .binary32: return timesTransposed(a, b, bias: bias, accumulate: Float.self, options: plan.options, threads: plan.threads)
@@ -31,7 +31,7 @@ public enum MatrixMultiply {
   @inlinable
   public static func times<S: PrecisionScalar>(_ a: Tensor<S>, _ b: Tensor<S>, plan: KernelPlan) -> Tensor<S> {
     plan.checkAccumulation(storage: S.self)
-    let (a, b) = (plan.operand(a), plan.operand(b))
+    let (a, b) = (plan.operand(a, along: 1), plan.operand(b, along: 0))  // [m, k] and [k, n]
     switch plan.accumulation {
     case .same: return times(a, b, accumulate: S.self, options: plan.options, threads: plan.threads)
     case .binary32: return times(a, b, accumulate: Float.self, options: plan.options, threads: plan.threads)

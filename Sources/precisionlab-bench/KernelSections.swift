@@ -79,4 +79,27 @@ func matmulSection() {
       }
     }
   }
+  emit()
+  emit("### MX operands")
+  emit()
+  emit("`MatrixMultiply.timesTransposed(plan:)` of binary32 256×784×256 plus a bias with OCP MX operands (`--mx`: both operands")
+  emit("quantized in blocks of 32 along k on every call, then the binary32 kernel), GFLOP/s and the ratio to the same product")
+  emit("without MX.")
+  emit()
+  emit("| operands | threads | GFLOP/s | ratio to plain |")
+  emit("| --- | ---: | ---: | ---: |")
+  for threads in [1, 2] {
+    var g = SplitMix(seed: 3)
+    func matrix(_ r: Int, _ c: Int) -> Tensor<Float> { Tensor(shape: [r, c], doubles: (0..<(r * c)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }) }
+    let (a, b, bias) = (matrix(256, 784), matrix(256, 784), matrix(1, 256).reshaped([256]))
+    var plain = 0.0
+    for mx in [nil, MXScaling(.e4m3), MXScaling(.e2m1), MXScaling(.int8)] {
+      var plan = KernelPlan(accumulate: .same, threads: threads)
+      plan.mx = mx
+      let seconds = time(repeats: quick ? 3 : 10) { blackHole(MatrixMultiply.timesTransposed(a, b, bias: bias, plan: plan)) }
+      let rate = 2.0 * Double(256 * 784 * 256) / seconds / 1e9
+      if mx == nil { plain = rate }
+      emit("| \(mx?.description ?? "binary32 (plain)") | \(threads) | \(String(format: "%.1f", rate)) | \(String(format: "%.2f", rate / plain)) |")
+    }
+  }
 }

@@ -127,6 +127,14 @@ import Testing
       try Self.refuses(["grad", "--data", "synthetic", "--loss-scale", bad], 64, "--loss-scale: ")
       try Self.refuses(["train", "--data", "synthetic", "--loss-scale", bad, "--runs", "1"], 64, "--loss-scale: ")
     }
+    // MX operands (issue 34): known element formats, binary32/64 storage, dense layers only.
+    for bad in ["mxfp8", "fp8-e4m3", "mxfp4:0", "mxfp4:ties"] {
+      try Self.refuses(["grad", "--data", "synthetic", "--mx", bad], 64, "--mx: unknown value '\(bad)'")
+    }
+    try Self.refuses(["grad", "--data", "synthetic", "--format", "binary16", "--mx", "mxfp8-e4m3"], 64,
+                     "--mx mxfp8-e4m3: MX operands are formed from binary32 or binary64 values")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--mx", "mxfp4", "--runs", "1"], 64,
+                     "--mx mxfp4: dense layers only (--model mlp), not --model vgg")
     try Self.refuses(["arithmetic", "reveal", "--python", "/nonexistent"], 64, "--python /nonexistent: not an executable file")
     // The preset where no trees of this CPU are stored (an empty data folder, run outside the repository).
     let empty = SweepCommandTests.directory()

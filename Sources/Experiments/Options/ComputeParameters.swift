@@ -80,6 +80,17 @@ public enum ComputeParameters {
       }
       return .success(mode.name)
     }.added(withLegacyValue: "nearest-even"),
+    Parameter(
+      "mx", default: "none",
+      help: "OCP MX block scaling of dense layers' product operands (issue 34): mxfp8-e4m3, mxfp8-e5m2, mxfp6-e2m3, mxfp6-e3m2, mxfp4, mxint8, each optionally :BLOCK (default 32) and :ties-away (microxcaling's rounding; default ties to even, as hardware). Blocks run along each product's reduction dimension (forward X·Wᵀ along the inputs, dX = dY·W along the outputs, dW = dYᵀ·X along the batch), share a power-of-two scale 2^(⌊log₂ max|v|⌋ − emax), and each value becomes an element (saturating); binary32 or binary64 storage, MLPs. none: no MX.",
+      completions: ["none"] + MXScaling.Element.allCases.map(\.name)
+    ) { v in
+      if v == "none" { return .success(v) }
+      guard let mx = MXScaling(name: v) else {
+        return .failure(ParameterError("--mx: unknown value '\(v)'; valid: none, \(MXScaling.Element.allCases.map(\.name).joined(separator: ", ")), each optionally :BLOCK (1 to 1024) and :ties-away"))
+      }
+      return .success(mx.description)
+    }.added(withLegacyValue: "none"),
     Parameter.choice(
       "bias-order", ["last", "first"], default: "last",
       help: "Where a layer's bias enters its sums of products: last (added after the sum) or first (the sum starts at it, as BLAS's C := A·B + C with C holding the bias, PyTorch's addmm; with --summation blocked:KC the running total starts at the bias and each block of KC products, summed from zero, is added to it: BLAS's K-blocking). Pairwise sums are the same either way; not with --summation blas."
@@ -120,6 +131,7 @@ public enum ComputeParameters {
     if let name = v["operands"], name != "same" {
       c.operands = OperandRounding(format: try! FloatFormat.named(name), mode: RoundingMode(name: v["operand-rounding"] ?? "nearest-even")!)
     }
+    if let name = v["mx"], name != "none" { c.mx = MXScaling(name: name) }
     return c
   }
 
@@ -168,6 +180,10 @@ public enum ComputeParameters {
     }
     if let path = treePath(v) {
       if let problem = treeProblem(v, path: path) { return problem }
+    }
+    if let name = v["mx"], name != "none" {
+      if let problem = MXScaling.problem(storage: format) { return ParameterError("--mx \(name): \(problem)") }
+      if let model = v["model"], model != "mlp" { return ParameterError("--mx \(name): dense layers only (--model mlp), not --model \(model)") }
     }
     if let order = v["summation"].flatMap(KernelOptions.SummationOrder.init(name:)), case .tensorCore = order {
       if accumulate.format(storage: format) != .binary32 {

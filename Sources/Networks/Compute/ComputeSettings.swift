@@ -14,6 +14,8 @@ public struct ComputeSettings: Sendable, Hashable {
   public var options = KernelOptions()
   /// Product operands rounded to a narrower format first (TF32 mode), or nil.
   public var operands: OperandRounding?
+  /// Dense layers' product operands in an OCP MX format (`KernelPlan.mx`), or nil.
+  public var mx: MXScaling?
   /// Batch norm rounded into storage at every operation (before 0.8) rather than computed in the
   /// accumulation format (`KernelPlan.normalizeInStorage`).
   public var normalizeInStorage = false
@@ -33,6 +35,7 @@ public struct ComputeSettings: Sendable, Hashable {
     var plan = KernelPlan(accumulate: accumulate, options: options, threads: threads, operands: operands)
     plan.normalizeInStorage = normalizeInStorage
     plan.trees = trees
+    plan.mx = mx
     return plan
   }
 

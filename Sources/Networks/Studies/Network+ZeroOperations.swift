@@ -42,7 +42,7 @@ extension Network {
         case .input(let z) = forward.caches[k]
       else { continue }
       let (m, inputs, outputs) = (x.shape[0], linear.inputs, linear.outputs)
-      let (xs, ws) = (plan.operand(x), plan.operand(linear.weight))
+      let (xs, ws) = (plan.operand(x, along: 1), plan.operand(linear.weight, along: 1))
       let parts = plan.trees?.products[ProductTrees.Shape(.forward, m: m, n: outputs, k: inputs)]
       for b in 0..<m {
         for o in 0..<outputs where z.storage[b * outputs + o].isZero {

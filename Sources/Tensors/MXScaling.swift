@@ -1,0 +1,153 @@
+import Scalars
+
+/// OCP Microscaling (MX v1.0) block scaling of product operands: the values of each block of
+/// `blockSize` consecutive elements along a product's reduction dimension share one power-of-two scale
+/// X (an E8M0 value), and each value is stored as an element P of a narrow format, standing for P·X.
+///
+/// Numerical contract, per block of values V₁ … V_k (k = 32 unless the dimension ends first):
+/// - X = 2^e with e = ⌊log₂ max|Vᵢ|⌋ − emax_elem (emax_elem: the element format's largest normal
+///   exponent: 8 for E4M3, 15 for E5M2, 2 for E2M3 and E2M1, 4 for E3M2, 0 for INT8), e clamped to
+///   [−127, 127] (E8M0's range); a block whose largest magnitude is 0 stays 0.
+/// - Pᵢ = Vᵢ / X rounded to the element format (to nearest, ties to even, as hardware converts; or
+///   ties away from zero, microxcaling's default `nearest`), normal values above the format's largest
+///   clamped to it (saturation, as the spec requires for MX conversion); INT8 elements are multiples of
+///   2⁻⁶ in [−127/64, 127/64].
+/// - A block holding a NaN or an infinity is all NaN (its scale is E8M0's NaN).
+/// The product then multiplies the values Pᵢ·X, each exact in the storage format (binary32 or binary64),
+/// and sums them as the `KernelPlan` says: with binary32 accumulation each product of two MX values is
+/// exact (at most 8 + 8 significant bits), so only the sums round, as an MX dot product with a binary32
+/// accumulator computes it.
+public struct MXScaling: Sendable, Hashable, CustomStringConvertible {
+  public enum Element: String, Sendable, CaseIterable {
+    case e4m3, e5m2, e2m3, e3m2, e2m1, int8
+
+    /// The element's format (the saturating spelling for FP8: MX conversion clamps), nil for INT8.
+    public var format: FloatFormat? {
+      switch self {
+      case .e4m3: return FloatFormat.e4m3.saturating()
+      case .e5m2: return FloatFormat.e5m2.saturating()
+      case .e2m3: return .fp6e2m3
+      case .e3m2: return .fp6e3m2
+      case .e2m1: return .fp4e2m1
+      case .int8: return nil
+      }
+    }
+
+    /// The largest normal exponent the scale is chosen against.
+    public var emax: Int {
+      switch self {
+      case .e4m3: return 8
+      case .e5m2: return 15
+      case .e2m3, .e2m1: return 2
+      case .e3m2: return 4
+      case .int8: return 0
+      }
+    }
+
+    /// The MX name: mxfp8-e4m3, mxfp8-e5m2, mxfp6-e2m3, mxfp6-e3m2, mxfp4, mxint8.
+    public var name: String {
+      switch self {
+      case .e4m3, .e5m2: return "mxfp8-\(rawValue)"
+      case .e2m3, .e3m2: return "mxfp6-\(rawValue)"
+      case .e2m1: return "mxfp4"
+      case .int8: return "mxint8"
+      }
+    }
+  }
+
+  public let element: Element
+  public let blockSize: Int
+  /// `.nearestEven` (hardware, the default) or `.nearestAway` (microxcaling's `nearest`).
+  public let rounding: RoundingMode
+  /// The element format's constants (nil for INT8).
+  @usableFromInline let constants: SmallFormatConstants?
+
+  public init(_ element: Element, blockSize: Int = 32, rounding: RoundingMode = .nearestEven) {
+    precondition(blockSize >= 1 && (rounding == .nearestEven || rounding == .nearestAway))
+    self.element = element
+    self.blockSize = blockSize
+    self.rounding = rounding
+    constants = element.format?.small
+  }
+
+  /// Reads `mxfp8-e4m3`, `mxfp8-e5m2`, `mxfp6-e2m3`, `mxfp6-e3m2`, `mxfp4`, `mxint8`, each optionally
+  /// followed by `:BLOCK` (block size, 1 to 1024) and `:ties-away`; nil for anything else.
+  public init?(name: String) {
+    let parts = name.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    guard let element = Element.allCases.first(where: { $0.name == parts[0] }), parts.count <= 3 else { return nil }
+    var block = 32, rounding = RoundingMode.nearestEven
+    for part in parts.dropFirst() {
+      if part == "ties-away" { rounding = .nearestAway } else if let n = Int(part), (1...1024).contains(n) { block = n } else { return nil }
+    }
+    self.init(element, blockSize: block, rounding: rounding)
+  }
+
+  public var description: String {
+    element.name + (blockSize == 32 ? "" : ":\(blockSize)") + (rounding == .nearestAway ? ":ties-away" : "")
+  }
+
+  /// The shared exponent e of a block whose largest magnitude is `amax` (finite, > 0).
+  @inlinable
+  func sharedExponent(_ amax: Double) -> Int {
+    min(max(Int(amax.exponent) - element.emax, -127), 127)
+  }
+
+  /// `v` (a finite value divided by its block's scale) as an element, then as a value.
+  @inlinable
+  func element(_ v: Double) -> Double {
+    guard let c = constants else {
+      // INT8: k/64 with k an integer in [-127, 127].
+      let k = rounding == .nearestEven ? (v * 64).rounded(.toNearestOrEven) : (v * 64).rounded(.toNearestOrAwayFromZero)
+      return min(max(k, -127), 127) / 64
+    }
+    let q = rounding == .nearestEven ? SmallFormatArithmetic.roundNearestEven(v, c) : SmallFormatArithmetic.round(v, 0, .nearestAway, c)
+    return q > c.maxFinite ? c.maxFinite : q < -c.maxFinite ? -c.maxFinite : q
+  }
+
+  /// The values of `block` replaced by their MX values (P·X), in place.
+  @inlinable
+  public func quantize(_ block: inout ArraySlice<Double>) {
+    var amax = 0.0
+    for v in block {
+      if !v.isFinite {
+        for i in block.indices { block[i] = .nan }
+        return
+      }
+      amax = max(amax, Swift.abs(v))
+    }
+    guard amax > 0 else { return }
+    let e = sharedExponent(amax)
+    let scale = Double(sign: .plus, exponent: e, significand: 1)
+    for i in block.indices { block[i] = element(block[i] / scale) * scale }
+  }
+
+  /// `t` (a matrix) with the blocks along `axis` (1: along each row, 0: along each column) MX-quantized,
+  /// stored back in `S` (exactly: `problem(storage:)` admits binary32 and binary64 only).
+  @inlinable
+  public func quantized<S: PrecisionScalar>(_ t: Tensor<S>, along axis: Int) -> Tensor<S> {
+    precondition(t.rank == 2 && (axis == 0 || axis == 1), "MX blocks are taken along a matrix's rows or columns")
+    precondition(S.self == Float.self || S.self == Double.self, "MX operands are stored in binary32 or binary64")
+    let (rows, columns) = (t.shape[0], t.shape[1])
+    let (lines, length) = axis == 1 ? (rows, columns) : (columns, rows)
+    var out = t
+    var line = [Double](repeating: 0, count: length)
+    for l in 0..<lines {
+      for j in 0..<length { line[j] = ScalarConversion.convert(t.storage[axis == 1 ? l * columns + j : j * columns + l], to: Double.self) }
+      var start = 0
+      while start < length {
+        var block = line[start..<min(start + blockSize, length)]
+        quantize(&block)
+        line.replaceSubrange(block.indices, with: block)
+        start += blockSize
+      }
+      for j in 0..<length { out.storage[axis == 1 ? l * columns + j : j * columns + l] = ScalarConversion.convert(line[j], to: S.self) }
+    }
+    return out
+  }
+
+  /// Why values stored in `storage` cannot take MX operands, or nil.
+  public static func problem(storage: FloatFormat) -> String? {
+    storage == .binary32 || storage == .binary64 ? nil
+      : "MX operands are formed from binary32 or binary64 values (each P·X must be exact in storage), not \(storage.name)"
+  }
+}
