@@ -122,25 +122,42 @@ public struct MXScaling: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// `t` (a matrix) with the blocks along `axis` (1: along each row, 0: along each column) MX-quantized,
-  /// stored back in `S` (exactly: `problem(storage:)` admits binary32 and binary64 only).
+  /// stored back in `S` (exactly: `problem(storage:)` admits binary32 and binary64 only). The same values
+  /// as `quantize(_:)` applied block by block, computed in place.
   @inlinable
   public func quantized<S: PrecisionScalar>(_ t: Tensor<S>, along axis: Int) -> Tensor<S> {
     precondition(t.rank == 2 && (axis == 0 || axis == 1), "MX blocks are taken along a matrix's rows or columns")
     precondition(S.self == Float.self || S.self == Double.self, "MX operands are stored in binary32 or binary64")
     let (rows, columns) = (t.shape[0], t.shape[1])
     let (lines, length) = axis == 1 ? (rows, columns) : (columns, rows)
+    // Element j of line l is at l·lineStep + j·step.
+    let (lineStep, step) = axis == 1 ? (columns, 1) : (1, columns)
     var out = t
-    var line = [Double](repeating: 0, count: length)
-    for l in 0..<lines {
-      for j in 0..<length { line[j] = ScalarConversion.convert(t.storage[axis == 1 ? l * columns + j : j * columns + l], to: Double.self) }
-      var start = 0
-      while start < length {
-        var block = line[start..<min(start + blockSize, length)]
-        quantize(&block)
-        line.replaceSubrange(block.indices, with: block)
-        start += blockSize
+    out.storage.withUnsafeMutableBufferPointer { p in
+      for l in 0..<lines {
+        var start = 0
+        while start < length {
+          let end = min(start + blockSize, length)
+          var amax = 0.0, finite = true
+          for j in start..<end {
+            let v = ScalarConversion.convert(p[l * lineStep + j * step], to: Double.self)
+            if !v.isFinite { finite = false; break }
+            amax = max(amax, Swift.abs(v))
+          }
+          if !finite {
+            for j in start..<end { p[l * lineStep + j * step] = ScalarConversion.convert(Double.nan, to: S.self) }
+          } else if amax > 0 {
+            let e = sharedExponent(amax)
+            let scale = Double(sign: .plus, exponent: e, significand: 1), inverse = Double(sign: .plus, exponent: -e, significand: 1)
+            for j in start..<end {
+              let i = l * lineStep + j * step
+              let v = ScalarConversion.convert(p[i], to: Double.self)
+              p[i] = ScalarConversion.convert(element(v * inverse) * scale, to: S.self)
+            }
+          }
+          start = end
+        }
       }
-      for j in 0..<length { out.storage[axis == 1 ? l * columns + j : j * columns + l] = ScalarConversion.convert(line[j], to: S.self) }
     }
     return out
   }

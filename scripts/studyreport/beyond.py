@@ -1,6 +1,6 @@
 """Volume files beyond the paper's grid."""
 import os
-from .data import cells, shared_note, load, published_share, row_for
+from .data import LEGACY, cells, shared_note, load, published_share, row_for
 from .stats import median
 from .sweeps import exponent_range, junction, paired_comparisons, precision_flatness, vacuous_differences
 
@@ -14,6 +14,8 @@ def beyond_section(say, args, paper, missing):
               ("accumulation-16bit.csv", "16-bit storage: per-operation rounding vs binary32 accumulation (paired draws)"),
               ("stochastic-rounding.csv", "Stochastic rounding vs round to nearest at 16 bits (paired draws)"),
               ("volume-fp8.csv", "FP8 storage with binary32 accumulation"),
+              ("volume-fp8-loss-scale.csv", "FP8 storage with binary32 accumulation under loss scaling (paired draws)"),
+              ("volume-mx.csv", "binary32 with OCP MX operands in every dense product (paired draws)"),
               ("l1-summation.csv", "L = 1, binary32: summation order (paired draws)"),
               ("width64-16bit.csv", "binary16 at n = 64 (L = 3, B = 256): arithmetic and gradient summing (paper rule, paired draws)")]
     for name, title in extras:
@@ -22,8 +24,9 @@ def beyond_section(say, args, paper, missing):
             missing.append(name)
             continue
         rows = load(path)
-        keys = [c for c in ("protocol", "format", "accumulate", "accumulate_gradients", "rounding", "summation", "widths", "max_batches")
-                if len({r[c] for r in rows}) > 1] or ["format"]
+        keys = [c for c in ("protocol", "format", "accumulate", "accumulate_gradients", "rounding", "summation", "mx", "loss_scale", "widths",
+                            "max_batches")
+                if len({r.get(c, LEGACY.get(c)) for r in rows}) > 1] or ["format"]
         groups = cells(rows, keys)
         published = {key: published_share(paper, group[0]) for key, group in groups.items()}
         with_paper = any(v is not None for v in published.values())
