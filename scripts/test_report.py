@@ -151,6 +151,15 @@ class ReportTextTests(unittest.TestCase):
         sweeps.vacuous_differences(lines.append, ["format"], {("e5m2",): rows("e5m2", ["1.5"])})
         self.assertEqual(lines, [])
 
+    def test_vacuous_differences_name_overflowed_first_differences(self):
+        rows = [{"in_s": "1", "grad_l2": "", "first_difference": "0", "first_nonfinite": "0"},
+                {"in_s": "1", "grad_l2": "2.5", "first_difference": "3", "first_nonfinite": "7"},
+                {"in_s": "0", "grad_l2": "", "first_difference": "", "first_nonfinite": ""}]
+        lines = []
+        sweeps.vacuous_differences(lines.append, ["loss_scale"], {("65536",): rows})
+        text = "\n".join(lines)
+        self.assertIn("65536: 1 of its 2 draws in S first differ by a non-finite gradient", text)
+
     def test_discordant_pairs_match_by_run_seed(self):
         a = [{"run_seed": "0", "in_s": "1"}, {"run_seed": "1", "in_s": "0"}, {"run_seed": "2", "in_s": "1"}]
         b = [{"run_seed": "2", "in_s": "0"}, {"run_seed": "1", "in_s": "1"}, {"run_seed": "3", "in_s": "1"}]

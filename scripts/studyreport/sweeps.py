@@ -87,7 +87,8 @@ def exponent_range(say, precision_rows, headline_path):
 def vacuous_differences(say, keys, groups):
     """Per cell, the draws counted in S whose first compared gradient (ReLU'(0) = A) was all zeros at the first
     difference (`grad_l2` = 0, so `rel_diff` is NaN): the comparison there says only that the other gradient was
-    not zero, not that ReLU'(0) moved a gradient the network had."""
+    not zero, not that ReLU'(0) moved a gradient the network had; and those whose first difference was a
+    non-finite gradient (an overflow)."""
     lines = []
     for key, group in groups.items():
         in_s = [r for r in group if r["in_s"] == "1"]
@@ -95,6 +96,11 @@ def vacuous_differences(say, keys, groups):
         if zero:
             lines.append(f"- {', '.join(key)}: {len(zero)} of its {len(in_s)} draws in S differ from an all-zero gradient "
                          "(`grad_l2` = 0, `rel_diff` NaN): the gradient had underflowed to zero, so their being in S is vacuous.")
+        overflow = [r for r in in_s if r.get("first_nonfinite") not in (None, "") and r["first_nonfinite"] == r["first_difference"]]
+        if overflow:
+            lines.append(f"- {', '.join(key)}: {len(overflow)} of its {len(in_s)} draws in S first differ by a non-finite gradient "
+                         "(`first_nonfinite` = `first_difference`: an infinity or a NaN, as when a loss-scaled gradient overflows), "
+                         "so their being in S says nothing about ReLU'(0).")
     if lines:
         say("Draws in S by a vacuous comparison:\n")
         for line in lines:
