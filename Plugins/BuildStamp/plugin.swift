@@ -1,7 +1,7 @@
 import Foundation
 import PackagePlugin
 
-/// Writes `BuildStamp.swift` (the git commit of the package's sources and whether they were modified)
+/// Writes `BuildStamp_COMMIT_DIRTY.swift` (the git commit of the package's sources and whether they were modified)
 /// into the target's build folder before every build, so that every results row names the source that
 /// was compiled rather than whatever checkout the command happens to run in. The work is
 /// `scripts/build-stamp.sh`, run with /bin/sh (a prebuild command must be a system tool); it rewrites
