@@ -34,8 +34,9 @@ def verdict(say, results, paper):
         agree = [r["name"] for r in table if r["paper"][0] >= 0.05]
         differ = [r["name"] for r in table if r["paper"][0] < 0.05]
         low, high = min(table, key=lambda r: r["k"] / r["n"]), max(table, key=lambda r: r["k"] / r["n"])
-        say(f"- **Every arithmetic, λ first** ({len(table)} arithmetics on the same PyTorch θ, {min(r['n'] for r in table)} to "
-            f"{max(r['n'] for r in table)} draws each, every batch examined): the share in S runs from {low['k']}/{low['n']} "
+        low_n, high_n = min(r["n"] for r in table), max(r["n"] for r in table)
+        say(f"- **Every arithmetic, λ first** ({len(table)} arithmetics on the same PyTorch θ, "
+            f"{low_n if low_n == high_n else f'{low_n} to {high_n}'} draws each, every batch examined): the share in S runs from {low['k']}/{low['n']} "
             f"({low['name']}) to {high['k']}/{high['n']} ({high['name']}); "
             + (f"agreeing with all three of the paper's values (Fisher p ≥ 0.05): {'; '.join(agree)}" if agree
                else "none agrees with all three of the paper's values")
