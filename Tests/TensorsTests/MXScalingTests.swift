@@ -129,3 +129,20 @@ import Testing
     #expect(MatrixMultiply.timesTransposed(x, w, plan: plan).storage != MatrixMultiply.timesTransposed(x, w, plan: plain).storage, "MX changed nothing")
   }
 }
+
+/// MXScaling against microsoft/microxcaling itself (`_quantize_mx`, scripts/mx-microxcaling-cases.py): rows
+/// of two blocks for every element format, ties to even and microxcaling's `nearest` (ties away), bit for bit.
+@Suite struct MXMicroxcalingTests {
+  @Test func equalsMicroxcaling() {
+    #expect(MXMicroxcalingCases.cases.count == 96)
+    for (i, c) in MXMicroxcalingCases.cases.enumerated() {
+      let element = MXScaling.Element(rawValue: c.element)!
+      let mx = MXScaling(element, rounding: c.rounding == "even" ? .nearestEven : .nearestAway)
+      let t = Tensor<Float>(shape: [1, c.inputs.count], storage: c.inputs.map { Float(bitPattern: $0) })
+      let got = mx.quantized(t, along: 1).storage.map(\.bitPattern)
+      // microxcaling keeps the sign of a zero result; compare zeros by value.
+      let same = zip(got, c.outputs).allSatisfy { a, b in a == b || (Float(bitPattern: a) == 0 && Float(bitPattern: b) == 0) }
+      #expect(same, "case \(i): \(c.element) \(c.rounding)")
+    }
+  }
+}
