@@ -160,6 +160,12 @@ class ReportTextTests(unittest.TestCase):
         text = "\n".join(lines)
         self.assertIn("65536: 1 of its 2 draws in S first differ by a non-finite gradient", text)
 
+    def test_vacuous_draws_are_those_in_s_by_a_zero_or_an_overflowed_gradient(self):
+        self.assertTrue(sweeps.is_vacuous({"in_s": "1", "grad_l2": "0", "first_difference": "0", "first_nonfinite": ""}))
+        self.assertTrue(sweeps.is_vacuous({"in_s": "1", "grad_l2": "", "first_difference": "4", "first_nonfinite": "4"}))
+        self.assertFalse(sweeps.is_vacuous({"in_s": "1", "grad_l2": "0.3", "first_difference": "4", "first_nonfinite": "9"}))
+        self.assertFalse(sweeps.is_vacuous({"in_s": "0", "grad_l2": "", "first_difference": "", "first_nonfinite": ""}))
+
     def test_discordant_pairs_match_by_run_seed(self):
         a = [{"run_seed": "0", "in_s": "1"}, {"run_seed": "1", "in_s": "0"}, {"run_seed": "2", "in_s": "1"}]
         b = [{"run_seed": "2", "in_s": "0"}, {"run_seed": "1", "in_s": "1"}, {"run_seed": "3", "in_s": "1"}]

@@ -2,7 +2,8 @@
 import os
 from .data import LEGACY, cells, shared_note, load, published_share, row_for
 from .stats import median
-from .sweeps import exponent_range, junction, paired_comparisons, precision_flatness, vacuous_differences
+from .stats import wilson
+from .sweeps import exponent_range, is_vacuous, junction, paired_comparisons, precision_flatness, vacuous_differences
 
 
 def beyond_section(say, args, paper, missing):
@@ -38,8 +39,11 @@ def beyond_section(say, args, paper, missing):
         else:
             say(f"From `results/{name}`. No published counterpart: counts with their 95% Wilson intervals.\n")
         extra = " paper | p | agree |" if with_paper else ""
-        say("| " + " | ".join(keys) + " | in S | median first differing batch | mean seconds per draw |" + extra)
-        say("|" + "---|" * (len(keys) + 3 + (3 if with_paper else 0)))
+        # Vacuous draws (in S by an all-zero or an overflowed gradient) are left out of a second share.
+        vacuous = any(is_vacuous(r) for r in rows)
+        say("| " + " | ".join(keys) + " | in S |" + (" in S, vacuous draws left out |" if vacuous else "")
+            + " median first differing batch | mean seconds per draw |" + extra)
+        say("|" + "---|" * (len(keys) + 3 + (1 if vacuous else 0) + (3 if with_paper else 0)))
         for key, group in groups.items():
             k, n = sum(r["in_s"] == "1" for r in group), len(group)
             ours, theirs, p, agree = row_for(k, n, published[key])
@@ -53,6 +57,11 @@ def beyond_section(say, args, paper, missing):
                 ours += shared
             elif shared:
                 tail = tail[:-2] + shared + " |"
+            if vacuous:
+                kept = [r for r in group if not is_vacuous(r)]
+                k2, n2 = sum(r["in_s"] == "1" for r in kept), len(kept)
+                lo, hi = wilson(k2, n2) if n2 else (0.0, 1.0)
+                ours += " | " + (f"{k2}/{n2} = {k2 / n2:.3f} [{lo:.3f}, {hi:.3f}]" if n2 else "none left (every draw vacuous)")
             say("| " + " | ".join(key) + f" | {ours} | {middle} | {seconds:.1f} |" + tail)
         say("")
         vacuous_differences(say, keys, groups)

@@ -84,6 +84,16 @@ def exponent_range(say, precision_rows, headline_path):
     say(text + "\n")
 
 
+def is_vacuous(row):
+    """A draw in S by a comparison that says nothing about ReLU'(0): an all-zero first compared gradient at the
+    first difference (`grad_l2` = 0), or a first difference that is a non-finite gradient (an overflow)."""
+    if row.get("in_s") != "1":
+        return False
+    if row.get("grad_l2") not in (None, "") and float(row["grad_l2"]) == 0:
+        return True
+    return row.get("first_nonfinite") not in (None, "") and row["first_nonfinite"] == row["first_difference"]
+
+
 def vacuous_differences(say, keys, groups):
     """Per cell, the draws counted in S whose first compared gradient (ReLU'(0) = A) was all zeros at the first
     difference (`grad_l2` = 0, so `rel_diff` is NaN): the comparison there says only that the other gradient was
