@@ -100,8 +100,14 @@ public struct MXScaling: Sendable, Hashable, CustomStringConvertible {
       let k = rounding == .nearestEven ? (v * 64).rounded(.toNearestOrEven) : (v * 64).rounded(.toNearestOrAwayFromZero)
       return min(max(k, -127), 127) / 64
     }
-    let q = rounding == .nearestEven ? SmallFormatArithmetic.roundNearestEven(v, c) : SmallFormatArithmetic.round(v, 0, .nearestAway, c)
-    return q > c.maxFinite ? c.maxFinite : q < -c.maxFinite ? -c.maxFinite : q
+    // The element grid at v: spacing 2^(max(⌊log₂|v|⌋, emin) − p + 1) (every MX float element has
+    // subnormals); v / spacing is exact, so one integer rounding is the element's rounding.
+    guard v != 0 else { return v }
+    let e = max(Int(v.exponent), c.emin) - c.precision + 1
+    let spacing = Double(bitPattern: UInt64(1023 + e) << 52)
+    let m = v / spacing
+    let q = (rounding == .nearestEven ? m.rounded(.toNearestOrEven) : m.rounded(.toNearestOrAwayFromZero)) * spacing
+    return min(max(q, -c.maxFinite), c.maxFinite)
   }
 
   /// The values of `block` replaced by their MX values (P·X), in place.
