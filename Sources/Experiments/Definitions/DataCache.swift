@@ -48,10 +48,4 @@ public final class DataCache: @unchecked Sendable {
     sets[key] = loaded
     return loaded
   }
-
-  /// Whether a real dataset's files are present in the data directory.
-  public func isPresent(_ name: String) -> Bool {
-    guard let d = DatasetDescriptor.named(name) else { return false }
-    return d.files.allSatisfy { FileManager.default.fileExists(atPath: d.directory(in: dataDirectory) + "/" + $0.name) }
-  }
 }

@@ -131,14 +131,6 @@ public struct FloatFormat: Sendable, Hashable, CustomStringConvertible {
       largestSignificandDeficit: largestSignificandDeficit, isExponentBounded: isExponentBounded)
   }
 
-  /// The same format under another name.
-  public func renamed(_ newName: String) -> FloatFormat {
-    try! FloatFormat(
-      name: newName, precision: precision, emin: emin, emax: emax, hasSubnormals: hasSubnormals,
-      hasInfinities: hasInfinities, nanEncoding: nanEncoding, overflow: overflow,
-      largestSignificandDeficit: largestSignificandDeficit, isExponentBounded: isExponentBounded)
-  }
-
   /// Exponent of the smallest positive value: `emin - p + 1` with subnormals, else `emin`.
   public var smallestSubnormalExponent: Int { hasSubnormals ? emin - precision + 1 : emin }
 
