@@ -105,6 +105,24 @@ import TestSupport
     #expect(process.terminationStatus == 74 && error.contains("standard output: a write failed (No space left on device)"), "\(error)")
   }
 
+  /// `calc --batch` on a full device: exit 74 with one line, not success with the results lost.
+  @Test func calcBatchOnAFullDevice() throws {
+    let process = Process()
+    process.executableURL = CommandLineTests.executable
+    process.arguments = ["calc", "--batch", "--format", "bf16"]
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+    let input = Pipe(), errors = Pipe()
+    process.standardInput = input
+    process.standardError = errors
+    try process.run()
+    input.fileHandleForWriting.write(Data("add 1 2\nmul 3 4\n".utf8))
+    try input.fileHandleForWriting.close()
+    let error = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 74 && error.contains("standard output: a write failed (No space left on device)"), "\(error)")
+    #expect(error.split(separator: "\n").count == 1, "\(error)")
+  }
+
   @Test func aResultsFileSavedByASpreadsheetIsRead() throws {
     let dir = SweepCommandTests.directory()
     defer { try? FileManager.default.removeItem(atPath: dir) }

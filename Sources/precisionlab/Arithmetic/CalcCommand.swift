@@ -73,8 +73,10 @@ struct CalcCommand: ParsableCommand {
     line.reserveCapacity(256)
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     var lineNumber = 0
-    func flush() {
-      output.withUnsafeBufferPointer { writeAll($0, to: 1) }
+    // A failed write (a full disk, a closed pipe) ends the run with one line, never a cut output.
+    func flush() throws {
+      let written = output.withUnsafeBufferPointer { writeAll($0, to: 1) }
+      guard written else { throw failWithIOError("standard output: a write failed (\(String(cString: strerror(errno))))") }
       output.removeAll(keepingCapacity: true)
     }
     func finishLine() throws {
@@ -85,22 +87,23 @@ struct CalcCommand: ParsableCommand {
           output.append(0x0A)
         }
       } catch let error as BatchLineError {
-        flush()
+        try flush()
         throw failWithDataError("line \(lineNumber): \(error.message)")
       }
       line.removeAll(keepingCapacity: true)
-      if output.count >= 1 << 16 { flush() }
+      if output.count >= 1 << 16 { try flush() }
     }
     while true {
       let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
       if n < 0 && errno == EINTR { continue }
+      if n < 0 { throw failWithIOError("standard input: a read failed (\(String(cString: strerror(errno))))") }
       guard n > 0 else { break }
       for i in 0..<n {
         if chunk[i] == 0x0A { try finishLine() } else { line.append(chunk[i]) }
       }
     }
     if !line.isEmpty { try finishLine() }
-    flush()
+    try flush()
   }
 
   struct BatchLineError: Error { let message: String }
