@@ -2,7 +2,7 @@
 the exact zeros per pass (λ) and the operations that made them."""
 import json, math, os
 from collections import OrderedDict
-from .data import PAPER_DRAWS, cells, fmt, load, pvalue
+from .data import PAPER_DRAWS, cells, fmt, load, p_range, pvalue
 from .stats import binomial_test, discordant, fisher, wilson
 
 
@@ -180,7 +180,7 @@ def zeros_per_pass(say, results, paper):
             + f" | {r['lambda'][0]:.3f} | {r['dispersion']:.2f} | {r['with_zero']}/{r['n']} | {fmt(r['poisson'])} | "
             f"{r['k']}/{r['n']} = {fmt(r['k'] / r['n'])} [{fmt(lo)}, {fmt(hi)}] | "
             + ("(reference)" if r["mcnemar"] is None else pvalue(r["mcnemar"]))
-            + f" | {pvalue(r['paper'][0])} to {pvalue(r['paper'][-1])} |")
+            + f" | {p_range(r['paper'])} |")
     say("")
     mismatched = sum(r["mismatched"] for r in table)
     inside = sum(r["interval"][0] <= r["poisson"] <= r["interval"][1] for r in table)

@@ -147,6 +147,13 @@ def pvalue(p):
     return f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
 
 
+def p_range(ps):
+    """Sorted p-values as `lowest to highest` (one value alone; "none published" for none)."""
+    if not ps:
+        return "none published"
+    return pvalue(ps[0]) if len(ps) == 1 else f"{pvalue(ps[0])} to {pvalue(ps[-1])}"
+
+
 def row_for(k, n, published):
     lo, hi = wilson(k, n)
     ours = f"{k}/{n} = {fmt(k / n)} [{fmt(lo)}, {fmt(hi)}]"

@@ -2,7 +2,7 @@
 PyTorch CPU's arithmetic on the same θ."""
 import glob, json, os
 from collections import OrderedDict
-from .data import PAPER_DRAWS, SWEEP_FIXED, fmt, load, pvalue
+from .data import PAPER_DRAWS, SWEEP_FIXED, fmt, load, p_range
 from .stats import fisher, wilson
 
 BIAS_FORWARD = {"addmm": "nn.Linear (addmm)", "after": "x @ W.t() + b"}
@@ -113,8 +113,7 @@ def peer_section(say, results, paper):
     say("|---|---|---|---|---|---|---|---|---|---|---|")
     for c in table:
         lo, hi = c["interval"]
-        ps = c["paper"]
-        against = f"{pvalue(ps[0])} to {pvalue(ps[-1])}" if len(ps) > 1 else (pvalue(ps[0]) if ps else "none published")
+        against = p_range(c["paper"])
         say(f"| {c['layers']} | {c['width']} | {c['batch']} | {BIAS_FORWARD[c['bias']]} | {c['protocol']} | {c['n']} | "
             f"{c['k']}/{c['n']} = {fmt(c['k'] / c['n'])} [{fmt(lo)}, {fmt(hi)}] | {against} | "
             + " / ".join(f"{x:.3f}" for x in c["lambda"]) + f" | {c['paired']} | {c['agree']} |")

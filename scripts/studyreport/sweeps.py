@@ -201,7 +201,7 @@ def batch_paired(say, path, independent_path):
         ind = cells([r for r in load(independent_path) if r["format"] == "binary32"], ["batch_size"])
         if ind:
             stat, _, pp = homogeneity([(sum(r["in_s"] == "1" for r in g), len(g)) for g in ind.values()])
-            say(f"The independent sweep (`volume-batch.csv`, binary32, its own θ per cell): "
+            say("The independent sweep (`volume-batch.csv`, binary32, its own θ per cell): "
                 + ", ".join(f"B = {b}: {sum(r['in_s'] == '1' for r in g)}/{len(g)}" for (b,), g in ind.items())
                 + f"; χ² homogeneity {stat:.2f}, p {pvalue(pp)}.")
     # The same zero should decide at every batch size: the first differing batches, as sample ranges

@@ -3,7 +3,7 @@ import os
 from collections import OrderedDict
 from .arithmetic import arithmetic_rows, tree_forward
 from .peer import BIAS_FORWARD, peer_cells
-from .data import PAPER_DRAWS, cells, fmt, load, pvalue
+from .data import PAPER_DRAWS, cells, fmt, load, p_range, pvalue
 from .stats import binomial_test, discordant, fisher
 
 
@@ -25,7 +25,7 @@ def verdict(say, results, paper):
         lo, hi = c["interval"]
         say(f"- **PyTorch itself** (`scripts/torch-peer.py`, {BIAS_FORWARD[c['bias']]}, L = {c['layers']}, n = {c['width']}, "
             f"B = {c['batch']}, {c['protocol']} protocol): {c['k']}/{c['n']} = {fmt(c['k'] / c['n'])} [{fmt(lo)}, {fmt(hi)}] in S"
-            + (f", against the paper Fisher p {pvalue(c['paper'][0])} to {pvalue(c['paper'][-1])}" if c["paper"] else "")
+            + (f", against the paper Fisher p {p_range(c['paper'])}" if c["paper"] else "")
             + (f"; paired θ for θ with PrecisionLab's replay, {c['agree']} of {c['paired']} pairs agree"
                + (" (every disagreement is listed below)" if c["agree"] < c["paired"] else "") if c["paired"] else "")
             + ".")
