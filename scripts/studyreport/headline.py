@@ -17,7 +17,7 @@ def headline_section(say, args, paper, missing):
              ("paper", "headline-tf32.csv"), ("paper", "headline-init-torch.csv"), ("paper", "headline-bias-first.csv"),
              ("paper", "headline-pytorch-cpu.csv"), ("paper", "headline-theta-grid.csv"), ("paper", "headline-tensor-core.csv")]
     sized = {"headline-summation.csv": 300, "headline-tf32.csv": 300, "headline-init-torch.csv": 400, "headline-bias-first.csv": 400,
-             "headline-pytorch-cpu.csv": 400, "headline-theta-grid.csv": 400, "headline-tensor-core.csv": 200}
+             "headline-pytorch-cpu.csv": 400, "headline-theta-grid.csv": 400, "headline-tensor-core.csv": 300}
     say("Seconds per draw: the mean of the rows' `wall_seconds` (one core per draw, two draws at a time).\n")
     say("| protocol | format | accumulate | summation (product operands) | ours | s/draw | paper (sweep) | p | agree |")
     say("|---|---|---|---|---|---|---|---|---|")
