@@ -110,26 +110,8 @@ public struct MXScaling: Sendable, Hashable, CustomStringConvertible {
     return min(max(q, -c.maxFinite), c.maxFinite)
   }
 
-  /// The values of `block` replaced by their MX values (P·X), in place.
-  @inlinable
-  public func quantize(_ block: inout ArraySlice<Double>) {
-    var amax = 0.0
-    for v in block {
-      if !v.isFinite {
-        for i in block.indices { block[i] = .nan }
-        return
-      }
-      amax = max(amax, Swift.abs(v))
-    }
-    guard amax > 0 else { return }
-    let e = sharedExponent(amax)
-    let scale = Double(sign: .plus, exponent: e, significand: 1)
-    for i in block.indices { block[i] = element(block[i] / scale) * scale }
-  }
-
   /// `t` (a matrix) with the blocks along `axis` (1: along each row, 0: along each column) MX-quantized,
-  /// stored back in `S` (exactly: `problem(storage:)` admits binary32 and binary64 only). The same values
-  /// as `quantize(_:)` applied block by block, computed in place.
+  /// stored back in `S` (exactly: `problem(storage:)` admits binary32 and binary64 only), computed in place.
   @inlinable
   public func quantized<S: PrecisionScalar>(_ t: Tensor<S>, along axis: Int) -> Tensor<S> {
     precondition(t.rank == 2 && (axis == 0 || axis == 1), "MX blocks are taken along a matrix's rows or columns")

@@ -39,10 +39,9 @@ import Testing
     }
   }
 
+  /// One block (at most `blockSize` values) as `MXScaling.quantized` gives it, as one row.
   static func quantized(_ block: [Double], _ mx: MXScaling) -> [Double] {
-    var slice = block[...]
-    mx.quantize(&slice)
-    return Array(slice)
+    mx.quantized(Tensor<Double>(shape: [1, block.count], storage: block), along: 1).storage
   }
 
   @Test func workedExamples() {

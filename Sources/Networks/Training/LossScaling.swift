@@ -81,20 +81,15 @@ public struct LossScaling: Sendable, Hashable, CustomStringConvertible {
   /// The canonical spelling: the scale, `dynamic` for PyTorch's defaults, or the full dynamic form.
   public var description: String {
     guard dynamic else { return Self.shortest(scale) }
-    let initial = self.withScale(Self.gradScaler.scale)
-    if initial == Self.gradScaler { return "dynamic" }
+    let d = Self.gradScaler
+    if scale == d.scale && growthFactor == d.growthFactor && backoffFactor == d.backoffFactor && growthInterval == d.growthInterval {
+      return "dynamic"
+    }
     return "dynamic:\(Self.shortest(scale)):\(Self.shortest(growthFactor)):\(Self.shortest(backoffFactor)):\(growthInterval)"
   }
 
   static func shortest(_ x: Double) -> String {
     x == x.rounded() && Swift.abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
-  }
-
-  func withScale(_ s: Double) -> LossScaling {
-    var copy = self
-    copy.scale = s
-    copy.growthTracker = 0
-    return copy
   }
 
   /// The scaler after a step whose unscaled gradients were (`finite`) or were not all finite; returns
