@@ -4,6 +4,17 @@ from .data import cells, load, read_text
 from .stats import wilson
 
 
+def beside_figure(say, results, figure, alt, sweep, files, label, log_x=False):
+    """A figure `make beside` drew (paper-beside.py's summary, plotted), with the commands that drew it."""
+    if not os.path.exists(os.path.join(results, figure + ".svg")):
+        return
+    say(f"![{alt}]({figure}.svg)  ")
+    say(f"`make report`: `python3 scripts/paper-beside.py {sweep} PAPER.md SUMMARY.csv {' '.join(files)}` (ours with 95% Wilson "
+        "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
+        f"source --kind line --bands{' --log-x' if log_x else ''} --x-label \"{label}\" --y-label \"share of θ in S\" "
+        f"-o results/{figure}.svg`\n")
+
+
 def census_section(say, args, paper, missing):
     """The exact-zero census while training (paper section 4), then the precision and depth figures."""
 
@@ -31,17 +42,10 @@ def census_section(say, args, paper, missing):
                 f"{zeros / inputs:.3g} [{lo:.2g}, {hi:.2g}] | {theirs} |")
         say("")
 
-    if os.path.exists(os.path.join(args.results, "volume-batch.svg")):
-        say("![volume against batch size, the paper beside ours](volume-batch.svg)  ")
-        say("`make report`: `python3 scripts/paper-beside.py B PAPER.md SUMMARY.csv results/volume-batch.csv` (ours with 95% Wilson "
-            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
-            "source --kind line --bands --log-x --x-label \"batch size B\" --y-label \"share of θ in S\" -o results/volume-batch.svg`\n")
-
-    if os.path.exists(os.path.join(args.results, "volume-width.svg")):
-        say("![volume against width, the paper beside ours](volume-width.svg)  ")
-        say("`make report`: `python3 scripts/paper-beside.py n PAPER.md SUMMARY.csv results/volume-width.csv` (ours with 95% Wilson "
-            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
-            "source --kind line --bands --log-x --x-label \"width n\" --y-label \"share of θ in S\" -o results/volume-width.svg`\n")
+    beside_figure(say, args.results, "volume-batch", "volume against batch size, the paper beside ours", "B",
+                  ["results/volume-batch.csv"], "batch size B", log_x=True)
+    beside_figure(say, args.results, "volume-width", "volume against width, the paper beside ours", "n",
+                  ["results/volume-width.csv"], "width n", log_x=True)
 
     if os.path.exists(os.path.join(args.results, "volume-precision.svg")):
         say("![volume against significand bits](volume-precision.svg)  ")
@@ -50,17 +54,11 @@ def census_section(say, args, paper, missing):
             "--x-as precision --y ratio --series accumulate --kind line --bands --y-label \"share of θ in S\" --title \"Share of θ "
             "in S against significand bits p (L = 3, n = 256, B = 256, MNIST)\" -o results/volume-precision.svg`\n")
 
-    if os.path.exists(os.path.join(args.results, "volume-layers.svg")):
-        say("![volume against depth, the paper beside ours](volume-layers.svg)  ")
-        say("`make report`: `python3 scripts/paper-beside.py L PAPER.md SUMMARY.csv results/volume-layers.csv` (ours with 95% Wilson "
-            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
-            "source --kind line --bands --x-label \"hidden layers L\" --y-label \"share of θ in S\" -o results/volume-layers.svg`\n")
-
-    if os.path.exists(os.path.join(args.results, "volume-layers-pytorch-cpu.svg")):
-        say("![volume against depth with PyTorch's θ, two arithmetics, the paper beside them](volume-layers-pytorch-cpu.svg)  ")
-        say("`make report`: `python3 scripts/paper-beside.py L PAPER.md SUMMARY.csv results/volume-layers-pytorch-cpu.csv results/headline-pytorch-cpu.csv` (ours with 95% Wilson "
-            "intervals, the paper's with its intervals for 1000 draws), then `precisionlab plot SUMMARY.csv --x x --y ratio --series "
-            "source --kind line --bands --x-label \"hidden layers L\" --y-label \"share of θ in S\" -o results/volume-layers-pytorch-cpu.svg`\n")
+    beside_figure(say, args.results, "volume-layers", "volume against depth, the paper beside ours", "L",
+                  ["results/volume-layers.csv"], "hidden layers L")
+    beside_figure(say, args.results, "volume-layers-pytorch-cpu",
+                  "volume against depth with PyTorch's θ, two arithmetics, the paper beside them", "L",
+                  ["results/volume-layers-pytorch-cpu.csv", "results/headline-pytorch-cpu.csv"], "hidden layers L")
 
     if not os.path.exists(census):
         missing.append("zero-census.csv")
