@@ -82,6 +82,21 @@ func protocolSection() {
     } else {
       emit("(\(trees) not found from \(FileManager.default.currentDirectoryPath): the PyTorch-CPU tree row is not measured.)")
     }
+    // Issue 34's options beside their plain rows above: MX operands (fp32, corrected protocol) and a loss
+    // scale (fp16 rounded at every operation, corrected protocol: a backward pass on every batch).
+    for (label, mx, scale) in [("fp32, MX operands (`--mx mxfp8-e4m3`)", MXScaling(.e4m3) as MXScaling?, 1.0),
+                               ("fp16, loss scale 1024 (`--loss-scale 1024`)", nil, 1024)] {
+      var compute = ComputeSettings(format: mx == nil ? .binary16 : .binary32)
+      compute.mx = mx
+      var study = BifurcationStudy(
+        model: .mlp(widths: [784, 256, 256, 256, 10], activateFirstLayer: true), compute: compute,
+        feed: BatchFeed(data: train, batchSize: 256, maxBatches: protocolBatches), seed: 0)
+      study.untilFirstDifference = false
+      study.lossScale = scale
+      var record: BifurcationStudy.Record? = nil
+      let seconds = time(repeats: 1) { record = try! study.run() }
+      emit("| \(label) | \(String(format: "%.2f", seconds * 100 / Double(protocolBatches))) | \(record!.backwardPasses) of \(2 * protocolBatches) | – | – |")
+    }
   } else {
     emit("MNIST not found at \(mnistData) (set PRECISIONLAB_MNIST): not measured.")
   }
