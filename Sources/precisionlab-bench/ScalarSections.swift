@@ -41,12 +41,14 @@ func scalarSection() {
     row(MPFRFloat.self, "ieee:40:127 (MPFRFloat)", modes: quick ? [.nearestEven] : [.nearestEven, .towardZero, .stochastic], n: wideN, rounds: wideRounds)
   }
   row(Binary64.self, "binary64 (MPFR)", modes: quick ? [.nearestEven] : [.nearestEven, .towardZero, .nearestAway, .stochastic], n: wideN, rounds: wideRounds)
-  row(Binary128.self, "binary128", modes: someModes, n: wideN, rounds: wideRounds)
+  row(Binary128.self, "binary128 (integer engine)", modes: someModes, n: wideN, rounds: wideRounds)
+  // Its peer: the same format on MPFR (where binary128 ran before the integer engine).
+  row(Binary128MPFR.self, "binary128 (MPFR)", modes: someModes, n: wideN, rounds: wideRounds)
   MPFRFloat.withFormat(try! FloatFormat.named("mpfr:256")) {
     row(MPFRFloat.self, "mpfr:256", modes: quick ? [.nearestEven] : [.nearestEven, .towardZero, .odd, .stochastic], n: wideN, rounds: wideRounds)
   }
   emit()
-  emit("Operators on MPFR-engine types allocate their result (value semantics); `fma` here is the in-place")
+  emit("Operators on MPFR-engine types (MPFR rows, mpfr:256) allocate their result (value semantics); `fma` here is the in-place")
   emit("`fusedMultiplyAccumulate`, which allocates nothing.")
 
 }

@@ -84,4 +84,5 @@ public typealias FP4E2M1 = SmallFloat<FP4E2M1Format>
 /// Emulated binary64 on MPFR (bit-identical to hardware `Double`, plus every rounding mode).
 public typealias Binary64 = WideFloat<Binary64Format>
 public typealias X87Extended = WideFloat<X87ExtendedFormat>
-public typealias Binary128 = WideFloat<Binary128Format>
+/// binary128 on the MPFR engine: the reference that `Binary128` (the integer engine) is checked against.
+public typealias Binary128MPFR = WideFloat<Binary128Format>

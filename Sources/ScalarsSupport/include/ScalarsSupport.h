@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "Binary128Engine.h"
+
 typedef struct pl_environment {
   /// Raw value of Scalars.RoundingMode (0 = nearest-even).
   int32_t rounding;
