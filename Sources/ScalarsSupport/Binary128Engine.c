@@ -194,6 +194,13 @@ INLINE pl_f128 round_top(int sign, u128 hi, u128 lo, int64_t e, int sticky, int3
   return finish(sign, hi >> 15, e - (PREC - 1), f64, rest, e, mode);
 }
 
+/// A finite non-zero value that is already a binary128 value, as a result: itself in every mode (in
+/// stochastic mode it still takes its draw, as every finite non-zero result does).
+INLINE pl_f128 exact_result(pl_f128 v, int32_t mode) {
+  if (mode == MODE_STOCHASTIC) (void)pl_random_u64();
+  return v;
+}
+
 static inline pl_f128 round_exact(int sign, u128 m, int64_t e, int32_t mode) {
   return round_pack(sign, from128(m), e, 0, mode);
 }
@@ -265,24 +272,24 @@ INLINE pl_f128 add_top(int sx, u128 xh, u128 xl, int64_t ex, int sy, u128 yh, u1
   return round_top(sx, hi, lo, ex - s, sticky, mode);
 }
 
-INLINE pl_f128 add_unpacked(unpacked x, unpacked y, int32_t mode) {
+/// a + b, where x and y are a and b unpacked.
+INLINE pl_f128 add_unpacked(pl_f128 a, unpacked x, pl_f128 b, unpacked y, int32_t mode) {
   if (x.cls == CLS_NAN || y.cls == CLS_NAN) return make_nan();
   if (x.cls == CLS_INF) return (y.cls == CLS_INF && y.sign != x.sign) ? make_nan() : make_inf(x.sign);
   if (y.cls == CLS_INF) return make_inf(y.sign);
   if (x.cls == CLS_ZERO && y.cls == CLS_ZERO) return make_zero(x.sign == y.sign ? x.sign : mode == MODE_DOWN);
-  if (x.cls == CLS_ZERO) return round_exact(y.sign, y.m, y.e, mode);
-  if (y.cls == CLS_ZERO) return round_exact(x.sign, x.m, x.e, mode);
+  if (x.cls == CLS_ZERO) return exact_result(b, mode);
+  if (y.cls == CLS_ZERO) return exact_result(a, mode);
   int64_t ex, ey;
   u128 xh = top(&x, &ex), yh = top(&y, &ey);
   return add_top(x.sign, xh, 0, ex, y.sign, yh, 0, ey, mode);
 }
 
-pl_f128 pl_f128_add(pl_f128 a, pl_f128 b, int32_t mode) { return add_unpacked(unpack(a), unpack(b), mode); }
+pl_f128 pl_f128_add(pl_f128 a, pl_f128 b, int32_t mode) { return add_unpacked(a, unpack(a), b, unpack(b), mode); }
 
 pl_f128 pl_f128_sub(pl_f128 a, pl_f128 b, int32_t mode) {
-  unpacked y = unpack(b);
-  y.sign ^= 1;
-  return add_unpacked(unpack(a), y, mode);
+  b.hi ^= 1ULL << 63;
+  return add_unpacked(a, unpack(a), b, unpack(b), mode);
 }
 
 /// The exact product of two finite non-zero operands as hi:lo with its leading bit at 255, and that
@@ -325,7 +332,7 @@ pl_f128 pl_f128_fma(pl_f128 a, pl_f128 b, pl_f128 c, int32_t mode) {
   if (z.cls == CLS_INF) return make_inf(z.sign);
   if (x.cls == CLS_ZERO || y.cls == CLS_ZERO) {
     if (z.cls == CLS_ZERO) return make_zero(sign == z.sign ? sign : mode == MODE_DOWN);
-    return round_exact(z.sign, z.m, z.e, mode);
+    return exact_result(c, mode);
   }
   u128 hi, lo;
   int64_t e;
@@ -729,13 +736,21 @@ int pl_f128_less(pl_f128 a, pl_f128 b) {
   return x.sign ? ma > mb : ma < mb;
 }
 
+INLINE int is_zero(pl_f128 a) { return ((a.hi << 1) | a.lo) == 0; }
+INLINE int is_finite(pl_f128 a) { return ((a.hi >> 48) & 0x7fff) != 0x7fff; }
+
 void pl_f128_accumulate_products(pl_f128 *acc, const pl_f128 *x, long x_stride, const pl_f128 *y,
                                  long y_stride, long count, int32_t fused, int32_t mode) {
   pl_f128 s = *acc;
-  if (fused) {
-    for (long k = 0; k < count; k++) s = pl_f128_fma(x[k * x_stride], y[k * y_stride], s, mode);
-  } else {
-    for (long k = 0; k < count; k++) s = pl_f128_add(s, pl_f128_mul(x[k * x_stride], y[k * y_stride], mode), mode);
+  for (long k = 0; k < count; k++) {
+    pl_f128 a = x[k * x_stride], b = y[k * y_stride];
+    // A zero factor (most of an image's pixels) leaves a finite non-zero sum as it is: the product is an
+    // exact zero (no draw) and the sum an exact result (its draw in stochastic mode).
+    if ((is_zero(a) || is_zero(b)) && is_finite(a) && is_finite(b) && is_finite(s) && !is_zero(s)) {
+      if (mode == MODE_STOCHASTIC) (void)pl_random_u64();
+      continue;
+    }
+    s = fused ? pl_f128_fma(a, b, s, mode) : pl_f128_add(s, pl_f128_mul(a, b, mode), mode);
   }
   *acc = s;
 }
