@@ -91,12 +91,12 @@ import TestSupport
     #expect(recorded.first?.hasPrefix(String(head.prefix(12))) == true)
   }
 
-  /// The build stamp names the commit and the dirty state in its file name (a new commit is a new source
-  /// file, which an incremental build cannot skip) and leaves no older stamp beside it.
-  @Test func buildStampFileNamesTheCommit() throws {
+  /// The build stamp names the commit and the dirty state, follows edits and commits, and is rewritten
+  /// only when it changes (so an unchanged tree recompiles nothing).
+  @Test func buildStampNamesTheCommit() throws {
     let dir = SweepCommandTests.directory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let pkg = "\(dir)/pkg", out = "\(dir)/generated"
+    let pkg = "\(dir)/pkg", out = "\(dir)/generated/BuildStamp.swift"
     try FileManager.default.createDirectory(atPath: "\(pkg)/Sources", withIntermediateDirectories: true)
     try "// swift-tools-version:6.0\n".write(toFile: "\(pkg)/Package.swift", atomically: true, encoding: .utf8)
     try "let x = 1\n".write(toFile: "\(pkg)/Sources/x.swift", atomically: true, encoding: .utf8)
@@ -104,20 +104,25 @@ import TestSupport
     _ = try Self.git(["add", "."], in: pkg)
     _ = try Self.git(["commit", "-q", "-m", "one"], in: pkg)
     let script = "\(Self.package)/scripts/build-stamp.sh"
-    func stamp() throws -> [String] {
-      let r = try Self.shell(["/bin/sh", script, pkg, "\(out)/BuildStamp.swift"], in: dir)
+    func stamp() throws -> (commit: Bool, dirty: String, modified: Date) {
+      let r = try Self.shell(["/bin/sh", script, pkg, out], in: dir)
       #expect(r.status == 0, "\(r.output)")
-      return try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+      let text = try String(contentsOfFile: out, encoding: .utf8)
+      let head = try Self.git(["rev-parse", "HEAD"], in: pkg)
+      let dirty = text.contains("static let dirty = \"true\"") ? "true" : text.contains("static let dirty = \"false\"") ? "false" : "?"
+      let modified = try FileManager.default.attributesOfItem(atPath: out)[.modificationDate] as! Date
+      return (text.contains("static let commit = \"\(head)\""), dirty, modified)
     }
-    let first = String(try Self.git(["rev-parse", "HEAD"], in: pkg).prefix(12))
-    #expect(try stamp() == ["BuildStamp_\(first)_false.swift"])
+    let first = try stamp()
+    #expect(first.commit && first.dirty == "false")
+    Thread.sleep(forTimeInterval: 0.01)
+    #expect(try stamp().modified == first.modified, "an unchanged stamp was rewritten")
     try "let x = 2\n".write(toFile: "\(pkg)/Sources/x.swift", atomically: true, encoding: .utf8)
-    #expect(try stamp() == ["BuildStamp_\(first)_true.swift"])
+    let edited = try stamp()
+    #expect(edited.commit && edited.dirty == "true")
     _ = try Self.git(["commit", "-q", "-am", "two"], in: pkg)
-    let second = String(try Self.git(["rev-parse", "HEAD"], in: pkg).prefix(12))
-    #expect(try stamp() == ["BuildStamp_\(second)_false.swift"])
-    let text = try String(contentsOfFile: "\(out)/BuildStamp_\(second)_false.swift", encoding: .utf8)
-    #expect(text.contains("static let commit = \"\(try Self.git(["rev-parse", "HEAD"], in: pkg))\"") && text.contains("static let dirty = \"false\""))
+    let second = try stamp()
+    #expect(second.commit && second.dirty == "false")
   }
 
   @Test func rowsNameTheBuildWhereverTheCommandRuns() throws {
