@@ -85,13 +85,15 @@ public enum FastMatrixMultiply {
   @usableFromInline enum Kernel: Sendable {
     case binary32, binary64
     case rounded(format: Int32)
+    /// binary16 (0) or bfloat16 (1) in `Float`, rounded toward zero (2), +∞ (3) or −∞ (4).
+    case roundedDirected(format: Int32, mode: Int32)
     case roundedInBinary64(SmallFormat)
 
     /// Whether the kernel's operands and results are `Double` (else `Float`).
     @usableFromInline var holdsBinary64: Bool {
       switch self {
       case .binary64, .roundedInBinary64: return true
-      case .binary32, .rounded: return false
+      case .binary32, .rounded, .roundedDirected: return false
       }
     }
 
@@ -171,6 +173,8 @@ public enum FastMatrixMultiply {
         pl_gemm_f64(r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       case .rounded(let format):
         _ = pl_gemm_round(format, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
+      case .roundedDirected(let format, let mode):
+        _ = pl_gemm_round_directed(format, mode, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       case .roundedInBinary64(var format):
         _ = pl_gemm_round_f64(&format.c, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       }
@@ -210,21 +214,29 @@ public enum FastMatrixMultiply {
   }
 
   /// The rounded-arithmetic kernel for `S` accumulated in itself, when one applies: binary16 or bfloat16
-  /// (any type of that format) in `Float`, or another binary64-engine format with p ≤ 25 (TF32, FP8,
-  /// FP6, FP4, `ieee:P:EMAX`) in `Double`; not fused, rounding to nearest even, any order but `blas`, `lanes` and `tc`.
+  /// (any type of that format) in `Float`, to nearest even or in a directed mode, or another
+  /// binary64-engine format with p ≤ 25 (TF32, FP8, FP6, FP4, `ieee:P:EMAX`) in `Double` to nearest even;
+  /// not fused, any order but `blas`, `lanes`, `tc`, `kahan` and `neumaier`.
   @inlinable
   static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
     switch options.order {
     case .blas, .lanes, .tensorCore, .kahan, .neumaier: return nil
     case .sequential, .pairwise, .blocked, .split: break
     }
-    guard !options.fused, S.self == Acc.self, roundedKernelsAvailable, RoundingEnvironment.isNearestEven else { return nil }
+    guard !options.fused, S.self == Acc.self, roundedKernelsAvailable else { return nil }
     // Hardware arithmetic (`Float`, `Double`) takes its own kernels, although binary32 is a format of the engine.
     if applies(S.self, Acc.self, options) { return nil }
     let constants = S.format.small
-    if constants == FloatFormat.binary16.small { return .rounded(format: 0) }
-    if constants == FloatFormat.bfloat16.small { return .rounded(format: 1) }
-    return SmallFormat(constants).map { .roundedInBinary64($0) }
+    let half: Int32? = constants == FloatFormat.binary16.small ? 0 : constants == FloatFormat.bfloat16.small ? 1 : nil
+    switch RoundingEnvironment.mode {
+    case .nearestEven:
+      if let half { return .rounded(format: half) }
+      return SmallFormat(constants).map { .roundedInBinary64($0) }
+    case .towardZero, .towardPositive, .towardNegative:
+      return half.map { .roundedDirected(format: $0, mode: Int32(RoundingEnvironment.mode.rawValue)) }
+    case .nearestAway, .odd, .stochastic:
+      return nil
+    }
   }
 
   /// Whether the `Float`/`Double` kernels compute `S` accumulated in `Acc`: `Acc` is `Float` or

@@ -20,6 +20,9 @@ func networkSection() {
   let networkRows: [(String, AccumulationChoice, RoundingMode, String, Int)] = [
     ("fp16", .same, .nearestEven, "Binary16", 1), ("fp16", .binary32, .nearestEven, "Binary16", 1),
     ("bf16", .same, .nearestEven, "BFloat16", 2), ("bf16", .binary32, .nearestEven, "BFloat16", 2),
+    // The directed modes' kernel beside the nearest-even rows above.
+    ("fp16", .same, .towardZero, "Binary16", 1), ("bf16", .same, .towardZero, "BFloat16", 2),
+    ("bf16", .same, .towardPositive, "BFloat16", 2), ("bf16", .same, .towardNegative, "BFloat16", 2),
     ("fp32", .same, .nearestEven, "Float", 3), ("fp64", .same, .nearestEven, "Double", 3), ("fp80", .same, .nearestEven, "Float80", 1),
     ("tf32", .same, .nearestEven, "EmulatedFloat", 1), ("e4m3", .binary32, .nearestEven, "EmulatedFloat", 1),
     ("fp32", .same, .towardZero, "EmulatedFloat", 1), ("fp64", .same, .towardZero, "MPFRFloat", 1), ("mpfr:113", .same, .nearestEven, "MPFRFloat", 1),

@@ -117,6 +117,29 @@ import Testing
     check(BFloat16.self, accumulate: BFloat16.self, offset: -50, orders: [.sequential, .pairwise])
     check(BFloat16.self, accumulate: BFloat16.self, offset: 100, orders: [.sequential, .blocked(7)])
   }
+  /// The directed modes' kernel (binary16 and bfloat16 rounded after every operation toward zero, +∞
+  /// or −∞) against the emulated formats' loop in that mode, near 1 and near both ends of the range
+  /// (bfloat16 products below 2^-126 and beyond binary32's range take its binary64 path).
+  @Test(arguments: [RoundingMode.towardZero, .towardPositive, .towardNegative])
+  func directedRoundingAfterEveryOperation(_ mode: RoundingMode) {
+    RoundingEnvironment.with(mode) {
+      guard FastMatrixMultiply.roundedKernelsAvailable else { return }
+      for type in [Binary16.self, BFloat16.self] as [any PrecisionScalar.Type] {
+        if case .roundedDirected(_, let m)? = FastMatrixMultiply.roundedKernel(type, type, KernelOptions()) {
+          #expect(m == Int32(mode.rawValue))
+        } else {
+          Issue.record("\(type.format.name) in \(mode) does not take the directed kernel")
+        }
+      }
+      check(Binary16.self, accumulate: Binary16.self, orders: [.sequential, .pairwise, .blocked(7)], fused: [false])
+      check(Binary16.self, accumulate: Binary16.self, offset: -6, orders: [.sequential], fused: [false])
+      check(Binary16.self, accumulate: Binary16.self, offset: 8, orders: [.blocked(7)], fused: [false])
+      check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential, .pairwise, .blocked(7)], fused: [false])
+      check(BFloat16.self, accumulate: BFloat16.self, offset: -55, orders: [.sequential, .pairwise], fused: [false])
+      check(BFloat16.self, accumulate: BFloat16.self, offset: 100, orders: [.sequential, .blocked(7)], fused: [false])
+    }
+  }
+
   @Test func binary16NearUnderflowAndOverflow() {
     check(Binary16.self, accumulate: Binary16.self, offset: -6, orders: [.sequential, .pairwise])
     check(Binary16.self, accumulate: Binary16.self, offset: 8, orders: [.sequential, .blocked(7)])

@@ -101,6 +101,12 @@ void pl_gemm_f64(size_t row_begin, size_t row_end, size_t panel_begin, size_t pa
 int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n,
                   size_t k, const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows,
                   float *c, size_t ldc, pl_order order);
+/// pl_gemm_round in a directed rounding mode (2 toward zero, 3 toward +inf, 4 toward -inf, Scalars'
+/// RoundingMode raw values), exactly the emulated formats' loop in that mode (gemm_round_directed.c). AVX2
+/// and F16C on every CPU that has them. Returns 0 (computing nothing) without them or for another mode.
+int pl_gemm_round_directed(int format, int mode, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end,
+                           size_t n, size_t k, const float *a, size_t lda, const float *bp, const float *bias,
+                           const float *bias_rows, float *c, size_t ldc, pl_order order);
 /// A format of PrecisionLab's binary64 engine with p <= 25 (SmallFormatConstants): its values held in
 /// binary64, rounded to nearest even by the bit-level increment (shift = 53 - p dropped bits).
 typedef struct pl_small_format {
