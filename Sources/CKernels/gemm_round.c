@@ -36,19 +36,7 @@ __attribute__((target("avx2,f16c"))) static inline __m256 round_bf16(__m256 v) {
 }
 
 // Rows per block: 4 rows x one panel of outputs (8 AVX2 accumulators).
-#define ROWS 4
-#define RVECS 2
-#define RTARGET "avx2,f16c"
-
-#define RT float
-#define RV __m256
-#define RNR PL_NR_F32
-#define RZERO() _mm256_setzero_ps()
-#define RLOAD(p) _mm256_loadu_ps(p)
-#define RSTORE(p, v) _mm256_storeu_ps((p), (v))
-#define RBCAST(p) _mm256_broadcast_ss(p)
-#define RADDV(x, y) _mm256_add_ps((x), (y))
-#define RMULV(x, y) _mm256_mul_ps((x), (y))
+#include "gemm_round_f32_avx2.h"
 #define ROUND(v) (ctx == 0 ? round_f16(v) : round_bf16(v))
 #define RCTX int
 #define RNAME(x) x##_f32

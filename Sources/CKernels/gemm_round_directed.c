@@ -160,18 +160,7 @@ __attribute__((target("avx2,f16c"), always_inline)) static inline __m256 mul_dir
   return r;
 }
 
-#define ROWS 4
-#define RVECS 2
-#define RTARGET "avx2,f16c"
-#define RT float
-#define RV __m256
-#define RNR PL_NR_F32
-#define RZERO() _mm256_setzero_ps()
-#define RLOAD(p) _mm256_loadu_ps(p)
-#define RSTORE(p, v) _mm256_storeu_ps((p), (v))
-#define RBCAST(p) _mm256_broadcast_ss(p)
-#define RADDV(x, y) _mm256_add_ps((x), (y))
-#define RMULV(x, y) _mm256_mul_ps((x), (y))
+#include "gemm_round_f32_avx2.h"
 #define ROUND(v) round_directed((v), ctx)
 #define RADD(x, y) add_directed((x), (y), ctx)
 #define RMUL(x, y) mul_directed((x), (y), ctx)

@@ -1,3 +1,4 @@
+import Scalars
 /// The order in which samples form mini-batches: file order or a seeded shuffle (Fisher–Yates on
 /// SplitMix64), optionally only the first `limit` samples, dropping or keeping a short last batch.
 public struct BatchOrder: Sendable {

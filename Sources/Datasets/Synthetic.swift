@@ -1,4 +1,5 @@
 import Foundation
+import Scalars
 
 /// Deterministic synthetic datasets that need no files, so every experiment runs on a machine with no
 /// data at all.

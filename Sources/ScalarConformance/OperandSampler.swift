@@ -44,15 +44,5 @@ public struct OperandSampler<T: PrecisionScalar> {
   }
 }
 
-/// SplitMix64: a tiny, well-known generator for reproducible test inputs.
-public struct SplitMix: Sendable {
-  public var state: UInt64
-  public init(seed: UInt64) { state = seed }
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+/// Test inputs' generator: Scalars' `SplitMix64` under the name this module has always exported.
+public typealias SplitMix = SplitMix64

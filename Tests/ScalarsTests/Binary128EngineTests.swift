@@ -11,14 +11,9 @@ import Testing
   /// Random operand encodings: each exponent band the rounding treats differently, significands with
   /// few bits (ties and exact results), and the special values.
   struct Operands {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
+    var generator: SplitMix64
+    init(state: UInt64) { generator = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { generator.next() }
 
     mutating func bits() -> pl_f128 {
       let sign: UInt64 = next() & 1 << 63

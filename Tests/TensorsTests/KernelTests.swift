@@ -13,15 +13,8 @@ import Testing
   }
 
   static func values(_ n: Int, seed: UInt64) -> [Double] {
-    var state = seed
-    return (0..<n).map { _ in
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      z ^= z >> 31
-      return (Double(z >> 11) * 0x1p-53 - 0.5) * 8
-    }
+    var generator = SplitMix64(seed: seed)
+    return (0..<n).map { _ in (generator.unit() - 0.5) * 8 }
   }
 
   /// bfloat16 products and sums simulated in binary32 (products exact; each sum rounded once, which

@@ -23,7 +23,8 @@ public struct Initializer: Sendable {
     case precisionlab, torch
   }
 
-  public var state: UInt64
+  /// PrecisionLab's draws (SplitMix64 from the seed).
+  public var generator: SplitMix64
   public let format: FloatFormat
   public let draws: Draws
   private var twister: MersenneTwister?
@@ -32,7 +33,7 @@ public struct Initializer: Sendable {
   public init(seed: UInt64, format: FloatFormat = .binary32, draws: Draws = .precisionlab) {
     precondition(format.engine == .double, "initialisation format must be one of the binary64 engine's")
     precondition(draws == .precisionlab || format == .binary32, "PyTorch draws binary32")
-    self.state = seed
+    self.generator = SplitMix64(seed: seed)
     self.format = format
     self.draws = draws
     self.twister = draws == .torch ? MersenneTwister(seed: seed) : nil
@@ -46,13 +47,7 @@ public struct Initializer: Sendable {
     return draws == .torch ? 3.0.squareRoot() * ((2.0 / 6.0).squareRoot() / fan) : 1 / fan
   }
 
-  public mutating func uniformUnit() -> Double {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
-  }
+  public mutating func uniformUnit() -> Double { generator.unit() }
 
   /// One draw uniform in ±bound, rounded into the initialisation format (PyTorch's binary32 draw with
   /// `torch` draws).

@@ -16,8 +16,7 @@ public struct Dropout: Sendable, Hashable {
   }
 
   func keeps(count: Int, layer: Int, step: Int) -> [Bool] {
-    let draw = KinkDerivative.uniformRandom(seed: seed)
-    return (0..<count).map { draw.value(layer: layer, step: step, element: $0) >= probability }
+    (0..<count).map { CounterRandom.unit(seed, layer, step, $0) >= probability }
   }
 
   public func forward<T: PrecisionScalar>(_ x: Tensor<T>, layer: Int, step: Int) -> Tensor<T> {
