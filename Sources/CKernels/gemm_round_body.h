@@ -6,22 +6,16 @@
 //   ROWS             rows per block (at most 8)
 //   RTARGET          the target attribute's string ("avx2,f16c" or "avx512f")
 //   RZERO(), RLOAD(p), RSTORE(p, v), RBCAST(p), RADDV(x, y), RMULV(x, y)   the vector operations
-//   ROUND(v)         rounds a vector into the format described by `ctx`, to nearest even
-//   RADD, RMUL       (optional) a rounded sum and product, if not ROUND of the binary32 operation
+//   ROUND(v)         rounds a vector into the format described by `ctx` (to nearest even, or in the
+//                    directed mode binary32's own arithmetic was set to: gemm_round_directed.c)
 //   RCTX             the type of `ctx` (a format code, or the format's broadcast constants)
 //   RNAME(x)         the function name for this element type
 // Every product and every addition is rounded (never fused), in the order pl_order names, from +0,
 // with the bias added last or (bias_first) where the sum starts: exactly the emulated formats' scalar
 // loop (see CKernels.h).
 
-// RADD and RMUL round each operation with ROUND unless the instance defines its own (the directed
-// modes, which need more than the rounded binary32 result: gemm_round_directed.c).
-#ifndef RADD
 #define RADD(x, y) ROUND(RADDV((x), (y)))
-#endif
-#ifndef RMUL
 #define RMUL(x, y) ROUND(RMULV((x), (y)))
-#endif
 #define RHALF (RNR / RVECS)
 
 // Sequential rounded sums over [p0, p1), from zero or (keep) from what acc holds.

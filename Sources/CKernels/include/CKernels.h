@@ -102,8 +102,9 @@ int pl_gemm_round(int format, size_t row_begin, size_t row_end, size_t panel_beg
                   size_t k, const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows,
                   float *c, size_t ldc, pl_order order);
 /// pl_gemm_round in a directed rounding mode (2 toward zero, 3 toward +inf, 4 toward -inf, Scalars'
-/// RoundingMode raw values), exactly the emulated formats' loop in that mode (gemm_round_directed.c). AVX2
-/// and F16C on every CPU that has them. Returns 0 (computing nothing) without them or for another mode.
+/// RoundingMode raw values), exactly the emulated formats' loop in that mode (gemm_round_directed.c: the
+/// calling thread's MXCSR rounding control is set to the mode for the call and restored). AVX2 and F16C
+/// on every CPU that has them. Returns 0 (computing nothing) without them or for another mode.
 int pl_gemm_round_directed(int format, int mode, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end,
                            size_t n, size_t k, const float *a, size_t lda, const float *bp, const float *bias,
                            const float *bias_rows, float *c, size_t ldc, pl_order order);
