@@ -75,32 +75,7 @@ __attribute__((target("avx512f"))) static inline __m512 round_bf16_512(__m512 v)
 #define RNAME(x) x##_f32_512
 #include "gemm_round_body.h"
 
-// Fills a small64 or small512 from a pl_small_format (all but the sign), with that width's broadcasts.
-#define PL_BROADCAST_FORMAT(F, FORMAT, SET1PD, SET1EPI64)                                                    \
-  do {                                                                                                       \
-    (F).min_normal = SET1PD((FORMAT)->min_normal);                                                           \
-    (F).half_min_normal = SET1PD(0.5 * (FORMAT)->min_normal);                                                \
-    (F).max_finite = SET1PD((FORMAT)->max_finite);                                                           \
-    (F).adder = SET1PD((FORMAT)->subnormal_adder);                                                           \
-    (F).overflow_positive = SET1PD((FORMAT)->overflow_positive);                                             \
-    (F).overflow_negative = SET1PD((FORMAT)->overflow_negative);                                             \
-    (F).infinity = SET1PD(__builtin_inf());                                                                  \
-    (F).nan = SET1PD(__builtin_nan(""));                                                                     \
-    (F).half_minus_one = SET1EPI64((long long)(FORMAT)->half_minus_one);                                     \
-    (F).keep_mask = SET1EPI64((long long)(FORMAT)->keep_mask);                                               \
-    (F).one = SET1EPI64(1);                                                                                  \
-    (F).shift = _mm_set_epi64x(0, (long long)(FORMAT)->shift);                                               \
-    (F).has_subnormals = (FORMAT)->has_subnormals;                                                           \
-    (F).has_infinities = (FORMAT)->has_infinities;                                                           \
-  } while (0)
-
-// A pl_small_format broadcast into vectors.
-typedef struct small64 {
-  __m256d sign, min_normal, half_min_normal, max_finite, adder, overflow_positive, overflow_negative, infinity, nan;
-  __m256i half_minus_one, keep_mask, one;
-  __m128i shift;
-  int has_subnormals, has_infinities;
-} small64;
+#include "gemm_round_small.h"
 
 // SmallFormatArithmetic.roundNearestEven for four binary64 values.
 __attribute__((target("avx2,f16c"), always_inline)) static inline __m256d round_small(__m256d x, const small64 *f) {

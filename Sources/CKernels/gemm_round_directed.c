@@ -1,15 +1,17 @@
-// binary16 and bfloat16 arithmetic held in binary32, rounded toward zero, +inf or -inf after every product
-// and every addition: pl_gemm_round's loops (gemm_round_body.h) with a directed rounding, AVX2 and F16C.
+// Formats rounded after every product and every addition toward zero, +inf or -inf: pl_gemm_round's and
+// pl_gemm_round_f64's loops (gemm_round_body.h) with a directed rounding, AVX2 and F16C.
 //
 // Exact by composition: for a directed mode r and two formats whose values nest (every binary16 and
-// bfloat16 value is a binary32 value, subnormals included, with the same or a smaller exponent range),
-// rounding in r to binary32 and then in r to the narrower format equals rounding once in r to the
-// narrower format (both roundings pick the neighbour on the same side, and the narrower format's
-// neighbours of x are also those of r(x)). So the kernel sets the thread's SSE rounding control (MXCSR)
-// to the mode for the call, lets binary32's own products and sums round in it (overflow then gives
-// infinity or binary32's largest value as the mode says, an exact zero sum is -0 toward -inf) and
-// rounds each result to the format in the same mode: F16C's conversion for binary16 (subnormals, and
-// overflow as IEEE 754 says), the bit truncation with one increment for bfloat16.
+// bfloat16 value is a binary32 value, subnormals included; every value of a binary64-engine format is a
+// binary64 value), rounding in r to the wider format and then in r to the narrower one equals rounding
+// once in r to the narrower one (both roundings pick the neighbour on the same side, and the narrower
+// format's neighbours of x are also those of r(x)). So the kernels set the thread's SSE rounding control
+// (MXCSR) to the mode for the call, let binary32's or binary64's own products and sums round in it
+// (overflow then gives infinity or the largest value as the mode says, an exact zero sum is -0 toward
+// -inf), and round each result to the format in the same mode: F16C's conversion for binary16
+// (subnormals, and overflow as IEEE 754 says), the bit truncation with one increment for bfloat16 and
+// for the binary64-engine formats (whose subnormals round by binary64's own addition of a constant, in
+// the mode, and whose overflow values the caller gives for the mode).
 #pragma clang fp contract(off)
 #pragma STDC FP_CONTRACT OFF
 #pragma STDC FENV_ACCESS ON
@@ -52,6 +54,82 @@ __attribute__((target("avx2,f16c"), always_inline)) static inline __m256 round_d
 #define RNAME(x) x##_directed
 #include "gemm_round_body.h"
 
+#include "gemm_round_small.h"
+
+/// A binary64-engine format's constants and the directed mode.
+typedef struct small_directed {
+  small64 f;
+  int mode;
+} small_directed;
+
+/// SmallFormatArithmetic's rounding in a directed mode for four binary64 values (already rounded to
+/// binary64 in that mode): the normal-range bit truncation plus one unit on the mode's side, binary64's
+/// own addition of the subnormal constant (signed like x, so that it rounds in the mode's direction), or
+/// the {0, 2^emin} grid of formats without subnormals; the caller's overflow values beyond the range.
+__attribute__((target("avx2,f16c"), always_inline)) static inline __m256d round_small_directed(__m256d x,
+                                                                                               const small_directed *ctx) {
+  const small64 *f = &ctx->f;
+  __m256d zero = _mm256_setzero_pd();
+  __m256d side = ctx->mode == MODE_UP     ? _mm256_cmp_pd(x, zero, _CMP_GT_OQ)
+                 : ctx->mode == MODE_DOWN ? _mm256_cmp_pd(x, zero, _CMP_LT_OQ)
+                                          : zero;
+  __m256d magnitude = _mm256_andnot_pd(f->sign, x);
+  __m256i bits = _mm256_castpd_si256(x);
+  __m256i increment = _mm256_andnot_si256(f->keep_mask, _mm256_castpd_si256(side));  // one unit less one
+  __m256d rounded = _mm256_castsi256_pd(_mm256_and_si256(_mm256_add_epi64(bits, increment), f->keep_mask));
+  __m256d usual = _mm256_and_pd(
+      _mm256_cmp_pd(_mm256_andnot_pd(f->sign, rounded), f->max_finite, _CMP_LE_OQ),
+      _mm256_or_pd(_mm256_cmp_pd(magnitude, f->min_normal, _CMP_GE_OQ), _mm256_cmp_pd(magnitude, zero, _CMP_EQ_OQ)));
+  if (__builtin_expect(_mm256_movemask_pd(usual) == 0xF, 1)) return rounded;
+  __m256d sign = _mm256_and_pd(f->sign, x);
+  __m256d beyond = _mm256_blendv_pd(f->overflow_positive, f->overflow_negative, x);
+  if (f->has_infinities) beyond = _mm256_blendv_pd(beyond, x, _mm256_cmp_pd(magnitude, f->infinity, _CMP_EQ_OQ));
+  __m256d inside = _mm256_cmp_pd(_mm256_andnot_pd(f->sign, rounded), f->max_finite, _CMP_LE_OQ);
+  __m256d normal = _mm256_blendv_pd(beyond, rounded, inside);
+  __m256d small;
+  if (f->has_subnormals) {
+    __m256d adder = _mm256_or_pd(f->adder, sign);
+    small = _mm256_sub_pd(_mm256_add_pd(x, adder), adder);
+  } else {
+    small = _mm256_and_pd(_mm256_and_pd(side, _mm256_cmp_pd(magnitude, zero, _CMP_GT_OQ)), f->min_normal);
+  }
+  // x's sign on the magnitude: a zero result keeps it (adder − adder is −0 toward −∞).
+  small = _mm256_or_pd(_mm256_andnot_pd(f->sign, small), sign);
+  __m256d result = _mm256_blendv_pd(f->nan, normal, _mm256_cmp_pd(magnitude, f->min_normal, _CMP_GE_OQ));
+  return _mm256_blendv_pd(result, small, _mm256_cmp_pd(magnitude, f->min_normal, _CMP_LT_OQ));
+}
+
+#define ROWS 4
+#define RVECS 2
+#define RTARGET "avx2,f16c"
+#define RT double
+#define RV __m256d
+#define RNR PL_NR_F64
+#define RZERO() _mm256_setzero_pd()
+#define RLOAD(p) _mm256_loadu_pd(p)
+#define RSTORE(p, v) _mm256_storeu_pd((p), (v))
+#define RBCAST(p) _mm256_broadcast_sd(p)
+#define RADDV(x, y) _mm256_add_pd((x), (y))
+#define RMULV(x, y) _mm256_mul_pd((x), (y))
+#define ROUND(v) round_small_directed((v), ctx)
+#define RCTX const small_directed *
+#define RNAME(x) x##_f64_directed
+#include "gemm_round_body.h"
+
+// The format's constants broadcast once per call, then the panels.
+__attribute__((target("avx2,f16c"))) static void gemm_f64_directed(const pl_small_format *format, int mode, size_t row_begin,
+                                                                  size_t row_end, size_t panel_begin, size_t panel_end,
+                                                                  size_t n, size_t k, const double *a, size_t lda,
+                                                                  const double *bp, const double *bias,
+                                                                  const double *bias_rows, double *c, size_t ldc,
+                                                                  pl_order order) {
+  small_directed ctx;
+  ctx.f.sign = _mm256_set1_pd(-0.0);
+  PL_BROADCAST_FORMAT(ctx.f, format, _mm256_set1_pd, _mm256_set1_epi64x);
+  ctx.mode = mode;
+  panels_f64_directed(&ctx, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+}
+
 /// MXCSR's rounding-control bits (13 and 14) for a directed mode.
 static unsigned rounding_control(int mode) {
   switch (mode) {
@@ -71,6 +149,22 @@ int pl_gemm_round_directed(int format, int mode, size_t row_begin, size_t row_en
     unsigned saved = _mm_getcsr();
     _mm_setcsr((saved & ~0x6000u) | rounding_control(mode));
     panels_directed(ctx, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    _mm_setcsr(saved);
+    return 1;
+  }
+#endif
+  return 0;
+}
+
+int pl_gemm_round_f64_directed(const pl_small_format *format, int mode, size_t row_begin, size_t row_end,
+                               size_t panel_begin, size_t panel_end, size_t n, size_t k, const double *a, size_t lda,
+                               const double *bp, const double *bias, const double *bias_rows, double *c, size_t ldc,
+                               pl_order order) {
+#if defined(__x86_64__)
+  if (pl_gemm_round_available() && mode >= MODE_TOWARD_ZERO && mode <= MODE_DOWN) {
+    unsigned saved = _mm_getcsr();
+    _mm_setcsr((saved & ~0x6000u) | rounding_control(mode));
+    gemm_f64_directed(format, mode, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
     _mm_setcsr(saved);
     return 1;
   }

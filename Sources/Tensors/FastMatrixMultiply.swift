@@ -88,11 +88,13 @@ public enum FastMatrixMultiply {
     /// binary16 (0) or bfloat16 (1) in `Float`, rounded toward zero (2), +∞ (3) or −∞ (4).
     case roundedDirected(format: Int32, mode: Int32)
     case roundedInBinary64(SmallFormat)
+    /// A binary64-engine format (p ≤ 51) in `Double`, rounded toward zero (2), +∞ (3) or −∞ (4).
+    case roundedInBinary64Directed(SmallFormat, mode: Int32)
 
     /// Whether the kernel's operands and results are `Double` (else `Float`).
     @usableFromInline var holdsBinary64: Bool {
       switch self {
-      case .binary64, .roundedInBinary64: return true
+      case .binary64, .roundedInBinary64, .roundedInBinary64Directed: return true
       case .binary32, .rounded, .roundedDirected: return false
       }
     }
@@ -108,12 +110,13 @@ public enum FastMatrixMultiply {
   @usableFromInline struct SmallFormat: @unchecked Sendable {
     @usableFromInline var c: pl_small_format
 
-    /// The format's rounding to nearest even, or nil when the kernel cannot compute it exactly
-    /// (p > 25, or a format the binary64 engine does not hold).
-    @usableFromInline init?(_ f: SmallFormatConstants) {
-      guard f.isUsable && f.fastNearest else { return nil }
+    /// The format's rounding in `mode` (nearest even, or a directed mode), or nil when the kernel cannot
+    /// compute it exactly (p > 25 to nearest even, or a format the binary64 engine does not hold). The
+    /// overflow values are the mode's.
+    @usableFromInline init?(_ f: SmallFormatConstants, mode: RoundingMode = .nearestEven) {
+      guard f.isUsable && (f.fastNearest || mode != .nearestEven) else { return nil }
       let overflow = { (negative: Bool) in
-        SmallFormatArithmetic.overflowed(negative: negative, mode: .nearestEven, maxFinite: f.maxFinite, f.overflow)
+        SmallFormatArithmetic.overflowed(negative: negative, mode: mode, maxFinite: f.maxFinite, f.overflow)
       }
       c = pl_small_format(
         min_normal: f.minNormal, max_finite: f.maxFinite, subnormal_adder: f.subnormalAdder,
@@ -177,6 +180,8 @@ public enum FastMatrixMultiply {
         _ = pl_gemm_round_directed(format, mode, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       case .roundedInBinary64(var format):
         _ = pl_gemm_round_f64(&format.c, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
+      case .roundedInBinary64Directed(var format, let mode):
+        _ = pl_gemm_round_f64_directed(&format.c, mode, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       }
     }
     withoutActuallyEscaping(pack) { pack in
@@ -214,9 +219,9 @@ public enum FastMatrixMultiply {
   }
 
   /// The rounded-arithmetic kernel for `S` accumulated in itself, when one applies: binary16 or bfloat16
-  /// (any type of that format) in `Float`, to nearest even or in a directed mode, or another
-  /// binary64-engine format with p ≤ 25 (TF32, FP8, FP6, FP4, `ieee:P:EMAX`) in `Double` to nearest even;
-  /// not fused, any order but `blas`, `lanes`, `tc`, `kahan` and `neumaier`.
+  /// (any type of that format) in `Float`, or another binary64-engine format (TF32, FP8, FP6, FP4,
+  /// `ieee:P:EMAX`) in `Double` with p ≤ 25 to nearest even and any p in a directed mode; not fused, any
+  /// order but `blas`, `lanes`, `tc`, `kahan` and `neumaier`.
   @inlinable
   static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
     switch options.order {
@@ -233,7 +238,9 @@ public enum FastMatrixMultiply {
       if let half { return .rounded(format: half) }
       return SmallFormat(constants).map { .roundedInBinary64($0) }
     case .towardZero, .towardPositive, .towardNegative:
-      return half.map { .roundedDirected(format: $0, mode: Int32(RoundingEnvironment.mode.rawValue)) }
+      let mode = RoundingEnvironment.mode
+      if let half { return .roundedDirected(format: half, mode: Int32(mode.rawValue)) }
+      return SmallFormat(constants, mode: mode).map { .roundedInBinary64Directed($0, mode: Int32(mode.rawValue)) }
     case .nearestAway, .odd, .stochastic:
       return nil
     }

@@ -24,7 +24,8 @@ func networkSection() {
     ("fp16", .same, .towardZero, "Binary16", 1), ("bf16", .same, .towardZero, "BFloat16", 2),
     ("bf16", .same, .towardPositive, "BFloat16", 2), ("bf16", .same, .towardNegative, "BFloat16", 2),
     ("fp32", .same, .nearestEven, "Float", 3), ("fp64", .same, .nearestEven, "Double", 3), ("fp80", .same, .nearestEven, "Float80", 1),
-    ("tf32", .same, .nearestEven, "EmulatedFloat", 1), ("e4m3", .binary32, .nearestEven, "EmulatedFloat", 1),
+    ("tf32", .same, .nearestEven, "EmulatedFloat", 1), ("tf32", .same, .towardZero, "EmulatedFloat", 1),
+    ("e4m3", .binary32, .nearestEven, "EmulatedFloat", 1),
     ("fp32", .same, .towardZero, "EmulatedFloat", 1), ("fp64", .same, .towardZero, "MPFRFloat", 1), ("mpfr:113", .same, .nearestEven, "MPFRFloat", 1),
     // binary128 on the integer engine; its peer is the mpfr:113 row above (MPFR at the same precision).
     ("binary128", .same, .nearestEven, "Binary128", 1), ("binary128", .same, .towardZero, "Binary128", 1),

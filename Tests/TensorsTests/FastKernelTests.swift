@@ -62,7 +62,8 @@ import Testing
                 got = MatrixMultiply.timesTransposed(a, b, bias: bias, accumulate: A.self, options: options, threads: threads)
               }
               let same = zip(got.storage, expected).allSatisfy { $0.hexDescription == $1.hexDescription }
-              #expect(same, "\(S.format.name) in \(A.format.name) \(options) m \(m) n \(n) k \(k) bias \(withBias) threads \(threads)")
+              let firstDifference = zip(got.storage, expected).first { $0.hexDescription != $1.hexDescription }.map { "\($0.hexDescription) against \($1.hexDescription)" } ?? ""
+              #expect(same, "\(S.format.name) in \(A.format.name) \(options) m \(m) n \(n) k \(k) bias \(withBias) threads \(threads): \(firstDifference)")
             }
           }
         }
@@ -161,6 +162,28 @@ import Testing
       check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emax - 2, orders: [.blocked(7)], fused: [false])
     }
   }
+  /// The binary64-engine formats toward zero, +∞ and −∞ (any p, 40 bits included), with and without
+  /// infinities and subnormals, saturating or not, near 1 and near both ends of the range.
+  @Test(arguments: [RoundingMode.towardZero, .towardPositive, .towardNegative])
+  func binary64EngineFormatsInDirectedModes(_ mode: RoundingMode) {
+    let formats = [FloatFormat.tf32, .e4m3, FloatFormat.e4m3.saturating(), Self.binary64EngineFormats[7],
+                   try! FloatFormat.ieee("ieee:40:127", precision: 40, emax: 127)]
+    for format in formats {
+      EmulatedFloat.withFormat(format) {
+        RoundingEnvironment.with(mode) {
+          guard case .roundedInBinary64Directed(_, let m)? = FastMatrixMultiply.roundedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions()) else {
+            Issue.record("\(format.name) in \(mode) does not take the directed kernel")
+            return
+          }
+          #expect(m == Int32(mode.rawValue))
+          check(EmulatedFloat.self, accumulate: EmulatedFloat.self, orders: [.sequential, .pairwise], fused: [false])
+          check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emin, orders: [.sequential], fused: [false])
+          check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emax - 2, orders: [.sequential], fused: [false])
+        }
+      }
+    }
+  }
+
   /// Hardware binary32 and binary64 keep their own kernels (binary32 is also a format of the engine).
   @Test func hardwareFormatsTakeTheirOwnKernels() {
     #expect(FastMatrixMultiply.roundedKernel(Float.self, Float.self, KernelOptions()) == nil)

@@ -126,6 +126,14 @@ typedef struct pl_small_format {
 int pl_gemm_round_f64(const pl_small_format *format, size_t row_begin, size_t row_end, size_t panel_begin,
                       size_t panel_end, size_t n, size_t k, const double *a, size_t lda, const double *bp,
                       const double *bias, const double *bias_rows, double *c, size_t ldc, pl_order order);
+/// pl_gemm_round_f64 toward zero (2), +inf (3) or -inf (4), with `format`'s overflow values those of that
+/// mode (SmallFormatArithmetic.overflowed): exactly the emulated loop in the mode, for any format of the
+/// binary64 engine (p up to 51; gemm_round_directed.c sets the thread's MXCSR rounding control for the
+/// call). AVX2 on every CPU that has it. Returns 0 (computing nothing) without it or for another mode.
+int pl_gemm_round_f64_directed(const pl_small_format *format, int mode, size_t row_begin, size_t row_end,
+                               size_t panel_begin, size_t panel_end, size_t n, size_t k, const double *a, size_t lda,
+                               const double *bp, const double *bias, const double *bias_rows, double *c, size_t ldc,
+                               pl_order order);
 int pl_gemm_round_available(void);
 /// Which code path runs on this CPU: 3 = AVX-512F (and AVX2 and FMA, for pairwise), 2 = AVX2 and FMA,
 /// 0 = portable C.
