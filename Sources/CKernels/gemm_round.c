@@ -91,11 +91,6 @@ __attribute__((target("avx2,f16c"), always_inline)) static inline __m256d round_
       _mm256_cmp_pd(_mm256_andnot_pd(f->sign, rounded), f->max_finite, _CMP_LE_OQ),
       _mm256_or_pd(_mm256_cmp_pd(magnitude, f->min_normal, _CMP_GE_OQ), _mm256_cmp_pd(magnitude, _mm256_setzero_pd(), _CMP_EQ_OQ)));
   if (__builtin_expect(_mm256_movemask_pd(usual) == 0xF, 1)) return rounded;
-  __m256d sign = _mm256_and_pd(f->sign, x);
-  __m256d beyond = _mm256_blendv_pd(f->overflow_positive, f->overflow_negative, x);
-  if (f->has_infinities) beyond = _mm256_blendv_pd(beyond, x, _mm256_cmp_pd(magnitude, f->infinity, _CMP_EQ_OQ));
-  __m256d inside = _mm256_cmp_pd(_mm256_andnot_pd(f->sign, rounded), f->max_finite, _CMP_LE_OQ);
-  __m256d normal = _mm256_blendv_pd(beyond, rounded, inside);
   // Below 2^emin: binary64's own rounding onto the subnormal grid, or {0, 2^emin} without subnormals.
   __m256d small;
   if (f->has_subnormals) {
@@ -103,24 +98,10 @@ __attribute__((target("avx2,f16c"), always_inline)) static inline __m256d round_
   } else {
     small = _mm256_and_pd(_mm256_cmp_pd(magnitude, f->half_min_normal, _CMP_GT_OQ), f->min_normal);
   }
-  small = _mm256_or_pd(small, sign);
-  // NaN compares false both ways and becomes the default NaN, as in the scalar code.
-  __m256d result = _mm256_blendv_pd(f->nan, normal, _mm256_cmp_pd(magnitude, f->min_normal, _CMP_GE_OQ));
-  return _mm256_blendv_pd(result, small, _mm256_cmp_pd(magnitude, f->min_normal, _CMP_LT_OQ));
+  return finish_small(x, magnitude, rounded, _mm256_or_pd(small, _mm256_and_pd(f->sign, x)), f);
 }
 
-#define ROWS 4
-#define RVECS 2
-#define RTARGET "avx2,f16c"
-#define RT double
-#define RV __m256d
-#define RNR PL_NR_F64
-#define RZERO() _mm256_setzero_pd()
-#define RLOAD(p) _mm256_loadu_pd(p)
-#define RSTORE(p, v) _mm256_storeu_pd((p), (v))
-#define RBCAST(p) _mm256_broadcast_sd(p)
-#define RADDV(x, y) _mm256_add_pd((x), (y))
-#define RMULV(x, y) _mm256_mul_pd((x), (y))
+#include "gemm_round_f64_avx2.h"
 #define ROUND(v) round_small((v), ctx)
 #define RCTX const small64 *
 #define RNAME(x) x##_f64

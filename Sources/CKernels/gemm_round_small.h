@@ -31,4 +31,19 @@ typedef struct small64 {
   int has_subnormals, has_infinities;
 } small64;
 
+// The lanes a bit rounding (`rounded`) does not finish: beyond the range the format's overflow values
+// by sign (infinities kept where the format has them), below 2^emin `small` (x already rounded onto
+// the format's grid there, with x's sign), and NaN the default NaN (it compares false both ways, as in
+// the scalar code).
+__attribute__((target("avx2,f16c"), always_inline)) static inline __m256d finish_small(__m256d x, __m256d magnitude,
+                                                                                        __m256d rounded, __m256d small,
+                                                                                        const small64 *f) {
+  __m256d beyond = _mm256_blendv_pd(f->overflow_positive, f->overflow_negative, x);
+  if (f->has_infinities) beyond = _mm256_blendv_pd(beyond, x, _mm256_cmp_pd(magnitude, f->infinity, _CMP_EQ_OQ));
+  __m256d inside = _mm256_cmp_pd(_mm256_andnot_pd(f->sign, rounded), f->max_finite, _CMP_LE_OQ);
+  __m256d normal = _mm256_blendv_pd(beyond, rounded, inside);
+  __m256d result = _mm256_blendv_pd(f->nan, normal, _mm256_cmp_pd(magnitude, f->min_normal, _CMP_GE_OQ));
+  return _mm256_blendv_pd(result, small, _mm256_cmp_pd(magnitude, f->min_normal, _CMP_LT_OQ));
+}
+
 #endif
