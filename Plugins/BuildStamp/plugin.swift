@@ -7,7 +7,7 @@ import PackagePlugin
 /// /bin/sh.
 ///
 /// It is a build command whose inputs are everything the stamp depends on: the manifest, the script, the
-/// plugin, every source file of every target, and git's HEAD, index and branch ref. So a commit, a
+/// plugin, every source file of every non-test target, and git's HEAD, index and branch ref. So a commit, a
 /// checkout or an edit reruns it and a build with none of them reuses the stamp. (A prebuild command
 /// was not rerun by every build: a release build right after a commit kept the previous commit's
 /// stamp.) The script rewrites the file only when its contents change.
@@ -18,7 +18,7 @@ import PackagePlugin
     let script = package.appendingPathComponent("scripts/build-stamp.sh")
     var inputs = [package.appendingPathComponent("Package.swift"), script,
                   package.appendingPathComponent("Plugins/BuildStamp/plugin.swift")]
-    for case let module as SourceModuleTarget in context.package.targets {
+    for case let module as SourceModuleTarget in context.package.targets where module.kind != .test {
       inputs += module.sourceFiles.map(\.url)
     }
     inputs += Self.gitState(package)

@@ -4,10 +4,10 @@ import Scalars
 /// below the smallest subnormal to beyond the largest finite value), zeros, small integers, exact
 /// cancellations, and nearby pairs.
 public struct OperandSampler<T: PrecisionScalar> {
-  public var generator: SplitMix
+  public var generator: SplitMix64
   public let format = T.format
 
-  public init(seed: UInt64) { generator = SplitMix(seed: seed) }
+  public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
   /// A binary64 near the format's range (rounded into the format by `value()`).
   public mutating func double() -> Double {
@@ -44,5 +44,3 @@ public struct OperandSampler<T: PrecisionScalar> {
   }
 }
 
-/// Test inputs' generator: Scalars' `SplitMix64` under the name this module has always exported.
-public typealias SplitMix = SplitMix64

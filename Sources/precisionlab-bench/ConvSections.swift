@@ -74,7 +74,7 @@ func convnetSection() {
   emit("| precision | convolution ns | raw mpfr_fma ns | ratio |")
   emit("| ---: | ---: | ---: | ---: |")
   let format = try! FloatFormat.named("mpfr:113")
-  var g = SplitMix(seed: 11)
+  var g = SplitMix64(seed: 11)
   let (x, w) = MPFRFloat.withFormat(format) {
     (Tensor<MPFRFloat>(shape: [b, c, h, h], doubles: (0..<(b * c * h * h)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }),
      Tensor<MPFRFloat>(shape: [o, c, 3, 3], doubles: (0..<(o * c * 9)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }))

@@ -18,7 +18,7 @@ func matmulSection() {
   func matmulRate<T: PrecisionScalar>(
     _: T.Type, _ m: Int, _ k: Int, _ n: Int, threads: Int, options: KernelOptions = KernelOptions(), withBias: Bool = false
   ) -> Double {
-    var g = SplitMix(seed: 3)
+    var g = SplitMix64(seed: 3)
     let a = Tensor<T>(shape: [m, k], doubles: (0..<(m * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
     let b = Tensor<T>(shape: [n, k], doubles: (0..<(n * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 })
     let bias = withBias ? Tensor<T>(shape: [n], doubles: (0..<n).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }) : nil
@@ -89,7 +89,7 @@ func matmulSection() {
   emit("| operands | threads | GFLOP/s | ratio to plain |")
   emit("| --- | ---: | ---: | ---: |")
   for threads in [1, 2] {
-    var g = SplitMix(seed: 3)
+    var g = SplitMix64(seed: 3)
     func matrix(_ r: Int, _ c: Int) -> Tensor<Float> { Tensor(shape: [r, c], doubles: (0..<(r * c)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }) }
     let (a, b, bias) = (matrix(256, 784), matrix(256, 784), matrix(1, 256).reshaped([256]))
     var plain = 0.0

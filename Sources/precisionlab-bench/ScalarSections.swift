@@ -70,7 +70,7 @@ func roundingSection() {
     let source = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
     let destination = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
     defer { source.deallocate(); destination.deallocate() }
-    var g = SplitMix(seed: 7)
+    var g = SplitMix64(seed: 7)
     let span = UInt64(format.emax - format.emin + format.precision + 1)
     for i in 0..<count {
       let e = format.emin - format.precision + Int(g.next() % span)
@@ -160,7 +160,7 @@ func mpfrSection() {
   for bits in [113, 256] {
     let format = try! FloatFormat.named("mpfr:\(bits)")
     let (m, k, n) = mpfrShape
-    var g = SplitMix(seed: 5)
+    var g = SplitMix64(seed: 5)
     let (a, b) = MPFRFloat.withFormat(format) {
       (Tensor<MPFRFloat>(shape: [m, k], doubles: (0..<(m * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }),
        Tensor<MPFRFloat>(shape: [n, k], doubles: (0..<(n * k)).map { _ in Double(g.next() >> 11) * 0x1p-53 - 0.5 }))

@@ -14,7 +14,7 @@ enum Op: String, CaseIterable { case add, mul, div, sqrt, fma }
 
 /// ns per operation of `op` over arrays of `n` values, `rounds` times.
 func nsPerOp<T: PrecisionScalar>(_: T.Type, _ op: Op, mode: RoundingMode, n: Int, rounds: Int) -> Double {
-  var g = SplitMix(seed: 42)
+  var g = SplitMix64(seed: 42)
   let a = (0..<n).map { _ in T(0.5 + 1.5 * Double(g.next() >> 11) * 0x1p-53) }
   let b = (0..<n).map { _ in T(0.5 + 1.5 * Double(g.next() >> 11) * 0x1p-53) }
   var out = a

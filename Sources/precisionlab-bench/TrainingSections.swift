@@ -26,7 +26,7 @@ func trainingSection() {
   let torchLines = peer("torch_optimizers.py", ["--count", "\(count)"], directory: ownPeerDirectory).split(separator: "\n")
   func row<M: PrecisionScalar>(_: M.Type, _ format: String, torchName: String) {
     for (label, kind, name) in rules {
-      var g = SplitMix(seed: 7)
+      var g = SplitMix64(seed: 7)
       let values = (0..<count).map { _ in M(Double(g.next() >> 11) * 0x1p-53 - 0.5) }
       var parameters = [Tensor(shape: [count], storage: values)]
       let gradients = [Tensor(shape: [count], storage: values.map { $0 * M(0.01) })]

@@ -9,7 +9,7 @@ import Testing
     + [try! FloatFormat(name: "p6-nosub", precision: 6, emin: -10, emax: 10, hasSubnormals: false)]
 
   @Test func bulkEqualsScalar() {
-    var g = SplitMix(seed: 3)
+    var g = SplitMix64(seed: 3)
     var values: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1, -1, 448, 464, 465, 480, 65504, 65520, 0x1p-24, 0x1p-25, 0x1.8p-25]
     for _ in 0..<20_000 {
       let e = Int(g.next() % 320) - 160

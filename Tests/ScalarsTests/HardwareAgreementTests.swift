@@ -21,7 +21,7 @@ import Testing
 
   /// Random binary64 bit patterns whose values lie around the hardware format's range.
   static func randomValues<H: BinaryFloatingPoint>(_: H.Type, count: Int, seed: UInt64) -> [Double] {
-    var g = SplitMix(seed: seed)
+    var g = SplitMix64(seed: seed)
     let span = H.greatestFiniteMagnitude.exponent - H.leastNonzeroMagnitude.exponent + 4
     return (0..<count).map { _ in
       let exponent = Int(H.leastNonzeroMagnitude.exponent) - 2 + Int(g.next() % UInt64(span))
@@ -39,7 +39,7 @@ import Testing
     _: E.Type, _: H.Type, values: [Double], pairs: Int
   ) -> [String] {
     var failures: [String] = []
-    var g = SplitMix(seed: 99)
+    var g = SplitMix64(seed: 99)
     func check(_ what: String, _ got: Double, _ want: Double) {
       if !same(got, want) && failures.count < 8 { failures.append("\(what): \(got) != \(want)") }
     }
@@ -92,7 +92,7 @@ import Testing
 
   /// Conversions from every Int magnitude, including those binary64 cannot hold.
   @Test func integersConvertLikeHardware() {
-    var g = SplitMix(seed: 5)
+    var g = SplitMix64(seed: 5)
     var failures: [String] = []
     for _ in 0..<5000 {
       let n = Int(bitPattern: UInt(g.next())) >> Int(g.next() % 64)
@@ -111,7 +111,7 @@ import Testing
   /// `addingProduct` may round twice on x86_64 Linux): it must agree with emulated binary16's.
   @Test func float16FusedMultiplyAccumulateIsCorrectlyRounded() {
     let values = Self.randomValues(Float16.self, count: 500, seed: 6)
-    var g = SplitMix(seed: 7)
+    var g = SplitMix64(seed: 7)
     var failures: [String] = []
     for _ in 0..<20000 {
       let a = Float16(values[Int(g.next() % 500)]), b = Float16(values[Int(g.next() % 500)])

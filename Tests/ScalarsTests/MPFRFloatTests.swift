@@ -117,7 +117,7 @@ import Testing
   /// gives the bits of the term-by-term multiply-accumulates, which the oracle tests check, in every
   /// mode and in bounded formats where terms overflow and go subnormal.
   @Test func runOfProductsEqualsTermByTerm() throws {
-    var g = SplitMix(seed: 11)
+    var g = SplitMix64(seed: 11)
     // Operand exponents: wide; tiny (products and sums subnormal in mpfr:5:15); large (they overflow).
     for (name, exponents) in [("mpfr:113", -20...20), ("mpfr:24:127", -75...(-60)), ("mpfr:5:15", -20...20), ("mpfr:5:15", -13...(-10)), ("mpfr:5:15", 4...10), ("mpfr:2", -20...20)] {
       let format = try FloatFormat.named(name)

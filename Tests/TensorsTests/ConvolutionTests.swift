@@ -20,7 +20,7 @@ import Testing
   ]
 
   static func values<T: PrecisionScalar>(_ count: Int, seed: UInt64, as _: T.Type, offset: Int = 0) -> [T] {
-    var random = TestValues(seed: seed)
+    var random = SplitMix64(seed: seed)
     return (0..<count).map { i in
       if i % 7 == 0 { return T(0) }  // exact zeros, as ReLU makes them
       let u = random.unit()

@@ -22,7 +22,7 @@ import Testing
   /// Values with every dropped-bit pattern that matters: exact ties (odd and even kept bit), just
   /// below and above them, zeros, subnormals and random values over 24 binades.
   static func operands(_ count: Int, seed: UInt64) -> [Float] {
-    var random = TestValues(seed: seed)
+    var random = SplitMix64(seed: seed)
     return (0..<count).map { i in
       let base = Float(sign: random.unit() < 0.5 ? .minus : .plus, exponent: Int(random.unit() * 24) - 12, significand: 1 + Float(random.unit()))
       let kept = base.bitPattern & ~0x1FFF
