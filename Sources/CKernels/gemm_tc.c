@@ -100,6 +100,25 @@ static void tc_portable(size_t i0, size_t i1, size_t j0, size_t j1, size_t jbase
   }
 }
 
+/// Whether every value of x[0 ..< count] is zero or a normal binary32 value of at most 12 significant
+/// bits (binary16, bfloat16, TF32 and FP8 values are), and the range of the non-zero values' biased
+/// exponent fields, widened into *low ... *high.
+static int tc_narrow_values(const float *x, size_t count, int *low, int *high) {
+  const uint32_t *bits = (const uint32_t *)(const void *)x;
+  int lo = *low, hi = *high;
+  for (size_t e = 0; e < count; e++) {
+    uint32_t u = bits[e] & 0x7fffffffu;
+    if (u == 0) continue;
+    int field = (int)(u >> 23);
+    if (field == 0 || field == 255 || (u & 0xfffu) != 0) return 0;
+    if (field < lo) lo = field;
+    if (field > hi) hi = field;
+  }
+  *low = lo;
+  *high = hi;
+  return 1;
+}
+
 #ifdef PL_TC_X86
 /// The biased exponent fields of four binary64 values, one per 64-bit lane.
 __attribute__((target("avx2"), always_inline)) static inline __m256i tc_fields(__m256d x) {
@@ -189,7 +208,185 @@ __attribute__((target("avx2,fma"))) static void tc_avx2_panel(size_t i, size_t j
     tc_finish((float)lanes[l % 4], bias, bias_rows, i, j + l, c, ldc, order);
   }
 }
+
+/// The rounding control bits of MXCSR for the model's one rounding of each group's sum.
+static inline unsigned tc_csr(unsigned csr, pl_order order) { return (csr & ~0x6000u) | (order.toward_zero ? 0x6000u : 0); }
+
+/// One group of g steps (from step p0) added to the accumulators of R rows (ar[r]: row r of A) and one
+/// panel (16 outputs, two vectors of eight binary32 lanes per row), for operands that tc_narrow_values
+/// accepted and whose products all lie in binary32's normal range: every product is then exact in
+/// binary32. Each term t is truncated as t·2^(window−1−e) converted to int32 toward zero
+/// (|t·2^(window−1−e)| < 2^window), the g + 1 integers add exactly in int32 (window + log2(g + 1) <=
+/// 31), and the sum converted to binary32 in MXCSR's rounding (set to the model's: toward zero or to
+/// nearest even) is scaled back by 2^(e−window+1), exactly while the result stays normal. Lanes whose
+/// group is tiny (e too small for the scales) or whose accumulator or result is not finite are redone by
+/// tc_output under the caller's MXCSR `csr`. Each group's rounding waits for the one before it, so R
+/// rows run side by side to hide that latency; inlined with R and g constants, the products are
+/// recomputed in the second pass rather than kept.
+__attribute__((target("avx2,fma"), always_inline)) static inline void tc_narrow_group(__m256 *acc, const float *const *ar, const float *panel,
+                                                                                   size_t p0, size_t g, pl_order order, unsigned csr,
+                                                                                   const int R) {
+  const int window = order.window;
+  const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256i small = _mm256_set1_epi32(window), infinite = _mm256_set1_epi32(255), zero = _mm256_setzero_si256();
+  __m256 top[8], scale[8];
+  __m256i sum[8];
+  for (int u = 0; u < 2 * R; u++) top[u] = _mm256_and_ps(acc[u], magnitude);
+  for (size_t q = 0; q < g; q++) {
+    const float *row = panel + (p0 + q) * PL_NR_F32;
+    __m256 b0 = _mm256_loadu_ps(row), b1 = _mm256_loadu_ps(row + 8);
+    for (int r = 0; r < R; r++) {
+      __m256 x = _mm256_broadcast_ss(ar[r] + p0 + q);
+      top[2 * r] = _mm256_max_ps(top[2 * r], _mm256_and_ps(_mm256_mul_ps(x, b0), magnitude));
+      top[2 * r + 1] = _mm256_max_ps(top[2 * r + 1], _mm256_and_ps(_mm256_mul_ps(x, b1), magnitude));
+    }
+  }
+  for (int u = 0; u < 2 * R; u++) {
+    // Lanes with 0 < field < window or field = 255 are redone below; clamp them so that the scales stay
+    // finite powers of two. field = 0: every term is zero, and the accumulator stays as it is.
+    __m256i field = _mm256_srli_epi32(_mm256_castps_si256(top[u]), 23);
+    __m256i t = _mm256_max_epi32(_mm256_min_epi32(field, _mm256_set1_epi32(254)), small);
+    scale[u] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(253 + window), t), 23));
+    sum[u] = _mm256_cvttps_epi32(_mm256_mul_ps(acc[u], scale[u]));
+  }
+  for (size_t q = 0; q < g; q++) {
+    const float *row = panel + (p0 + q) * PL_NR_F32;
+    __m256 b0 = _mm256_loadu_ps(row), b1 = _mm256_loadu_ps(row + 8);
+    for (int r = 0; r < R; r++) {
+      __m256 x = _mm256_broadcast_ss(ar[r] + p0 + q);
+      sum[2 * r] = _mm256_add_epi32(sum[2 * r], _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_mul_ps(x, b0), scale[2 * r])));
+      sum[2 * r + 1] = _mm256_add_epi32(sum[2 * r + 1], _mm256_cvttps_epi32(_mm256_mul_ps(_mm256_mul_ps(x, b1), scale[2 * r + 1])));
+    }
+  }
+  __m256 next[8];
+  __m256i special = zero;
+#pragma clang loop unroll(full)
+  for (int u = 0; u < 2 * R; u++) {
+    // 2^(e − window + 1) is 1 / scale: biased exponents adding to 254.
+    __m256 back = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_set1_epi32(254 << 23), _mm256_castps_si256(scale[u])));
+    next[u] = _mm256_mul_ps(_mm256_cvtepi32_ps(sum[u]), back);
+    __m256i field = _mm256_srli_epi32(_mm256_castps_si256(top[u]), 23);
+    __m256i nextField = _mm256_srli_epi32(_mm256_castps_si256(_mm256_and_ps(next[u], magnitude)), 23);
+    __m256i allZero = _mm256_cmpeq_epi32(field, zero);
+    special = _mm256_or_si256(special, _mm256_andnot_si256(allZero, _mm256_or_si256(_mm256_cmpgt_epi32(small, field),
+                                                                                  _mm256_or_si256(_mm256_cmpeq_epi32(field, infinite),
+                                                                                                  _mm256_cmpeq_epi32(nextField, infinite)))));
+    next[u] = _mm256_blendv_ps(next[u], acc[u], _mm256_castsi256_ps(allZero));
+  }
+  if (__builtin_expect(!_mm256_testz_si256(special, special), 0)) {
+    // Some lane of some vector: find them again (rare).
+    _mm_setcsr(csr);
+    for (int u = 0; u < 2 * R; u++) {
+      __m256i field = _mm256_srli_epi32(_mm256_castps_si256(top[u]), 23);
+      __m256i nextField = _mm256_srli_epi32(_mm256_castps_si256(_mm256_and_ps(next[u], magnitude)), 23);
+      __m256i odd = _mm256_andnot_si256(_mm256_cmpeq_epi32(field, zero),
+                                        _mm256_or_si256(_mm256_cmpgt_epi32(small, field),
+                                                        _mm256_or_si256(_mm256_cmpeq_epi32(field, infinite), _mm256_cmpeq_epi32(nextField, infinite))));
+      int lanes = _mm256_movemask_ps(_mm256_castsi256_ps(odd));
+      if (!lanes) continue;
+      float out[8], before[8];
+      _mm256_storeu_ps(out, next[u]);
+      _mm256_storeu_ps(before, acc[u]);
+      for (int l = 0; l < 8; l++)
+        if (lanes >> l & 1) out[l] = tc_output(ar[u / 2], panel + 8 * (u % 2) + l, p0, p0 + g, before[l], order);
+      next[u] = _mm256_loadu_ps(out);
+    }
+    _mm_setcsr(tc_csr(csr, order));
+  }
+  for (int u = 0; u < 2 * R; u++) acc[u] = next[u];
+}
+
+/// Rows i ..< i + R of one panel (outputs j ..< j + valid) on the narrow kernel: whole groups with the
+/// group size a constant where it is a preset's, then the last, shorter group.
+__attribute__((target("avx2,fma"), always_inline)) static inline void tc_narrow_block(size_t i, size_t j, size_t valid, size_t k,
+                                                                                   const float *a, size_t lda, const float *panel,
+                                                                                   const float *bias, const float *bias_rows, float *c,
+                                                                                   size_t ldc, pl_order order, const int R) {
+  __m256 acc[8];
+  const float *ar[4];
+  for (int r = 0; r < R; r++) {
+    ar[r] = a + (i + r) * lda;
+    for (int v = 0; v < 2; v++) {
+      float start[8];
+      for (int l = 0; l < 8; l++) start[l] = 8 * v + l < (int)valid ? tc_start(bias, bias_rows, i + r, j + 8 * v + l, order) : 0.0f;
+      acc[2 * r + v] = _mm256_loadu_ps(start);
+    }
+  }
+  const unsigned csr = _mm_getcsr();
+  _mm_setcsr(tc_csr(csr, order));
+  const size_t G = order.block, whole = k / G * G;
+  size_t p0 = 0;
+  switch (G) {
+    case 4:
+      for (; p0 < whole; p0 += 4) tc_narrow_group(acc, ar, panel, p0, 4, order, csr, R);
+      break;
+    case 8:
+      for (; p0 < whole; p0 += 8) tc_narrow_group(acc, ar, panel, p0, 8, order, csr, R);
+      break;
+    default:
+      for (; p0 < whole; p0 += G) tc_narrow_group(acc, ar, panel, p0, G, order, csr, R);
+      break;
+  }
+  if (p0 < k) tc_narrow_group(acc, ar, panel, p0, k - p0, order, csr, R);
+  _mm_setcsr(csr);
+  for (int r = 0; r < R; r++) {
+    float lanes[16];
+    _mm256_storeu_ps(lanes, acc[2 * r]);
+    _mm256_storeu_ps(lanes + 8, acc[2 * r + 1]);
+    for (size_t l = 0; l < valid; l++) tc_finish(lanes[l], bias, bias_rows, i + r, j + l, c, ldc, order);
+  }
+}
+
+#define PL_TC_ROWS 4
+/// Rows [row_begin, row_end) of one panel: PL_TC_ROWS rows at a time, then one at a time.
+__attribute__((target("avx2,fma"))) static void tc_narrow_panel(size_t row_begin, size_t row_end, size_t j, size_t valid, size_t k,
+                                                                 const float *a, size_t lda, const float *panel, const float *bias,
+                                                                 const float *bias_rows, float *c, size_t ldc, pl_order order) {
+  size_t i = row_begin;
+  for (; i + PL_TC_ROWS <= row_end; i += PL_TC_ROWS)
+    tc_narrow_block(i, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order, PL_TC_ROWS);
+  for (; i < row_end; i++) tc_narrow_block(i, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order, 1);
+}
+
+/// Whether the narrow kernel computes this call: the window and group fit int32 sums, every operand is
+/// narrow (tc_narrow_values) and every product of them lies in binary32's normal range.
+static int tc_narrow_applies(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                             const float *a, size_t lda, const float *bp, pl_order order) {
+  size_t panels = (n + PL_NR_F32 - 1) / PL_NR_F32;
+  size_t last = panel_end < panels ? panel_end : panels;
+  size_t panel_count = last > panel_begin ? last - panel_begin : 0;
+  int bits = 0;
+  while (((size_t)1 << bits) < order.block + 1) bits++;
+  if (order.window + bits > 31) return 0;
+  int alow = 255, ahigh = 0, blow = 255, bhigh = 0;
+  if (order.a_low < 0) return 0;
+  if (order.a_high > 0) {
+    alow = order.a_low;
+    ahigh = order.a_high;
+  } else {
+    for (size_t i = row_begin; i < row_end; i++)
+      if (!tc_narrow_values(a + i * lda, k, &alow, &ahigh)) return 0;
+  }
+  if (!tc_narrow_values(bp, panel_count * k * PL_NR_F32, &blow, &bhigh)) return 0;
+  if (ahigh == 0 || bhigh == 0) return 1;  // every product is zero
+  // Products of fields fa, fb lie in [2^(fa + fb − 254), 2^(fa + fb − 252)).
+  return alow + blow - 254 >= -126 && ahigh + bhigh - 252 <= 128;
+}
 #endif
+
+void pl_tc_prepare(pl_order *order, size_t m, size_t k, const float *a, size_t lda) {
+  int low = 255, high = 0;
+  for (size_t i = 0; i < m; i++) {
+    if (!tc_narrow_values(a + i * lda, k, &low, &high)) {
+      order->a_low = -1;
+      order->a_high = 0;
+      return;
+    }
+  }
+  if (high == 0) low = high = 1;  // all zero: every product is zero (any range in 1 ... 254 will do)
+  order->a_low = low;
+  order->a_high = high;
+}
 
 void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
                     const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows, float *c,
@@ -198,6 +395,17 @@ void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t
   if (order.block > 64) order.block = 64;
   size_t j0 = panel_begin * PL_NR_F32, j1 = panel_end * PL_NR_F32 < n ? panel_end * PL_NR_F32 : n;
 #ifdef PL_TC_X86
+  if (order.path != PL_PATH_PORTABLE && pl_gemm_isa() >= 2 &&
+      tc_narrow_applies(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, order)) {
+    for (size_t q = panel_begin; q < panel_end; q++) {
+      size_t j = q * PL_NR_F32;
+      if (j >= n) break;
+      size_t valid = n - j < PL_NR_F32 ? n - j : PL_NR_F32;
+      const float *panel = bp + (q - panel_begin) * k * PL_NR_F32;
+      tc_narrow_panel(row_begin, row_end, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order);
+    }
+    return;
+  }
   if (order.path != PL_PATH_PORTABLE && pl_gemm_isa() >= 2) {
     double *wide = malloc((k > 0 ? k : 1) * PL_NR_F32 * sizeof(double));
     if (wide) {

@@ -132,7 +132,7 @@ public enum FastMatrixMultiply {
     let fused: Int32 = options.fused ? 1 : 0
     let first: Int32 = options.biasFirst ? 1 : 0
     func make(_ kind: Int32, _ block: Int, fused: Int32, window: Int32 = 0, towardZero: Int32 = 0) -> pl_order {
-      pl_order(kind: kind, block: block, fused: fused, bias_first: first, path: path.c, window: window, toward_zero: towardZero)
+      pl_order(kind: kind, block: block, fused: fused, bias_first: first, path: path.c, window: window, toward_zero: towardZero, a_low: 0, a_high: 0)
     }
     switch options.order {
     case .pairwise: return make(1, 0, fused: 0)
@@ -163,6 +163,12 @@ public enum FastMatrixMultiply {
     pack: (Int, Int, UnsafeMutablePointer<Acc>) -> Void
   ) {
     guard m > 0 && n > 0 else { return }
+    var prepared = order
+    if case .binary32 = kernel, order.kind == 3 {
+      // The tensor-core kernel's check of A's values, once rather than once per panel.
+      pl_tc_prepare(&prepared, m, k, cast(a), lda)
+    }
+    let order = prepared
     let width = kernel.width
     let panels = (n + width - 1) / width
     nonisolated(unsafe) let (a, c, bias, biasRows) = (a, c, bias, biasRows)

@@ -17,13 +17,27 @@ import Testing
     }
   }
 
+  /// Values ±[1, 2)·2^e with e uniform in `exponents` (no zeros, nothing smaller): operands whose every
+  /// product lies in a chosen band.
+  static func values<T: PrecisionScalar>(_ count: Int, seed: UInt64, as _: T.Type, exponents: ClosedRange<Int>) -> [T] {
+    var random = SplitMix64(seed: seed)
+    return (0..<count).map { _ in
+      let e = exponents.lowerBound + Int(random.next() % UInt64(exponents.count))
+      let x = Double(sign: random.next() & 1 == 0 ? .plus : .minus, exponent: e, significand: 1 + random.unit())
+      return T(x)
+    }
+  }
+
   static let orders: [KernelOptions.SummationOrder] = [.sequential, .pairwise, .blocked(1), .blocked(7), .blocked(32)]
 
   /// Every output of the fast product against `DotProduct.sum`, the generic loop, in every order.
   func check<S: PrecisionScalar, A: PrecisionScalar>(
     _: S.Type, accumulate _: A.Type, offset: Int = 0, orders: [KernelOptions.SummationOrder] = orders, fused: [Bool] = [false, true],
-    path: FastMatrixMultiply.Path? = nil, plain: Bool = false, biasFirst: [Bool] = [false, true]
+    path: FastMatrixMultiply.Path? = nil, plain: Bool = false, biasFirst: [Bool] = [false, true], exponents: ClosedRange<Int>? = nil
   ) {
+    func operand(_ count: Int, seed: UInt64) -> [S] {
+      exponents.map { Self.values(count, seed: seed, as: S.self, exponents: $0) } ?? Self.values(count, seed: seed, as: S.self, offset: offset)
+    }
     // Every row count of the last row block (m mod 12 = 0 ... 11 for AVX-512, mod 6 for AVX2, mod 4 and
     // mod 2 for pairwise, mod 8 and mod 4 for the rounded kernel), partial and whole column panels (n mod
     // 16 and n mod 8), long k (pairwise trees with leaves of every size: k = 3 is the only one with a
@@ -33,8 +47,8 @@ import Testing
       for order in orders {
         for fused in fused where !(fused && order == .pairwise) {
           for (withBias, first) in plain ? [(false, false)] : [(false, false)] + biasFirst.map { (true, $0) } {
-            let a = Tensor<S>(shape: [m, k], storage: Self.values(m * k, seed: UInt64(m * 100 + k), as: S.self, offset: offset))
-            let b = Tensor<S>(shape: [n, k], storage: Self.values(n * k, seed: UInt64(n * 7 + k), as: S.self, offset: offset))
+            let a = Tensor<S>(shape: [m, k], storage: operand(m * k, seed: UInt64(m * 100 + k)))
+            let b = Tensor<S>(shape: [n, k], storage: operand(n * k, seed: UInt64(n * 7 + k)))
             let bias = withBias ? Tensor<S>(shape: [n], storage: Self.values(n, seed: 3, as: S.self)) : nil
             let options = KernelOptions(order: order, fused: fused, biasFirst: first)
             var expected = [S]()
@@ -106,6 +120,11 @@ import Testing
     check(Float.self, accumulate: Float.self, offset: 60, orders: orders, fused: [false], path: path)
     check(Binary16.self, accumulate: Float.self, orders: orders, fused: [false], path: path)
     check(BFloat16.self, accumulate: Float.self, orders: Array(orders.prefix(2)), fused: [false], path: path)
+    // The narrow-operand kernel (int32 sums of binary32 products): groups below the scales' range
+    // (products near 2^-126, redone lane by lane) and sums past binary32's overflow threshold.
+    check(BFloat16.self, accumulate: Float.self, orders: orders, fused: [false], path: path, exponents: -63...(-50))
+    check(BFloat16.self, accumulate: Float.self, orders: orders, fused: [false], path: path, exponents: 50...62)
+    check(Binary16.self, accumulate: Float.self, orders: [.tensorCore(.init(terms: 5, window: 28)), .tensorCore(.init(terms: 4, window: 25, towardZero: false))], fused: [false], path: path)
     check(BFloat16.self, accumulate: Float.self, orders: [.tensorCore(.init(terms: 32, window: 13, alignment: .productsFirst))], fused: [false])
   }
   @Test func binary64() { check(Double.self, accumulate: Double.self) }

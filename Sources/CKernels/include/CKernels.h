@@ -61,6 +61,11 @@ typedef struct pl_order {
   /// group's sum is rounded toward zero (else to nearest even).
   int window;
   int toward_zero;
+  /// Tensor core only: the range of A's non-zero biased binary32 exponent fields when every value of A
+  /// is zero or a normal value of at most 12 significant bits (pl_tc_prepare), else a_low = -1; both
+  /// 0 (the default): not known, so each call of pl_gemm_tc_f32 reads its rows of A itself.
+  int a_low;
+  int a_high;
 } pl_order;
 #define PL_PATH_BEST 0
 #define PL_PATH_PORTABLE 1
@@ -74,6 +79,9 @@ void pl_gemm_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t pa
                  size_t ldc, pl_order order);
 /// The tensor-core order of pl_gemm_f32 (which calls it for kind 3): portable C, or AVX2 where the CPU
 /// has it and order.path allows, the same bits either way.
+/// Fills order->a_low and a_high from A [m][k] (row stride lda) for pl_gemm_tc_f32, once per product
+/// rather than once per panel.
+void pl_tc_prepare(pl_order *order, size_t m, size_t k, const float *a, size_t lda);
 void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
                     const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows, float *c,
                     size_t ldc, pl_order order);
