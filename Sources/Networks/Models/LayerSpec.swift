@@ -24,7 +24,7 @@ public indirect enum LayerSpec: Sendable {
       case .conv(let i, let o, let k, _, _, let bias, _, _): return [[o, i, k, k]] + (bias ? [[o]] : [])
       case .batchNorm(let c, _): return [[c], [c]]
       case .residual(let main, let shortcut): return parameterShapes(main) + parameterShapes(shortcut)
-      default: return []
+      case .activation, .maxPool, .avgPool, .flatten, .dropout: return []
       }
     }
   }

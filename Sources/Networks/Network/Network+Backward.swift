@@ -170,7 +170,7 @@ extension Network {
       switch layer {
       case .dropout: return n + 1
       case .residual(let main, let shortcut): return n + dropoutCount(main) + dropoutCount(shortcut)
-      default: return n
+      case .linear, .conv, .batchNorm, .activation, .maxPool, .avgPool, .flatten: return n
       }
     }
   }

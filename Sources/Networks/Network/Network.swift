@@ -23,7 +23,7 @@ public struct Network<T: PrecisionScalar>: Sendable {
       case .conv(let c, let name): return c.bias == nil ? ["\(name).weight"] : ["\(name).weight", "\(name).bias"]
       case .batchNorm(_, let name): return ["\(name).weight", "\(name).bias"]
       case .residual(let main, let shortcut): return names(main) + names(shortcut)
-      default: return []
+      case .activation, .maxPool, .avgPool, .flatten, .dropout: return []
       }
     }
   }
@@ -45,7 +45,7 @@ public struct Network<T: PrecisionScalar>: Sendable {
       case .conv(let c, _): return [c.weight] + (c.bias.map { [$0] } ?? [])
       case .batchNorm(let b, _): return [b.gamma, b.beta]
       case .residual(let main, let shortcut): return parameters(main) + parameters(shortcut)
-      default: return []
+      case .activation, .maxPool, .avgPool, .flatten, .dropout: return []
       }
     }
   }
@@ -72,7 +72,7 @@ public struct Network<T: PrecisionScalar>: Sendable {
         setParameters(&main, values, &index)
         setParameters(&shortcut, values, &index)
         layers[k] = .residual(main: main, shortcut: shortcut)
-      default: break
+      case .activation, .maxPool, .avgPool, .flatten, .dropout: break
       }
     }
   }
@@ -92,7 +92,7 @@ public struct Network<T: PrecisionScalar>: Sendable {
       switch layer {
       case .batchNorm(let b, _): return [b.runningMean, b.runningVariance]
       case .residual(let main, let shortcut): return buffers(main) + buffers(shortcut)
-      default: return []
+      case .linear, .conv, .activation, .maxPool, .avgPool, .flatten, .dropout: return []
       }
     }
   }
@@ -109,7 +109,7 @@ public struct Network<T: PrecisionScalar>: Sendable {
         setBuffers(&main, values, &index)
         setBuffers(&shortcut, values, &index)
         layers[k] = .residual(main: main, shortcut: shortcut)
-      default: break
+      case .linear, .conv, .activation, .maxPool, .avgPool, .flatten, .dropout: break
       }
     }
   }
@@ -148,7 +148,7 @@ public struct Network<T: PrecisionScalar>: Sendable {
         switch layer {
         case .activation: return .activation(activation)
         case .residual(let main, let shortcut): return .residual(main: replace(main), shortcut: replace(shortcut))
-        default: return layer
+        case .linear, .conv, .batchNorm, .maxPool, .avgPool, .flatten, .dropout: return layer
         }
       }
     }

@@ -40,7 +40,7 @@ extension Network {
           input: Tensor(shape: [g.positions, g.patchSize], storage: g.patches(x.storage)), weight: flat,
           bias: c.bias ?? Tensor(zeros: [c.outChannels]),
           output: Tensor(shape: [g.outChannels, g.positions], storage: rows).transposed())
-      default: break
+      case .batchNorm, .activation, .maxPool, .avgPool, .flatten, .dropout, .residual: break
       }
     }
     return causes
