@@ -30,4 +30,43 @@ import Testing
       #expect(summary.rows.count == 1 && summary.columns.contains("runs"))
     }
   }
+
+  /// `--activation`: every experiment runs leaky ReLU and ReLU6 without error rows, the column holds the
+  /// canonical spelling, the activation reaches the network (training losses differ from ReLU's), and
+  /// the zero classifiers refuse ReLU6 (a kink at 6) with one line.
+  @Test func activationsRunThroughEveryExperiment() throws {
+    let dir = NSTemporaryDirectory() + "precisionlab-activation-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let cache = DataCache(dataDirectory: "/nonexistent")
+    cache.announce = { _ in }
+    var losses: [String: String] = [:]
+    for experiment in Experiment.all {
+      var values: [String: [String]] = [
+        "data": ["synthetic"], "widths": ["784,8,10"], "format": ["bf16"], "batch-size": ["64"], "max-batches": ["2"],
+        "activation": ["relu", "leaky-relu:0.5", "relu6"],
+      ]
+      if ["train", "zeros"].contains(experiment.name) { values["epochs"] = ["1"] }
+      if experiment.name == "trajectory" { values["iterations"] = ["2"] }
+      if experiment.parameter("root-cause") != nil { values["root-cause"] = ["false"] }  // refused with relu6 (below)
+      let grid = try Grid(experiment, values: values, runs: 1, seeds: [0])
+      var runner = SweepRunner(grid: grid, context: TrialContext(data: cache, checkpointDirectory: dir + "/ckpt"), jobs: 1, output: "\(dir)/\(experiment.name).csv")
+      runner.quiet = true
+      #expect(try runner.run().failed == 0, "\(experiment.name)")
+      let (header, rows) = try ResultsFile.read("\(dir)/\(experiment.name).csv")
+      let (error, activation) = (header.firstIndex(of: "error")!, header.firstIndex(of: "activation")!)
+      #expect(rows.allSatisfy { $0[error].isEmpty }, "\(experiment.name): \(rows.first.map { $0[error] } ?? "")")
+      #expect(Set(rows.map { $0[activation] }) == ["relu", "leaky-relu:0.5", "relu6"], "\(experiment.name)")
+      if experiment.name == "train", let loss = header.firstIndex(of: "train_loss") {
+        for row in rows { losses[row[activation]] = row[loss] }
+      }
+    }
+    #expect(Set(losses.values).count == 3, "training losses per activation: \(losses)")
+    do {
+      _ = try Grid(.bifurcation, values: ["activation": ["relu6"], "root-cause": ["true"]], runs: 1, seeds: [0]).trials()
+      Issue.record("relu6 with --root-cause was accepted")
+    } catch {
+      #expect(error.description.contains("--root-cause classifies exact zeros, and relu6 also has a kink at 6"), "\(error)")
+    }
+  }
 }

@@ -8,6 +8,7 @@ extension Experiment {
     var study = BifurcationStudy(model: t.model, compute: t.compute(threads: context.threads), feed: feed, seed: t.seed)
     study.alphas = KinkParameters.alphas(t.values)
     study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
+    study.activation = KinkParameters.kind(t.values)
     study.comparison = BifurcationStudy.Comparison(rawValue: t["compare"])!
     study.accumulateGradients = t.flag("accumulate-gradients")
     study.lossScale = ComputeParameters.lossScaling(t.values).scale

@@ -46,7 +46,7 @@ public struct Experiment: Sendable {
 
   /// The options of every study: model, computation, ReLU'(0) (one value or a pair), data.
   static func studyParameters(relu0: String, pair: Bool, batchSize: Int) -> [Parameter] {
-    ModelParameters.all + ComputeParameters.all + [KinkParameters.relu0(default: relu0, pair: pair), KinkParameters.rule]
+    ModelParameters.all + ComputeParameters.all + [KinkParameters.relu0(default: relu0, pair: pair), KinkParameters.rule, KinkParameters.activationKind]
       + DataParameters.all(batchSize: batchSize)
   }
 
@@ -73,6 +73,9 @@ public struct Experiment: Sendable {
     let model = ModelParameters.spec(v, sampleShape: shape)
     if let problem = model.problem(sampleShape: shape, dataClasses: DataParameters.classes) {
       return ParameterError("--model \(v["model"]!) on --data \(v["data"]!): \(problem)")
+    }
+    if KinkParameters.kind(v) == .relu6, let flag = ["root-cause", "zero-operations"].first(where: { v[$0] == "true" }) {
+      return ParameterError("--\(flag) classifies exact zeros, and relu6 also has a kink at 6: use relu or leaky-relu")
     }
     if let batch = Int(v["batch-size"] ?? ""), let problem = model.memoryProblem(batchSize: batch) {
       return ParameterError("--model \(v["model"]!) with --batch-size \(batch): \(problem)")

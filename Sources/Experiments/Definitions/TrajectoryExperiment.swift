@@ -24,6 +24,7 @@ extension Experiment {
       study.activateFirstLayer = t.flag("first-relu")
       study.alphas = KinkParameters.alphas(t.values)
       study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
+      study.activation = KinkParameters.kind(t.values)
       try withoutActuallyEscaping(emit) { emit in try study.run { i in
         emit([
           "\(i.iteration)", ResultText.number(i.distanceAcrossAlphas), ResultText.number(i.distanceSameAlpha),

@@ -36,6 +36,8 @@ public struct BifurcationStudy: Sendable {
   public var compute: ComputeSettings
   public var alphas: (Double, Double) = (0, 1)
   public var kinkRule: KinkRule = .scale
+  /// The activation both networks use, each with its own derivative at the kinks.
+  public var activation: ActivationKind = .relu
   public var comparison: Comparison = .firstLayer
   /// Stop at the first differing batch (the paper), or examine every batch.
   public var untilFirstDifference = true
@@ -118,8 +120,8 @@ public struct BifurcationStudy: Sendable {
     func visit<T: PrecisionScalar>(storage _: T.Type) throws -> Record {
       let s = study
       let plan = s.compute.plan
-      let activationB = Activation.relu(s.alphas.1, rule: s.kinkRule)
-      var network: Network<T> = s.model.make(activation: .relu(s.alphas.0, rule: s.kinkRule), seed: s.seed)
+      let activationB = s.activation.activation(kink: s.alphas.1, rule: s.kinkRule)
+      var network: Network<T> = s.model.make(activation: s.activation.activation(kink: s.alphas.0, rule: s.kinkRule), seed: s.seed)
       var other = network.replacingActivations(with: activationB)  // the two-network protocol's second copy
       let selection: Network<T>.GradientSelection = s.comparison == .firstLayer ? .firstLayer : .all
       let order = s.feed.order(epoch: 0)

@@ -13,6 +13,8 @@ public struct TrajectoryStudy: Sendable {
   public var compute: ComputeSettings
   public var alphas: (Double, Double) = (1, 0)
   public var kinkRule: KinkRule = .scale
+  /// The activation of the three copies, each with its own derivative at the kinks.
+  public var activation: ActivationKind = .relu
   public var learningRate: Double
   public var feed: BatchFeed
   /// Iterations (passes over the feed's batches as needed).
@@ -59,7 +61,7 @@ public struct TrajectoryStudy: Sendable {
       let plan = s.compute.plan
       let alphas = [s.alphas.0, s.alphas.1, s.alphas.1]
       let model = ModelSpec.mlp(widths: s.widths, activateFirstLayer: s.activateFirstLayer)
-      var copies: [Network<T>] = alphas.map { model.make(activation: .relu($0, rule: s.kinkRule), seed: s.seed) }
+      var copies: [Network<T>] = alphas.map { model.make(activation: s.activation.activation(kink: $0, rule: s.kinkRule), seed: s.seed) }
       var optimizers = copies.map { _ in Optimizer<T>(.sgd(), learningRate: s.learningRate) }
       let batches = s.feed.batchCount
       for t in 0..<s.iterations {

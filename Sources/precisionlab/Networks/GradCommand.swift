@@ -9,7 +9,7 @@ import Scalars
 struct GradCommand: ParsableCommand {
   /// The model, computation, kink and data options: the experiments' table (one value each here).
   static let table = ParameterTable(
-    ModelParameters.all + ComputeParameters.all + [KinkParameters.relu0(default: "0", pair: false), KinkParameters.rule]
+    ModelParameters.all + ComputeParameters.all + [KinkParameters.relu0(default: "0", pair: false), KinkParameters.rule, KinkParameters.activationKind]
       + [DataParameters.data, DataParameters.batchSizeOrAll, DataParameters.normalize, DataParameters.inputShape]
       + [ComputeParameters.lossScale(dynamic: false)],
     owner: "grad")
