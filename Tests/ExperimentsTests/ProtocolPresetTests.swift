@@ -47,4 +47,16 @@ import Testing
     #expect(t["kink-rule"] == "paper")
     #expect(Experiment.bifurcation.table.help.contains("--kink-rule (default protocol)"))
   }
+
+  /// A flag's other spelling of false is declared by the flag (`Parameter.negated(by:)`), not by the parser.
+  @Test func untilFirstDifferenceClearsAllBatches() throws {
+    #expect(try Experiment.bifurcation.table.parse(["--all-batches", "--until-first-difference"])["all-batches"] == ["true", "false"])
+    #expect(Experiment.bifurcation.parameter("all-batches")?.negation == "until-first-difference")
+    do {
+      _ = try Experiment.training.table.parse(["--until-first-difference"])
+      Issue.record("train accepted --until-first-difference")
+    } catch {
+      #expect(error.description.hasPrefix("unknown option '--until-first-difference' for train"))
+    }
+  }
 }

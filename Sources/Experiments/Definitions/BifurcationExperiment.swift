@@ -20,7 +20,8 @@ extension Experiment {
     name: "bifurcation",
     abstract: "Volume of the bifurcation zone: does backprop with ReLU'(0)=A and =B give different gradients for a fresh θ?",
     parameters: volumeParameters(extra: [
-      .flag("all-batches", default: false, help: "Examine every batch instead of stopping at the first difference."),
+      .flag("all-batches", default: false, help: "Examine every batch instead of stopping at the first difference (--until-first-difference: the default).")
+        .negated(by: "until-first-difference"),
       .flag("root-cause", default: false, help: "Classify the zeros of the differing batches exactly (MLP)."),
       .flag(
         "zero-operations", default: false,
@@ -49,5 +50,5 @@ extension Experiment {
         "\(r.backwardPasses)", r.causes.map { "\($0.exact)" } ?? "", r.causes.map { "\($0.rounding)" } ?? "",
         study.recordZeroOperations ? ResultText.zeroOperations(r.zeroOperations) : "",
       ], true)
-    })
+    }).summarized(as: .volume, plotting: "ratio")
 }

@@ -17,10 +17,26 @@ public struct Experiment: Sendable {
   /// Replaces the values a preset fills in (`--accumulate auto`, the options `--protocol` sets) by
   /// what they mean in one grid cell, before the cell is checked, keyed and run.
   var resolve: @Sendable (_ values: inout [String: String]) -> Void = { ComputeParameters.resolve(&$0) }
+  /// Which statistics `summarize` computes over this experiment's rows (`Summary`).
+  public var summary: SummaryKind = .training
+  /// The summary column a sweep's figure plots by default.
+  public var plotColumn = "test_accuracy_mean"
   let check: @Sendable (_ values: [String: String]) -> ParameterError?
   let run: @Sendable (_ trial: Trial, _ context: TrialContext, _ emit: (_ row: [String], _ final: Bool) -> Void) throws -> Void
 
   public func parameter(_ name: String) -> Parameter? { parameters.first { $0.name == name } }
+
+  /// The statistics `summarize` computes: the volume of S (and the first-difference view), the gradient
+  /// gaps per batch, the trajectories' distances, or training's accuracy and zeros.
+  public enum SummaryKind: Sendable { case volume, gradientGaps, trajectory, training }
+
+  /// This experiment summarised as `summary`, its figures plotting `column`.
+  func summarized(as summary: SummaryKind, plotting column: String) -> Experiment {
+    var e = self
+    e.summary = summary
+    e.plotColumn = column
+    return e
+  }
 
   /// One cell's values with every preset filled in.
   public func resolved(_ values: [String: String]) -> [String: String] {
@@ -72,13 +88,13 @@ public struct Experiment: Sendable {
     let shape = DataParameters.inputShape(v)
     let model = ModelParameters.spec(v, sampleShape: shape)
     if let problem = model.problem(sampleShape: shape, dataClasses: DataParameters.classes) {
-      return ParameterError("--model \(v["model"]!) on --data \(v["data"]!): \(problem)")
+      return ParameterError("--model \(ModelParameters.kind(v).rawValue) on --data \(DataParameters.name(v)): \(problem)")
     }
     if KinkParameters.kind(v) == .relu6, let flag = ["root-cause", "zero-operations"].first(where: { v[$0] == "true" }) {
       return ParameterError("--\(flag) classifies exact zeros, and relu6 also has a kink at 6: use relu or leaky-relu")
     }
-    if let batch = Int(v["batch-size"] ?? ""), let problem = model.memoryProblem(batchSize: batch) {
-      return ParameterError("--model \(v["model"]!) with --batch-size \(batch): \(problem)")
+    if let batch = DataParameters.batchSize(v), let problem = model.memoryProblem(batchSize: batch) {
+      return ParameterError("--model \(ModelParameters.kind(v).rawValue) with --batch-size \(batch): \(problem)")
     }
     return nil
   }

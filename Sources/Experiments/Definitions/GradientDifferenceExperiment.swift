@@ -23,5 +23,5 @@ extension Experiment {
           ResultText.number(rel),
         ], i == r.batches.count - 1)
       }
-    })
+    }).summarized(as: .gradientGaps, plotting: "ratio")
 }

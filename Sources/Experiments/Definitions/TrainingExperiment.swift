@@ -3,49 +3,14 @@ import Foundation
 import Networks
 
 extension Experiment {
-  static func trainingParameters(epochs: Int, rootCause: Bool, lr: String, momentum: String, weightDecay: String) -> [Parameter] {
-    [
-      .choice("optimizer", ["sgd", "adam", "adamw", "innaprop"], default: "sgd", help: "Optimiser."),
-      .real("lr", default: lr, help: "Learning rate.", valid: { $0 > 0 && $0.isFinite }, rule: "a positive number"),
-      .real("momentum", default: momentum, help: "SGD momentum.", valid: { $0 >= 0 && $0 < 1 }, rule: "a number in [0, 1)"),
-      .real("weight-decay", default: weightDecay, help: "Weight decay.", valid: { $0 >= 0 && $0.isFinite }, rule: "a number ≥ 0"),
-      .choice("schedule", ["constant", "cosine"], default: "constant", help: "Learning-rate schedule (cosine: annealed to 0 over the run)."),
-      .integer("epochs", default: epochs, minimum: 1, help: "Epochs."),
-      .choice("master", ["same", "binary32", "binary64"], default: "same", help: "Master weights' format (mixed precision)."),
-      ComputeParameters.lossScale(dynamic: true),
-      .flag("root-cause", default: rootCause, help: "Classify every exact zero by exact recomputation (MLP)."),
-      .flag("evaluate", default: true, help: "Test loss and accuracy after each epoch."),
-      .integer(
-        "evaluate-every", default: 1, minimum: 1,
-        help: "With --evaluate, the test set after every N-th epoch and the last only (its cost is a forward pass over the test set)."
-      ).added(withLegacyValue: "1"),
-    ]
-  }
-
-  /// The update rule the options name, with their weight decay and momentum.
-  static func optimizerKind(_ v: [String: String]) -> OptimizerKind {
-    let wd = Double(v["weight-decay"] ?? "") ?? 0
-    switch v["optimizer"] {
-    case "adam": return .adam(weightDecay: wd)
-    case "adamw": return .adamW(weightDecay: wd)
-    case "innaprop": return .innaprop(weightDecay: wd)
-    default: return .sgd(momentum: Double(v["momentum"] ?? "") ?? 0, weightDecay: wd)
-    }
-  }
-
   /// A study's checks, then the optimiser's own (INNAprop needs lr below its beta).
   static func trainingProblem(_ v: [String: String]) -> ParameterError? {
-    if let problem = studyProblem(v) { return problem }
-    let lr = v["lr"] ?? ""
-    if let problem = optimizerKind(v).problem(learningRate: Double(lr) ?? .nan) {
-      return ParameterError("--optimizer \(v["optimizer"] ?? "sgd") with --lr \(lr): \(problem)")
-    }
-    return nil
+    studyProblem(v) ?? TrainingParameters.problem(v)
   }
 
   static func runTraining(_ t: Trial, _ context: TrialContext, _ emit: ([String], Bool) -> Void) throws {
     let (feed, test) = try t.feed(context)
-    let optimizer = optimizerKind(t.values)
+    let optimizer = TrainingParameters.optimizer(t.values)
     var study = TrainingStudy(
       model: t.model, compute: t.compute(threads: context.threads), activation: KinkParameters.activation(t.values),
       optimizer: optimizer, learningRate: t.double("lr"), epochs: t.int("epochs"), train: feed, seed: t.seed)
@@ -91,7 +56,7 @@ extension Experiment {
     Experiment(
       name: name, abstract: abstract,
       parameters: studyParameters(relu0: "0", pair: false, batchSize: 256)
-        + trainingParameters(epochs: epochs, rootCause: rootCause, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
+        + TrainingParameters.all(epochs: epochs, rootCause: rootCause, lr: "0.01", momentum: "0.9", weightDecay: "0.0005"),
       resultColumns: trainingColumns, rowColumns: ["epoch"],
       addedResultColumns: ["loss_scales": "", "skipped_at": ""],
       check: trainingProblem, run: runTraining)
@@ -106,5 +71,6 @@ extension Experiment {
   /// momentum 0.9, weight decay 5e-4, batch 256, file order), every zero classified by cause.
   public static let zeros = trainingExperiment(
     name: "zeros", abstract: "Exact-zero census during training: zeros among ReLU inputs per layer and epoch, each classified exactly by cause.",
-    epochs: 1, rootCause: true)
+    epochs: 1, rootCause: true
+  ).summarized(as: .training, plotting: "zero_ratio")
 }

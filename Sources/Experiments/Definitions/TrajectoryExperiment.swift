@@ -12,7 +12,7 @@ extension Experiment {
     resultColumns: ["iteration", "l1_across_alphas", "l1_same_alpha", "min_abs_pre_a", "min_abs_pre_b", "zeros_first_layer_a", "zeros_first_layer_b"],
     rowColumns: ["iteration"],
     check: { v in
-      if v["model"] != "mlp" { return ParameterError("trajectory runs an MLP (--model mlp)") }
+      if ModelParameters.kind(v) != .mlp { return ParameterError("trajectory runs an MLP (--model mlp)") }
       return studyProblem(v)
     },
     run: { t, context, emit in
@@ -31,5 +31,5 @@ extension Experiment {
           ResultText.number(i.smallestPreActivation.0), ResultText.number(i.smallestPreActivation.1), "\(i.zeros.0)", "\(i.zeros.1)",
         ], i.iteration == iterations)
       } }
-    })
+    }).summarized(as: .trajectory, plotting: "l1_across_alphas_mean")
 }

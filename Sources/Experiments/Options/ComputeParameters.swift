@@ -112,6 +112,9 @@ public enum ComputeParameters {
   }
 
   /// The settings the values name, for a run whose seed is `seed`.
+  /// `--format`: the storage format (canonical, so always a known name).
+  public static func format(_ v: [String: String]) -> FloatFormat { try! FloatFormat.named(v["format"]!) }
+
   public static func settings(_ values: [String: String], seed: UInt64, threads: Int = 1) -> ComputeSettings {
     var v = values
     resolve(&v)

@@ -64,6 +64,15 @@ public enum DataParameters {
   /// The zero pixels `--pad` adds on each side (0 where the command has no such option).
   static func padding(_ v: [String: String]) -> Int { Int(v["pad"] ?? "0") ?? 0 }
 
+  /// `--data`: the dataset's name (`synthetic` included).
+  public static func name(_ v: [String: String]) -> String { v["data"]! }
+
+  /// `--batch-size`: rows per batch, or nil for `all` (`grad`).
+  public static func batchSize(_ v: [String: String]) -> Int? { v["batch-size"].flatMap { Int($0) } }
+
+  /// Whether `--input-shape` is left to the data (`auto`).
+  public static func inputShapeIsAuto(_ v: [String: String]) -> Bool { (v["input-shape"] ?? "auto") == "auto" }
+
   /// The shape of one sample as the network takes it: `sampleShape` with `--pad` added.
   public static func inputShape(_ v: [String: String]) -> [Int] {
     let shape = sampleShape(v), pad = padding(v)

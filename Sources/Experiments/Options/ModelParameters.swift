@@ -40,6 +40,9 @@ public enum ModelParameters {
     ).added(withLegacyValue: "precisionlab"),
   ]
 
+  /// `--model`: which architecture.
+  public static func kind(_ v: [String: String]) -> ModelSpec.Kind { ModelSpec.Kind(rawValue: v["model"]!)! }
+
   /// The model the values name, taking samples of `sampleShape`.
   public static func spec(_ v: [String: String], sampleShape: [Int]) -> ModelSpec {
     let dropout = Double(v["dropout"]!)!

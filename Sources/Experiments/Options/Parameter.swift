@@ -25,6 +25,8 @@ public struct Parameter: Sendable {
   /// keys and draw seeds leave the option out when it has this value, so the trials computed before
   /// it existed are found again and new cells draw what they drew then.
   public let legacyValue: String?
+  /// A flag's other spelling that clears it (`--until-first-difference` for `--no-all-batches`), or nil.
+  public private(set) var negation: String?
 
   public init(
     _ name: String, default defaultValue: String, separator: Character = ",", help: String, completions: [String]? = nil,
@@ -44,12 +46,24 @@ public struct Parameter: Sendable {
 
   /// The same option with another default (an experiment's own, for example).
   public func withDefault(_ value: String) -> Parameter {
-    Parameter(name, default: value, separator: separator, help: help, completions: completions, isFlag: isFlag, legacyValue: legacyValue, canonical: canonical)
+    var p = Parameter(name, default: value, separator: separator, help: help, completions: completions, isFlag: isFlag, legacyValue: legacyValue, canonical: canonical)
+    p.negation = negation
+    return p
   }
 
   /// The same option marked as added after results were written with `value` (see `legacyValue`).
   public func added(withLegacyValue value: String) -> Parameter {
-    Parameter(name, default: defaultValue, separator: separator, help: help, completions: completions, isFlag: isFlag, legacyValue: value, canonical: canonical)
+    var p = Parameter(name, default: defaultValue, separator: separator, help: help, completions: completions, isFlag: isFlag, legacyValue: value, canonical: canonical)
+    p.negation = negation
+    return p
+  }
+
+  /// The same flag, also cleared by `--alias` (a spelling of its false value).
+  public func negated(by alias: String) -> Parameter {
+    precondition(isFlag, "only a flag has a negation")
+    var p = self
+    p.negation = alias
+    return p
   }
 }
 

@@ -28,9 +28,9 @@ public struct ParameterTable: Sendable {
         value = String(name[name.index(after: eq)...])
         name = String(name[..<eq])
       }
-      // The protocol's own spelling of the default: stop at the first difference.
-      if name == "until-first-difference", value == nil, self["all-batches"] != nil {
-        values["all-batches", default: []].append("false")
+      // A flag's other spelling of false (`Parameter.negated(by:)`).
+      if value == nil, self[name] == nil, let flag = parameters.first(where: { $0.negation == name }) {
+        values[flag.name, default: []].append("false")
         i += 1
         continue
       }

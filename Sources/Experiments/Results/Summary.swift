@@ -44,23 +44,23 @@ public struct Summary: Sendable {
     let configuration = experiment.parameters.map(\.column)
     let table = Table(header: header)
     let metrics: (columns: [String], needs: [String], compute: ([[String]]) throws(ResultsError) -> [String])
-    guard view == .volume || name == "bifurcation" else { throw ResultsError("the \(view.rawValue) view is for bifurcation results, not \(name)") }
-    switch name {
-    case "bifurcation" where view == .firstDifference:
+    guard view == .volume || experiment.summary == .volume else { throw ResultsError("the \(view.rawValue) view is for bifurcation results, not \(name)") }
+    switch experiment.summary {
+    case .volume where view == .firstDifference:
       metrics = (
         ["runs", "differed", "p_k1", "p_k1_low", "p_k1_high", "p_k10", "p_k10_low", "p_k10_high", "p_k50", "p_k50_low", "p_k50_high", "mean_k", "max_k", "errors"],
         ["in_s", "first_difference"], table.firstDifference)
-    case "bifurcation":
+    case .volume:
       metrics = (
         ["runs", "in_s", "ratio", "ci_low", "ci_high", "median_first_difference", "nonfinite", "errors"], ["in_s", "first_difference"],
         table.bifurcation)
-    case "graddiff":
+    case .gradientGaps:
       metrics = (["runs", "runs_affected", "ratio", "ci_low", "ci_high", "batches", "batches_affected", "batch_share", "rel_diff_median", "rel_diff_p90", "rel_diff_max", "errors"],
                  ["differs", "rel_diff"], table.gradientDifference)
-    case "trajectory":
+    case .trajectory:
       metrics = (["runs", "iterations", "l1_across_alphas_mean", "l1_same_alpha_max", "median_first_separation", "errors"],
                  ["iteration", "l1_across_alphas", "l1_same_alpha"], table.trajectory)
-    default:
+    case .training:
       metrics = (["runs", "diverged", "test_accuracy_mean", "test_accuracy_sd", "zeros", "activation_inputs", "zero_ratio", "zeros_exact", "zeros_rounding", "errors"],
                  ["epoch", "diverged", "test_accuracy", "zeros_total", "activation_inputs"], table.training)
     }

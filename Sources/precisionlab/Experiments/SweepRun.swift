@@ -72,7 +72,7 @@ func writeSummary(of results: String, experiment: Experiment, table: String?, pl
   let summary = try Summary.make(header: header, rows: rows, by: nil)
   if let table { try writeText(withReference(summary, reference).markdown(), to: table) }
   if let path = plot {
-    let y = ["bifurcation", "graddiff"].contains(experiment.name) ? "ratio" : experiment.name == "trajectory" ? "l1_across_alphas_mean" : experiment.name == "zeros" ? "zero_ratio" : "test_accuracy_mean"
+    let y = experiment.plotColumn
     let by = Array(summary.columns.prefix { $0 != "runs" })
     let withInterval = summary.columns.contains("ci_low")
     var figure = try SVGPlot.from(columns: summary.columns, rows: summary.rows, x: by[0], y: y, series: by.count > 1 ? by[1] : nil, low: withInterval ? "ci_low" : nil, high: withInterval ? "ci_high" : nil)

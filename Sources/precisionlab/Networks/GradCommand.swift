@@ -77,18 +77,18 @@ struct GradCommand: ParsableCommand {
   /// The model: samples of the dataset's shape (or `--input-shape`), or with `--inputs` and no
   /// `--input-shape` whatever shape the file's rows have.
   func model(_ v: [String: String]) throws -> ModelSpec {
-    if inputs != nil && v["input-shape"] == "auto" { return ModelParameters.spec(v, sampleShape: []) }
+    if inputs != nil && DataParameters.inputShapeIsAuto(v) { return ModelParameters.spec(v, sampleShape: []) }
     let shape = DataParameters.sampleShape(v)
     let spec = ModelParameters.spec(v, sampleShape: shape)
-    let classes = v["data"] == "synthetic" || inputs != nil ? spec.classes : DataParameters.classes
-    if let problem = spec.problem(sampleShape: shape, dataClasses: classes) { throw failWithUsage("--model \(v["model"]!): \(problem)") }
+    let classes = DataParameters.name(v) == "synthetic" || inputs != nil ? spec.classes : DataParameters.classes
+    if let problem = spec.problem(sampleShape: shape, dataClasses: classes) { throw failWithUsage("--model \(spec.kind.rawValue): \(problem)") }
     return spec
   }
 
   /// The batch from --inputs, or cut from --data (in file order) and preprocessed in binary64.
   func batchInputs(_ v: [String: String], model: ModelSpec) throws -> GradientJob.Inputs {
     if let inputs { return .file(inputs) }
-    let name = v["data"]!
+    let name = DataParameters.name(v)
     let set: LabeledImages
     if name == "synthetic" {
       let shape = DataParameters.sampleShape(v)
@@ -101,7 +101,7 @@ struct GradCommand: ParsableCommand {
         throw failWithDataError("\(error.description) (fetch it with: precisionlab data fetch \(name))")
       }
     }
-    let size = v["batch-size"] == "all" ? set.count : Int(v["batch-size"]!)!
+    let size = DataParameters.batchSize(v) ?? set.count
     let order = BatchOrder(count: set.count, batchSize: size)
     guard batchIndex < order.batchCount else {
       throw failWithDataError("\(name): batch \(batchIndex) of size \(order.batchSize) is outside its \(set.count) samples")
@@ -113,13 +113,13 @@ struct GradCommand: ParsableCommand {
   func run() throws {
     let v = try values()
     let model = try model(v)
-    var job = GradientJob(model: model, format: try! FloatFormat.named(v["format"]!), inputs: try batchInputs(v, model: model))
+    var job = GradientJob(model: model, format: ComputeParameters.format(v), inputs: try batchInputs(v, model: model))
     job.compute = ComputeParameters.settings(v, seed: seed, threads: threads)
     job.activation = KinkParameters.activation(v)
     job.lossScale = ComputeParameters.lossScaling(v).scale
     job.parametersPath = params
     job.initSeed = seed
-    job.batchSize = inputs != nil && v["batch-size"] != "all" ? Int(v["batch-size"]!)! : nil  // --data already cut the batch
+    job.batchSize = inputs != nil ? DataParameters.batchSize(v) : nil  // --data already cut the batch
     job.batchIndex = batchIndex
     job.outputPath = out
     job.hexDumpPath = hexDump
