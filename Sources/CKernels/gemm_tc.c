@@ -1,4 +1,5 @@
-// The tensor-core order of pl_gemm_f32 (CKernels.h): MultiTermAccumulation with joint alignment, in C.
+// The tensor-core order of pl_gemm_f32 (CKernels.h): MultiTermAccumulation in C, joint alignment and
+// products first.
 // Every term is a binary64 value (a product of two binary32 values is exact there, and never subnormal),
 // so truncating a term to a multiple of 2^(top - window + 1) clears its low significand bits, and the
 // truncated terms of a group add exactly in binary64 (window + log2(65) <= 53 bits).
@@ -99,6 +100,196 @@ static void tc_portable(size_t i0, size_t i1, size_t j0, size_t j1, size_t jbase
     }
   }
 }
+
+// MARK: Products first
+
+/// An exact sum of binary64 values within 2^-320 ... 2^320 (every product of two binary32 values), a
+/// 640-bit two's-complement fixed-point integer in units of 2^-320 (MultiTermAccumulation's
+/// FixedPointSum, limb for limb).
+typedef struct {
+  uint64_t limb[10];
+} tc_kulisch;
+
+static void tc_k_add(tc_kulisch *s, double x) {
+  if (x == 0) return;
+  uint64_t bits = tc_bits(x);
+  uint64_t significand = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);  // x is normal
+  int position = (int)((bits >> 52) & 0x7ff) - 1075 + 320;
+  int limb = position / 64, shift = position % 64;
+  uint64_t part[2] = {significand << shift, shift == 0 ? 0 : significand >> (64 - shift)};
+  uint64_t carry = 0;
+  for (int i = limb; i < 10; i++) {
+    uint64_t add = i - limb < 2 ? part[i - limb] : 0;
+    if (i - limb >= 2 && carry == 0) break;
+    uint64_t before = s->limb[i];
+    if (x > 0) {
+      uint64_t sum = before + add;
+      uint64_t out = sum < before;
+      uint64_t total = sum + carry;
+      out += total < sum;
+      s->limb[i] = total;
+      carry = out;
+    } else {
+      uint64_t diff = before - add;
+      uint64_t out = before < add;
+      uint64_t total = diff - carry;
+      out += diff < carry;
+      s->limb[i] = total;
+      carry = out;
+    }
+  }
+}
+
+/// ⌊log2 |sum|⌋, and the sum's magnitude in `m`; 0 in *nonzero for a zero sum.
+static int tc_k_exponent(const tc_kulisch *s, uint64_t m[10], int *nonzero) {
+  int negative = (int)(s->limb[9] >> 63);
+  uint64_t carry = 1;
+  for (int i = 0; i < 10; i++) {
+    if (negative) {
+      uint64_t v = ~s->limb[i] + carry;
+      carry = carry && v == 0;
+      m[i] = v;
+    } else {
+      m[i] = s->limb[i];
+    }
+  }
+  for (int i = 9; i >= 0; i--)
+    if (m[i] != 0) {
+      *nonzero = 1;
+      return i * 64 + (63 - __builtin_clzll(m[i])) - 320;
+    }
+  *nonzero = 0;
+  return 0;
+}
+
+/// The sum (magnitude m, sign `negative`) truncated toward zero to a multiple of 2^e, as a binary64
+/// value: exact when the magnitude is below 2^(e + 53).
+static double tc_k_truncated(const uint64_t m[10], int negative, int e) {
+  int position = e + 320 > 0 ? e + 320 : 0;
+  int limb = position / 64, shift = position % 64;
+  uint64_t bits = limb < 10 ? m[limb] >> shift : 0;
+  if (shift != 0 && limb + 1 < 10) bits |= m[limb + 1] << (64 - shift);
+  double value = ldexp((double)bits, position - 320);
+  return negative ? -value : value;
+}
+
+/// 2^e for −1022 <= e <= 1023.
+static inline double tc_pow2(int e) { return tc_double((uint64_t)(e + 1023) << 52); }
+
+/// ⌊log2 |x|⌋ of a normal binary64 value.
+static inline int tc_exponent(double x) { return (int)((tc_bits(x) >> 52) & 0x7ff) - 1023; }
+
+/// t truncated toward zero to a multiple of 2^(top − window + 1) (every scale within binary64's
+/// normal range: |top| <= 330 for the sums of products of binary32 values).
+static inline double tc_truncate_at(double t, int top, int window) {
+  if (t == 0) return 0.0;
+  return __builtin_trunc(t * tc_pow2(window - 1 - top)) * tc_pow2(top - window + 1);
+}
+
+/// One products-first group, exactly: acc plus the g exact products summed first.
+static float tc_group_products_first(float acc, const double *prod, size_t g, int window, int toward_zero) {
+  double c = acc, exact = c;
+  int finite = isfinite(c);
+  for (size_t q = 0; q < g; q++) {
+    exact += prod[q];
+    finite = finite && isfinite(prod[q]);
+  }
+  if (!finite) return (float)exact;
+  tc_kulisch sum = {{0}};
+  for (size_t q = 0; q < g; q++) tc_k_add(&sum, prod[q]);
+  uint64_t m[10];
+  int nonzero;
+  int e = tc_k_exponent(&sum, m, &nonzero);
+  int have = c != 0 || nonzero;
+  if (!have) return acc;
+  int top = c != 0 ? ilogb(c) : e;
+  if (nonzero && e > top) top = e;
+  double s = tc_truncate_at(c, top, window) + tc_k_truncated(m, (int)(sum.limb[9] >> 63), top - window + 1);
+  return tc_round(s, toward_zero);
+}
+
+/// Output j of row i over steps [p0, p1), products first, exactly (the portable loop and the fast
+/// path's fallback).
+static float tc_output_products_first(const float *ai, const float *col, size_t p0, size_t p1, float acc, pl_order order) {
+  double prod[64];
+  for (size_t p = p0; p < p1; p += order.block) {
+    size_t g = p + order.block < p1 ? order.block : p1 - p;
+    for (size_t q = 0; q < g; q++) prod[q] = (double)ai[p + q] * (double)col[(p + q) * PL_NR_F32];
+    acc = tc_group_products_first(acc, prod, g, order.window, order.toward_zero);
+  }
+  return acc;
+}
+
+/// One lane's group from the group's sum of products P computed in binary64 (|P − exact| <= bound):
+/// the model's result when P's exponent and P truncated at the model's bit are certain, in *done;
+/// else *done = 0 and the caller computes the group exactly.
+static inline float tc_pf_filtered(float acc, double p, double bound, int window, int toward_zero, int *done) {
+  *done = 0;
+  double c = acc;
+  if (!isfinite(c) || !isfinite(p) || !isfinite(bound)) return acc;
+  double magnitude = fabs(p);
+  int top, nonzero = bound > 0 || p != 0;
+  if (!nonzero && c == 0) {
+    *done = 1;
+    return acc;
+  }
+  if (nonzero) {
+    if (magnitude <= bound) return acc;  // sign or exponent unknown (a cancelling sum)
+    int e = tc_exponent(p);
+    if (magnitude - bound < tc_pow2(e) || magnitude + bound >= tc_pow2(e + 1)) return acc;
+    top = c != 0 && tc_exponent(c) > e ? tc_exponent(c) : e;
+  } else {
+    top = tc_exponent(c);
+  }
+  int shift = top - window + 1;
+  double low = (magnitude - bound) * tc_pow2(-shift), high = (magnitude + bound) * tc_pow2(-shift);
+  double truncated;
+  if (low < 0) {
+    if (high >= 1) return acc;
+    truncated = 0;
+  } else {
+    if (__builtin_floor(low) != __builtin_floor(high)) return acc;
+    truncated = __builtin_copysign(__builtin_floor(high), p);
+  }
+  double s = tc_truncate_at(c, top, window) + truncated * tc_pow2(shift);
+  *done = 1;
+  return tc_round(s, toward_zero);
+}
+
+#ifdef PL_TC_X86
+/// Row i of one panel, products first: each group's 16 sums of products and sums of their magnitudes
+/// in binary64 (vectorised across the panel's outputs), then per output the filtered rounding, exact
+/// (tc_output_products_first) where the binary64 sum leaves it uncertain. `wide` is the panel in
+/// binary64, `panel` the same in binary32.
+__attribute__((target("avx2,fma"))) static void tc_pf_panel(size_t i, size_t j, size_t valid, size_t k, const float *ai,
+                                                             const double *wide, const float *panel, const float *bias,
+                                                             const float *bias_rows, float *c, size_t ldc, pl_order order) {
+  float acc[PL_NR_F32];
+  for (size_t l = 0; l < PL_NR_F32; l++) acc[l] = l < valid ? tc_start(bias, bias_rows, i, j + l, order) : 0.0f;
+  for (size_t p0 = 0; p0 < k; p0 += order.block) {
+    size_t g = p0 + order.block < k ? order.block : k - p0;
+    double sum[PL_NR_F32] = {0}, magnitude[PL_NR_F32] = {0};
+    for (size_t q = 0; q < g; q++) {
+      double x = ai[p0 + q];
+      const double *row = wide + (p0 + q) * PL_NR_F32;
+      for (size_t l = 0; l < PL_NR_F32; l++) {
+        double t = x * row[l];
+        sum[l] = sum[l] + t;
+        magnitude[l] = magnitude[l] + fabs(t);
+      }
+    }
+    // Each of the g − 1 additions of either sum errs by at most 2^-52 of its result in any rounding
+    // mode; (g + 2)·2^-50·Σ|t| bounds both sums' errors with room to spare.
+    double factor = (double)(g + 2) * 0x1p-50;
+    for (size_t l = 0; l < valid; l++) {
+      int done;
+      float next = tc_pf_filtered(acc[l], sum[l], factor * magnitude[l], order.window, order.toward_zero, &done);
+      acc[l] = done ? next : tc_output_products_first(ai, panel + l, p0, p0 + g, acc[l], order);
+    }
+  }
+  for (size_t l = 0; l < valid; l++) tc_finish(acc[l], bias, bias_rows, i, j + l, c, ldc, order);
+}
+#endif
 
 /// Whether every value of x[0 ..< count] is zero or a normal binary32 value of at most 12 significant
 /// bits (binary16, bfloat16, TF32 and FP8 values are), and the range of the non-zero values' biased
@@ -394,6 +585,33 @@ void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t
   if (order.block < 1) order.block = 1;
   if (order.block > 64) order.block = 64;
   size_t j0 = panel_begin * PL_NR_F32, j1 = panel_end * PL_NR_F32 < n ? panel_end * PL_NR_F32 : n;
+  if (order.products_first) {
+#ifdef PL_TC_X86
+    if (order.path != PL_PATH_PORTABLE && pl_gemm_isa() >= 2) {
+      double *wide = malloc((k > 0 ? k : 1) * PL_NR_F32 * sizeof(double));
+      if (wide) {
+        for (size_t q = panel_begin; q < panel_end; q++) {
+          size_t j = q * PL_NR_F32;
+          if (j >= n) break;
+          size_t valid = n - j < PL_NR_F32 ? n - j : PL_NR_F32;
+          const float *panel = bp + (q - panel_begin) * k * PL_NR_F32;
+          for (size_t e = 0; e < k * PL_NR_F32; e++) wide[e] = panel[e];
+          for (size_t i = row_begin; i < row_end; i++) tc_pf_panel(i, j, valid, k, a + i * lda, wide, panel, bias, bias_rows, c, ldc, order);
+        }
+        free(wide);
+        return;
+      }
+    }
+#endif
+    for (size_t i = row_begin; i < row_end; i++) {
+      for (size_t j = j0; j < j1; j++) {
+        const float *col = bp + ((j - j0) / PL_NR_F32) * k * PL_NR_F32 + (j - j0) % PL_NR_F32;
+        float acc = tc_output_products_first(a + i * lda, col, 0, k, tc_start(bias, bias_rows, i, j, order), order);
+        tc_finish(acc, bias, bias_rows, i, j, c, ldc, order);
+      }
+    }
+    return;
+  }
 #ifdef PL_TC_X86
   if (order.path != PL_PATH_PORTABLE && pl_gemm_isa() >= 2 &&
       tc_narrow_applies(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, order)) {

@@ -131,19 +131,22 @@ public enum FastMatrixMultiply {
   static func order(_ options: KernelOptions, k: Int, path: Path = .best) -> pl_order {
     let fused: Int32 = options.fused ? 1 : 0
     let first: Int32 = options.biasFirst ? 1 : 0
-    func make(_ kind: Int32, _ block: Int, fused: Int32, window: Int32 = 0, towardZero: Int32 = 0) -> pl_order {
-      pl_order(kind: kind, block: block, fused: fused, bias_first: first, path: path.c, window: window, toward_zero: towardZero, a_low: 0, a_high: 0)
+    func make(_ kind: Int32, _ block: Int, fused: Int32, window: Int32 = 0, towardZero: Int32 = 0, productsFirst: Int32 = 0) -> pl_order {
+      pl_order(
+        kind: kind, block: block, fused: fused, bias_first: first, path: path.c, window: window, toward_zero: towardZero,
+        products_first: productsFirst, a_low: 0, a_high: 0)
     }
     switch options.order {
     case .pairwise: return make(1, 0, fused: 0)
     case .blocked, .split: return make(2, max(options.order.blockSize(count: k)!, 1), fused: fused)
     case .sequential, .blas: return make(0, 0, fused: fused)
-    case .tensorCore(let model) where model.alignment == .joint:
-      return make(3, model.terms, fused: 0, window: Int32(model.window), towardZero: model.towardZero ? 1 : 0)
+    case .tensorCore(let model):
+      return make(
+        3, model.terms, fused: 0, window: Int32(model.window), towardZero: model.towardZero ? 1 : 0,
+        productsFirst: model.alignment == .productsFirst ? 1 : 0)
     case .lanes(let lanes): return make(4, lanes, fused: fused)
     case .kahan: return make(5, 0, fused: 0)
     case .neumaier: return make(6, 0, fused: 0)
-    case .tensorCore: preconditionFailure("no fast kernel sums in \(options.order) (applies is false)")
     }
   }
 
@@ -253,15 +256,15 @@ public enum FastMatrixMultiply {
   }
 
   /// Whether the `Float`/`Double` kernels compute `S` accumulated in `Acc`: `Acc` is `Float` or
-  /// `Double`, the storage converts into it exactly, any order but `blas`; `tc` with joint alignment in `Float` only.
+  /// `Double`, the storage converts into it exactly, any order but `blas`; `tc` in `Float` only.
   @inlinable
   static func applies<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Bool {
     switch options.order {
     case .blas: return false
     case .lanes, .kahan, .neumaier: break
-    case .tensorCore(let model):
-      // The binary32 kernel's tensor-core order (joint alignment only).
-      guard model.alignment == .joint, Acc.self == Float.self else { return false }
+    case .tensorCore:
+      // The binary32 kernel's tensor-core orders.
+      guard Acc.self == Float.self else { return false }
     case .sequential, .pairwise, .blocked, .split: break
     }
     guard Acc.self == Float.self || Acc.self == Double.self else { return false }

@@ -125,7 +125,44 @@ import Testing
     check(BFloat16.self, accumulate: Float.self, orders: orders, fused: [false], path: path, exponents: -63...(-50))
     check(BFloat16.self, accumulate: Float.self, orders: orders, fused: [false], path: path, exponents: 50...62)
     check(Binary16.self, accumulate: Float.self, orders: [.tensorCore(.init(terms: 5, window: 28)), .tensorCore(.init(terms: 4, window: 25, towardZero: false))], fused: [false], path: path)
-    check(BFloat16.self, accumulate: Float.self, orders: [.tensorCore(.init(terms: 32, window: 13, alignment: .productsFirst))], fused: [false])
+  }
+  /// Products first (the FP8 presets' alignment) on the binary32 kernel, AVX2 (binary64 sums with an
+  /// error bound, exact where the bound leaves the rounding uncertain) and portable C (exact), against
+  /// the generic loop: binary32 operands across the range, bfloat16 ones, and small integers whose
+  /// groups cancel exactly or land on the truncation's boundaries.
+  @Test(arguments: [FastMatrixMultiply.Path.avx2, .portable]) func tensorCoreProductsFirst(_ path: FastMatrixMultiply.Path) {
+    let orders: [KernelOptions.SummationOrder] = [
+      .tensorCore(.init(terms: 32, window: 13, alignment: .productsFirst)),
+      .tensorCore(.init(terms: 5, window: 21, towardZero: false, alignment: .productsFirst)),
+      .tensorCore(.init(terms: 64, window: 46, alignment: .productsFirst)),
+    ]
+    check(Float.self, accumulate: Float.self, orders: orders, fused: [false], path: path)
+    check(Float.self, accumulate: Float.self, offset: -62, orders: orders, fused: [false], path: path)
+    check(Float.self, accumulate: Float.self, offset: 60, orders: orders, fused: [false], path: path)
+    check(BFloat16.self, accumulate: Float.self, orders: orders, fused: [false], path: path)
+    check(BFloat16.self, accumulate: Float.self, orders: orders, fused: [false], path: path, exponents: 0...2)
+    check(E4M3.self, accumulate: Float.self, orders: Array(orders.prefix(2)), fused: [false], path: path, exponents: -3...3)
+  }
+  /// Groups whose binary64 sum of products is not the exact one, near the model's truncation bit, its
+  /// exponent boundary and zero: the AVX2 path must see the uncertainty and compute them exactly.
+  @Test(arguments: [FastMatrixMultiply.Path.avx2, .portable]) func productsFirstWhereBinary64IsUncertain(_ path: FastMatrixMultiply.Path) {
+    // Rows of A against one column of B: 1.5·2^47 − 2^-10 (truncation: 6143·2^35, binary64 says 6144),
+    // 2^48 − 2^-10 (exponent 47, binary64 says 48), 2^60 + 2^-10 − 2^60 + 2^-20 (binary64 says 2^-20).
+    let rows: [[Double]] = [[0x1.8p24, -0x1p-5, 0, 0], [0x1p24, -0x1p-5, 0, 0], [0x1p30, 0x1p-5, -0x1p30, 0x1p-10]]
+    let column: [Double] = [0x1p23, 0x1p-5, 0x1p30, 0x1p-10]
+    let bColumn = rows.indices.map { r in r == 0 ? column : r == 1 ? [0x1p24, 0x1p-5, 0, 0] : [0x1p30, 0x1p-5, 0x1p30, 0x1p-10] }
+    for model in [MultiTermAccumulation(terms: 32, window: 13, alignment: .productsFirst), .init(terms: 4, window: 21, towardZero: false, alignment: .productsFirst)] {
+      let options = KernelOptions(order: .tensorCore(model))
+      for (r, row) in rows.enumerated() {
+        let a = Tensor<Float>(shape: [1, 4], doubles: row), b = Tensor<Float>(shape: [1, 4], doubles: bColumn[r])
+        var expected = Float(0)
+        a.storage.withUnsafeBufferPointer { ap in
+          b.storage.withUnsafeBufferPointer { bp in expected = DotProduct.sum(ap.baseAddress!, 1, bp.baseAddress!, 1, count: 4, initial: nil, options: options) }
+        }
+        let got = FastMatrixMultiply.multiply(a, b, bias: nil, accumulate: Float.self, options: options, rounded: nil, threads: 1, path: path)
+        #expect(got.storage[0].bitPattern == expected.bitPattern, "\(model) row \(r): \(got.storage[0]) against \(expected)")
+      }
+    }
   }
   @Test func binary64() { check(Double.self, accumulate: Double.self) }
   @Test func bfloat16StorageBinary32Accumulation() { check(BFloat16.self, accumulate: Float.self) }

@@ -61,6 +61,9 @@ typedef struct pl_order {
   /// group's sum is rounded toward zero (else to nearest even).
   int window;
   int toward_zero;
+  /// Tensor core only: 1 when each group's products are summed exactly first and that sum is then
+  /// aligned with the accumulator (MultiTermAccumulation's products-first alignment), 0 for joint.
+  int products_first;
   /// Tensor core only: the range of A's non-zero biased binary32 exponent fields when every value of A
   /// is zero or a normal value of at most 12 significant bits (pl_tc_prepare), else a_low = -1; both
   /// 0 (the default): not known, so each call of pl_gemm_tc_f32 reads its rows of A itself.
