@@ -20,7 +20,7 @@ such and the script exits 3: it never stores a guess.
 Output: a JSON file (`--out`) that `precisionlab ... --summation tree:FILE` replays, keyed by the CPU
 model, instruction set, PyTorch, MKL and thread count it was read on.
 
-Usage: reveal-torch-gemm.py --widths 784,256,256,256,10 --batch 256 [--batch 96] [--threads 1]
+Usage: reveal-torch-gemm.py --widths 784,256,256,256,10 [--widths ...] --batch 256 [--batch 96] [--threads 1]
        [--bias linear|after] --out F
 """
 import argparse
@@ -200,16 +200,24 @@ def family_sizes(k, order, bias):
     leaves = k + (0 if bias is None else 1)
     s = np.zeros((leaves, leaves), dtype=np.int64)
 
-    def visit(node):
+    # Post-order without recursion: a sequential tree over k leaves is k deep (k = 1024 and more).
+    below = {}
+    stack = [(family_tree(k, order, bias), False)]
+    while stack:
+        node, children_done = stack.pop()
         if not isinstance(node, tuple):
-            return [node]
-        left, right = visit(node[0]), visit(node[1])
+            below[id(node)] = [node]
+            continue
+        if not children_done:
+            stack.append((node, True))
+            stack.append((node[1], False))
+            stack.append((node[0], False))
+            continue
+        left, right = below.pop(id(node[0])), below.pop(id(node[1]))
         size = len(left) + len(right)
         s[np.ix_(left, right)] = size
         s[np.ix_(right, left)] = size
-        return left + right
-
-    visit(family_tree(k, order, bias))
+        below[id(node)] = left + right
     return s
 
 
@@ -265,7 +273,8 @@ def fusion(out, columns):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--widths", required=True, help="layer widths, e.g. 784,256,256,256,10")
+    ap.add_argument("--widths", action="append", required=True,
+                    help="layer widths, e.g. 784,256,256,256,10 (repeatable: every model's products in one file)")
     ap.add_argument("--batch", type=int, action="append", required=True, help="a batch size (repeatable)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bias", choices=["linear", "after"], default="linear",
@@ -275,10 +284,10 @@ def main():
     global BIAS_AFTER
     BIAS_AFTER = args.bias == "after"
     torch.set_num_threads(args.threads)
-    widths = [int(w) for w in args.widths.split(",")]
+    models = [[int(w) for w in widths.split(",")] for widths in args.widths]
     products = {}
     failed = False
-    for batch in args.batch:
+    for batch, widths in ((b, w) for b in args.batch for w in models):
         for fan_in, fan_out in zip(widths, widths[1:]):
             for role in ("forward", "input", "weight"):
                 m, n, k = shape(role, batch, fan_in, fan_out)
