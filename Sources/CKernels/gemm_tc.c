@@ -66,18 +66,6 @@ static float tc_group(float acc, const double *prod, size_t g, int window, int t
   return tc_round(s, toward_zero);
 }
 
-/// Output j of row i from the start: the portable loop, and the vector code's fallback for groups with
-/// infinities or NaN.
-static float tc_output(const float *ai, const float *col, size_t p0, size_t p1, float acc, pl_order order) {
-  double prod[64];
-  for (size_t p = p0; p < p1; p += order.block) {
-    size_t g = p + order.block < p1 ? order.block : p1 - p;
-    for (size_t q = 0; q < g; q++) prod[q] = (double)ai[p + q] * (double)col[(p + q) * PL_NR_F32];
-    acc = tc_group(acc, prod, g, order.window, order.toward_zero);
-  }
-  return acc;
-}
-
 static float tc_start(const float *bias, const float *bias_rows, size_t i, size_t j, pl_order order) {
   if (!order.bias_first) return 0.0f;
   return bias ? bias[j] : bias_rows ? bias_rows[i] : 0.0f;
@@ -90,16 +78,6 @@ static void tc_finish(float acc, const float *bias, const float *bias_rows, size
   c[i * ldc + j] = acc;
 }
 
-static void tc_portable(size_t i0, size_t i1, size_t j0, size_t j1, size_t jbase, size_t k, const float *a, size_t lda,
-                        const float *bp, const float *bias, const float *bias_rows, float *c, size_t ldc, pl_order order) {
-  for (size_t i = i0; i < i1; i++) {
-    for (size_t j = j0; j < j1; j++) {
-      const float *col = bp + ((j - jbase) / PL_NR_F32) * k * PL_NR_F32 + (j - jbase) % PL_NR_F32;
-      float acc = tc_output(a + i * lda, col, 0, k, tc_start(bias, bias_rows, i, j, order), order);
-      tc_finish(acc, bias, bias_rows, i, j, c, ldc, order);
-    }
-  }
-}
 
 // MARK: Products first
 
@@ -208,16 +186,29 @@ static float tc_group_products_first(float acc, const double *prod, size_t g, in
   return tc_round(s, toward_zero);
 }
 
-/// Output j of row i over steps [p0, p1), products first, exactly (the portable loop and the fast
-/// path's fallback).
-static float tc_output_products_first(const float *ai, const float *col, size_t p0, size_t p1, float acc, pl_order order) {
+/// Output j of row i over steps [p0, p1), each group exactly in the order's alignment: the portable
+/// loop, and the vector paths' fallback (groups with infinities or NaN, or too small for their scales;
+/// products first where binary64 leaves the rounding uncertain).
+static float tc_output(const float *ai, const float *col, size_t p0, size_t p1, float acc, pl_order order) {
   double prod[64];
   for (size_t p = p0; p < p1; p += order.block) {
     size_t g = p + order.block < p1 ? order.block : p1 - p;
     for (size_t q = 0; q < g; q++) prod[q] = (double)ai[p + q] * (double)col[(p + q) * PL_NR_F32];
-    acc = tc_group_products_first(acc, prod, g, order.window, order.toward_zero);
+    acc = order.products_first ? tc_group_products_first(acc, prod, g, order.window, order.toward_zero)
+                               : tc_group(acc, prod, g, order.window, order.toward_zero);
   }
   return acc;
+}
+
+static void tc_portable(size_t i0, size_t i1, size_t j0, size_t j1, size_t jbase, size_t k, const float *a, size_t lda,
+                        const float *bp, const float *bias, const float *bias_rows, float *c, size_t ldc, pl_order order) {
+  for (size_t i = i0; i < i1; i++) {
+    for (size_t j = j0; j < j1; j++) {
+      const float *col = bp + ((j - jbase) / PL_NR_F32) * k * PL_NR_F32 + (j - jbase) % PL_NR_F32;
+      float acc = tc_output(a + i * lda, col, 0, k, tc_start(bias, bias_rows, i, j, order), order);
+      tc_finish(acc, bias, bias_rows, i, j, c, ldc, order);
+    }
+  }
 }
 
 /// One lane's group from the group's sum of products P computed in binary64 (|P − exact| <= bound):
@@ -284,7 +275,7 @@ __attribute__((target("avx2,fma"))) static void tc_pf_panel(size_t i, size_t j, 
     for (size_t l = 0; l < valid; l++) {
       int done;
       float next = tc_pf_filtered(acc[l], sum[l], factor * magnitude[l], order.window, order.toward_zero, &done);
-      acc[l] = done ? next : tc_output_products_first(ai, panel + l, p0, p0 + g, acc[l], order);
+      acc[l] = done ? next : tc_output(ai, panel + l, p0, p0 + g, acc[l], order);
     }
   }
   for (size_t l = 0; l < valid; l++) tc_finish(acc[l], bias, bias_rows, i, j + l, c, ldc, order);
@@ -603,13 +594,7 @@ void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t
       }
     }
 #endif
-    for (size_t i = row_begin; i < row_end; i++) {
-      for (size_t j = j0; j < j1; j++) {
-        const float *col = bp + ((j - j0) / PL_NR_F32) * k * PL_NR_F32 + (j - j0) % PL_NR_F32;
-        float acc = tc_output_products_first(a + i * lda, col, 0, k, tc_start(bias, bias_rows, i, j, order), order);
-        tc_finish(acc, bias, bias_rows, i, j, c, ldc, order);
-      }
-    }
+    tc_portable(row_begin, row_end, j0, j1, j0, k, a, lda, bp, bias, bias_rows, c, ldc, order);
     return;
   }
 #ifdef PL_TC_X86
