@@ -576,40 +576,21 @@ void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t
   if (order.block < 1) order.block = 1;
   if (order.block > 64) order.block = 64;
   size_t j0 = panel_begin * PL_NR_F32, j1 = panel_end * PL_NR_F32 < n ? panel_end * PL_NR_F32 : n;
-  if (order.products_first) {
 #ifdef PL_TC_X86
-    if (order.path != PL_PATH_PORTABLE && pl_gemm_isa() >= 2) {
-      double *wide = malloc((k > 0 ? k : 1) * PL_NR_F32 * sizeof(double));
-      if (wide) {
-        for (size_t q = panel_begin; q < panel_end; q++) {
-          size_t j = q * PL_NR_F32;
-          if (j >= n) break;
-          size_t valid = n - j < PL_NR_F32 ? n - j : PL_NR_F32;
-          const float *panel = bp + (q - panel_begin) * k * PL_NR_F32;
-          for (size_t e = 0; e < k * PL_NR_F32; e++) wide[e] = panel[e];
-          for (size_t i = row_begin; i < row_end; i++) tc_pf_panel(i, j, valid, k, a + i * lda, wide, panel, bias, bias_rows, c, ldc, order);
-        }
-        free(wide);
-        return;
-      }
-    }
-#endif
-    tc_portable(row_begin, row_end, j0, j1, j0, k, a, lda, bp, bias, bias_rows, c, ldc, order);
-    return;
-  }
-#ifdef PL_TC_X86
-  if (order.path != PL_PATH_PORTABLE && pl_gemm_isa() >= 2 &&
-      tc_narrow_applies(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, order)) {
-    for (size_t q = panel_begin; q < panel_end; q++) {
-      size_t j = q * PL_NR_F32;
-      if (j >= n) break;
-      size_t valid = n - j < PL_NR_F32 ? n - j : PL_NR_F32;
-      const float *panel = bp + (q - panel_begin) * k * PL_NR_F32;
-      tc_narrow_panel(row_begin, row_end, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order);
-    }
-    return;
-  }
   if (order.path != PL_PATH_PORTABLE && pl_gemm_isa() >= 2) {
+    if (!order.products_first && tc_narrow_applies(row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, order)) {
+      for (size_t q = panel_begin; q < panel_end; q++) {
+        size_t j = q * PL_NR_F32;
+        if (j >= n) break;
+        size_t valid = n - j < PL_NR_F32 ? n - j : PL_NR_F32;
+        const float *panel = bp + (q - panel_begin) * k * PL_NR_F32;
+        tc_narrow_panel(row_begin, row_end, j, valid, k, a, lda, panel, bias, bias_rows, c, ldc, order);
+      }
+      return;
+    }
+    // A row of a panel in binary64 lanes: joint alignment term by term, or products first.
+    void (*row)(size_t, size_t, size_t, size_t, const float *, const double *, const float *, const float *, const float *, float *,
+                size_t, pl_order) = order.products_first ? tc_pf_panel : tc_avx2_panel;
     double *wide = malloc((k > 0 ? k : 1) * PL_NR_F32 * sizeof(double));
     if (wide) {
       for (size_t q = panel_begin; q < panel_end; q++) {
@@ -618,8 +599,7 @@ void pl_gemm_tc_f32(size_t row_begin, size_t row_end, size_t panel_begin, size_t
         size_t valid = n - j < PL_NR_F32 ? n - j : PL_NR_F32;
         const float *panel = bp + (q - panel_begin) * k * PL_NR_F32;
         for (size_t e = 0; e < k * PL_NR_F32; e++) wide[e] = panel[e];
-        for (size_t i = row_begin; i < row_end; i++)
-          tc_avx2_panel(i, j, valid, k, a + i * lda, wide, panel, bias, bias_rows, c, ldc, order);
+        for (size_t i = row_begin; i < row_end; i++) row(i, j, valid, k, a + i * lda, wide, panel, bias, bias_rows, c, ldc, order);
       }
       free(wide);
       return;
