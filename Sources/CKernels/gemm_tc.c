@@ -45,15 +45,24 @@ static inline float tc_round(double s, int toward_zero) {
   return f;
 }
 
-/// One fused group: acc plus the g exact products.
-static float tc_group(float acc, const double *prod, size_t g, int window, int toward_zero) {
-  double c = acc, exact = c;
-  int finite = isfinite(c);
+/// Whether acc or a product is infinite or NaN; if so, *result is the binary32 rounding of their plain
+/// sum (infinities and NaN propagate as IEEE arithmetic says).
+static int tc_not_finite(float acc, const double *prod, size_t g, float *result) {
+  double exact = acc;
+  int finite = isfinite(exact);
   for (size_t q = 0; q < g; q++) {
     exact += prod[q];
     finite = finite && isfinite(prod[q]);
   }
-  if (!finite) return (float)exact;
+  *result = (float)exact;
+  return !finite;
+}
+
+/// One fused group: acc plus the g exact products.
+static float tc_group(float acc, const double *prod, size_t g, int window, int toward_zero) {
+  double c = acc;
+  float special;
+  if (tc_not_finite(acc, prod, g, &special)) return special;
   int64_t top = tc_field(c);
   for (size_t q = 0; q < g; q++) {
     int64_t e = tc_field(prod[q]);
@@ -166,13 +175,9 @@ static inline double tc_truncate_at(double t, int top, int window) {
 
 /// One products-first group, exactly: acc plus the g exact products summed first.
 static float tc_group_products_first(float acc, const double *prod, size_t g, int window, int toward_zero) {
-  double c = acc, exact = c;
-  int finite = isfinite(c);
-  for (size_t q = 0; q < g; q++) {
-    exact += prod[q];
-    finite = finite && isfinite(prod[q]);
-  }
-  if (!finite) return (float)exact;
+  double c = acc;
+  float special;
+  if (tc_not_finite(acc, prod, g, &special)) return special;
   tc_kulisch sum = {{0}};
   for (size_t q = 0; q < g; q++) tc_k_add(&sum, prod[q]);
   uint64_t m[10];
