@@ -124,9 +124,48 @@ public struct SVGPlot: Sendable {
   static let palette = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442", "#7f7f7f", "#bdbdbd"]
 
   public func svg(width: Double = 720, height: Double = 420) -> String {
+    let frame = self.frame(width: width, height: height)
+    var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(frame.width))\" height=\"\(Int(frame.height))\" viewBox=\"0 0 \(Int(frame.width)) \(Int(frame.height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+    out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    out += axes(frame)
+    out += data(frame)
+    return out + "</svg>\n"
+  }
+
+  /// Where everything goes: the canvas, the plot area, the points shown, and the two axes' mappings.
+  struct Frame {
+    var width, height, left, top, plotW, plotH: Double
+    /// The points a log y axis can show, and how many it cannot.
+    var shown: [(x: String, series: String, y: Double, low: Double?, high: Double?)]
+    var dropped: Int
+    var xs, series: [String]
+    var numeric, slanted: Bool
+    var yTicks: [Double]
+    var yMin: Double
+    var Y: (Double) -> Double
+    /// The width of one category.
+    var band: Double
+    var xValues: [Double]
+    var xLow, xHigh: Double
+
+    func X(_ label: String) -> Double {
+      if numeric {
+        let v = xLogScale ? log10(Double(label)!) : Double(label)!
+        return left + plotW * (0.04 + 0.92 * (v - xLow) / (xHigh - xLow))
+      }
+      return left + band * (Double(xs.firstIndex(of: label)!) + 0.5)
+    }
+    var xLogScale: Bool
+  }
+
+  static func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;") }
+  static func f(_ v: Double) -> String { String(format: "%.2f", v) }
+
+  /// The canvas and the axes' mappings for a chart of `width` × `height` (more for slanted labels and a
+  /// wide legend).
+  func frame(width: Double, height: Double) -> Frame {
     // On a log y axis only positive values (and positive interval ends) can be placed.
     let shown = logY ? points.filter { $0.y > 0 } : points
-    let dropped = points.count - shown.count
     let xs = Self.unique(shown.map(\.x)), series = Self.unique(shown.map(\.series))
     let numeric = numericX || logX
     // Long category labels are drawn slanted, with room below the axis for them.
@@ -162,46 +201,33 @@ public struct SVGPlot: Sendable {
       let (a, b) = logX ? (log10(lo), log10(hi)) : (lo, hi)
       return b > a ? (a, b) : (a - 0.5, a + 0.5)
     }()
-    func X(_ label: String) -> Double {
-      if numeric {
-        let v = logX ? log10(Double(label)!) : Double(label)!
-        return left + plotW * (0.04 + 0.92 * (v - xLow) / (xHigh - xLow))
-      }
-      return left + band * (Double(xs.firstIndex(of: label)!) + 0.5)
-    }
-    func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;") }
-    func f(_ v: Double) -> String { String(format: "%.2f", v) }
-    var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
-    out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-    let heading = title + (dropped > 0 ? " (\(dropped) point\(dropped == 1 ? "" : "s") ≤ 0 not shown on the log axis)" : "")
+    return Frame(
+      width: width, height: height, left: left, top: top, plotW: plotW, plotH: plotH, shown: shown, dropped: points.count - shown.count,
+      xs: xs, series: series, numeric: numeric, slanted: slanted, yTicks: yTicks, yMin: yMin, Y: Y, band: band, xValues: xValues,
+      xLow: xLow, xHigh: xHigh, xLogScale: logX)
+  }
+
+  /// The title, the grid, both axes with their ticks and titles, and the legend's title.
+  func axes(_ fr: Frame) -> String {
+    let (esc, f, Y) = (Self.esc, Self.f, fr.Y)
+    let (width, height, left, top, plotW, plotH) = (fr.width, fr.height, fr.left, fr.top, fr.plotW, fr.plotH)
+    var out = ""
+    let heading = title + (fr.dropped > 0 ? " (\(fr.dropped) point\(fr.dropped == 1 ? "" : "s") ≤ 0 not shown on the log axis)" : "")
     // A long title is set smaller rather than cut at the edges.
     let titleSize = min(15, max(9, (width - 20) / (0.55 * Double(max(heading.count, 1)))))
     if !heading.isEmpty { out += "<text x=\"\(f(width / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"\(f(titleSize))\">\(esc(heading))</text>\n" }
-    for t in yTicks {
+    for t in fr.yTicks {
       out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(Y(t)))\" y2=\"\(f(Y(t)))\" stroke=\"#e0e0e0\"/>\n"
       let text = logY ? "1e\(Int(log10(t).rounded()))" : Statistics.format(t)
       out += "<text x=\"\(f(left - 6))\" y=\"\(f(Y(t) + 4))\" text-anchor=\"end\">\(text)</text>\n"
     }
-    let axisY = logY ? top + plotH : Y(max(yMin, 0))
+    let axisY = logY ? top + plotH : Y(max(fr.yMin, 0))
     out += "<line x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\" stroke=\"black\"/>\n"
     out += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(axisY))\" y2=\"\(f(axisY))\" stroke=\"black\"/>\n"
-    // Numeric axes get round ticks (on a log axis the values swept when there are at most 12 of them,
-    // else decades), categories one tick each.
-    let xTicks: [String] = {
-      guard numeric else { return xs }
-      if logX, Set(xValues).count <= 12 {
-        return Set(xValues).sorted().map { Statistics.format($0) }
-      }
-      if logX {
-        let (a, b) = Self.decades(xValues)
-        return (a...b).map { pow(10, Double($0)) }.filter { log10($0) >= xLow - 1e-9 && log10($0) <= xHigh + 1e-9 }.map { Statistics.format($0) }
-      }
-      return Self.ticks(xLow, xHigh).filter { $0 >= xLow - 1e-9 && $0 <= xHigh + 1e-9 }.map { Statistics.format($0) }
-    }()
-    for x in xTicks {
-      let cx = X(x)
+    for x in xTicks(fr) {
+      let cx = fr.X(x)
       out += "<line x1=\"\(f(cx))\" x2=\"\(f(cx))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH + 5))\" stroke=\"black\"/>\n"
-      if slanted {
+      if fr.slanted {
         out += "<text transform=\"translate(\(f(cx + 4)) \(f(top + plotH + 14))) rotate(-30)\" text-anchor=\"end\">\(esc(x))</text>\n"
       } else {
         out += "<text x=\"\(f(cx))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(esc(x))</text>\n"
@@ -211,23 +237,34 @@ public struct SVGPlot: Sendable {
     out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\">\(esc(xTitle))</text>\n"
     out += "<text transform=\"translate(18 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel + (logY ? " (log scale)" : "")))</text>\n"
     if !seriesLabel.isEmpty { out += "<text x=\"\(f(left + plotW + 16))\" y=\"\(f(top - 8))\" font-weight=\"bold\">\(esc(seriesLabel))</text>\n" }
+    return out
+  }
+
+  /// The x ticks: on a numeric axis round values (on a log axis the values swept when there are at most
+  /// 12 of them, else decades), on categories one each.
+  func xTicks(_ fr: Frame) -> [String] {
+    guard fr.numeric else { return fr.xs }
+    let (xValues, xLow, xHigh) = (fr.xValues, fr.xLow, fr.xHigh)
+    if logX, Set(xValues).count <= 12 {
+      return Set(xValues).sorted().map { Statistics.format($0) }
+    }
+    if logX {
+      let (a, b) = Self.decades(xValues)
+      return (a...b).map { pow(10, Double($0)) }.filter { log10($0) >= xLow - 1e-9 && log10($0) <= xHigh + 1e-9 }.map { Statistics.format($0) }
+    }
+    return Self.ticks(xLow, xHigh).filter { $0 >= xLow - 1e-9 && $0 <= xHigh + 1e-9 }.map { Statistics.format($0) }
+  }
+
+  /// Each series: its bars, markers or line, its intervals, its marks and its legend entry.
+  func data(_ fr: Frame) -> String {
+    let (esc, f, Y, X) = (Self.esc, Self.f, fr.Y, fr.X)
+    let (left, top, plotW, plotH, band, xs, series, shown, numeric) = (fr.left, fr.top, fr.plotW, fr.plotH, fr.band, fr.xs, fr.series, fr.shown, fr.numeric)
+    var out = ""
     let barW = band * 0.8 / Double(max(series.count, 1))
     // Points on a numeric axis: the series side by side, 9 px apart, centred on the value.
     let dodge = 9.0
     func placeable(_ v: Double?) -> Double? { v.flatMap { logY && $0 <= 0 ? nil : $0 } }
-    // Line markers that coincide with later series' markers grow by 2 px for each, so that points drawn
-    // over each other show as rings (every series at k = 1 of a cumulative plot, say).
-    func key(_ x: Double, _ y: Double) -> String { "\(Int(x.rounded())) \(Int(y.rounded()))" }
-    var later: [String: Int] = [:]
-    var covering: [[String: Int]] = Array(repeating: [:], count: series.count)
-    if kind == .line {
-      for (s, name) in series.enumerated().reversed() {
-        covering[s] = later
-        var mine = Set<String>()
-        for p in shown where p.series == name { mine.insert(key(X(p.x), Y(p.y))) }
-        for k in mine { later[k, default: 0] += 1 }
-      }
-    }
+    let covering = coveringMarkers(fr)
     for (s, name) in series.enumerated() {
       let color = Self.palette[s % Self.palette.count]
       var mine = shown.filter { $0.series == name }
@@ -242,12 +279,12 @@ public struct SVGPlot: Sendable {
         if kind == .points {
           out += "<circle cx=\"\(f(cx))\" cy=\"\(f(Y(p.y)))\" r=\"4\" fill=\"\(color)\" fill-opacity=\"0.45\" stroke=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></circle>\n"
         } else if kind == .bar {
-          let (y0, y1) = (Y(max(yMin, 0)), Y(p.y))
+          let (y0, y1) = (Y(max(fr.yMin, 0)), Y(p.y))
           out += "<rect x=\"\(f(cx - barW / 2))\" y=\"\(f(min(y0, y1)))\" width=\"\(f(barW * 0.92))\" height=\"\(f(Swift.abs(y0 - y1)))\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></rect>\n"
         } else {
           line.append((cx, Y(p.y)))
           if mine.count > Self.markerLimit { continue }
-          let radius = 3.5 + 2 * Double(covering[s][key(cx, Y(p.y))] ?? 0)
+          let radius = 3.5 + 2 * Double(covering[s][Self.markerKey(cx, Y(p.y))] ?? 0)
           out += "<circle cx=\"\(f(cx))\" cy=\"\(f(Y(p.y)))\" r=\"\(radius == 3.5 ? "3.5" : f(radius))\" fill=\"\(color)\"><title>\(esc(name)) \(esc(p.x)): \(p.y)</title></circle>\n"
         }
         guard let lo = placeable(p.low), let hi = placeable(p.high) else { continue }
@@ -276,6 +313,25 @@ public struct SVGPlot: Sendable {
       out += "<rect x=\"\(f(left + plotW + 16))\" y=\"\(f(ly - 9))\" width=\"12\" height=\"12\" fill=\"\(color)\"/>\n"
       out += "<text x=\"\(f(left + plotW + 34))\" y=\"\(f(ly + 1))\">\(esc(name))</text>\n"
     }
-    return out + "</svg>\n"
+    return out
+  }
+
+  /// A marker's position, rounded to the pixel.
+  static func markerKey(_ x: Double, _ y: Double) -> String { "\(Int(x.rounded())) \(Int(y.rounded()))" }
+
+  /// Per series of a line plot, how many later series put a marker on each of its markers' positions:
+  /// those markers grow by 2 px for each, so that points drawn over each other show as rings (every
+  /// series at k = 1 of a cumulative plot, say).
+  func coveringMarkers(_ fr: Frame) -> [[String: Int]] {
+    var later: [String: Int] = [:]
+    var covering: [[String: Int]] = Array(repeating: [:], count: fr.series.count)
+    guard kind == .line else { return covering }
+    for (s, name) in fr.series.enumerated().reversed() {
+      covering[s] = later
+      var mine = Set<String>()
+      for p in fr.shown where p.series == name { mine.insert(Self.markerKey(fr.X(p.x), fr.Y(p.y))) }
+      for k in mine { later[k, default: 0] += 1 }
+    }
+    return covering
   }
 }
