@@ -60,8 +60,12 @@ func convnetSection() {
       }
     }
   }
+  mpfrConvolution()
+  peakMemory(batch: batch)
+}
 
-  // MPFR inside a convolution, next to raw mpfr_fma over the same terms.
+/// MPFR inside a convolution, next to raw mpfr_fma over the same terms.
+func mpfrConvolution() {
   emit()
   emit("### MPFR inside a convolution")
   emit()
@@ -105,8 +109,10 @@ func convnetSection() {
   raw.deallocate()
   let perTerm = 1e9 / Double(positions * k * o)
   emit(String(format: "| 113 | %.1f | %.1f | %.2f |", ours * perTerm, rawBest * perTerm, ours / rawBest))
+}
 
-  // Peak memory of a VGG11 batch, as a separate process.
+/// Peak memory of a VGG11 batch, as a separate process.
+func peakMemory(batch: Int) {
   emit()
   emit("### Peak memory")
   emit()

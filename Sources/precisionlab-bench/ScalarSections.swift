@@ -97,7 +97,12 @@ func roundingSection() {
 
 /// MPFR multiply-accumulate and matrix multiply next to raw MPFR.
 func mpfrSection() {
+  mpfrMultiplyAccumulate()
+  mpfrMatrixMultiply()
+}
 
+/// MPFR multiply-accumulate in place, next to raw MPFR on preallocated variables.
+func mpfrMultiplyAccumulate() {
   emit()
   emit("## MPFR multiply-accumulate in place vs raw MPFR (ns per multiply-add)")
   emit()
@@ -145,7 +150,10 @@ func mpfrSection() {
     raw.deallocate()
     emit(String(format: "| %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f |", bits, fused, rawFused, fused / rawFused, unfused, rawUnfused, unfused / rawUnfused))
   }
+}
 
+/// An MPFR matrix product, next to raw MPFR over the same operands.
+func mpfrMatrixMultiply() {
   emit()
   let mpfrShape = quick ? (16, 128, 16) : (32, 512, 32)
   emit("## MPFR matrix multiply vs raw MPFR (ns per multiply-add)")
@@ -199,5 +207,4 @@ func mpfrSection() {
     for i in 0..<((m + n) * k + 2) { mpfr_clear(raw + i) }
     raw.deallocate()
   }
-
 }
