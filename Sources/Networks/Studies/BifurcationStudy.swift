@@ -95,6 +95,24 @@ public struct BifurcationStudy: Sendable {
     /// The first zeros of the examined batches with their last operations, when
     /// `recordZeroOperations` (at most `zeroOperationLimit`; `kinksPerLayer` counts all of them).
     public var zeroOperations: [ZeroOperation] = []
+
+    /// Counts a batch whose compared gradients differ; the first one's norms (unscaled).
+    mutating func countDifference<T: PrecisionScalar>(at b: Int, _ gA: [Tensor<T>], _ gB: [Tensor<T>], lossScale: Double) {
+      batchesDiffering += 1
+      guard firstDifference == nil else { return }
+      firstDifference = b
+      difference = Norms.ofDifference(gA, gB).divided(by: lossScale)
+      gradient = Norms.of(gA).divided(by: lossScale)
+    }
+
+    /// Adds one batch's kink inputs per layer; whether it had any.
+    mutating func count(kinks: [Int]) -> Bool {
+      if kinksPerLayer.isEmpty { kinksPerLayer = Array(repeating: 0, count: kinks.count) }
+      for (l, n) in kinks.enumerated() { kinksPerLayer[l] += n }
+      let any = kinks.contains { $0 > 0 }
+      if any { batchesWithKinks += 1 }
+      return any
+    }
   }
 
   public struct BatchRecord: Sendable, Hashable {
@@ -116,6 +134,28 @@ public struct BifurcationStudy: Sendable {
 
   struct Visitor: ScalarVisitor {
     let study: BifurcationStudy
+
+    /// The compared gradients summed over batches 0 ..< b (the paper's quirk), formed by replaying those
+    /// batches (one backward pass each, no kink input among them): bit for bit what computing them on the
+    /// way gives. The replays run on a copy, so they never touch the running batch-norm statistics.
+    static func replayedSums<T: PrecisionScalar>(
+      _ network: Network<T>, _ s: BifurcationStudy, before b: Int, _ order: BatchOrder, _ activationB: Activation,
+      _ selection: Network<T>.GradientSelection
+    ) -> ([Tensor<T>], [Tensor<T>])? {
+      let plan = s.compute.plan
+      var replay = network
+      var sums: ([Tensor<T>], [Tensor<T>])? = nil
+      for j in 0..<b {
+        s.compute.reseed(step: j, phase: 0)
+        let (xj0, labelsJ) = s.feed.batch(j, of: order, step: j, as: T.self)
+        let passJ = Network<T>.Pass(training: true, step: j)
+        let forwardJ = replay.forwardPass(xj0.reshaped([labelsJ.count] + s.model.input), plan, passJ)
+        let (gJ, _) = Self.batchGradients(replay, forwardJ, labelsJ, activationB, selection, hasKink: false, s.compute, plan, passJ, lossScale: s.lossScale)
+        let part = s.comparison == .firstLayer ? [gJ[0]] : gJ
+        sums = sums.map { (zip($0.0, part).map { $0.adding($1) }, zip($0.1, part).map { $0.adding($1) }) } ?? (part, part)
+      }
+      return sums
+    }
 
     func visit<T: PrecisionScalar>(storage _: T.Type) throws -> Record {
       let s = study
@@ -157,17 +197,8 @@ public struct BifurcationStudy: Sendable {
           // (at least) the alpha=A backward pass.
           if hasKink || nonFiniteForward || summing || s.recordBatches || s.lossScale != 1 {
             if s.accumulateGradients && sums == nil && b > 0 {
-              var replay = network  // replays must not touch the running batch-norm statistics
-              for j in 0..<b {
-                s.compute.reseed(step: j, phase: 0)
-                let (xj0, labelsJ) = s.feed.batch(j, of: order, step: j, as: T.self)
-                let passJ = Network<T>.Pass(training: true, step: j)
-                let forwardJ = replay.forwardPass(xj0.reshaped([labelsJ.count] + s.model.input), plan, passJ)
-                let (gJ, _) = Self.batchGradients(replay, forwardJ, labelsJ, activationB, selection, hasKink: false, s.compute, plan, passJ, lossScale: s.lossScale)
-                let part = s.comparison == .firstLayer ? [gJ[0]] : gJ
-                sums = sums.map { (zip($0.0, part).map { $0.adding($1) }, zip($0.1, part).map { $0.adding($1) }) } ?? (part, part)
-                record.backwardPasses += 1
-              }
+              sums = Self.replayedSums(network, s, before: b, order, activationB, selection)
+              record.backwardPasses += b
             }
             let (gA, gB) = Self.batchGradients(network, forward, labels, activationB, selection, hasKink: hasKink, s.compute, plan, pass, lossScale: s.lossScale)
             compared = s.comparison == .firstLayer ? ([gA[0]], [gB[0]]) : (gA, gB)
@@ -175,10 +206,7 @@ public struct BifurcationStudy: Sendable {
           }
         }
         let kinks = forward.kinks
-        let hasKink = kinks.contains { $0 > 0 }
-        if record.kinksPerLayer.isEmpty { record.kinksPerLayer = Array(repeating: 0, count: kinks.count) }
-        for (l, n) in kinks.enumerated() { record.kinksPerLayer[l] += n }
-        if hasKink { record.batchesWithKinks += 1 }
+        let hasKink = record.count(kinks: kinks)
         if hasKink && s.recordZeroOperations && record.zeroOperations.count < s.zeroOperationLimit {
           record.zeroOperations += network.zeroOperations(forward, batch: b, plan: plan, limit: s.zeroOperationLimit - record.zeroOperations.count)
         }
@@ -199,12 +227,7 @@ public struct BifurcationStudy: Sendable {
             difference: Norms.ofDifference(gA, gB).divided(by: s.lossScale)))
         }
         if differs {
-          record.batchesDiffering += 1
-          if record.firstDifference == nil {
-            record.firstDifference = b
-            record.difference = Norms.ofDifference(gA, gB).divided(by: s.lossScale)
-            record.gradient = Norms.of(gA).divided(by: s.lossScale)
-          }
+          record.countDifference(at: b, gA, gB, lossScale: s.lossScale)
           if record.causes != nil, let c = network.zeroCauses(forward) { record.causes! = record.causes! + c }
           if s.untilFirstDifference { break }
         }
