@@ -6,12 +6,18 @@ import Testing
 /// Every experiment end to end through the sweep driver on synthetic data: no error rows, the expected
 /// rows, a summary.
 @Suite struct ExperimentDriverTests {
-  @Test func everyExperimentRunsThroughTheSweepDriver() throws {
-    let dir = NSTemporaryDirectory() + "precisionlab-all-\(UUID().uuidString)"
+  /// A new temporary directory (the caller removes it) and a data cache that only makes synthetic data.
+  static func scratch(_ name: String) throws -> (String, DataCache) {
+    let dir = NSTemporaryDirectory() + "precisionlab-\(name)-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
     let cache = DataCache(dataDirectory: "/nonexistent")
     cache.announce = { _ in }
+    return (dir, cache)
+  }
+
+  @Test func everyExperimentRunsThroughTheSweepDriver() throws {
+    let (dir, cache) = try Self.scratch("all")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let small: [String: [String]] = ["data": ["synthetic"], "widths": ["784,8,10"], "format": ["bf16"], "batch-size": ["64"], "max-batches": ["2"]]
     for experiment in Experiment.all {
       var values = small
@@ -35,11 +41,8 @@ import Testing
   /// canonical spelling, the activation reaches the network (training losses differ from ReLU's), and
   /// the zero classifiers refuse ReLU6 (a kink at 6) with one line.
   @Test func activationsRunThroughEveryExperiment() throws {
-    let dir = NSTemporaryDirectory() + "precisionlab-activation-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let (dir, cache) = try Self.scratch("activation")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let cache = DataCache(dataDirectory: "/nonexistent")
-    cache.announce = { _ in }
     var losses: [String: String] = [:]
     for experiment in Experiment.all {
       var values: [String: [String]] = [
