@@ -13,6 +13,10 @@ public enum LayerBenchmark {
     case batchNorm = "batch norm"
     /// ReLU, ReLU'(0) = 0.
     case relu
+    /// Leaky ReLU, slope 0.01 (`--activation leaky-relu`), derivative 0.01 at 0 as PyTorch's.
+    case leakyReLU = "leaky relu 0.01"
+    /// ReLU6 (`--activation relu6`), derivative 0 at both kinks as PyTorch's.
+    case relu6
     /// VGG's pool: 2×2, stride 2.
     case maxPool = "max pool 2×2"
     /// ResNet's stem pool: 3×3, stride 2, padding 1 (overlapping windows).
@@ -81,9 +85,10 @@ public enum LayerBenchmark {
         var norm = BatchNorm<T>(channels: shape[1])
         let cache = norm.forward(x, training: true, plan).1!
         return layerTimes({ norm.forward(x, training: true, plan).0 }) { g in withExtendedLifetime(norm.backward(cache, gradOut: g, plan)) {} }
-      case .relu:
-        let relu = Activation.relu(0)
-        return layerTimes({ relu.forward(x) }) { g in withExtendedLifetime(relu.backward(x, g)) {} }
+      case .relu, .leakyReLU, .relu6:
+        let kind: ActivationKind = kind == .relu ? .relu : kind == .relu6 ? .relu6 : .leakyReLU(slope: 0.01)
+        let activation = kind.activation(kink: kind == .leakyReLU(slope: 0.01) ? 0.01 : 0, rule: .scale)
+        return layerTimes({ activation.forward(x) }) { g in withExtendedLifetime(activation.backward(x, g)) {} }
       case .maxPool, .stemMaxPool:
         let pool = kind == .maxPool ? MaxPool2d(kernel: 2) : MaxPool2d(kernel: 3, stride: 2, padding: 1)
         return layerTimes({ pool.forward(x) }) { g in withExtendedLifetime(pool.backward(input: x, gradOut: g)) {} }
