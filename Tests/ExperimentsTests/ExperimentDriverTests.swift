@@ -66,6 +66,12 @@ import Testing
     }
     #expect(Set(losses.values).count == 3, "training losses per activation: \(losses)")
     do {
+      _ = try Grid(.bifurcation, values: ["activation": ["gelu"]], runs: 1, seeds: [0])
+      Issue.record("--activation gelu was accepted")
+    } catch {
+      #expect(error.description == "--activation: expected relu, relu6, leaky-relu or leaky-relu:SLOPE (a finite number), got 'gelu'", "\(error)")
+    }
+    do {
       _ = try Grid(.bifurcation, values: ["activation": ["relu6"], "root-cause": ["true"]], runs: 1, seeds: [0]).trials()
       Issue.record("relu6 with --root-cause was accepted")
     } catch {

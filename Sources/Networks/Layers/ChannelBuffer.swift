@@ -12,7 +12,8 @@ struct ChannelBuffer<Element>: @unchecked Sendable {
 
   /// A view of `buffer`'s elements.
   init(_ buffer: UnsafeMutableBufferPointer<Element>) {
-    base = buffer.baseAddress ?? .allocate(capacity: 0)
+    // An empty buffer may have no address; its view is never read, so any aligned address will do.
+    base = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<Element>.alignment)!
     count = buffer.count
   }
 
