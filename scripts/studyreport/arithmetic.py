@@ -2,8 +2,9 @@
 the exact zeros per pass (λ) and the operations that made them."""
 import json, math, os
 from collections import OrderedDict
-from .data import PAPER_DRAWS, cells, fmt, load, p_range, pvalue
+from .data import PAPER_DRAWS, SWEEP_FIXED, axis, cells, fmt, load, p_range, pvalue
 from .stats import binomial_test, discordant, fisher, wilson
+from .zeros import lambda_cells, zero_rates
 
 
 PAIRED_ARITHMETIC = ("headline-pytorch-cpu.csv", "headline-theta-grid.csv", "headline-tensor-core.csv")
@@ -68,34 +69,45 @@ def arithmetic_cells(say, path, paper, theta):
     return replayed
 
 
-def depth_under_trees(say, path, headline_path, paper):
-    """The depth sweep at binary32 with PyTorch's θ under sequential sums and under the `x @ W.t() + b` trees
-    (volume-layers-pytorch-cpu.csv; L = 3 from headline-pytorch-cpu.csv), paired within each L."""
-    rows = load(path) if os.path.exists(path) else []
+SWEEPS_UNDER_TREES = (("L", "volume-layers-pytorch-cpu.csv", "depth"), ("n", "volume-width-pytorch-cpu.csv", "width"),
+                      ("B", "volume-batch-pytorch-cpu.csv", "batch"))
+
+
+def sweep_under_trees(say, sweep, path, headline_path, paper):
+    """One of the paper's sweeps at binary32 with PyTorch's θ under sequential sums and under the `x @ W.t() + b`
+    trees (volume-layers-, volume-width- or volume-batch-pytorch-cpu.csv; the headline cell from
+    headline-pytorch-cpu.csv), paired within each cell, with λ beside each share."""
+    if not os.path.exists(path):
+        return
+    name, title = os.path.basename(path), dict((s, t) for s, _, t in SWEEPS_UNDER_TREES)[sweep]
+    rows = load(path)
     if os.path.exists(headline_path):
         rows += [r for r in load(headline_path) if r["summation"] == "sequential" or r["summation"].endswith("-bias-after.json")]
-    groups = cells(rows, ["widths", "summation"])
-    depths = sorted({len(w.split(",")) - 2 for (w, _) in groups})
-    if not depths:
-        return
-    say("The depth sweep at binary32 with PyTorch's θ (`volume-layers-pytorch-cpu.csv`, 200 paired draws per depth; L = 3 from "
-        "`headline-pytorch-cpu.csv`, 400): PrecisionLab's default sums against PyTorch CPU's `x @ W.t() + b` replayed, each "
-        "against the paper (Fisher p) and against each other on the same θ (McNemar p).\n")
-    say("| L | sequential | p vs paper | x @ W.t() + b | p vs paper | McNemar p | paper |")
-    say("|---|---|---|---|---|---|---|")
-    for depth in depths:
-        seq = next((g for (w, sm), g in groups.items() if len(w.split(",")) - 2 == depth and sm == "sequential"), None)
-        tree = next((g for (w, sm), g in groups.items() if len(w.split(",")) - 2 == depth and sm.startswith("tree:")), None)
-        published = paper.get("L", {}).get("32-bit", {}).get(str(depth))
-        if seq is None or tree is None or published is None:
+    groups = cells(rows, ["widths", "batch_size", "summation"])
+    values = sorted({axis(g[0])[sweep] for g in groups.values()}, key=int)
+    say(f"The {title} sweep at binary32 with PyTorch's θ (`{name}`, paired draws within each {sweep}; the headline cell from "
+        "`headline-pytorch-cpu.csv`): PrecisionLab's default sums against PyTorch CPU's `x @ W.t() + b` replayed, each against "
+        "the paper (Fisher p) and against each other on the same θ (McNemar p); λ and 1 − e^−λ as in the sweep tables below.\n")
+    say(f"| {sweep} | sequential | λ | p vs paper | x @ W.t() + b | λ | p vs paper | McNemar p | paper |")
+    say("|---|---|---|---|---|---|---|---|---|")
+    for x in values:
+        here = {sm: g for (w, b, sm), g in groups.items() if axis(g[0])[sweep] == x and all(
+            axis(g[0])[other] == fixed for other, fixed in SWEEP_FIXED[sweep].items())}
+        seq = here.get("sequential")
+        tree = next((g for sm, g in here.items() if sm.startswith("tree:")), None)
+        published = paper.get(sweep, {}).get("32-bit", {}).get(x)
+        if seq is None or tree is None:
             continue
         cols = []
         for g in (seq, tree):
             k, n = sum(r["in_s"] == "1" for r in g), len(g)
-            cols += [f"{k}/{n} = {fmt(k / n)}", pvalue(fisher(k, n, round(published * PAPER_DRAWS), PAPER_DRAWS))]
+            lam = lambda_cells(g)[0]
+            cols += [f"{k}/{n} = {fmt(k / n)}", lam,
+                     pvalue(fisher(k, n, round(published * PAPER_DRAWS), PAPER_DRAWS)) if published is not None else ""]
         _, only_tree, only_seq = discordant(tree, seq)
         mcnemar = binomial_test(only_tree, only_tree + only_seq, 0.5) if only_tree + only_seq else 1.0
-        say(f"| {depth} | {cols[0]} | {cols[1]} | {cols[2]} | {cols[3]} | {pvalue(mcnemar)} | {published:g} |")
+        say(f"| {x} | {' | '.join(cols[:3])} | {' | '.join(cols[3:])} | {pvalue(mcnemar)} | "
+            f"{'none published' if published is None else format(published, 'g')} |")
     say("")
 
 
@@ -110,15 +122,6 @@ def arithmetic_name(row):
     name = "sequential" if summation == "sequential" else f"`{summation}`"
     name += f", bias {row.get('bias_order', 'last')}"
     return name + (", fused" if row.get("fused") == "true" else "")
-
-
-def mean_interval(xs):
-    """Mean and a 95% normal interval of the mean (counts per draw: a few hundred draws)."""
-    n = len(xs)
-    mean = sum(xs) / n
-    sd = (sum((x - mean) ** 2 for x in xs) / (n - 1)) ** 0.5 if n > 1 else 0.0
-    half = 1.959963984540054 * sd / n ** 0.5
-    return mean, max(mean - half, 0.0), mean + half
 
 
 def arithmetic_rows(results, paper):
@@ -143,7 +146,8 @@ def arithmetic_rows(results, paper):
         per = [[int(c) for c in r["zeros_per_layer"].split(";")] for r in g]
         n = len(per)
         totals = [sum(d) for d in per]
-        total = mean_interval(totals)
+        rates = zero_rates(g)  # every batch examined: each draw's exposure is the whole pass
+        total = rates["total"]
         k = sum(r["in_s"] == "1" for r in g)
         mcnemar = None
         if base is not None and g is not base:
@@ -151,7 +155,7 @@ def arithmetic_rows(results, paper):
             mcnemar = binomial_test(only_a, only_a + only_b, 0.5) if only_a + only_b else 1.0
         out.append({
             "name": arithmetic_name(g[0]), "file": g[0]["file"], "n": n, "k": k, "interval": wilson(k, n),
-            "layers": [mean_interval([d[i] for d in per]) for i in range(len(per[0]))], "lambda": total,
+            "layers": rates["layers"], "lambda": total,
             "dispersion": (sum((x - total[0]) ** 2 for x in totals) / (n - 1)) / total[0] if n > 1 and total[0] > 0 else float("nan"),
             "with_zero": sum(t > 0 for t in totals), "poisson": 1 - math.exp(-total[0]), "mcnemar": mcnemar,
             "paper": sorted(fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS) for v in published),
@@ -165,7 +169,7 @@ def zeros_per_pass(say, results, paper):
     if not table:
         return
     say("### The headline cell under every arithmetic, λ first\n")
-    say("Exact zeros at ReLU inputs over one whole pass (λ: mean per draw, 95% normal interval) for every arithmetic at the "
+    say("Exact zeros at ReLU inputs over one whole pass (λ: mean per draw, 95% normal interval of the mean; Garwood's exact upper bound where no draw met a zero) for every arithmetic at the "
         "headline cell: binary32, paper protocol, PyTorch's θ (`--init torch`), every batch examined (`--all-batches`), "
         "paired draws (draw i is `torch.manual_seed(i)`'s θ in every file: " + ", ".join(sorted({f"`{r['file']}`" for r in table}))
         + "). \"a zero\": draws with at least one exact zero in the pass; \"Poisson\": 1 − exp(−λ), the share those means "

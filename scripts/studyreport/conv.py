@@ -4,6 +4,7 @@ from collections import OrderedDict
 from .data import BITS, cells, conv_paper_table, fmt, load, pvalue
 from .stats import binomial_test, mann_whitney, median, wilson
 from .sweeps import first_difference_ks
+from .zeros import lambda_cells
 
 
 def conv_tests(say, results):
@@ -140,9 +141,12 @@ def conv_section(say, args, paper, missing):
             "the same layouts and protocol on other images, so the columns are comparable in kind, not expected to be equal. "
             "Shares with 95% Wilson intervals over the draws that ran. The paper gives shares only (no run counts), so its "
             "P(k=1) and P(k<=10) are tested as if exact: p is the two-sided exact binomial test of our count against the "
-            "paper's share (which ignores the paper's own sampling error, so it errs toward finding a difference).\n")
-        say("| file | model | BN | format | accumulate | BN arithmetic | draws | differed | P(k=1) | P(k<=10) | P(k<=50) | mean k | max k | paper P(k=1), P(k<=10), P(k<=50), mean k, max k (CIFAR-10) | p: P(k=1), P(k<=10) |")
-        say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+            "paper's share (which ignores the paper's own sampling error, so it errs toward finding a difference). λ: exact "
+            "zeros at ReLU inputs per batch (all ReLU layers), from the zeros each draw met over the batches it examined, with "
+            "the 95% interval of the sweep tables; 1 − e^−λ the P(k=1) it predicts if every zero changed the gradient (in a "
+            "conv net a zero's effect can be lost in the sums, so up to sampling this is an upper bound, not a forecast).\n")
+        say("| file | model | BN | format | accumulate | BN arithmetic | draws | differed | λ per batch | 1 − e^−λ | P(k=1) | P(k<=10) | P(k<=50) | mean k | max k | paper P(k=1), P(k<=10), P(k<=50), mean k, max k (CIFAR-10) | p: P(k=1), P(k<=10) |")
+        say("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         deviations = []
         for name, label in conv_files:
             # A cap on the batches examined (`max_batches`) makes its own cell: draws that looked at the first 50
@@ -164,7 +168,8 @@ def conv_section(say, args, paper, missing):
                     tests = ", ".join(pvalue(binomial_test(sum(k <= limit for k in ks), n, p0)) for limit, p0 in ((1, p1), (10, p10)))
                 caps = sorted({int(r["max_batches"]) for r in group if r.get("max_batches", "0") != "0"})
                 cap = f" (first {', '.join(map(str, caps))} batches)" if caps else ""
-                say(f"| {name} ({label}) | {model} | {bn} | {fmt_} | {acc} | {arithmetic if bn == 'true' else ''} | {n}{cap} | {len(ks)} | {share(1)} | {share(10)} | {share(50)} | "
+                lam, _, predicted = lambda_cells(group, per="batch")
+                say(f"| {name} ({label}) | {model} | {bn} | {fmt_} | {acc} | {arithmetic if bn == 'true' else ''} | {n}{cap} | {len(ks)} | {lam} | {predicted} | {share(1)} | {share(10)} | {share(50)} | "
                     f"{mean_k} | {max(ks) if ks else ''} | {theirs} | {tests} |")
                 if theirs and name == "conv-volume.csv":
                     for limit, p0 in ((1, p1), (10, p10)):

@@ -1,6 +1,6 @@
 """The headline cell section."""
 import os, re
-from .arithmetic import PAIRED_ARITHMETIC, arithmetic_cells, depth_under_trees, zero_operations, zeros_per_pass
+from .arithmetic import PAIRED_ARITHMETIC, SWEEPS_UNDER_TREES, arithmetic_cells, sweep_under_trees, zero_operations, zeros_per_pass
 from .peer import peer_section
 from .data import BITS, shared_note, PAPER_DRAWS, cells, cpu_peer_cells, fmt, load, pvalue, read_text, row_for
 from .stats import fisher, wilson
@@ -135,8 +135,8 @@ def headline_section(say, args, paper, missing):
     zeros_per_pass(say, args.results, paper)
     peer_section(say, args.results, paper)
     zero_operations(say, os.path.join(args.results, "zero-operations-pytorch-cpu.csv"))
-    depth_under_trees(say, os.path.join(args.results, "volume-layers-pytorch-cpu.csv"),
-                      os.path.join(args.results, "headline-pytorch-cpu.csv"), paper)
+    for sweep, name, _ in SWEEPS_UNDER_TREES:
+        sweep_under_trees(say, sweep, os.path.join(args.results, name), os.path.join(args.results, "headline-pytorch-cpu.csv"), paper)
     suspects = [(label, headline[key]) for label, key in (("pairwise sums", ("paper", "binary32", "pairwise")),
                                                           ("OpenBLAS sums", ("paper", "binary32", "blas")),
                                                           ("TF32 operands (nearest-away)", ("paper", "binary32", "tf32:nearest-away")),

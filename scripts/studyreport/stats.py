@@ -1,5 +1,6 @@
 """Statistics of the report, each checked against an exact oracle in scripts/test_report.py: Wilson intervals,
-Fisher, binomial (sign and McNemar), Mann-Whitney, chi-square homogeneity, Cochran's Q."""
+Fisher, binomial (sign and McNemar), Mann-Whitney, chi-square homogeneity, Cochran's Q, exact Poisson intervals and
+the rate of events over unequal exposures."""
 import math
 
 
@@ -113,6 +114,43 @@ def chi_square_sf(x, dof):
         if abs(d * c - 1) < 1e-16:
             break
     return min(1.0, front * h)
+
+
+def poisson_interval(k, level=0.95):
+    """Garwood's exact interval for the mean of a Poisson count k: the means whose upper (lower) tail beyond k
+    is (1 - level)/2, found by bisection on P(X >= k) and P(X <= k) written as chi-square tails
+    (P(X >= k; m) = P(chi2 with 2k dof <= 2m), P(X <= k; m) = P(chi2 with 2k + 2 dof >= 2m))."""
+    tail = (1 - level) / 2
+    def solve(f, lo, hi):
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            if f(mid):
+                hi = mid
+            else:
+                lo = mid
+        return (lo + hi) / 2
+    top = k + 20 + 10 * math.sqrt(k + 1)
+    low = 0.0 if k == 0 else solve(lambda m: 1 - chi_square_sf(2 * m, 2 * k) >= tail, 0.0, top)
+    high = solve(lambda m: chi_square_sf(2 * m, 2 * k + 2) <= tail, 0.0, top)
+    return low, high
+
+
+def rate(counts, exposures, z=1.959963984540054):
+    """Events per unit of exposure over units (draws) that each saw `counts[i]` events in `exposures[i]`
+    (batches examined): (rate, low, high). The rate is the pooled ratio, the maximum-likelihood rate of a
+    Poisson process also when each unit stopped at a time its events chose; the interval is the ratio
+    estimator's with the variance taken from the units (Σ (c_i - r e_i)^2 / (Σ e)^2 · n / (n - 1)), so
+    units that differ in their own rate widen it. With no event, Garwood's exact upper bound over the pooled
+    exposure. With equal exposures it is the mean's normal interval."""
+    n, total, exposure = len(counts), sum(counts), sum(exposures)
+    if n == 0 or exposure == 0:
+        return float("nan"), float("nan"), float("nan")
+    r = total / exposure
+    if total == 0:
+        return 0.0, 0.0, poisson_interval(0)[1] / exposure
+    spread = sum((c - r * e) ** 2 for c, e in zip(counts, exposures)) / exposure ** 2 * n / (n - 1) if n > 1 else float("inf")
+    half = z * math.sqrt(spread)
+    return r, max(r - half, 0.0), r + half
 
 
 def homogeneity(counts):

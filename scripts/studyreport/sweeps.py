@@ -4,6 +4,7 @@ import os
 from collections import OrderedDict
 from .data import BITS, PAPER_DRAWS, SWEEP_FIXED, axis, cells, cpu_peer_cells, fmt, load, peer_runs, pvalue, row_for
 from .stats import binomial_test, cochran_q, discordant, fisher, homogeneity, wilson
+from .zeros import LAMBDA_NOTE, lambda_cells
 
 
 def junction(say, wide_rows, headline_path):
@@ -253,9 +254,10 @@ def sweeps_section(say, args, paper, missing):
         rows_all = load(path) + (load(companion) if os.path.exists(companion) else [])
         say(f"## Volume against {title}\n")
         say(f"From `results/{name}` (and its `-binary64` file when present). The sweep files ask for 200 draws per cell (50 at "
-            "binary64); a smaller count is a sweep still running or stopped (it resumes), and a cell not listed has not started.\n")
-        say("| protocol | format | accumulate | " + sweep + " | ours | paper | p | agree |")
-        say("|---|---|---|---|---|---|---|---|")
+            "binary64); a smaller count is a sweep still running or stopped (it resumes), and a cell not listed has not started. "
+            + LAMBDA_NOTE + "\n")
+        say("| protocol | format | accumulate | " + sweep + " | λ per pass | λ by layer | 1 − e^−λ | ours (in S) | paper | p | agree |")
+        say("|---|---|---|---|---|---|---|---|---|---|---|")
         compared = []  # (format, x, k, n, published, p) of the cells with a published share
         for (protocol, fmt_, acc, widths, batch), rows in cells(rows_all, ["protocol", "format", "accumulate", "widths", "batch_size"]).items():
             x = axis(rows[0])[sweep]
@@ -268,7 +270,8 @@ def sweeps_section(say, args, paper, missing):
                 agree += f" (the same {n} draws as {same}: not another sample)"
             elif seeds <= headline_seeds.get((protocol, fmt_, acc), set()):
                 agree += f" (its {n} draws are also in headline-paper.csv)"
-            say(f"| {protocol} | {fmt_} | {acc} | {x} | {ours} | {theirs or 'none published'} | {p} | {agree} |")
+            lam, by_layer, predicted = lambda_cells(rows)
+            say(f"| {protocol} | {fmt_} | {acc} | {x} | {lam} | {by_layer} | {predicted} | {ours} | {theirs or 'none published'} | {p} | {agree} |")
             if v is not None:
                 compared.append((fmt_, x, k, n, v, fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS)))
         say("")

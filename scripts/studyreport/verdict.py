@@ -1,9 +1,9 @@
 """The verdict: which arithmetic reproduces PyTorch CPU and which the paper, computed from the results."""
 import os
 from collections import OrderedDict
-from .arithmetic import arithmetic_rows, tree_forward
+from .arithmetic import SWEEPS_UNDER_TREES, arithmetic_rows, tree_forward
 from .peer import BIAS_FORWARD, peer_cells
-from .data import PAPER_DRAWS, cells, fmt, load, p_range, pvalue
+from .data import PAPER_DRAWS, SWEEP_FIXED, axis, cells, fmt, load, p_range, pvalue
 from .stats import binomial_test, discordant, fisher
 
 
@@ -43,29 +43,29 @@ def verdict(say, results, paper):
             + (f"; below at least one of them (p < 0.05): {'; '.join(differ)}" if differ else "")
             + f". λ, the zeros per pass, predicts the share (1 − exp(−λ) inside its interval) for "
             f"{sum(r['interval'][0] <= r['poisson'] <= r['interval'][1] for r in table)} of them.")
-    # Which arithmetic reproduces the paper, cell by cell (depth sweep with PyTorch's θ).
+    # Which arithmetic reproduces the paper, cell by cell (the sweeps with PyTorch's θ).
     rows = load(pytorch)
-    layers = os.path.join(results, "volume-layers-pytorch-cpu.csv")
-    if os.path.exists(layers):
-        rows += load(layers)
-    groups = cells(rows, ["widths", "summation"])
+    for _, name, _ in SWEEPS_UNDER_TREES:
+        if os.path.exists(os.path.join(results, name)):
+            rows += load(os.path.join(results, name))
     verdicts = OrderedDict()
-    for (widths, summation), g in groups.items():
-        depth = str(len(widths.split(",")) - 2)
-        v = paper.get("L", {}).get("32-bit", {}).get(depth)
-        if v is None:
-            continue
-        k, n = sum(r["in_s"] == "1" for r in g), len(g)
+    for (widths, batch, summation), g in cells(rows, ["widths", "batch_size", "summation"]).items():
+        x = axis(g[0])
         label = "PrecisionLab's sequential sums" if summation == "sequential" else tree_forward(summation).split(" (")[0]
-        verdicts.setdefault(label, []).append((int(depth), k, n, v, fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS)))
+        for sweep, fixed in SWEEP_FIXED.items():
+            v = paper.get(sweep, {}).get("32-bit", {}).get(x[sweep])
+            if v is None or any(x[a] != value for a, value in fixed.items()):
+                continue
+            k, n = sum(r["in_s"] == "1" for r in g), len(g)
+            verdicts.setdefault(label, []).append((sweep, int(x[sweep]), k, n, v, fisher(k, n, round(v * PAPER_DRAWS), PAPER_DRAWS)))
     for label, cells_ in verdicts.items():
-        cells_.sort()
-        off = [c for c in cells_ if c[4] < 0.05]
-        text = "; ".join(f"L = {d}: {k}/{n} against {v:g}, p {pvalue(p)}" for d, k, n, v, p in cells_)
-        say(f"- **With PyTorch's θ, {label}**: " + (f"every one of its {len(cells_)} depth cells agrees with the paper" if not off
-                                                    else f"{len(off)} of its {len(cells_)} depth cell{'s' if len(cells_) > 1 else ''} "
+        cells_.sort(key=lambda c: ("LnB".index(c[0]), c[1]))
+        off = [c for c in cells_ if c[5] < 0.05]
+        text = "; ".join(f"{sweep} = {x}: {k}/{n} against {v:g}, p {pvalue(p)}" for sweep, x, k, n, v, p in cells_)
+        say(f"- **With PyTorch's θ, {label}**: " + (f"every one of its {len(cells_)} sweep cells agrees with the paper" if not off
+                                                    else f"{len(off)} of its {len(cells_)} sweep cell{'s' if len(cells_) > 1 else ''} "
                                                     f"differ{'s' if len(off) == 1 else ''} from the paper at p < 0.05")
-            + f" ({text}).")
+            + f" ({text}; the headline cell is the same draws in all three sweeps).")
     # The grid argument: the same arithmetic on PrecisionLab's θ.
     grid = os.path.join(results, "headline-theta-grid.csv")
     if os.path.exists(grid):
