@@ -279,7 +279,7 @@ import Testing
             }
           }
         }
-        let causes = try #require(Network<E4M3>.residualSumCauses(main, mc, shortcut, sc, output: z))
+        let causes = try #require(Residual(main: main, shortcut: shortcut).zeroCauses(.residual(main: mc, shortcut: sc), output: z))
         #expect(causes.total == zeros && causes.exact == exact, "seed \(seed), layer \(k)")
         checked += zeros
       }
@@ -305,7 +305,7 @@ import Testing
       case .input(let z) = forward.caches[1]
     else { Issue.record("layout"); return }
     #expect(z.storage == [0, 0, 0, -2, 0, 0, 0, 0])
-    let causes = try #require(Network<Float>.residualSumCauses(m, mc, s, sc, output: z))
+    let causes = try #require(Residual(main: m, shortcut: s).zeroCauses(.residual(main: mc, shortcut: sc), output: z))
     #expect(causes == ZeroCauses(structural: 4, cancellation: 2, rounding: 1))
   }
 

@@ -35,7 +35,7 @@ public enum LayerBenchmark {
       case .avgPool: return [batch, 512, 4, 4]
       case .dropout: return [batch, 64 * 32 * 32]
       case .linear: return [batch, 4096]
-      default: return [batch, 64, 32, 32]
+      case .conv, .batchNorm, .relu, .leakyReLU, .relu6, .maxPool, .stemMaxPool: return [batch, 64, 32, 32]
       }
     }
   }

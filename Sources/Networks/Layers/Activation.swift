@@ -114,3 +114,39 @@ public enum Activation: Sendable, Hashable, CustomStringConvertible {
     }
   }
 }
+
+extension Activation: ParameterFreeLayer {
+  /// One stream, numbered by the network, keys a random kink derivative.
+  var randomStreams: Int { 1 }
+
+  func forward<T: PrecisionScalar>(_ x: Tensor<T>, _ context: inout Network<T>.ForwardContext) -> (Tensor<T>, Network<T>.Cache) {
+    context.kinks.append(kinkCount(x))
+    context.stream += 1
+    return (forward(x), .input(x))
+  }
+
+  /// With an alternative activation, the lanes split where the input has a kink: from there on the
+  /// alternative's gradient flows in its own lane.
+  func backward<T: PrecisionScalar>(
+    _ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext
+  ) -> Network<T>.Lanes? {
+    guard case .input(let x) = cache else { preconditionFailure("Activation: the forward pass kept no input") }
+    context.stream -= 1
+    guard context.passDown else { return nil }
+    let (layer, step) = (context.stream, context.pass.step)
+    let a = backward(x, g.a, layer: layer, step: step)
+    guard let other = context.alternative else { return Network<T>.Lanes(a: a, b: nil) }
+    if let b = g.b { return Network<T>.Lanes(a: a, b: other.backward(x, b, layer: layer, step: step)) }
+    guard kinkCount(x) > 0 else { return Network<T>.Lanes(a: a, b: nil) }
+    return Network<T>.Lanes(a: a, b: other.backward(x, g.a, layer: layer, step: step))
+  }
+
+  func layer<T: PrecisionScalar>(as _: T.Type) -> Layer<T> { .activation(self) }
+
+  func replacingActivations(with activation: Activation) -> Activation { activation }
+
+  func activationInputs<T: PrecisionScalar>(_ cache: Network<T>.Cache) -> [Tensor<T>] {
+    guard case .input(let x) = cache else { preconditionFailure("Activation: the forward pass kept no input") }
+    return [x]
+  }
+}

@@ -82,3 +82,19 @@ public struct AvgPool2d: Sendable, Hashable {
     return Tensor(shape: inputShape, storage: grad)
   }
 }
+
+extension AvgPool2d: ParameterFreeLayer {
+  func forward<T: PrecisionScalar>(_ x: Tensor<T>, _ context: inout Network<T>.ForwardContext) -> (Tensor<T>, Network<T>.Cache) {
+    (forward(x, context.plan), .shape(x.shape))
+  }
+
+  func backward<T: PrecisionScalar>(
+    _ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext
+  ) -> Network<T>.Lanes? {
+    guard case .shape(let shape) = cache else { preconditionFailure("AvgPool2d: the forward pass kept no shape") }
+    guard context.passDown else { return nil }
+    return g.map { backward(inputShape: shape, gradOut: $0) }
+  }
+
+  func layer<T: PrecisionScalar>(as _: T.Type) -> Layer<T> { .avgPool(self) }
+}

@@ -198,3 +198,53 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
     return (Tensor(shape: gradOut.shape, storage: dx), Tensor(shape: [c], storage: dGamma.array), Tensor(shape: [c], storage: dBeta.array))
   }
 }
+
+extension BatchNorm: NetworkLayer {
+  func parameterNames(prefix: String) -> [String] { ["\(prefix).weight", "\(prefix).bias"] }
+
+  var parameters: [Tensor<T>] {
+    get { [gamma, beta] }
+    set {
+      precondition(newValue.count == 2 && newValue.allSatisfy { $0.shape == gamma.shape }, "BatchNorm: parameter shapes")
+      (gamma, beta) = (newValue[0], newValue[1])
+    }
+  }
+
+  var buffers: [Tensor<T>] {
+    get { [runningMean, runningVariance] }
+    set {
+      precondition(newValue.count == 2 && newValue.allSatisfy { $0.shape == runningMean.shape }, "BatchNorm: buffer shapes")
+      (runningMean, runningVariance) = (newValue[0], newValue[1])
+    }
+  }
+
+  mutating func forward(_ x: Tensor<T>, _ context: inout Network<T>.ForwardContext) -> (Tensor<T>, Network<T>.Cache) {
+    let (y, cache) = forward(x, training: context.pass.training, context.plan)
+    return (y, .batchNorm(cache))
+  }
+
+  func backward(_ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext) -> Network<T>.Lanes? {
+    guard case .batchNorm(let saved) = cache, let saved else {
+      preconditionFailure("backward needs a training forward pass through batch norm")
+    }
+    let a = backward(saved, gradOut: g.a, context.plan)
+    let b = g.b.map { backward(saved, gradOut: $0, context.plan) }
+    if context.wanted {
+      context.store(0, a.gamma, b?.gamma)
+      context.store(1, a.beta, b?.beta)
+    }
+    guard context.passDown else { return nil }
+    return Network<T>.Lanes(a: a.input, b: b?.input)
+  }
+
+  func converted<U: PrecisionScalar>(to _: U.Type, name: String) -> Layer<U> {
+    var n = BatchNorm<U>(channels: channels)
+    n.gamma = gamma.converted(to: U.self)
+    n.beta = beta.converted(to: U.self)
+    n.runningMean = runningMean.converted(to: U.self)
+    n.runningVariance = runningVariance.converted(to: U.self)
+    n.epsilon = epsilon
+    n.momentum = momentum
+    return .batchNorm(n, name: name)
+  }
+}

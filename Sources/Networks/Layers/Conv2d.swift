@@ -69,3 +69,47 @@ public struct Conv2d<T: PrecisionScalar>: Sendable {
     Convolution.inputGradient(gradOut: gradOut, weight: weight, inputShape: shape, stride: stride, padding: padding, plan: plan)
   }
 }
+
+extension Conv2d: NetworkLayer {
+  func parameterNames(prefix: String) -> [String] { bias == nil ? ["\(prefix).weight"] : ["\(prefix).weight", "\(prefix).bias"] }
+
+  var parameters: [Tensor<T>] {
+    get { [weight] + (bias.map { [$0] } ?? []) }
+    set {
+      precondition(newValue.count == (bias == nil ? 1 : 2) && newValue[0].shape == weight.shape && newValue.last!.shape == (bias ?? weight).shape,
+                   "Conv2d: parameter shapes")
+      weight = newValue[0]
+      if bias != nil { bias = newValue[1] }
+    }
+  }
+
+  func forward(_ x: Tensor<T>, _ context: inout Network<T>.ForwardContext) -> (Tensor<T>, Network<T>.Cache) {
+    (forward(x, context.plan), .input(x))
+  }
+
+  func backward(_ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext) -> Network<T>.Lanes? {
+    guard case .input(let x) = cache else { preconditionFailure("Conv2d: the forward pass kept no input") }
+    let plan = context.plan
+    guard context.wanted else { return g.map { inputGradient(inputShape: x.shape, gradOut: $0, plan) } }
+    let a = backward(input: x, gradOut: g.a, needInput: context.passDown, plan)
+    let b = g.b.map { backward(input: x, gradOut: $0, needInput: context.passDown, plan) }
+    context.store(0, a.weight, b?.weight)
+    if let bias = a.bias { context.store(1, bias, b?.bias) }
+    guard context.passDown else { return nil }
+    return Network<T>.Lanes(a: a.input!, b: b?.input)
+  }
+
+  /// Each output is one dot product over its input patch, classified as a dense output is.
+  func zeroCauses(_ cache: Network<T>.Cache, output z: Tensor<T>) -> ZeroCauses? {
+    guard case .input(let x) = cache else { preconditionFailure("Conv2d: the forward pass kept no input") }
+    let g = geometry(x)
+    let rows = Layout.swapLeadingAxes(z.storage, outer: g.batch, middle: g.outChannels, inner: g.outHeight * g.outWidth)
+    return ZeroCause.classify(
+      input: Tensor(shape: [g.positions, g.patchSize], storage: g.patches(x.storage)), weight: weight.reshaped([outChannels, g.patchSize]),
+      bias: bias ?? Tensor(zeros: [outChannels]), output: Tensor(shape: [g.outChannels, g.positions], storage: rows).transposed())
+  }
+
+  func converted<U: PrecisionScalar>(to _: U.Type, name: String) -> Layer<U> {
+    .conv(Conv2d<U>(weight: weight.converted(to: U.self), bias: bias?.converted(to: U.self), stride: stride, padding: padding), name: name)
+  }
+}

@@ -29,3 +29,26 @@ public struct Dropout: Sendable, Hashable {
     forward(gradOut, layer: layer, step: step)
   }
 }
+
+extension Dropout: ParameterFreeLayer {
+  /// One stream, numbered by the network, keys the mask.
+  var randomStreams: Int { 1 }
+
+  /// Drops in training only (evaluation is the identity).
+  func forward<T: PrecisionScalar>(_ x: Tensor<T>, _ context: inout Network<T>.ForwardContext) -> (Tensor<T>, Network<T>.Cache) {
+    defer { context.stream += 1 }
+    return (context.pass.training ? forward(x, layer: context.stream, step: context.pass.step) : x, .none)
+  }
+
+  func backward<T: PrecisionScalar>(
+    _ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext
+  ) -> Network<T>.Lanes? {
+    context.stream -= 1
+    guard context.passDown else { return nil }
+    guard context.pass.training else { return g }
+    let (layer, step) = (context.stream, context.pass.step)
+    return g.map { backward($0, layer: layer, step: step) }
+  }
+
+  func layer<T: PrecisionScalar>(as _: T.Type) -> Layer<T> { .dropout(self) }
+}

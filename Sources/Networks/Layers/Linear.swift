@@ -42,3 +42,40 @@ public struct Linear<T: PrecisionScalar>: Sendable {
   }
 }
 
+
+extension Linear: NetworkLayer {
+  func parameterNames(prefix: String) -> [String] { ["\(prefix).weight", "\(prefix).bias"] }
+
+  var parameters: [Tensor<T>] {
+    get { [weight, bias] }
+    set {
+      precondition(newValue.count == 2 && newValue[0].shape == weight.shape && newValue[1].shape == bias.shape, "Linear: parameter shapes")
+      (weight, bias) = (newValue[0], newValue[1])
+    }
+  }
+
+  func forward(_ x: Tensor<T>, _ context: inout Network<T>.ForwardContext) -> (Tensor<T>, Network<T>.Cache) {
+    (forward(x, context.plan), .input(x))
+  }
+
+  func backward(_ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext) -> Network<T>.Lanes? {
+    guard case .input(let x) = cache else { preconditionFailure("Linear: the forward pass kept no input") }
+    let plan = context.plan
+    guard context.wanted else { return g.map { inputGradient(gradOut: $0, plan) } }
+    let a = backward(input: x, gradOut: g.a, needInput: context.passDown, plan)
+    let b = g.b.map { backward(input: x, gradOut: $0, needInput: context.passDown, plan) }
+    context.store(0, a.weight, b?.weight)
+    context.store(1, a.bias, b?.bias)
+    guard context.passDown else { return nil }
+    return Network<T>.Lanes(a: a.input!, b: b?.input)
+  }
+
+  func zeroCauses(_ cache: Network<T>.Cache, output z: Tensor<T>) -> ZeroCauses? {
+    guard case .input(let x) = cache else { preconditionFailure("Linear: the forward pass kept no input") }
+    return ZeroCause.classify(input: x, weight: weight, bias: bias, output: z)
+  }
+
+  func converted<U: PrecisionScalar>(to _: U.Type, name: String) -> Layer<U> {
+    .linear(Linear<U>(weight: weight.converted(to: U.self), bias: bias.converted(to: U.self)), name: name)
+  }
+}

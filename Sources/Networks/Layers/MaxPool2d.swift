@@ -164,3 +164,19 @@ public struct MaxPool2d: Sendable, Hashable {
     return Tensor(shape: x.shape, storage: grad)
   }
 }
+
+extension MaxPool2d: ParameterFreeLayer {
+  func forward<T: PrecisionScalar>(_ x: Tensor<T>, _ context: inout Network<T>.ForwardContext) -> (Tensor<T>, Network<T>.Cache) {
+    (forward(x), .input(x))
+  }
+
+  func backward<T: PrecisionScalar>(
+    _ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext
+  ) -> Network<T>.Lanes? {
+    guard case .input(let x) = cache else { preconditionFailure("MaxPool2d: the forward pass kept no input") }
+    guard context.passDown else { return nil }
+    return g.map { backward(input: x, gradOut: $0) }
+  }
+
+  func layer<T: PrecisionScalar>(as _: T.Type) -> Layer<T> { .maxPool(self) }
+}

@@ -15,7 +15,7 @@ public enum LayerProgress {
     init(_ report: @escaping @Sendable () -> Void) { self.report = report }
   }
 
-  nonisolated(unsafe) static let key: pthread_key_t = {
+  static let key: pthread_key_t = {
     var key = pthread_key_t()
     precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key for LayerProgress")
     return key

@@ -32,53 +32,40 @@ extension Network {
     return (r.a, r.b)
   }
 
-  /// The gradient flowing down, for this network's activations (`a`) and for the alternative (`b`,
-  /// nil while it is the same as `a`).
-  struct Lanes {
-    var a: Tensor<T>
-    var b: Tensor<T>?
-  }
-
-  /// Gradients by parameter index, for both lanes.
-  struct Collected {
-    var a: [Tensor<T>?]
-    var b: [Tensor<T>?]
-
-    mutating func store(_ index: Int, _ gradient: Tensor<T>, _ other: Tensor<T>?) {
-      a[index] = gradient
-      b[index] = other ?? gradient
-    }
-  }
-
   func run(
     _ forward: ForwardPass, _ dLogits: Tensor<T>, alternative: Activation?, _ selection: GradientSelection, _ plan: KernelPlan,
     _ pass: Pass
   ) -> (a: [Tensor<T>], b: [Tensor<T>]) {
     let count = Layer.parameterCount(layers)
-    var collected = Collected(a: Array(repeating: nil, count: count), b: Array(repeating: nil, count: count))
-    var counter = forward.kinks.count + Self.dropoutCount(layers)
-    let context = Context(plan: plan, pass: pass, alternative: alternative, selection: selection)
-    _ = Self.backward(layers, forward.caches, Lanes(a: dLogits), offset: 0, needInput: false, context, &counter, &collected)
+    var context = BackwardContext(
+      plan: plan, pass: pass, alternative: alternative, selection: selection, stream: Self.randomStreams(layers),
+      gradients: Array(repeating: nil, count: count), alternativeGradients: Array(repeating: nil, count: count))
+    _ = Self.backward(layers, forward.caches, Lanes(a: dLogits), offset: 0, needInput: false, &context)
     let wanted = selection == .all ? 0..<count : 0..<(layers.first { $0.parameterCount > 0 }?.parameterCount ?? 0)
-    return (wanted.map { collected.a[$0]! }, wanted.map { collected.b[$0]! })
+    return (wanted.map { context.gradients[$0]! }, wanted.map { context.alternativeGradients[$0]! })
   }
 
-  struct Context {
-    let plan: KernelPlan
-    let pass: Pass
-    let alternative: Activation?
-    let selection: GradientSelection
+  /// One layer's backward step, as a visitor: the gradient of its input from that of its output.
+  struct BackwardStep: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = Lanes?
+    let cache: Cache
+    let gradient: Lanes
+    var context: BackwardContext
+
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> Lanes? {
+      layer.backward(cache, gradient, &context)
+    }
   }
 
-  /// Backward through `layers` (whose first parameter has index `offset`) from the gradient `g` of their
-  /// output. A layer passes its input gradient down only when a layer below has parameters or the caller
-  /// needs it (`needInput`); parameter gradients are formed per `selection`. Returns the gradient of the
-  /// input when `needInput`.
+  /// Backward through `layers` (whose first parameter has index `offset`) from the gradient `gradOut` of
+  /// their output. A layer passes its input gradient down only when a layer below has parameters or the
+  /// caller needs it (`needInput`); parameter gradients are formed per the context's selection. Returns
+  /// the gradient of the input when `needInput`.
   static func backward(
-    _ layers: [Layer<T>], _ caches: [Cache], _ gradOut: Lanes, offset: Int, needInput: Bool, _ context: Context,
-    _ counter: inout Int, _ collected: inout Collected
+    _ layers: [Layer<T>], _ caches: [Cache], _ gradOut: Lanes, offset: Int, needInput: Bool, _ context: inout BackwardContext
   ) -> Lanes? {
-    let plan = context.plan
+    precondition(caches.count == layers.count, "\(caches.count) caches for \(layers.count) layers")
     // Parameter index of each layer's first parameter.
     var offsets = [Int](repeating: offset, count: layers.count)
     for k in layers.indices.dropFirst() { offsets[k] = offsets[k - 1] + layers[k - 1].parameterCount }
@@ -86,93 +73,17 @@ extension Network {
     let report = LayerProgress.report
     for k in layers.indices.reversed() {
       report?()
+      context.offset = offsets[k]
       // Below layer k lie parameters exactly when its first parameter's index is not 0.
-      let passDown = needInput || offsets[k] > 0
-      let wanted = context.selection == .all || offsets[k] == 0
-      switch (layers[k], caches[k]) {
-      case (.linear(let l, _), .input(let x)):
-        if wanted {
-          let ra = l.backward(input: x, gradOut: g.a, needInput: passDown, plan)
-          let rb = g.b.map { l.backward(input: x, gradOut: $0, needInput: passDown, plan) }
-          collected.store(offsets[k], ra.weight, rb?.weight)
-          collected.store(offsets[k] + 1, ra.bias, rb?.bias)
-          guard passDown else { return nil }
-          g = Lanes(a: ra.input!, b: rb?.input)
-        } else {
-          g = Lanes(a: l.inputGradient(gradOut: g.a, plan), b: g.b.map { l.inputGradient(gradOut: $0, plan) })
-        }
-      case (.conv(let c, _), .input(let x)):
-        if wanted {
-          let ra = c.backward(input: x, gradOut: g.a, needInput: passDown, plan)
-          let rb = g.b.map { c.backward(input: x, gradOut: $0, needInput: passDown, plan) }
-          collected.store(offsets[k], ra.weight, rb?.weight)
-          if let bias = ra.bias { collected.store(offsets[k] + 1, bias, rb?.bias) }
-          guard passDown else { return nil }
-          g = Lanes(a: ra.input!, b: rb?.input)
-        } else {
-          g = Lanes(a: c.inputGradient(inputShape: x.shape, gradOut: g.a, plan), b: g.b.map { c.inputGradient(inputShape: x.shape, gradOut: $0, plan) })
-        }
-      case (.batchNorm(let b, _), .batchNorm(let cache)):
-        guard let cache else { preconditionFailure("backward needs a training forward pass through batch norm") }
-        let ra = b.backward(cache, gradOut: g.a, plan)
-        let rb = g.b.map { b.backward(cache, gradOut: $0, plan) }
-        if wanted {
-          collected.store(offsets[k], ra.gamma, rb?.gamma)
-          collected.store(offsets[k] + 1, ra.beta, rb?.beta)
-        }
-        guard passDown else { return nil }
-        g = Lanes(a: ra.input, b: rb?.input)
-      case (.activation(let activation), .input(let x)):
-        counter -= 1
-        guard passDown else { return nil }
-        let layer = counter, step = context.pass.step
-        if let b = g.b, let other = context.alternative {
-          g = Lanes(a: activation.backward(x, g.a, layer: layer, step: step), b: other.backward(x, b, layer: layer, step: step))
-        } else if let other = context.alternative, activation.kinkCount(x) > 0 {
-          g = Lanes(a: activation.backward(x, g.a, layer: layer, step: step), b: other.backward(x, g.a, layer: layer, step: step))
-        } else {
-          g.a = activation.backward(x, g.a, layer: layer, step: step)
-        }
-      case (.maxPool(let p), .input(let x)):
-        guard passDown else { return nil }
-        g = Lanes(a: p.backward(input: x, gradOut: g.a), b: g.b.map { p.backward(input: x, gradOut: $0) })
-      case (.avgPool(let p), .shape(let shape)):
-        guard passDown else { return nil }
-        g = Lanes(a: p.backward(inputShape: shape, gradOut: g.a), b: g.b.map { p.backward(inputShape: shape, gradOut: $0) })
-      case (.flatten, .shape(let shape)):
-        guard passDown else { return nil }
-        g = Lanes(a: g.a.reshaped(shape), b: g.b?.reshaped(shape))
-      case (.dropout(let d), _):
-        counter -= 1
-        guard passDown else { return nil }
-        if context.pass.training {
-          let (layer, step) = (counter, context.pass.step)
-          g = Lanes(a: d.backward(g.a, layer: layer, step: step), b: g.b.map { d.backward($0, layer: layer, step: step) })
-        }
-      case (.residual(let main, let shortcut), .residual(let mainCaches, let shortcutCaches)):
-        // The shortcut ran after the main branch, so it is undone first (parameter order).
-        let shortcutOffset = offsets[k] + Layer.parameterCount(main)
-        let viaShortcut = shortcut.isEmpty
-          ? g : backward(shortcut, shortcutCaches, g, offset: shortcutOffset, needInput: passDown, context, &counter, &collected)
-        let viaMain = backward(main, mainCaches, g, offset: offsets[k], needInput: passDown, context, &counter, &collected)
-        guard passDown, let m = viaMain, let s = viaShortcut else { return nil }
-        let b: Tensor<T>? = m.b == nil && s.b == nil ? nil : (m.b ?? m.a).adding(s.b ?? s.a)
-        g = Lanes(a: m.a.adding(s.a), b: b)
-      default:
-        preconditionFailure("cache does not match layer \(k)")
-      }
+      context.passDown = needInput || offsets[k] > 0
+      context.wanted = context.selection == .all || offsets[k] == 0
+      var step = BackwardStep(cache: caches[k], gradient: g, context: context)
+      let next = layers[k].open(&step)
+      context = step.context
+      guard let next else { return nil }
+      g = next
     }
     return needInput ? g : nil
-  }
-
-  static func dropoutCount(_ layers: [Layer<T>]) -> Int {
-    layers.reduce(0) { n, layer in
-      switch layer {
-      case .dropout: return n + 1
-      case .residual(let main, let shortcut): return n + dropoutCount(main) + dropoutCount(shortcut)
-      case .linear, .conv, .batchNorm, .activation, .maxPool, .avgPool, .flatten: return n
-      }
-    }
   }
 
   /// Forward (updating batch-norm running statistics in training), the mean cross-entropy loss, and

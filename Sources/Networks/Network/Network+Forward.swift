@@ -32,17 +32,15 @@ extension Network {
 
   /// Forward, keeping what backprop needs (updates batch-norm running statistics in training).
   public mutating func forwardPass(_ x: Tensor<T>, _ plan: KernelPlan, _ pass: Pass = Pass()) -> ForwardPass {
-    var counter = 0
-    var kinks: [Int] = []
-    let (logits, caches) = Self.forward(&layers, x, plan, pass, &counter, &kinks)
-    return ForwardPass(logits: logits, caches: caches, kinks: kinks)
+    var context = ForwardContext(plan: plan, pass: pass)
+    let (logits, caches) = Self.forward(&layers, x, &context)
+    return ForwardPass(logits: logits, caches: caches, kinks: context.kinks)
   }
 
   /// The logits (evaluation mode unless `pass.training`; training mode updates running statistics).
   public mutating func logits(_ x: Tensor<T>, _ plan: KernelPlan, _ pass: Pass = Pass(training: false)) -> Tensor<T> {
-    var counter = 0
-    var kinks: [Int] = []
-    return Self.forward(&layers, x, plan, pass, &counter, &kinks).0
+    var context = ForwardContext(plan: plan, pass: pass)
+    return Self.forward(&layers, x, &context).0
   }
 
   /// The mean cross-entropy loss alone.
@@ -50,48 +48,32 @@ extension Network {
     SoftmaxCrossEntropy.lossAndGradient(logits: logits(x, plan, pass), labels: labels).loss
   }
 
-  /// Forward through `layers`; updates batch-norm running statistics in training. Counts activation
-  /// inputs at a kink into `kinks`; `counter` numbers the activation and dropout layers.
-  static func forward(
-    _ layers: inout [Layer<T>], _ x: Tensor<T>, _ plan: KernelPlan, _ pass: Pass, _ counter: inout Int, _ kinks: inout [Int]
-  ) -> (Tensor<T>, [Cache]) {
+  /// One layer's forward step, as a visitor: the layer's output and cache from `input`.
+  struct ForwardStep: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = (Tensor<T>, Cache)
+    var input: Tensor<T>
+    var context: ForwardContext
+
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> (Tensor<T>, Cache) {
+      layer.forward(input, &context)
+    }
+  }
+
+  /// Forward through `layers`, each in turn (updating batch-norm running statistics in training, counting
+  /// activation inputs at a kink and numbering random streams in `context`).
+  static func forward(_ layers: inout [Layer<T>], _ x: Tensor<T>, _ context: inout ForwardContext) -> (Tensor<T>, [Cache]) {
     var h = x
     var caches: [Cache] = []
     caches.reserveCapacity(layers.count)
     let report = LayerProgress.report
     for k in layers.indices {
       defer { report?() }
-      switch layers[k] {
-      case .linear(let l, _):
-        caches.append(.input(h)); h = l.forward(h, plan)
-      case .conv(let c, _):
-        caches.append(.input(h)); h = c.forward(h, plan)
-      case .batchNorm(var b, let name):
-        let (y, cache) = b.forward(h, training: pass.training, plan)
-        layers[k] = .batchNorm(b, name: name)
-        caches.append(.batchNorm(cache)); h = y
-      case .activation(let a):
-        kinks.append(a.kinkCount(h))
-        caches.append(.input(h)); h = a.forward(h)
-        counter += 1
-      case .maxPool(let p):
-        caches.append(.input(h)); h = p.forward(h)
-      case .avgPool(let p):
-        caches.append(.shape(h.shape)); h = p.forward(h, plan)
-      case .flatten:
-        caches.append(.shape(h.shape)); h = h.reshaped([h.shape[0], h.count / max(h.shape[0], 1)])
-      case .dropout(let d):
-        caches.append(.none)
-        if pass.training { h = d.forward(h, layer: counter, step: pass.step) }
-        counter += 1
-      case .residual(var main, var shortcut):
-        let (a, mainCaches) = forward(&main, h, plan, pass, &counter, &kinks)
-        let (b, shortcutCaches) = forward(&shortcut, h, plan, pass, &counter, &kinks)
-        layers[k] = .residual(main: main, shortcut: shortcut)
-        precondition(a.shape == b.shape, "residual branches disagree: \(a.shape) and \(b.shape)")
-        caches.append(.residual(main: mainCaches, shortcut: shortcutCaches))
-        h = a.adding(b)
-      }
+      var step = ForwardStep(input: h, context: context)
+      let (y, cache) = layers[k].modify(&step)
+      context = step.context
+      caches.append(cache)
+      h = y
     }
     return (h, caches)
   }
@@ -102,16 +84,18 @@ extension Network {
   }
 
   static func activationInputs(_ layers: [Layer<T>], _ caches: [Cache]) -> [Tensor<T>] {
-    var inputs: [Tensor<T>] = []
-    for (layer, cache) in zip(layers, caches) {
-      switch (layer, cache) {
-      case (.activation, .input(let h)): inputs.append(h)
-      case (.residual(let main, let shortcut), .residual(let mc, let sc)):
-        inputs += activationInputs(main, mc) + activationInputs(shortcut, sc)
-      default: break
-      }
+    var v = ActivationInputs()
+    return zip(layers, caches).flatMap { layer, cache in
+      v.cache = cache
+      return layer.open(&v)
     }
-    return inputs
+  }
+
+  struct ActivationInputs: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = [Tensor<T>]
+    var cache = Cache.none
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> [Tensor<T>] { layer.activationInputs(cache) }
   }
 
   /// The output of the top-level layer `k` in a forward pass: the input layer `k + 1` kept (a dense or

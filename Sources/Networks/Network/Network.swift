@@ -3,8 +3,9 @@ import Tensors
 
 /// A feed-forward network as a list of layers (micrograd-style: an obvious forward, an obvious
 /// backward, nothing else): every model — the MLP, VGG, ResNet, with or without batch norm or
-/// dropout — is one. The builders (`MLP`, `VGG`, `ResNet`, or a `ModelSpec`) lay the layers out;
-/// `Network+Forward.swift` and `Network+Backward.swift` hold the two passes.
+/// dropout — is one. The builders (`MLP`, `VGG`, `ResNet`, or a `ModelSpec`) lay the layers out; each
+/// layer's own file says what it does (`NetworkLayer`); `Network+Forward.swift` and
+/// `Network+Backward.swift` walk the list.
 ///
 /// Parameters are named as in the equivalent PyTorch model's state_dict (`0.weight`, `features.0.weight`,
 /// `layer1.0.conv1.weight`, …); batch-norm running statistics are buffers, not parameters.
@@ -16,142 +17,130 @@ public struct Network<T: PrecisionScalar>: Sendable {
   /// Names of the trainable parameters, in forward order.
   public var parameterNames: [String] { Self.names(layers) }
 
-  static func names(_ layers: [Layer<T>]) -> [String] {
-    layers.flatMap { layer -> [String] in
-      switch layer {
-      case .linear(_, let name): return ["\(name).weight", "\(name).bias"]
-      case .conv(let c, let name): return c.bias == nil ? ["\(name).weight"] : ["\(name).weight", "\(name).bias"]
-      case .batchNorm(_, let name): return ["\(name).weight", "\(name).bias"]
-      case .residual(let main, let shortcut): return names(main) + names(shortcut)
-      case .activation, .maxPool, .avgPool, .flatten, .dropout: return []
-      }
-    }
-  }
-
   /// The trainable parameters in `parameterNames` order.
   public var parameters: [Tensor<T>] {
     get { Self.parameters(layers) }
-    set {
-      var index = 0
-      Self.setParameters(&layers, newValue, &index)
-      precondition(index == newValue.count, "\(newValue.count) tensors for \(index) parameters")
-    }
-  }
-
-  static func parameters(_ layers: [Layer<T>]) -> [Tensor<T>] {
-    layers.flatMap { layer -> [Tensor<T>] in
-      switch layer {
-      case .linear(let l, _): return [l.weight, l.bias]
-      case .conv(let c, _): return [c.weight] + (c.bias.map { [$0] } ?? [])
-      case .batchNorm(let b, _): return [b.gamma, b.beta]
-      case .residual(let main, let shortcut): return parameters(main) + parameters(shortcut)
-      case .activation, .maxPool, .avgPool, .flatten, .dropout: return []
-      }
-    }
-  }
-
-  static func setParameters(_ layers: inout [Layer<T>], _ values: [Tensor<T>], _ index: inout Int) {
-    func next(_ like: Tensor<T>) -> Tensor<T> {
-      precondition(index < values.count && values[index].shape == like.shape, "parameter \(index): expected shape \(like.shape)")
-      defer { index += 1 }
-      return values[index]
-    }
-    for k in layers.indices {
-      switch layers[k] {
-      case .linear(var l, let name):
-        l.weight = next(l.weight); l.bias = next(l.bias)
-        layers[k] = .linear(l, name: name)
-      case .conv(var c, let name):
-        c.weight = next(c.weight)
-        if let b = c.bias { c.bias = next(b) }
-        layers[k] = .conv(c, name: name)
-      case .batchNorm(var b, let name):
-        b.gamma = next(b.gamma); b.beta = next(b.beta)
-        layers[k] = .batchNorm(b, name: name)
-      case .residual(var main, var shortcut):
-        setParameters(&main, values, &index)
-        setParameters(&shortcut, values, &index)
-        layers[k] = .residual(main: main, shortcut: shortcut)
-      case .activation, .maxPool, .avgPool, .flatten, .dropout: break
-      }
-    }
+    set { Self.setParameters(&layers, newValue) }
   }
 
   /// Batch-norm running means and variances (buffers, not parameters), in forward order.
   public var buffers: [Tensor<T>] {
     get { Self.buffers(layers) }
-    set {
-      var index = 0
-      Self.setBuffers(&layers, newValue, &index)
-      precondition(index == newValue.count, "\(newValue.count) tensors for \(index) buffers")
-    }
-  }
-
-  static func buffers(_ layers: [Layer<T>]) -> [Tensor<T>] {
-    layers.flatMap { layer -> [Tensor<T>] in
-      switch layer {
-      case .batchNorm(let b, _): return [b.runningMean, b.runningVariance]
-      case .residual(let main, let shortcut): return buffers(main) + buffers(shortcut)
-      case .linear, .conv, .activation, .maxPool, .avgPool, .flatten, .dropout: return []
-      }
-    }
-  }
-
-  static func setBuffers(_ layers: inout [Layer<T>], _ values: [Tensor<T>], _ index: inout Int) {
-    for k in layers.indices {
-      switch layers[k] {
-      case .batchNorm(var b, let name):
-        precondition(index + 1 < values.count && values[index].shape == b.runningMean.shape, "buffer \(index): shape")
-        b.runningMean = values[index]; b.runningVariance = values[index + 1]
-        index += 2
-        layers[k] = .batchNorm(b, name: name)
-      case .residual(var main, var shortcut):
-        setBuffers(&main, values, &index)
-        setBuffers(&shortcut, values, &index)
-        layers[k] = .residual(main: main, shortcut: shortcut)
-      case .linear, .conv, .activation, .maxPool, .avgPool, .flatten, .dropout: break
-      }
-    }
+    set { Self.setBuffers(&layers, newValue) }
   }
 
   /// The same network with every parameter and buffer converted into another format.
   public func converted<U: PrecisionScalar>(to _: U.Type) -> Network<U> {
-    func convert(_ layers: [Layer<T>]) -> [Layer<U>] {
-      layers.map { layer -> Layer<U> in
-        switch layer {
-        case .linear(let l, let name):
-          return .linear(Linear(weight: l.weight.converted(to: U.self), bias: l.bias.converted(to: U.self)), name: name)
-        case .conv(let c, let name):
-          return .conv(Conv2d(weight: c.weight.converted(to: U.self), bias: c.bias?.converted(to: U.self), stride: c.stride, padding: c.padding), name: name)
-        case .batchNorm(let b, let name):
-          var n = BatchNorm<U>(channels: b.channels)
-          n.gamma = b.gamma.converted(to: U.self); n.beta = b.beta.converted(to: U.self)
-          n.runningMean = b.runningMean.converted(to: U.self); n.runningVariance = b.runningVariance.converted(to: U.self)
-          n.epsilon = b.epsilon; n.momentum = b.momentum
-          return .batchNorm(n, name: name)
-        case .activation(let a): return .activation(a)
-        case .maxPool(let p): return .maxPool(p)
-        case .avgPool(let p): return .avgPool(p)
-        case .flatten: return .flatten
-        case .dropout(let d): return .dropout(d)
-        case .residual(let main, let shortcut): return .residual(main: convert(main), shortcut: convert(shortcut))
-        }
-      }
-    }
-    return Network<U>(layers: convert(layers))
+    Network<U>(layers: Self.converted(layers, to: U.self))
   }
 
   /// The same network with every activation replaced (same forward, other kink derivatives).
   public func replacingActivations(with activation: Activation) -> Network {
-    func replace(_ layers: [Layer<T>]) -> [Layer<T>] {
-      layers.map { layer in
-        switch layer {
-        case .activation: return .activation(activation)
-        case .residual(let main, let shortcut): return .residual(main: replace(main), shortcut: replace(shortcut))
-        case .linear, .conv, .batchNorm, .maxPool, .avgPool, .flatten, .dropout: return layer
-        }
-      }
+    Network(layers: Self.replacingActivations(layers, activation))
+  }
+}
+
+/// The visitors behind `Network`'s accessors: each asks every layer of a list the same question.
+extension Network {
+  struct ParameterCount: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = Int
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> Int { layer.parameters.count }
+  }
+
+  struct Names: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = [String]
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name: String) -> [String] { layer.parameterNames(prefix: name) }
+  }
+
+  struct Parameters: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = [Tensor<T>]
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> [Tensor<T>] { layer.parameters }
+  }
+
+  struct Buffers: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = [Tensor<T>]
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> [Tensor<T>] { layer.buffers }
+  }
+
+  /// Hands each layer its next tensors, as many as it holds (parameters, or buffers).
+  struct Assign: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = Void
+    let values: [Tensor<T>]
+    let buffers: Bool
+    var index = 0
+
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) {
+      let count = buffers ? layer.buffers.count : layer.parameters.count
+      precondition(index + count <= values.count, "\(values.count) tensors for more \(buffers ? "buffers" : "parameters")")
+      let next = Array(values[index..<(index + count)])
+      if buffers { layer.buffers = next } else { layer.parameters = next }
+      index += count
     }
-    return Network(layers: replace(layers))
+  }
+
+  struct RandomStreams: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = Int
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> Int { layer.randomStreams }
+  }
+
+  struct Convert<U: PrecisionScalar>: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = Layer<U>
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name: String) -> Layer<U> { layer.converted(to: U.self, name: name) }
+  }
+
+  struct ReplaceActivations: LayerVisitor {
+    typealias Scalar = T
+    typealias Result = Void
+    let activation: Activation
+    mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) { layer = layer.replacingActivations(with: activation) }
+  }
+
+  static func names(_ layers: [Layer<T>]) -> [String] {
+    var v = Names()
+    return layers.flatMap { $0.open(&v) }
+  }
+
+  static func parameters(_ layers: [Layer<T>]) -> [Tensor<T>] {
+    var v = Parameters()
+    return layers.flatMap { $0.open(&v) }
+  }
+
+  static func buffers(_ layers: [Layer<T>]) -> [Tensor<T>] {
+    var v = Buffers()
+    return layers.flatMap { $0.open(&v) }
+  }
+
+  static func setParameters(_ layers: inout [Layer<T>], _ values: [Tensor<T>]) { assign(&layers, values, buffers: false) }
+
+  static func setBuffers(_ layers: inout [Layer<T>], _ values: [Tensor<T>]) { assign(&layers, values, buffers: true) }
+
+  static func assign(_ layers: inout [Layer<T>], _ values: [Tensor<T>], buffers: Bool) {
+    var v = Assign(values: values, buffers: buffers)
+    for k in layers.indices { layers[k].modify(&v) }
+    precondition(v.index == values.count, "\(values.count) tensors for \(v.index) \(buffers ? "buffers" : "parameters")")
+  }
+
+  static func randomStreams(_ layers: [Layer<T>]) -> Int {
+    var v = RandomStreams()
+    return layers.reduce(0) { $0 + $1.open(&v) }
+  }
+
+  static func converted<U: PrecisionScalar>(_ layers: [Layer<T>], to _: U.Type) -> [Layer<U>] {
+    var v = Convert<U>()
+    return layers.map { $0.open(&v) }
+  }
+
+  static func replacingActivations(_ layers: [Layer<T>], _ activation: Activation) -> [Layer<T>] {
+    var v = ReplaceActivations(activation: activation)
+    var copy = layers
+    for k in copy.indices { copy[k].modify(&v) }
+    return copy
   }
 }

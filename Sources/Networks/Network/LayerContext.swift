@@ -1,0 +1,47 @@
+import Scalars
+import Tensors
+
+extension Network {
+  /// What every layer's forward step reads and writes: the kernel plan, the pass, the number of the next
+  /// random stream (activations and dropout layers in forward order) and the kinks counted so far.
+  struct ForwardContext {
+    let plan: KernelPlan
+    let pass: Pass
+    var stream = 0
+    var kinks: [Int] = []
+  }
+
+  /// The gradient flowing down, for this network's activations (`a`) and for the alternative (`b`, nil
+  /// while it is the same as `a`).
+  struct Lanes: Sendable {
+    var a: Tensor<T>
+    var b: Tensor<T>?
+
+    /// The same operation on each lane (once while they are the same).
+    func map(_ f: (Tensor<T>) -> Tensor<T>) -> Lanes { Lanes(a: f(a), b: b.map(f)) }
+  }
+
+  /// What every layer's backward step reads and writes: the plan, the pass, the alternative activation,
+  /// which parameter gradients to form, the random stream counter (counting down), the gradients
+  /// collected by parameter index; and, set by the network for the layer at hand, the index of its first
+  /// parameter, whether a layer below needs its input gradient (`passDown`) and whether its own parameter
+  /// gradients are wanted.
+  struct BackwardContext {
+    let plan: KernelPlan
+    let pass: Pass
+    let alternative: Activation?
+    let selection: GradientSelection
+    var stream: Int
+    var gradients: [Tensor<T>?]
+    var alternativeGradients: [Tensor<T>?]
+    var offset = 0
+    var passDown = true
+    var wanted = true
+
+    /// Stores the gradient of the layer's parameter `index` for both lanes (`other` nil: the same).
+    mutating func store(_ index: Int, _ gradient: Tensor<T>, _ other: Tensor<T>?) {
+      gradients[offset + index] = gradient
+      alternativeGradients[offset + index] = other ?? gradient
+    }
+  }
+}
