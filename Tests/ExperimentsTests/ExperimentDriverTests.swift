@@ -66,10 +66,31 @@ import Testing
     }
     #expect(Set(losses.values).count == 3, "training losses per activation: \(losses)")
     do {
-      _ = try Grid(.bifurcation, values: ["activation": ["gelu"]], runs: 1, seeds: [0])
-      Issue.record("--activation gelu was accepted")
+      _ = try Grid(.bifurcation, values: ["activation": ["swish"]], runs: 1, seeds: [0])
+      Issue.record("--activation swish was accepted")
     } catch {
-      #expect(error.description == "--activation: expected relu, relu6, leaky-relu or leaky-relu:SLOPE (a finite number), got 'gelu'", "\(error)")
+      #expect(error.description == "--activation: expected relu, relu6, gelu, leaky-relu or leaky-relu:SLOPE (a finite number), got 'swish'", "\(error)")
+    }
+    // GELU has no kink: the experiments that compare two derivatives at the kinks, or classify the zeros
+    // there, refuse it with one line; training takes it.
+    for experiment in Experiment.all {
+      var values: [String: [String]] = ["data": ["synthetic"], "widths": ["784,8,10"], "activation": ["gelu"], "max-batches": ["2"]]
+      if ["train", "zeros"].contains(experiment.name) { values["epochs"] = ["1"] }
+      do {
+        let grid = try Grid(experiment, values: values, runs: 1, seeds: [0])
+        _ = try grid.trials()
+        #expect(experiment.name == "train", "\(experiment.name) accepted --activation gelu")
+        var runner = SweepRunner(grid: grid, context: TrialContext(data: cache, checkpointDirectory: dir + "/ckpt"), jobs: 1, output: "\(dir)/gelu.csv")
+        runner.quiet = true
+        #expect(try runner.run().failed == 0)
+        let (header, rows) = try ResultsFile.read("\(dir)/gelu.csv")
+        let loss = try #require(header.firstIndex(of: "train_loss"))
+        #expect(rows.allSatisfy { $0[loss] != losses["relu"] && Double($0[loss])!.isFinite }, "GELU's training loss \(rows.map { $0[loss] })")
+      } catch {
+        #expect(experiment.name != "train", "training refused GELU: \(error)")
+        let text = "\(error)"
+        #expect(text.contains("gelu") && (text.contains("has no kink") || text.contains("has none")), "\(experiment.name): \(text)")
+      }
     }
     do {
       _ = try Grid(.bifurcation, values: ["activation": ["relu6"], "root-cause": ["true"]], runs: 1, seeds: [0]).trials()

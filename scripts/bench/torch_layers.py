@@ -2,7 +2,8 @@
 """PyTorch peer of precisionlab-bench's layers section: one layer on its own, forward and backward
 (torch.autograd.grad of the output against the input and every parameter, with a fixed gradient from
 above), one thread, the best of --repeats timings of each, at the bench's shapes: [batch, 64, 32, 32]
-for the convolution (3x3, 64 to 64, padding 1, bias), training-mode batch norm, ReLU and both max pools
+for the convolution (3x3, 64 to 64, padding 1, bias), training-mode batch norm, ReLU, leaky ReLU (slope
+0.01), ReLU6, GELU (exact) and both max pools
 (2x2; 3x3 stride 2 padding 1), [batch, 512, 4, 4] for global average pooling, [batch, 65536] for
 dropout (p 0.5, training), [batch, 4096] for the dense layer (4096 to 1024).
 
@@ -33,6 +34,9 @@ def layers(batch, dtype):
         "conv_3×3": (image, [conv_w, conv_b], lambda x, p: F.conv2d(x, p[0], p[1], padding=1)),
         "batch_norm": (image, [bn_w, bn_b], lambda x, p: F.batch_norm(x, None, None, p[0], p[1], training=True)),
         "relu": (image, [], lambda x, p: torch.relu(x)),
+        "leaky_relu_0.01": (image, [], lambda x, p: F.leaky_relu(x, 0.01)),
+        "relu6": (image, [], lambda x, p: F.relu6(x)),
+        "gelu": (image, [], lambda x, p: F.gelu(x)),
         "max_pool_2×2": (image, [], lambda x, p: F.max_pool2d(x, 2)),
         "max_pool_3×3/2_pad_1": (image, [], lambda x, p: F.max_pool2d(x, 3, 2, 1)),
         "global_avg_pool": ((batch, 512, 4, 4), [], lambda x, p: F.adaptive_avg_pool2d(x, 1)),

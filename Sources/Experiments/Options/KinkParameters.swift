@@ -24,10 +24,10 @@ public enum KinkParameters {
   /// `--activation`: which activation the model uses; `--relu0` gives its derivative at the kinks.
   public static let activationKind = Parameter(
     "activation", default: "relu",
-    help: "The activation: relu, relu6 (kinks at 0 and 6, both taking the --relu0 derivative) or leaky-relu[:SLOPE] (slope 0.01 by default, PyTorch's; its derivative at 0 is --relu0, PyTorch's backward takes the slope there)."
+    help: "The activation: relu, relu6 (kinks at 0 and 6, both taking the --relu0 derivative), leaky-relu[:SLOPE] (slope 0.01 by default, PyTorch's; its derivative at 0 is --relu0, PyTorch's backward takes the slope there) or gelu (smooth, no kink: grad and training only)."
   ) { v in
     guard let kind = ActivationKind(name: v) else {
-      return .failure(ParameterError("--activation: expected relu, relu6, leaky-relu or leaky-relu:SLOPE (a finite number), got '\(v)'"))
+      return .failure(ParameterError("--activation: expected relu, relu6, gelu, leaky-relu or leaky-relu:SLOPE (a finite number), got '\(v)'"))
     }
     return .success(kind.description)
   }.added(withLegacyValue: "relu")
@@ -35,9 +35,9 @@ public enum KinkParameters {
   /// The activation the values name (legacy rows: ReLU).
   public static func kind(_ v: [String: String]) -> ActivationKind { v["activation"].flatMap(ActivationKind.init(name:)) ?? .relu }
 
-  /// The one kink derivative (`--relu0 A`) as an activation.
-  public static func activation(_ v: [String: String]) -> Activation {
-    kind(v).activation(kink: Double(v["relu0"]!)!, rule: KinkRule(rawValue: v["kink-rule"]!)!)
+  /// The activation layer with the one kink derivative `--relu0 A` (GELU has none to take).
+  public static func activation(_ v: [String: String]) -> LayerSpec {
+    kind(v).layer(kink: Double(v["relu0"]!)!, rule: KinkRule(rawValue: v["kink-rule"]!)!)
   }
 
   /// The pair compared (`--relu0 A,B`).

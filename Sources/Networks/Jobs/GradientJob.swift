@@ -9,7 +9,7 @@ public struct GradientJob: Sendable {
   public var model: ModelSpec
   /// Format, accumulation, rounding (and its seed), summation order, threads.
   public var compute: ComputeSettings
-  public var activation: Activation = .relu(0)
+  public var activation: LayerSpec = .relu(0)
   /// Parameters from a safetensors file, else PyTorch's default initialisation from `initSeed`.
   public var parametersPath: String?
   public var initSeed: UInt64 = 0

@@ -17,6 +17,8 @@ public enum LayerBenchmark {
     case leakyReLU = "leaky relu 0.01"
     /// ReLU6 (`--activation relu6`), derivative 0 at both kinks as PyTorch's.
     case relu6
+    /// GELU, exact form (`--activation gelu`): binary64 evaluation rounded once.
+    case gelu
     /// VGG's pool: 2×2, stride 2.
     case maxPool = "max pool 2×2"
     /// ResNet's stem pool: 3×3, stride 2, padding 1 (overlapping windows).
@@ -35,7 +37,7 @@ public enum LayerBenchmark {
       case .avgPool: return [batch, 512, 4, 4]
       case .dropout: return [batch, 64 * 32 * 32]
       case .linear: return [batch, 4096]
-      case .conv, .batchNorm, .relu, .leakyReLU, .relu6, .maxPool, .stemMaxPool: return [batch, 64, 32, 32]
+      case .conv, .batchNorm, .relu, .leakyReLU, .relu6, .gelu, .maxPool, .stemMaxPool: return [batch, 64, 32, 32]
       }
     }
   }
@@ -87,8 +89,10 @@ public enum LayerBenchmark {
         return layerTimes({ norm.forward(x, training: true, plan).0 }) { g in withExtendedLifetime(norm.backward(cache, gradOut: g, plan)) {} }
       case .relu, .leakyReLU, .relu6:
         let kind: ActivationKind = kind == .relu ? .relu : kind == .relu6 ? .relu6 : .leakyReLU(slope: 0.01)
-        let activation = kind.activation(kink: kind == .leakyReLU(slope: 0.01) ? 0.01 : 0, rule: .scale)
+        let activation = kind.activation(kink: kind == .leakyReLU(slope: 0.01) ? 0.01 : 0, rule: .scale)!
         return layerTimes({ activation.forward(x) }) { g in withExtendedLifetime(activation.backward(x, g)) {} }
+      case .gelu:
+        return layerTimes({ GELU().forward(x) }) { g in withExtendedLifetime(GELU().backward(x, g)) {} }
       case .maxPool, .stemMaxPool:
         let pool = kind == .maxPool ? MaxPool2d(kernel: 2) : MaxPool2d(kernel: 3, stride: 2, padding: 1)
         return layerTimes({ pool.forward(x) }) { g in withExtendedLifetime(pool.backward(input: x, gradOut: g)) {} }

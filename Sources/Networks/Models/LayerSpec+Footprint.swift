@@ -48,7 +48,7 @@ extension LayerSpec {
       case .flatten:
         guard let n = product(shape) else { return false }
         shape = [n]
-      case .activation, .dropout:
+      case .activation, .gelu, .dropout:
         break
       case .residual(let main, let shortcut):
         var side = shape

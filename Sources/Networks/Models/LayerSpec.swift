@@ -10,11 +10,15 @@ public indirect enum LayerSpec: Sendable {
   case conv(inputs: Int, outputs: Int, kernel: Int, stride: Int, padding: Int, bias: Bool, initialization: ConvInit, name: String)
   case batchNorm(channels: Int, name: String)
   case activation(Activation)
+  case gelu(GELU)
   case maxPool(MaxPool2d)
   case avgPool(AvgPool2d)
   case flatten
   case dropout(Dropout)
   case residual(main: [LayerSpec], shortcut: [LayerSpec])
+
+  /// ReLU with ReLU'(0) = `alpha` (the builders' default activation).
+  public static func relu(_ alpha: Double = 0) -> LayerSpec { .activation(.relu(alpha)) }
 
   /// Shapes of the trainable parameters, in `Network.parameterNames` order.
   public static func parameterShapes(_ specs: [LayerSpec]) -> [[Int]] {
@@ -24,7 +28,7 @@ public indirect enum LayerSpec: Sendable {
       case .conv(let i, let o, let k, _, _, let bias, _, _): return [[o, i, k, k]] + (bias ? [[o]] : [])
       case .batchNorm(let c, _): return [[c], [c]]
       case .residual(let main, let shortcut): return parameterShapes(main) + parameterShapes(shortcut)
-      case .activation, .maxPool, .avgPool, .flatten, .dropout: return []
+      case .activation, .gelu, .maxPool, .avgPool, .flatten, .dropout: return []
       }
     }
   }
@@ -44,6 +48,7 @@ public indirect enum LayerSpec: Sendable {
         }
       case .batchNorm(let c, let name): return .batchNorm(BatchNorm(channels: c), name: name)
       case .activation(let a): return .activation(a)
+      case .gelu(let g): return .gelu(g)
       case .maxPool(let m): return .maxPool(m)
       case .avgPool(let a): return .avgPool(a)
       case .flatten: return .flatten

@@ -12,7 +12,7 @@ import Tensors
 public enum MLP {
   /// The architecture.
   public static func layout(
-    widths: [Int], activation: Activation = .relu(0), activateFirstLayer: Bool = true, batchNorm: Bool = false,
+    widths: [Int], activation: LayerSpec = .relu(0), activateFirstLayer: Bool = true, batchNorm: Bool = false,
     dropout: Double? = nil, dropoutSeed: UInt64 = 0
   ) -> [LayerSpec] {
     precondition(widths.count >= 2 && widths.allSatisfy { $0 >= 1 }, "widths \(widths): need input and output sizes ≥ 1")
@@ -21,7 +21,7 @@ public enum MLP {
       specs.append(.linear(inputs: widths[l], outputs: widths[l + 1], name: "\(specs.count)"))
       guard l < widths.count - 2 && (l > 0 || activateFirstLayer) else { continue }
       if batchNorm { specs.append(.batchNorm(channels: widths[l + 1], name: "\(specs.count)")) }
-      specs.append(.activation(activation))
+      specs.append(activation)
       if let p = dropout { specs.append(.dropout(Dropout(probability: p, seed: dropoutSeed))) }
     }
     return specs
@@ -29,7 +29,7 @@ public enum MLP {
 
   /// The network, initialised from `seed` (drawn in `initFormat`, binary32 as PyTorch draws).
   public static func make<T: PrecisionScalar>(
-    widths: [Int], activation: Activation = .relu(0), activateFirstLayer: Bool = true, batchNorm: Bool = false,
+    widths: [Int], activation: LayerSpec = .relu(0), activateFirstLayer: Bool = true, batchNorm: Bool = false,
     dropout: Double? = nil, dropoutSeed: UInt64 = 0, seed: UInt64, initFormat: FloatFormat = .binary32, as _: T.Type = T.self
   ) -> Network<T> {
     var initializer = Initializer(seed: seed, format: initFormat)

@@ -135,7 +135,7 @@ public struct ModelSpec: Sendable, Hashable {
   }
 
   /// The layers, with `activation` everywhere and dropout masks drawn from `dropoutSeed`.
-  public func layout(activation: Activation = .relu(0), dropoutSeed: UInt64 = 0) -> [LayerSpec] {
+  public func layout(activation: LayerSpec = .relu(0), dropoutSeed: UInt64 = 0) -> [LayerSpec] {
     switch architecture {
     case .mlp(let widths, let first, let dropout):
       return MLP.layout(widths: widths, activation: activation, activateFirstLayer: first, batchNorm: batchNorm, dropout: dropout, dropoutSeed: dropoutSeed)
@@ -151,7 +151,7 @@ public struct ModelSpec: Sendable, Hashable {
   /// A fresh PyTorch-default initialisation from `seed`, drawn in `initFormat` (binary32, as PyTorch
   /// draws; always binary32 with `torch` draws) and rounded to nearest into `T`.
   public func make<T: PrecisionScalar>(
-    activation: Activation = .relu(0), seed: UInt64, dropoutSeed: UInt64 = 0, initFormat: FloatFormat = .binary32, as _: T.Type = T.self
+    activation: LayerSpec = .relu(0), seed: UInt64, dropoutSeed: UInt64 = 0, initFormat: FloatFormat = .binary32, as _: T.Type = T.self
   ) -> Network<T> {
     var initializer = Initializer(seed: seed, format: draws == .torch ? .binary32 : initFormat, draws: draws)
     return Network(layers: LayerSpec.materialize(layout(activation: activation, dropoutSeed: dropoutSeed), &initializer, as: T.self))

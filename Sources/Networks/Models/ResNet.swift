@@ -15,7 +15,7 @@ public enum ResNet {
   /// The architecture.
   public static func layout(
     blocks: [Int] = [2, 2, 2, 2], input: [Int], classes: Int, batchNorm: Bool = true,
-    widthMultiplier: Double = 1, stemMaxPool: Bool = false, activation: Activation = .relu(0), convInit: LayerSpec.ConvInit = .kaimingNormalFanOut
+    widthMultiplier: Double = 1, stemMaxPool: Bool = false, activation: LayerSpec = .relu(0), convInit: LayerSpec.ConvInit = .kaimingNormalFanOut
   ) -> [LayerSpec] {
     precondition(input.count == 3 && input.allSatisfy { $0 >= 1 }, "ResNet input must be [channels, height, width], got \(input)")
     precondition(!blocks.isEmpty && blocks.allSatisfy { $0 >= 1 }, "ResNet blocks \(blocks)")
@@ -27,7 +27,7 @@ public enum ResNet {
     var channels = width(64)
     layers.append(conv(input[0], channels, 3, 1, 1, "conv1"))
     if batchNorm { layers.append(.batchNorm(channels: channels, name: "bn1")) }
-    layers.append(.activation(activation))
+    layers.append(activation)
     if stemMaxPool { layers.append(.maxPool(MaxPool2d(kernel: 3, stride: 2, padding: 1))) }
     for (stage, count) in blocks.enumerated() {
       let out = width(64 << min(stage, 3))
@@ -36,7 +36,7 @@ public enum ResNet {
         let prefix = "layer\(stage + 1).\(b)"
         var main: [LayerSpec] = [conv(channels, out, 3, stride, 1, "\(prefix).conv1")]
         if batchNorm { main.append(.batchNorm(channels: out, name: "\(prefix).bn1")) }
-        main.append(.activation(activation))
+        main.append(activation)
         main.append(conv(out, out, 3, 1, 1, "\(prefix).conv2"))
         if batchNorm { main.append(.batchNorm(channels: out, name: "\(prefix).bn2")) }
         var shortcut: [LayerSpec] = []
@@ -45,7 +45,7 @@ public enum ResNet {
           if batchNorm { shortcut.append(.batchNorm(channels: out, name: "\(prefix).shortcut.1")) }
         }
         layers.append(.residual(main: main, shortcut: shortcut))
-        layers.append(.activation(activation))
+        layers.append(activation)
         channels = out
       }
     }

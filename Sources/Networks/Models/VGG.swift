@@ -31,7 +31,7 @@ public enum VGG {
   ///   - widthMultiplier: channel counts are `max(1, round(c × multiplier))`.
   public static func layout(
     _ config: [Item] = vgg11, input: [Int], classes: Int, batchNorm: Bool = false,
-    widthMultiplier: Double = 1, activation: Activation = .relu(0), poolTies: MaxPoolTieRule = .first
+    widthMultiplier: Double = 1, activation: LayerSpec = .relu(0), poolTies: MaxPoolTieRule = .first
   ) -> [LayerSpec] {
     precondition(input.count == 3 && input.allSatisfy { $0 >= 1 }, "VGG input must be [channels, height, width], got \(input)")
     var features: [LayerSpec] = []
@@ -42,7 +42,7 @@ public enum VGG {
         let out = max(1, Int((Double(c) * widthMultiplier).rounded()))
         features.append(.conv(inputs: channels, outputs: out, kernel: 3, stride: 1, padding: 1, bias: true, initialization: .pytorchDefault, name: "features.\(features.count)"))
         if batchNorm { features.append(.batchNorm(channels: out, name: "features.\(features.count)")) }
-        features.append(.activation(activation))
+        features.append(activation)
         channels = out
       case .pool:
         guard h >= 2 && w >= 2 else { continue }

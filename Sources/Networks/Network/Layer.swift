@@ -9,6 +9,7 @@ public indirect enum Layer<T: PrecisionScalar>: Sendable {
   case conv(Conv2d<T>, name: String)
   case batchNorm(BatchNorm<T>, name: String)
   case activation(Activation)
+  case gelu(GELU)
   case maxPool(MaxPool2d)
   case avgPool(AvgPool2d)
   case flatten
@@ -44,6 +45,7 @@ public indirect enum Layer<T: PrecisionScalar>: Sendable {
       defer { self = .residual(main: block.main, shortcut: block.shortcut) }
       return visitor.visit(&block, name: "")
     case .activation(let a): return free(a) { .activation($0) }
+    case .gelu(let g): return free(g) { .gelu($0) }
     case .maxPool(let p): return free(p) { .maxPool($0) }
     case .avgPool(let p): return free(p) { .avgPool($0) }
     case .flatten: return free(Flatten()) { _ in .flatten }

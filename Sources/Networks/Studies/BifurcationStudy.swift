@@ -160,8 +160,10 @@ public struct BifurcationStudy: Sendable {
     func visit<T: PrecisionScalar>(storage _: T.Type) throws -> Record {
       let s = study
       let plan = s.compute.plan
-      let activationB = s.activation.activation(kink: s.alphas.1, rule: s.kinkRule)
-      var network: Network<T> = s.model.make(activation: s.activation.activation(kink: s.alphas.0, rule: s.kinkRule), seed: s.seed)
+      guard let activationA = s.activation.activation(kink: s.alphas.0, rule: s.kinkRule),
+        let activationB = s.activation.activation(kink: s.alphas.1, rule: s.kinkRule)
+      else { preconditionFailure("\(s.activation) has no kink: the two networks would be the same") }
+      var network: Network<T> = s.model.make(activation: .activation(activationA), seed: s.seed)
       var other = network.replacingActivations(with: activationB)  // the two-network protocol's second copy
       let selection: Network<T>.GradientSelection = s.comparison == .firstLayer ? .firstLayer : .all
       let order = s.feed.order(epoch: 0)

@@ -24,7 +24,7 @@ public struct TrainingStudy: Sendable {
 
   public var model: ModelSpec
   public var compute: ComputeSettings
-  public var activation: Activation
+  public var activation: LayerSpec
   public var optimizer: OptimizerKind
   public var learningRate: Double
   public var schedule: LearningRateSchedule = .constant
@@ -42,7 +42,7 @@ public struct TrainingStudy: Sendable {
   public var seed: UInt64
   public var checkpoint: String?
 
-  public init(model: ModelSpec, compute: ComputeSettings, activation: Activation, optimizer: OptimizerKind, learningRate: Double, epochs: Int, train: BatchFeed, seed: UInt64) {
+  public init(model: ModelSpec, compute: ComputeSettings, activation: LayerSpec, optimizer: OptimizerKind, learningRate: Double, epochs: Int, train: BatchFeed, seed: UInt64) {
     self.model = model
     self.compute = compute
     self.activation = activation

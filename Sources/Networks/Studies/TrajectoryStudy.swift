@@ -61,7 +61,7 @@ public struct TrajectoryStudy: Sendable {
       let plan = s.compute.plan
       let alphas = [s.alphas.0, s.alphas.1, s.alphas.1]
       let model = ModelSpec.mlp(widths: s.widths, activateFirstLayer: s.activateFirstLayer)
-      var copies: [Network<T>] = alphas.map { model.make(activation: s.activation.activation(kink: $0, rule: s.kinkRule), seed: s.seed) }
+      var copies: [Network<T>] = alphas.map { model.make(activation: s.activation.layer(kink: $0, rule: s.kinkRule), seed: s.seed) }
       var optimizers = copies.map { _ in Optimizer<T>(.sgd(), learningRate: s.learningRate) }
       let batches = s.feed.batchCount
       for t in 0..<s.iterations {
