@@ -197,6 +197,31 @@ class WilsonTests(unittest.TestCase):
             self.assertAlmostEqual(low, root(0.0, k / n), places=10, msg=f"{k}/{n}")
             self.assertAlmostEqual(high, root(k / n, 1.0), places=10, msg=f"{k}/{n}")
 
+    def test_swift_summaries_agree(self):
+        # The Wilson interval is written twice on purpose: Swift's (Summary.swift, the ci_low/ci_high of every
+        # summary table `precisionlab` writes) and this one (the report's); each checks the other. Every
+        # committed table with the columns must hold this interval to the digits it prints.
+        import glob
+        tables = 0
+        for path in glob.glob(os.path.join(SharedDrawsTests.RESULTS, "*.md")):
+            with open(path) as f:
+                lines = [l for l in f.read().splitlines() if l.startswith("|")]
+            if not lines:
+                continue
+            header = [c.strip() for c in lines[0].strip("|").split("|")]
+            if not {"runs", "in_s", "ci_low", "ci_high"} <= set(header):
+                continue
+            tables += 1
+            for line in lines[2:]:
+                row = dict(zip(header, [c.strip() for c in line.strip("|").split("|")]))
+                k, n = int(row["in_s"]), int(row["runs"])
+                low, high = stats.wilson(k, n)
+                for name, value in (("ci_low", low), ("ci_high", high)):
+                    printed = row[name]
+                    digits = len(printed.split(".")[1]) if "." in printed else 0
+                    self.assertAlmostEqual(float(printed), value, delta=10 ** -digits, msg=f"{path}: {k}/{n} {name}")
+        self.assertGreater(tables, 5)
+
     def test_edges(self):
         self.assertEqual(stats.wilson(0, 10)[0], 0.0)
         self.assertEqual(stats.wilson(10, 10)[1], 1.0)
