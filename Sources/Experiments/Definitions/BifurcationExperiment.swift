@@ -6,9 +6,10 @@ extension Experiment {
   static func bifurcationStudy(_ t: Trial, _ context: TrialContext) throws -> BifurcationStudy {
     let (feed, _) = try t.feed(context)
     var study = BifurcationStudy(model: t.model, compute: t.compute(threads: context.threads), feed: feed, seed: t.seed)
-    study.alphas = KinkParameters.alphas(t.values)
-    study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
-    study.activation = KinkParameters.kind(t.values)
+    let kinks = t.kinks
+    study.alphas = kinks.pair
+    study.kinkRule = kinks.rule
+    study.activation = kinks.activation
     study.comparison = BifurcationStudy.Comparison(rawValue: t["compare"])!
     study.accumulateGradients = t.flag("accumulate-gradients")
     study.lossScale = ComputeParameters.lossScaling(t.values).scale

@@ -90,16 +90,7 @@ public struct Experiment: Sendable {
     if let problem = model.problem(sampleShape: shape, dataClasses: DataParameters.classes) {
       return ParameterError("--model \(ModelParameters.kind(v).rawValue) on --data \(DataParameters.name(v)): \(problem)")
     }
-    let kind = KinkParameters.kind(v)
-    if kind == .relu6, let flag = ["root-cause", "zero-operations"].first(where: { v[$0] == "true" }) {
-      return ParameterError("--\(flag) classifies exact zeros, and relu6 also has a kink at 6: use relu or leaky-relu")
-    }
-    if !kind.hasKinks, let flag = ["root-cause", "zero-operations"].first(where: { v[$0] == "true" }) {
-      return ParameterError("--\(flag) classifies the exact zeros at an activation's kinks, and \(kind) has none")
-    }
-    if !kind.hasKinks, v["relu0"]?.contains(",") == true {
-      return ParameterError("--activation \(kind) has no kink, so the networks --relu0 \(v["relu0"]!) compares would be the same: use it with grad or training")
-    }
+    if let problem = KinkParameters.problem(v) { return problem }
     if let batch = DataParameters.batchSize(v), let problem = model.memoryProblem(batchSize: batch) {
       return ParameterError("--model \(ModelParameters.kind(v).rawValue) with --batch-size \(batch): \(problem)")
     }

@@ -10,17 +10,17 @@ extension Experiment {
 
   static func runTraining(_ t: Trial, _ context: TrialContext, _ emit: ([String], Bool) -> Void) throws {
     let (feed, test) = try t.feed(context)
-    let optimizer = TrainingParameters.optimizer(t.values)
+    let settings = TrainingParameters.settings(t.values)
     var study = TrainingStudy(
-      model: t.model, compute: t.compute(threads: context.threads), activation: KinkParameters.activation(t.values),
-      optimizer: optimizer, learningRate: t.double("lr"), epochs: t.int("epochs"), train: feed, seed: t.seed)
-    if t["schedule"] == "cosine" { study.schedule = .cosine(totalSteps: t.int("epochs") * feed.batchCount) }
-    study.master = TrainingStudy.MasterWeights(rawValue: t["master"])!
-    study.lossScaling = ComputeParameters.lossScaling(t.values)
-    study.rootCause = t.flag("root-cause")
-    if t.flag("evaluate") {
+      model: t.model, compute: t.compute(threads: context.threads), activation: t.kinks.layer,
+      optimizer: settings.optimizer, learningRate: settings.learningRate, epochs: settings.epochs, train: feed, seed: t.seed)
+    if settings.cosineSchedule { study.schedule = .cosine(totalSteps: settings.epochs * feed.batchCount) }
+    study.master = settings.master
+    study.lossScaling = settings.lossScaling
+    study.rootCause = settings.rootCause
+    if let every = settings.evaluateEvery {
       study.test = test
-      study.evaluateEvery = t.int("evaluate-every")
+      study.evaluateEvery = every
       // The test set is padded and normalised as the training batches, never cropped or flipped.
       let training = DataParameters.preprocessing(t.values, seed: t.seed)
       study.testPreprocessing = Preprocessing(normalization: training.normalization, padding: training.padding)
@@ -29,7 +29,7 @@ extension Experiment {
       try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
       study.checkpoint = dir + "/" + t.key + ".safetensors"
     }
-    let epochs = t.int("epochs")
+    let epochs = settings.epochs
     _ = try withoutActuallyEscaping(emit) { emit in try study.run { e in
       let seen = e.activationInputs.reduce(0, +)
       let zeros = e.kinksPerLayer.reduce(0, +)

@@ -22,9 +22,10 @@ extension Experiment {
         widths: Parameter.integerList(t["widths"])!, compute: t.compute(threads: context.threads), learningRate: t.double("lr"), feed: feed,
         iterations: iterations, seed: t.seed)
       study.activateFirstLayer = t.flag("first-relu")
-      study.alphas = KinkParameters.alphas(t.values)
-      study.kinkRule = KinkRule(rawValue: t["kink-rule"])!
-      study.activation = KinkParameters.kind(t.values)
+      let kinks = t.kinks
+      study.alphas = kinks.pair
+      study.kinkRule = kinks.rule
+      study.activation = kinks.activation
       try withoutActuallyEscaping(emit) { emit in try study.run { i in
         emit([
           "\(i.iteration)", ResultText.number(i.distanceAcrossAlphas), ResultText.number(i.distanceSameAlpha),

@@ -30,6 +30,9 @@ public struct Trial: Sendable, Hashable {
   /// How this trial computes (its seed seeds the stochastic rounding unless `--rounding-seed` says).
   func compute(threads: Int) -> ComputeSettings { ComputeParameters.settings(values, seed: seed, threads: threads) }
 
+  /// The activation and its derivatives at the kinks.
+  var kinks: KinkSetting { KinkParameters.setting(values) }
+
   /// This trial's training batches and test set.
   func feed(_ context: TrialContext) throws -> (BatchFeed, LabeledImages) { try DataParameters.feed(values, seed: seed, context.data) }
 }

@@ -35,14 +35,44 @@ public enum KinkParameters {
   /// The activation the values name (legacy rows: ReLU).
   public static func kind(_ v: [String: String]) -> ActivationKind { v["activation"].flatMap(ActivationKind.init(name:)) ?? .relu }
 
-  /// The activation layer with the one kink derivative `--relu0 A` (GELU has none to take).
-  public static func activation(_ v: [String: String]) -> LayerSpec {
-    kind(v).layer(kink: Double(v["relu0"]!)!, rule: KinkRule(rawValue: v["kink-rule"]!)!)
+  /// What the activation cannot do with the other options: relu6 (a kink at 6) and gelu (no kink) with
+  /// the zero classifiers, gelu with a pair of derivatives to compare.
+  static func problem(_ v: [String: String]) -> ParameterError? {
+    let kind = kind(v)
+    let classifier = ["root-cause", "zero-operations"].first { v[$0] == "true" }
+    if kind == .relu6, let flag = classifier {
+      return ParameterError("--\(flag) classifies exact zeros, and relu6 also has a kink at 6: use relu or leaky-relu")
+    }
+    if !kind.hasKinks, let flag = classifier {
+      return ParameterError("--\(flag) classifies the exact zeros at an activation's kinks, and \(kind) has none")
+    }
+    if !kind.hasKinks, let pair = v["relu0"], pair.contains(",") {
+      return ParameterError("--activation \(kind) has no kink, so the networks --relu0 \(pair) compares would be the same: use it with grad or training")
+    }
+    return nil
   }
 
-  /// The pair compared (`--relu0 A,B`).
-  public static func alphas(_ v: [String: String]) -> (Double, Double) {
-    let parts = v["relu0"]!.split(separator: ",").map { Double($0)! }
-    return (parts[0], parts[1])
+  /// The activation and its derivatives at the kinks, decoded once.
+  public static func setting(_ v: [String: String]) -> KinkSetting {
+    KinkSetting(
+      activation: kind(v), alphas: v["relu0"]!.split(separator: ",").map { Double($0)! }, rule: KinkRule(rawValue: v["kink-rule"]!)!)
+  }
+}
+
+/// A trial's activation and the derivatives it takes at the kinks (`--activation`, `--relu0`,
+/// `--kink-rule`), as values (`KinkParameters.setting`).
+public struct KinkSetting: Sendable, Hashable {
+  public var activation: ActivationKind
+  /// `--relu0`: the one derivative, or the pair a study compares.
+  public var alphas: [Double]
+  public var rule: KinkRule
+
+  /// The activation layer with the first derivative (what a single network uses).
+  public var layer: LayerSpec { activation.layer(kink: alphas[0], rule: rule) }
+
+  /// The two derivatives a study compares.
+  public var pair: (Double, Double) {
+    precondition(alphas.count == 2, "--relu0 gave \(alphas.count) derivatives where a pair is compared")
+    return (alphas[0], alphas[1])
   }
 }

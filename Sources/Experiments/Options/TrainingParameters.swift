@@ -39,4 +39,27 @@ public enum TrainingParameters {
     guard let problem = optimizer(v).problem(learningRate: Double(lr) ?? .nan) else { return nil }
     return ParameterError("--optimizer \(v["optimizer"] ?? "sgd") with --lr \(lr): \(problem)")
   }
+
+  /// The training options, decoded once.
+  public static func settings(_ v: [String: String]) -> TrainingSettings {
+    TrainingSettings(
+      optimizer: optimizer(v), learningRate: Double(v["lr"]!)!, epochs: Int(v["epochs"]!)!, cosineSchedule: v["schedule"] == "cosine",
+      master: TrainingStudy.MasterWeights(rawValue: v["master"]!)!, lossScaling: ComputeParameters.lossScaling(v),
+      rootCause: v["root-cause"] == "true", evaluateEvery: v["evaluate"] == "true" ? Int(v["evaluate-every"] ?? "1")! : nil)
+  }
+}
+
+/// A training trial's settings as values (`TrainingParameters.settings`).
+public struct TrainingSettings: Sendable {
+  public var optimizer: OptimizerKind
+  public var learningRate: Double
+  public var epochs: Int
+  /// Cosine annealing to 0 over the run, else a constant rate.
+  public var cosineSchedule: Bool
+  public var master: TrainingStudy.MasterWeights
+  public var lossScaling: LossScaling
+  /// Classify every exact zero at a kink (`--root-cause`).
+  public var rootCause: Bool
+  /// Evaluate on the test set after every this many epochs and the last; nil: never (`--no-evaluate`).
+  public var evaluateEvery: Int?
 }

@@ -115,7 +115,7 @@ struct GradCommand: ParsableCommand {
     let model = try model(v)
     var job = GradientJob(model: model, format: ComputeParameters.format(v), inputs: try batchInputs(v, model: model))
     job.compute = ComputeParameters.settings(v, seed: seed, threads: threads)
-    job.activation = KinkParameters.activation(v)
+    job.activation = KinkParameters.setting(v).layer
     job.lossScale = ComputeParameters.lossScaling(v).scale
     job.parametersPath = params
     job.initSeed = seed
