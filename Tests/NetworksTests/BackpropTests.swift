@@ -24,26 +24,31 @@ import Testing
       let plan = KernelPlan()
       let (_, gradients, kinks) = net.lossAndGradients(x, labels: labels, plan)
       #expect(kinks.allSatisfy { $0 == 0 }, "random inputs should not hit a kink")
-      let h = MPFRFloat(0x1p-60)
-      var worst = 0.0
       let largest = gradients.flatMap(\.storage).map { abs($0.doubleValue) }.max()!
       #expect(largest > 1e-3, "gradients should not vanish: largest \(largest)")
-      let parameters = net.parameters
-      for p in parameters.indices {
-        for i in 0..<parameters[p].count {
-          func perturbed(_ delta: MPFRFloat) -> MPFRFloat {
-            var copy = net
-            var changed = parameters
-            changed[p].storage[i] += delta
-            copy.parameters = changed
-            return copy.loss(x, labels: labels, plan)
-          }
-          let fd = (perturbed(h) - perturbed(-h)) / (MPFRFloat(2) * h)
-          worst = max(worst, abs((fd - gradients[p].storage[i]).doubleValue))
-        }
-      }
-      return worst
+      return worstFiniteDifference(net, x, labels: labels, gradients: gradients, h: MPFRFloat(0x1p-60))
     }
+  }
+
+  /// The largest |(L(θ + h e) − L(θ − h e)) / 2h − g| over every parameter element, in `T`'s arithmetic.
+  static func worstFiniteDifference<T: PrecisionScalar>(_ net: Network<T>, _ x: Tensor<T>, labels: [Int], gradients: [Tensor<T>], h: T) -> Double {
+    let plan = KernelPlan()
+    let parameters = net.parameters
+    var worst = 0.0
+    for p in parameters.indices {
+      for i in 0..<parameters[p].count {
+        func perturbed(_ delta: T) -> T {
+          var copy = net
+          var changed = parameters
+          changed[p].storage[i] += delta
+          copy.parameters = changed
+          return copy.loss(x, labels: labels, plan)
+        }
+        let fd = (perturbed(h) - perturbed(T(0) - h)) / (T(2) * h)
+        worst = max(worst, abs((fd - gradients[p].storage[i]).doubleValue))
+      }
+    }
+    return worst
   }
 
   @Test func reluMLPMatchesFiniteDifferences() {

@@ -122,21 +122,7 @@ import Testing
     let plan = KernelPlan()
     let (_, gradients, kinks) = net.lossAndGradients(x, labels: labels, plan)
     #expect(kinks.isEmpty, "GELU has no kinks to count")
-    let h = 0x1p-20
-    let parameters = net.parameters
-    var worst = 0.0
-    for p in parameters.indices {
-      for i in 0..<parameters[p].count {
-        func loss(_ delta: Double) -> Double {
-          var copy = net
-          var changed = parameters
-          changed[p].storage[i] += delta
-          copy.parameters = changed
-          return copy.loss(x, labels: labels, plan)
-        }
-        worst = max(worst, abs((loss(h) - loss(-h)) / (2 * h) - gradients[p].storage[i]))
-      }
-    }
+    let worst = BackpropTests.worstFiniteDifference(net, x, labels: labels, gradients: gradients, h: 0x1p-20)
     #expect(worst < 1e-8, "largest difference \(worst)")
     #expect(gradients.flatMap(\.storage).map(abs).max()! > 1e-3)
   }

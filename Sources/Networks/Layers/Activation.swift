@@ -130,7 +130,7 @@ extension Activation: ParameterFreeLayer {
   func backward<T: PrecisionScalar>(
     _ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext
   ) -> Network<T>.Lanes? {
-    guard case .input(let x) = cache else { preconditionFailure("Activation: the forward pass kept no input") }
+    let x = cache.input(of: "Activation")
     context.stream -= 1
     guard context.passDown else { return nil }
     let (layer, step) = (context.stream, context.pass.step)
@@ -146,7 +146,7 @@ extension Activation: ParameterFreeLayer {
   func replacingActivations(with activation: Activation) -> Activation { activation }
 
   func activationInputs<T: PrecisionScalar>(_ cache: Network<T>.Cache) -> [Tensor<T>] {
-    guard case .input(let x) = cache else { preconditionFailure("Activation: the forward pass kept no input") }
+    let x = cache.input(of: "Activation")
     return [x]
   }
 }

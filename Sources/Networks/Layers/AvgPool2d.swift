@@ -91,7 +91,7 @@ extension AvgPool2d: ParameterFreeLayer {
   func backward<T: PrecisionScalar>(
     _ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext
   ) -> Network<T>.Lanes? {
-    guard case .shape(let shape) = cache else { preconditionFailure("AvgPool2d: the forward pass kept no shape") }
+    let shape = cache.shape(of: "AvgPool2d")
     guard context.passDown else { return nil }
     return g.map { backward(inputShape: shape, gradOut: $0) }
   }

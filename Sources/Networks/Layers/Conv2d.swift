@@ -88,7 +88,7 @@ extension Conv2d: NetworkLayer {
   }
 
   func backward(_ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext) -> Network<T>.Lanes? {
-    guard case .input(let x) = cache else { preconditionFailure("Conv2d: the forward pass kept no input") }
+    let x = cache.input(of: "Conv2d")
     let plan = context.plan
     guard context.wanted else { return g.map { inputGradient(inputShape: x.shape, gradOut: $0, plan) } }
     let a = backward(input: x, gradOut: g.a, needInput: context.passDown, plan)
@@ -101,7 +101,7 @@ extension Conv2d: NetworkLayer {
 
   /// Each output is one dot product over its input patch, classified as a dense output is.
   func zeroCauses(_ cache: Network<T>.Cache, output z: Tensor<T>) -> ZeroCauses? {
-    guard case .input(let x) = cache else { preconditionFailure("Conv2d: the forward pass kept no input") }
+    let x = cache.input(of: "Conv2d")
     let g = geometry(x)
     let rows = Layout.swapLeadingAxes(z.storage, outer: g.batch, middle: g.outChannels, inner: g.outHeight * g.outWidth)
     return ZeroCause.classify(

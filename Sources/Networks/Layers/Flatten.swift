@@ -10,7 +10,7 @@ struct Flatten: ParameterFreeLayer {
   func backward<T: PrecisionScalar>(
     _ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext
   ) -> Network<T>.Lanes? {
-    guard case .shape(let shape) = cache else { preconditionFailure("Flatten: the forward pass kept no shape") }
+    let shape = cache.shape(of: "Flatten")
     guard context.passDown else { return nil }
     return g.map { $0.reshaped(shape) }
   }

@@ -62,7 +62,7 @@ public struct GELU: ParameterFreeLayer, Sendable, Hashable {
   func backward<T: PrecisionScalar>(
     _ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext
   ) -> Network<T>.Lanes? {
-    guard case .input(let x) = cache else { preconditionFailure("GELU: the forward pass kept no input") }
+    let x = cache.input(of: "GELU")
     guard context.passDown else { return nil }
     return g.map { backward(x, $0) }
   }

@@ -59,7 +59,7 @@ extension Linear: NetworkLayer {
   }
 
   func backward(_ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext) -> Network<T>.Lanes? {
-    guard case .input(let x) = cache else { preconditionFailure("Linear: the forward pass kept no input") }
+    let x = cache.input(of: "Linear")
     let plan = context.plan
     guard context.wanted else { return g.map { inputGradient(gradOut: $0, plan) } }
     let a = backward(input: x, gradOut: g.a, needInput: context.passDown, plan)
@@ -71,7 +71,7 @@ extension Linear: NetworkLayer {
   }
 
   func zeroCauses(_ cache: Network<T>.Cache, output z: Tensor<T>) -> ZeroCauses? {
-    guard case .input(let x) = cache else { preconditionFailure("Linear: the forward pass kept no input") }
+    let x = cache.input(of: "Linear")
     return ZeroCause.classify(input: x, weight: weight, bias: bias, output: z)
   }
 

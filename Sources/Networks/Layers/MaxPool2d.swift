@@ -173,7 +173,7 @@ extension MaxPool2d: ParameterFreeLayer {
   func backward<T: PrecisionScalar>(
     _ cache: Network<T>.Cache, _ g: Network<T>.Lanes, _ context: inout Network<T>.BackwardContext
   ) -> Network<T>.Lanes? {
-    guard case .input(let x) = cache else { preconditionFailure("MaxPool2d: the forward pass kept no input") }
+    let x = cache.input(of: "MaxPool2d")
     guard context.passDown else { return nil }
     return g.map { backward(input: x, gradOut: $0) }
   }

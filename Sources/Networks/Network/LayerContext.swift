@@ -1,6 +1,20 @@
 import Scalars
 import Tensors
 
+extension Network.Cache {
+  /// The input the forward pass kept (`layer` names the layer in the failure a mismatch would be).
+  func input(of layer: String) -> Tensor<T> {
+    guard case .input(let x) = self else { preconditionFailure("\(layer): the forward pass kept no input") }
+    return x
+  }
+
+  /// The input shape the forward pass kept.
+  func shape(of layer: String) -> [Int] {
+    guard case .shape(let shape) = self else { preconditionFailure("\(layer): the forward pass kept no shape") }
+    return shape
+  }
+}
+
 extension Network {
   /// What every layer's forward step reads and writes: the kernel plan, the pass, the number of the next
   /// random stream (activations and dropout layers in forward order) and the kinks counted so far.
