@@ -14,7 +14,7 @@ struct PrecisionLab: ParsableCommand {
     abstract: "Mixed-precision floating-point experiments: formats, correctly rounded arithmetic, backprop in any format.",
     subcommands: [
       FormatsCommand.self, CalcCommand.self, ArithmeticCommand.self, GradCommand.self, DataCommand.self, BifurcationCommand.self,
-      GradientDifferenceCommand.self, ZerosCommand.self, TrainCommand.self, TrajectoryCommand.self, SweepCommand.self,
+      GradientDifferenceCommand.self, CensusCommand.self, ZerosCommand.self, TrainCommand.self, TrajectoryCommand.self, SweepCommand.self,
       SummarizeCommand.self, PlotCommand.self, MergeCommand.self, SlurmCommand.self,
     ]
   )

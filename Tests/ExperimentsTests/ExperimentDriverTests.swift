@@ -37,6 +37,39 @@ import Testing
     }
   }
 
+  /// `census` counts, per layer, the very zeros the bifurcation study meets with every batch examined
+  /// (the same θ by --paired, the same batches and rounding), and its summary's λ is their mean.
+  @Test func censusCountsTheZerosTheBifurcationStudyMeets() throws {
+    let (dir, cache) = try Self.scratch("census")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let values: [String: [String]] = [
+      "data": ["synthetic"], "widths": ["784,16,16,10"], "format": ["fp16"], "accumulate": ["same"], "batch-size": ["32"], "max-batches": ["3"],
+    ]
+    var files: [String: (header: [String], rows: [[String]])] = [:]
+    for (experiment, extra) in [(Experiment.census, [:]), (.bifurcation, ["all-batches": ["true"]])] {
+      let grid = try Grid(experiment, values: values.merging(extra) { $1 }, runs: 4, seeds: [0], paired: true)
+      var runner = SweepRunner(grid: grid, context: TrialContext(data: cache, checkpointDirectory: nil), jobs: 1, output: "\(dir)/\(experiment.name).csv")
+      runner.quiet = true
+      #expect(try runner.run().failed == 0)
+      files[experiment.name] = try ResultsFile.read("\(dir)/\(experiment.name).csv")
+    }
+    func bySeed(_ name: String, _ column: String) throws -> [String: String] {
+      let file = try #require(files[name])
+      let (seed, c) = (file.header.firstIndex(of: "seed")!, try #require(file.header.firstIndex(of: column)))
+      return Dictionary(uniqueKeysWithValues: file.rows.map { ($0[seed], $0[c]) })
+    }
+    for column in ["zeros_per_layer", "batches_with_zeros", "batches_examined"] {
+      #expect(try bySeed("census", column) == bySeed("bifurcation", column), "\(column)")
+    }
+    let totals = try bySeed("census", "zeros_total").values.map { Double($0)! }
+    #expect(totals.count == 4 && totals.contains { $0 > 0 }, "binary16 sums should meet exact zeros: \(totals)")
+    let census = try #require(files["census"])
+    let summary = try Summary.make(header: census.header, rows: census.rows, by: nil)
+    let lambda = try #require(summary.columns.firstIndex(of: "lambda"))
+    let mean = totals.reduce(0, +) / 4
+    #expect(abs(Double(summary.rows[0][lambda])! - mean) <= mean * 1e-3, "λ \(summary.rows[0][lambda]) against the mean \(mean)")
+  }
+
   /// `--activation`: every experiment runs leaky ReLU and ReLU6 without error rows, the column holds the
   /// canonical spelling, the activation reaches the network (training losses differ from ReLU's), and
   /// the zero classifiers refuse ReLU6 (a kink at 6) with one line.

@@ -28,7 +28,7 @@ public struct Experiment: Sendable {
 
   /// The statistics `summarize` computes: the volume of S (and the first-difference view), the gradient
   /// gaps per batch, the trajectories' distances, or training's accuracy and zeros.
-  public enum SummaryKind: Sendable { case volume, gradientGaps, trajectory, training }
+  public enum SummaryKind: Sendable { case volume, gradientGaps, census, trajectory, training }
 
   /// This experiment summarised as `summary`, its figures plotting `column`.
   func summarized(as summary: SummaryKind, plotting column: String) -> Experiment {
@@ -97,7 +97,7 @@ public struct Experiment: Sendable {
     return nil
   }
 
-  public static let all: [Experiment] = [.bifurcation, .gradientDifference, .zeros, .training, .trajectory]
+  public static let all: [Experiment] = [.bifurcation, .gradientDifference, .census, .zeros, .training, .trajectory]
 
   public static func named(_ name: String) -> Experiment? { all.first { $0.name == name } }
 

@@ -7,6 +7,9 @@ import Foundation
 ///   infinity in a gradient rather than a finite difference) and `errors`.
 /// - graddiff: runs and the share affected (Wilson interval), batches and the share affected, the
 ///   median, 90th percentile and maximum of ‖g_A − g_B‖₂/‖g_A‖₂ over affected batches.
+/// - census: runs, `lambda` (the mean exact zeros per draw over the batches examined: λ per pass when
+///   the pass is whole) with a 95% normal interval `lambda_low`/`lambda_high`, `with_zero` (draws with at
+///   least one) and its share `p_zero` with the Wilson interval, and the mean per layer (`lambda_layers`).
 /// - train, zeros: runs, diverged, mean ± sd of the last epoch's test accuracy, zeros among activation
 ///   inputs and their ratio, and the exact/rounding split when classified.
 /// - trajectory: runs, iterations, the mean final L1 distance across alphas, the largest distance
@@ -57,6 +60,9 @@ public struct Summary: Sendable {
     case .gradientGaps:
       metrics = (["runs", "runs_affected", "ratio", "ci_low", "ci_high", "batches", "batches_affected", "batch_share", "rel_diff_median", "rel_diff_p90", "rel_diff_max", "errors"],
                  ["differs", "rel_diff"], table.gradientDifference)
+    case .census:
+      metrics = (["runs", "lambda", "lambda_low", "lambda_high", "lambda_layers", "with_zero", "p_zero", "p_zero_low", "p_zero_high", "errors"],
+                 ["zeros_total", "zeros_per_layer"], table.census)
     case .trajectory:
       metrics = (["runs", "iterations", "l1_across_alphas_mean", "l1_same_alpha_max", "median_first_separation", "errors"],
                  ["iteration", "l1_across_alphas", "l1_same_alpha"], table.trajectory)
@@ -149,6 +155,23 @@ struct Table {
     }
     let mean = ks.isEmpty ? nil : Double(ks.reduce(0, +)) / Double(ks.count)
     return out + [Statistics.format(mean), ks.max().map(String.init) ?? "", errors(rows)]
+  }
+
+  func census(_ rows: [[String]]) -> [String] {
+    let good = ok(rows)
+    let totals = good.compactMap { Double(cell($0, "zeros_total")) }
+    let layers = good.map { cell($0, "zeros_per_layer").split(separator: ";").compactMap { Double($0) } }
+    let n = Double(totals.count)
+    let mean = totals.isEmpty ? nil : totals.reduce(0, +) / n
+    let sd = totals.count < 2 ? nil : (totals.map { ($0 - mean!) * ($0 - mean!) }.reduce(0, +) / (n - 1)).squareRoot()
+    let half = sd.map { 1.959963984540054 * $0 / n.squareRoot() }
+    let width = layers.map(\.count).max() ?? 0
+    let perLayer = (0..<width).map { l in Statistics.format(layers.map { l < $0.count ? $0[l] : 0 }.reduce(0, +) / max(n, 1)) }
+    let k = totals.filter { $0 > 0 }.count
+    let (low, high) = Statistics.wilson(successes: k, trials: totals.count)
+    return ["\(totals.count)", Statistics.format(mean), Statistics.format(half.map { max(mean! - $0, 0) }), Statistics.format(half.map { mean! + $0 }),
+            perLayer.joined(separator: ";"), "\(k)", Statistics.format(totals.isEmpty ? nil : Double(k) / n), Statistics.format(low), Statistics.format(high),
+            errors(rows)]
   }
 
   func gradientDifference(_ rows: [[String]]) -> [String] {

@@ -36,6 +36,13 @@ struct GradientDifferenceCommand: ExperimentCommand {
   @Argument(parsing: .allUnrecognized, help: "Experiment options (see below).", completion: completion(Self.experiment.table)) var settings: [String] = []
 }
 
+struct CensusCommand: ExperimentCommand {
+  static let experiment = Experiment.census
+  static let configuration = makeConfiguration()
+  @OptionGroup var options: SweepOptions
+  @Argument(parsing: .allUnrecognized, help: "Experiment options (see below).", completion: completion(Self.experiment.table)) var settings: [String] = []
+}
+
 struct ZerosCommand: ExperimentCommand {
   static let experiment = Experiment.zeros
   static let configuration = makeConfiguration()

@@ -17,7 +17,7 @@ struct SlurmSubmitCommand: ParsableCommand {
         precisionlab slurm submit experiments/volume-layers.yaml --array 100 --partition cpu
       """)
 
-  @Argument(help: ArgumentHelp("An experiment (bifurcation, graddiff, zeros, train, trajectory) or a sweep file (YAML or JSON).", valueName: "experiment|file"))
+  @Argument(help: ArgumentHelp("An experiment (bifurcation, graddiff, census, zeros, train, trajectory) or a sweep file (YAML or JSON).", valueName: "experiment|file"))
   var target: String
 
   @Option(help: "Tasks in the array: the grid is cut into this many shards.")
