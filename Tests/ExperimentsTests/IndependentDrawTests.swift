@@ -86,6 +86,26 @@ import Testing
     #expect(Experiment.bifurcation.legacyColumns["conv_init"] == "model")
   }
 
+  /// The report (scripts/studyreport/data.py) reads committed files with its own table of the values a
+  /// column had before it existed (`LEGACY`); each entry must be what the Swift table says, for every
+  /// experiment that has the column, so that the two can never disagree about an old file.
+  @Test func theReportsLegacyValuesAreTheTables() throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/studyreport/data.py").standardized.path
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let start = try #require(text.range(of: "LEGACY = {"))
+    let end = try #require(text[start.upperBound...].firstIndex(of: "}"))
+    let entries = text[start.upperBound..<end].components(separatedBy: ",").compactMap { item -> (String, String)? in
+      let parts = item.split(separator: ":").map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+      return parts.count == 2 ? (parts[0], parts[1]) : nil
+    }
+    #expect(entries.count >= 5, "read \(entries.count) entries from \(path)")
+    for (column, value) in entries {
+      let tables = Experiment.all.compactMap { $0.legacyColumns[column] }
+      #expect(!tables.isEmpty, "the report's LEGACY names \(column), which no experiment's table has")
+      #expect(tables.allSatisfy { $0 == value }, "\(column): the report says \(value), the tables \(Set(tables))")
+    }
+  }
+
   @Test func aFileWithoutTheColumnIsSummarized() throws {
     let old = Experiment.bifurcation.header.filter { Experiment.bifurcation.legacyColumns[$0] == nil }
     let row = { (key: String, inS: String) in
