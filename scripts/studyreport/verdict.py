@@ -4,7 +4,7 @@ from collections import OrderedDict
 from .arithmetic import SWEEPS_UNDER_TREES, arithmetic_rows, tree_forward
 from .peer import BIAS_FORWARD, peer_cells
 from .data import PAPER_DRAWS, SWEEP_FIXED, axis, cells, fmt, load, p_range, pvalue
-from .stats import binomial_test, discordant, fisher
+from .stats import binomial_test, discordant, fisher, homogeneity
 
 
 def verdict(say, results, paper):
@@ -66,6 +66,37 @@ def verdict(say, results, paper):
                                                     else f"{len(off)} of its {len(cells_)} sweep cell{'s' if len(cells_) > 1 else ''} "
                                                     f"differ{'s' if len(off) == 1 else ''} from the paper at p < 0.05")
             + f" ({text}; the headline cell is the same draws in all three sweeps).")
+    # The batch size, tested: does any arithmetic here move a θ in or out of S with B?
+    batch_file = os.path.join(results, "volume-batch-pytorch-cpu.csv")
+    published_b = paper.get("B", {}).get("32-bit", {})
+    if os.path.exists(batch_file) and len(published_b) >= 2:
+        membership = OrderedDict()
+        for r in load(batch_file):
+            if r.get("final") == "1" and not r.get("error"):
+                membership.setdefault(r["summation"], {}).setdefault(r["run_seed"], {})[r["batch_size"]] = r["in_s"]
+        sizes = sorted({b for by_seed in membership.values() for cell in by_seed.values() for b in cell}, key=int)
+        parts = []
+        for summation, by_seed in membership.items():
+            complete = [cell for cell in by_seed.values() if len(cell) == len(sizes)]
+            moved = sum(len(set(cell.values())) > 1 for cell in complete)
+            inside = sum(all(v == "1" for v in cell.values()) for cell in complete)
+            label = "sequential sums" if summation == "sequential" else tree_forward(summation).split(" (")[0]
+            parts.append(f"{label}: {inside} of {len(complete)} θ in S at every B, {moved} in S at some B only")
+        stat, dof, p = homogeneity([(round(v * PAPER_DRAWS), PAPER_DRAWS) for v in published_b.values()])
+        any_moved = any(len(set(cell.values())) > 1 for by_seed in membership.values() for cell in by_seed.values() if len(cell) == len(sizes))
+        text = (f"- **The batch size, tested** (`volume-batch-pytorch-cpu.csv`, the same PyTorch θ at B = {', '.join(sizes)}): "
+                + "; ".join(parts) + ". ")
+        if not any_moved:
+            text += ("Under these arithmetics the batch size moves no θ in or out of S (a sample's pre-activations, hence its exact "
+                     "zeros, do not depend on it here). ")
+        spread = p < 0.05
+        text += (f"The paper's shares across B ({', '.join(f'{v:g}' for v in published_b.values())}, 1000 draws each) "
+                 + (f"differ by more than sampling allows (χ² {stat:.1f} on {dof} degrees of freedom, p {pvalue(p)})"
+                    if spread else f"are consistent with one share (χ² {stat:.1f} on {dof} degrees of freedom, p {pvalue(p)})"))
+        if spread and not any_moved:
+            text += (": a spread this CPU arithmetic cannot make; a GPU library choosing its kernel by the matrix shape (so by B) "
+                     "could, which reading cuBLAS's trees per shape would test.")
+        say(text if text.endswith(".") else text + ".")
     # The grid argument: the same arithmetic on PrecisionLab's θ.
     grid = os.path.join(results, "headline-theta-grid.csv")
     if os.path.exists(grid):
