@@ -147,6 +147,10 @@ report:
 	@$(MAKE) --no-print-directory beside SWEEP=n FIGURE=volume-width FILES=results/volume-width.csv LABEL="width n" PLOT_OPTIONS=--log-x
 	@$(MAKE) --no-print-directory beside SWEEP=L FIGURE=volume-layers-pytorch-cpu \
 	  FILES="results/volume-layers-pytorch-cpu.csv results/headline-pytorch-cpu.csv" LABEL="hidden layers L" PLOT_OPTIONS=
+	@$(MAKE) --no-print-directory beside SWEEP=n FIGURE=volume-width-pytorch-cpu \
+	  FILES="results/volume-width-pytorch-cpu.csv results/headline-pytorch-cpu.csv" LABEL="width n" PLOT_OPTIONS=--log-x
+	@$(MAKE) --no-print-directory beside SWEEP=B FIGURE=volume-batch-pytorch-cpu \
+	  FILES="results/volume-batch-pytorch-cpu.csv results/headline-pytorch-cpu.csv" LABEL="batch size B" PLOT_OPTIONS=--log-x
 	@t=$$(mktemp --suffix .csv); python3 scripts/precision-curve.py results $$t && \
 	  $(PRECISIONLAB) plot $$t --x format --x-as precision --y ratio --series accumulate --kind line --bands \
 	    --y-label "share of θ in S" --title "Share of θ in S against significand bits p (L = 3, n = 256, B = 256, MNIST)" \

@@ -3,7 +3,8 @@
 per format (and summation, when the files hold several) and sweep value, our share in S with its 95%
 Wilson interval (series `ours FORMAT[, SUMMATION]`) and the paper's (series `paper N-bit`, its interval
 for 1000 draws). Cells of the paper protocol at the paper's arithmetic only (studyreport.data.published_share);
-the first file's `-binary64` companion too; later files add only summations the first file has.
+the first file's `-binary64` companion too; later files add only summations the first file has (a trees
+file counts as the same summation as another read off the same library build: the same arithmetic).
 
 usage: paper-beside.py SWEEP PAPER.md OUT.csv RESULTS.csv [RESULTS.csv ...]
        (SWEEP: L, n or B; exits 1 when nothing matches)"""
@@ -25,8 +26,12 @@ def main():
     if os.path.exists(companion):
         rows += data.load(companion)
     summations = {r.get("summation", "sequential") for r in rows}
+    # Trees files read off the same library build (the same arithmetic, other shapes) count as one summation.
+    libraries = {arithmetic.tree_forward(s) for s in summations if s.startswith("tree:")}
+    def wanted(summation):
+        return summation in summations or (summation.startswith("tree:") and arithmetic.tree_forward(summation) in libraries)
     for extra in sys.argv[5:]:
-        rows += [r for r in data.load(extra) if r.get("summation", "sequential") in summations]
+        rows += [r for r in data.load(extra) if wanted(r.get("summation", "sequential"))]
     several = len(summations) > 1
     summary = []
     for (fmt_, widths, batch, summation), group in data.cells(rows, ["format", "widths", "batch_size", "summation"]).items():

@@ -59,6 +59,12 @@ def census_section(say, args, paper, missing):
     beside_figure(say, args.results, "volume-layers-pytorch-cpu",
                   "volume against depth with PyTorch's θ, two arithmetics, the paper beside them", "L",
                   ["results/volume-layers-pytorch-cpu.csv", "results/headline-pytorch-cpu.csv"], "hidden layers L")
+    beside_figure(say, args.results, "volume-width-pytorch-cpu",
+                  "volume against width with PyTorch's θ, two arithmetics, the paper beside them", "n",
+                  ["results/volume-width-pytorch-cpu.csv", "results/headline-pytorch-cpu.csv"], "width n", log_x=True)
+    beside_figure(say, args.results, "volume-batch-pytorch-cpu",
+                  "volume against batch size with PyTorch's θ, two arithmetics, the paper beside them", "B",
+                  ["results/volume-batch-pytorch-cpu.csv", "results/headline-pytorch-cpu.csv"], "batch size B", log_x=True)
 
     if not os.path.exists(census):
         missing.append("zero-census.csv")
