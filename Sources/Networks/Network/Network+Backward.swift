@@ -49,8 +49,8 @@ extension Network {
   struct BackwardStep: LayerVisitor {
     typealias Scalar = T
     typealias Result = Lanes?
-    let cache: Cache
-    let gradient: Lanes
+    var cache: Cache
+    var gradient: Lanes
     var context: BackwardContext
 
     mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> Lanes? {
@@ -69,21 +69,23 @@ extension Network {
     // Parameter index of each layer's first parameter.
     var offsets = [Int](repeating: offset, count: layers.count)
     for k in layers.indices.dropFirst() { offsets[k] = offsets[k - 1] + layers[k - 1].parameterCount }
-    var g = gradOut
+    // One step visits every layer and holds the context meanwhile (the caller's copy gives up its
+    // gradient lists, so storing into them never copies).
+    var step = BackwardStep(cache: .none, gradient: gradOut, context: context)
+    (context.gradients, context.alternativeGradients) = ([], [])
+    defer { context = step.context }
     let report = LayerProgress.report
     for k in layers.indices.reversed() {
       report?()
-      context.offset = offsets[k]
+      step.context.offset = offsets[k]
       // Below layer k lie parameters exactly when its first parameter's index is not 0.
-      context.passDown = needInput || offsets[k] > 0
-      context.wanted = context.selection == .all || offsets[k] == 0
-      var step = BackwardStep(cache: caches[k], gradient: g, context: context)
-      let next = layers[k].open(&step)
-      context = step.context
-      guard let next else { return nil }
-      g = next
+      step.context.passDown = needInput || offsets[k] > 0
+      step.context.wanted = step.context.selection == .all || offsets[k] == 0
+      step.cache = caches[k]
+      guard let next = layers[k].open(&step) else { return nil }
+      step.gradient = next
     }
-    return needInput ? g : nil
+    return needInput ? step.gradient : nil
   }
 
   /// Forward (updating batch-norm running statistics in training), the mean cross-entropy loss, and

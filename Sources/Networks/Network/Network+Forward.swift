@@ -61,21 +61,23 @@ extension Network {
   }
 
   /// Forward through `layers`, each in turn (updating batch-norm running statistics in training, counting
-  /// activation inputs at a kink and numbering random streams in `context`).
+  /// activation inputs at a kink and numbering random streams in `context`). One step visits every
+  /// layer and holds the context meanwhile (the caller's copy gives up its kink list, so appending to it
+  /// never copies).
   static func forward(_ layers: inout [Layer<T>], _ x: Tensor<T>, _ context: inout ForwardContext) -> (Tensor<T>, [Cache]) {
-    var h = x
     var caches: [Cache] = []
     caches.reserveCapacity(layers.count)
     let report = LayerProgress.report
+    var step = ForwardStep(input: x, context: context)
+    context.kinks = []
+    defer { context = step.context }
     for k in layers.indices {
       defer { report?() }
-      var step = ForwardStep(input: h, context: context)
       let (y, cache) = layers[k].modify(&step)
-      context = step.context
       caches.append(cache)
-      h = y
+      step.input = y
     }
-    return (h, caches)
+    return (step.input, caches)
   }
 
   /// The inputs of every activation layer of a forward pass, in forward order (what `kinks` counts).
