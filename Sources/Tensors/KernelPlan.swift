@@ -26,6 +26,9 @@ public struct KernelPlan: Sendable, Hashable {
   /// products then take their options from here (`product(_:m:n:k:_:)`), and `options` serves every
   /// other sum.
   public var trees: ProductTrees?
+  /// A mixed-precision policy (`PrecisionPolicy`), or nil: every operation in the storage format. The
+  /// network applies it layer by layer (each layer's kernels see the plan its rule makes, without it).
+  public var policy: PrecisionPolicy?
 
   public init(
     accumulate accumulation: AccumulationChoice = .same, options: KernelOptions = KernelOptions(), threads: Int = 1,

@@ -91,6 +91,17 @@ public enum ComputeParameters {
       }
       return .success(mx.description)
     }.added(withLegacyValue: "none"),
+    Parameter(
+      "policy", default: "none",
+      help: "Mixed-precision policy per operation (issue 34; docs/PRECISION-POLICIES.md): autocast-cuda-fp16, autocast-cuda-bf16, autocast-cpu-bf16, autocast-cpu-fp16 (PyTorch autocast: linear and convolution layers take their inputs, weights and bias in the low format, accumulate in binary32 and round the result into it; batch norm, activations, pooling and residual additions run in their input's format; loss and softmax, master weights and optimizer state in binary32; gradients in the format of what they differentiate), fp8-training (MXFP8 E4M3 product operands, results in bfloat16), or lower:FORMAT (products in FORMAT, the rest as autocast); each optionally :ends-fp32 (first and last dense or convolution layer in binary32) and :norm-fp32 (batch norm in binary32). Needs --format binary32. none: every operation in the storage format.",
+      completions: ["none"] + PrecisionPolicy.presets.map(\.preset) + ["lower:"]
+    ) { v in
+      if v == "none" { return .success(v) }
+      guard let policy = PrecisionPolicy(name: v) else {
+        return .failure(ParameterError("--policy: unknown policy '\(v)'; valid: none, \(PrecisionPolicy.presets.map(\.preset).joined(separator: ", ")), lower:FORMAT, each optionally :ends-fp32 and :norm-fp32"))
+      }
+      return .success(policy.description)
+    }.added(withLegacyValue: "none"),
     Parameter.choice(
       "bias-order", ["last", "first"], default: "last",
       help: "Where a layer's bias enters its sums of products: last (added after the sum) or first (the sum starts at it, as BLAS's C := A·B + C with C holding the bias, PyTorch's addmm; with --summation blocked:KC the running total starts at the bias and each block of KC products, summed from zero, is added to it: BLAS's K-blocking). Pairwise sums are the same either way; not with --summation blas."
@@ -135,6 +146,7 @@ public enum ComputeParameters {
       c.operands = OperandRounding(format: try! FloatFormat.named(name), mode: RoundingMode(name: v["operand-rounding"] ?? "nearest-even")!)
     }
     if let name = v["mx"], name != "none" { c.mx = MXScaling(name: name) }
+    if let name = v["policy"], name != "none" { c.policy = PrecisionPolicy(name: name) }
     return c
   }
 
@@ -187,6 +199,19 @@ public enum ComputeParameters {
     if let name = v["mx"], name != "none" {
       if let problem = MXScaling.problem(storage: format) { return ParameterError("--mx \(name): \(problem)") }
       if let model = v["model"], model != "mlp" { return ParameterError("--mx \(name): dense layers only (--model mlp), not --model \(model)") }
+    }
+    if let name = v["policy"], name != "none", let policy = PrecisionPolicy(name: name) {
+      if let problem = policy.problem(storage: format) { return ParameterError("--policy \(name): \(problem)") }
+      if accumulate.format(storage: format) != .binary32 { return ParameterError("--policy \(name): products accumulate in binary32 (not --accumulate \(accumulate.rawValue))") }
+      if v["rounding"] != "nearest-even" { return ParameterError("--policy \(name): autocast rounds to nearest even (not --rounding \(v["rounding"]!))") }
+      if let other = v["operands"], other != "same" { return ParameterError("--operands \(other): not with --policy (the policy rounds each product's operands)") }
+      if let other = v["mx"], other != "none" { return ParameterError("--mx \(other): not with --policy (the policy says which products take MX operands)") }
+      if let flag = ["root-cause", "zero-operations"].first(where: { v[$0] == "true" }) {
+        return ParameterError("--\(flag): not with --policy (the classifiers recompute from the stored binary32 parameters, not the policy's rounded copies)")
+      }
+      if policy.mx != nil, let model = v["model"], model != "mlp" {
+        return ParameterError("--policy \(name): MX operands are for dense layers only (--model mlp), not --model \(model)")
+      }
     }
     if let order = v["summation"].flatMap(KernelOptions.SummationOrder.init(name:)), case .tensorCore = order {
       if accumulate.format(storage: format) != .binary32 {

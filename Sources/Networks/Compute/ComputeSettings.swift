@@ -21,6 +21,8 @@ public struct ComputeSettings: Sendable, Hashable {
   public var normalizeInStorage = false
   /// A library's summation trees for dense layers' products (`KernelPlan.trees`), or nil.
   public var trees: ProductTrees?
+  /// A mixed-precision policy per operation (`KernelPlan.policy`), or nil.
+  public var policy: PrecisionPolicy?
   /// Threads inside the kernels (never changes a result).
   public var threads = 1
 
@@ -36,6 +38,7 @@ public struct ComputeSettings: Sendable, Hashable {
     plan.normalizeInStorage = normalizeInStorage
     plan.trees = trees
     plan.mx = mx
+    plan.policy = policy
     return plan
   }
 

@@ -200,6 +200,8 @@ public struct BatchNorm<T: PrecisionScalar>: Sendable {
 }
 
 extension BatchNorm: NetworkLayer {
+  static var operation: OperationClass { .normalization }
+
   func parameterNames(prefix: String) -> [String] { ["\(prefix).weight", "\(prefix).bias"] }
 
   var parameters: [Tensor<T>] {

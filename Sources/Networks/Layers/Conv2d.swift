@@ -71,6 +71,8 @@ public struct Conv2d<T: PrecisionScalar>: Sendable {
 }
 
 extension Conv2d: NetworkLayer {
+  static var operation: OperationClass { .product }
+
   func parameterNames(prefix: String) -> [String] { bias == nil ? ["\(prefix).weight"] : ["\(prefix).weight", "\(prefix).bias"] }
 
   var parameters: [Tensor<T>] {

@@ -44,6 +44,8 @@ public struct Linear<T: PrecisionScalar>: Sendable {
 
 
 extension Linear: NetworkLayer {
+  static var operation: OperationClass { .product }
+
   func parameterNames(prefix: String) -> [String] { ["\(prefix).weight", "\(prefix).bias"] }
 
   var parameters: [Tensor<T>] {

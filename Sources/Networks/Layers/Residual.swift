@@ -5,6 +5,8 @@ import Tensors
 /// layers, the sum one rounded addition per element. Its parameters are the main branch's, then the
 /// shortcut's (PyTorch's state_dict order); the shortcut runs after the main branch and is undone first.
 struct Residual<T: PrecisionScalar>: NetworkLayer {
+  static var operation: OperationClass { .block }
+
   var main: [Layer<T>]
   var shortcut: [Layer<T>]
 

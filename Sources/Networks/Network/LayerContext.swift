@@ -19,10 +19,19 @@ extension Network {
   /// What every layer's forward step reads and writes: the kernel plan, the pass, the number of the next
   /// random stream (activations and dropout layers in forward order) and the kinks counted so far.
   struct ForwardContext {
-    let plan: KernelPlan
+    /// The plan the layer at hand computes with (its policy's rule applied; `policy` is nil in it).
+    var plan: KernelPlan
     let pass: Pass
     var stream = 0
     var kinks: [Int] = []
+    /// Where the layer at hand is, and the format of its input, under a precision policy.
+    var precision: PolicyPosition
+
+    init(plan: KernelPlan, pass: Pass) {
+      self.plan = plan
+      self.pass = pass
+      precision = PolicyPosition(plan)
+    }
   }
 
   /// The gradient flowing down, for this network's activations (`a`) and for the alternative (`b`, nil
@@ -41,7 +50,10 @@ extension Network {
   /// parameter, whether a layer below needs its input gradient (`passDown`) and whether its own parameter
   /// gradients are wanted.
   struct BackwardContext {
-    let plan: KernelPlan
+    /// The plan the layer at hand computes with (as in `ForwardContext`).
+    var plan: KernelPlan
+    /// Where the layer at hand is, and the format of its input, under a precision policy.
+    var precision: PolicyPosition
     let pass: Pass
     let alternative: Activation?
     let selection: GradientSelection

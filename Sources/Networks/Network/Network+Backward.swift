@@ -38,7 +38,7 @@ extension Network {
   ) -> (a: [Tensor<T>], b: [Tensor<T>]) {
     let count = Layer.parameterCount(layers)
     var context = BackwardContext(
-      plan: plan, pass: pass, alternative: alternative, selection: selection, stream: Self.randomStreams(layers),
+      plan: plan, precision: PolicyPosition(plan), pass: pass, alternative: alternative, selection: selection, stream: Self.randomStreams(layers),
       gradients: Array(repeating: nil, count: count), alternativeGradients: Array(repeating: nil, count: count))
     _ = Self.backward(layers, forward.caches, Lanes(a: dLogits), offset: 0, needInput: false, &context)
     let wanted = selection == .all ? 0..<count : 0..<(layers.first { $0.parameterCount > 0 }?.parameterCount ?? 0)
@@ -52,9 +52,24 @@ extension Network {
     var cache: Cache
     var gradient: Lanes
     var context: BackwardContext
+    /// The layer's index in its list.
+    var index = 0
 
     mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> Lanes? {
-      layer.backward(cache, gradient, &context)
+      let position = context.precision
+      guard let policy = position.policy, let rule = position.rule(L.operation, index) else { return layer.backward(cache, gradient, &context) }
+      // Under a policy: the plan of the forward pass (the same operands rounded), the input gradient in
+      // the input's format, a `lower` layer's parameter gradients in the low format.
+      context.plan = rule == .lower ? policy.lowerPlan(position.base) : position.base
+      let lanes = layer.backward(cache, gradient, &context)
+      if rule == .lower && context.wanted {
+        for i in context.offset..<(context.offset + layer.parameters.count) {
+          context.gradients[i] = context.gradients[i].map { policy.rounding.rounded($0) }
+          context.alternativeGradients[i] = context.alternativeGradients[i].map { policy.rounding.rounded($0) }
+        }
+      }
+      guard let format = position.format else { return lanes }
+      return lanes?.map { Network.rounded($0, into: format) }
     }
   }
 
@@ -73,10 +88,26 @@ extension Network {
     // gradient lists, so storing into them never copies).
     var step = BackwardStep(cache: .none, gradient: gradOut, context: context)
     (context.gradients, context.alternativeGradients) = ([], [])
-    defer { context = step.context }
+    // Under a policy: the format entering each layer, as in the forward pass; the gradient of the
+    // list's output in the output's format. The list leaves the position as it found it.
+    let entering = step.context.precision.format
+    step.context.precision.enter(layers)
+    defer {
+      step.context.precision.nesting -= 1
+      step.context.precision.format = entering
+      context = step.context
+    }
+    var formats: [FloatFormat?] = []
+    if let policy = step.context.precision.policy {
+      let position = step.context.precision
+      formats = Self.formats(layers, entering: entering, policy, exempt: position.isExempt)
+      step.gradient = step.gradient.map { Self.rounded($0, into: formats.last!) }
+    }
     let report = LayerProgress.report
     for k in layers.indices.reversed() {
       report?()
+      step.index = k
+      if !formats.isEmpty { step.context.precision.format = formats[k] }
       step.context.offset = offsets[k]
       // Below layer k lie parameters exactly when its first parameter's index is not 0.
       step.context.passDown = needInput || offsets[k] > 0

@@ -54,9 +54,26 @@ extension Network {
     typealias Result = (Tensor<T>, Cache)
     var input: Tensor<T>
     var context: ForwardContext
+    /// The layer's index in its list.
+    var index = 0
 
     mutating func visit<L: NetworkLayer<T>>(_ layer: inout L, name _: String) -> (Tensor<T>, Cache) {
-      layer.forward(input, &context)
+      let position = context.precision
+      guard let policy = position.policy, let rule = position.rule(L.operation, index) else { return layer.forward(input, &context) }
+      // Under a policy: the layer's plan and parameters as its rule says, its output in its format.
+      let output = layer.outputFormat(entering: position.format, policy, exempt: position.isExempt(index))
+      var (y, cache): (Tensor<T>, Cache)
+      if rule == .lower {
+        context.plan = policy.lowerPlan(position.base)
+        var lowered = layer
+        lowered.parameters = Network.loweredParameters(layer.parameters, policy)
+        (y, cache) = lowered.forward(input, &context)
+      } else {
+        context.plan = position.base
+        (y, cache) = layer.forward(input, &context)
+      }
+      context.precision.format = output
+      return (Network.rounded(y, into: output), cache)
     }
   }
 
@@ -70,9 +87,17 @@ extension Network {
     let report = LayerProgress.report
     var step = ForwardStep(input: x, context: context)
     context.kinks = []
-    defer { context = step.context }
+    // The list leaves the position as it found it (a residual block's branches each start from it).
+    let entering = step.context.precision.format
+    step.context.precision.enter(layers)
+    defer {
+      step.context.precision.nesting -= 1
+      step.context.precision.format = entering
+      context = step.context
+    }
     for k in layers.indices {
       defer { report?() }
+      step.index = k
       let (y, cache) = layers[k].modify(&step)
       caches.append(cache)
       step.input = y

@@ -12,6 +12,9 @@ import Tensors
 protocol NetworkLayer<Scalar>: Sendable {
   associatedtype Scalar: PrecisionScalar
 
+  /// What the layer is for a precision policy (`PrecisionPolicy.rule`).
+  static var operation: OperationClass { get }
+
   /// The trainable parameters' names, in `parameters` order, for a layer whose state_dict prefix is
   /// `prefix` (`0.weight`, `features.3.bias`, …).
   func parameterNames(prefix: String) -> [String]
@@ -33,6 +36,11 @@ protocol NetworkLayer<Scalar>: Sendable {
   func backward(
     _ cache: Network<Scalar>.Cache, _ gradient: Network<Scalar>.Lanes, _ context: inout Network<Scalar>.BackwardContext
   ) -> Network<Scalar>.Lanes?
+
+  /// The format of the layer's output under a precision policy, for input in `entering` (nil: the
+  /// storage format): by the rule of the layer's class (`Network+Policy.swift`); a residual block's is
+  /// the wider of its branches'.
+  func outputFormat(entering: FloatFormat?, _ policy: PrecisionPolicy, exempt: Bool) -> FloatFormat?
 
   /// The same layer with its parameters and buffers converted into another format, as a `Layer` case.
   func converted<U: PrecisionScalar>(to _: U.Type, name: String) -> Layer<U>
@@ -96,6 +104,9 @@ extension ParameterFreeLayer {
 /// A parameter-free layer seen as a layer of scalar type `T`.
 struct ParameterFree<Wrapped: ParameterFreeLayer, T: PrecisionScalar>: NetworkLayer {
   var wrapped: Wrapped
+
+  /// Every parameter-free layer is elementwise or pooling: it runs in its input's format.
+  static var operation: OperationClass { .elementwise }
 
   var randomStreams: Int { wrapped.randomStreams }
 
