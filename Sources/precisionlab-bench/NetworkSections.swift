@@ -38,6 +38,19 @@ func networkSection() {
     emit("| \(name) | \(accumulate == .same ? name : accumulate.rawValue) | \(rounding) | \(type) | \(String(format: "%.3f", seconds)) |")
   }
   emit()
+  emit("Precision policies (`--policy`, docs/PRECISION-POLICIES.md) on binary32 storage, beside the fp32 row and the")
+  emit("pure 16-bit rows above (the policy rounds each layer's operands, parameters and results into the low format):")
+  emit()
+  emit("| policy | seconds per forward + backward | ratio to fp32 |")
+  emit("| --- | ---: | ---: |")
+  let plain = try! NetworkBenchmark.mlpForwardBackward(widths: mlpWidths, batch: mlpBatch, format: .binary32, repeats: 3)
+  emit("| none (fp32) | \(String(format: "%.3f", plain)) | 1.00 |")
+  for name in ["autocast-cuda-fp16", "autocast-cuda-bf16", "autocast-cuda-fp16:ends-fp32", "fp8-training"] {
+    let seconds = try! NetworkBenchmark.mlpForwardBackward(
+      widths: mlpWidths, batch: mlpBatch, format: .binary32, policy: PrecisionPolicy(name: name)!, repeats: 3)
+    emit("| \(name) | \(String(format: "%.3f", seconds)) | \(String(format: "%.2f", seconds / plain)) |")
+  }
+  emit()
   emit("fp16 runs as the emulated `Binary16` (bit-identical to hardware half arithmetic, checked")
   emit("exhaustively): this x86-64 CPU has no half arithmetic, and Swift's `Float16` converts through")
   emit("binary32 in library calls on every operation, about 4x slower. fp32 and fp64, and the fp32/fp64")

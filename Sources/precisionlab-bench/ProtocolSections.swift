@@ -97,6 +97,18 @@ func protocolSection() {
       let seconds = time(repeats: 1) { record = try! study.run() }
       emit("| \(label) | \(String(format: "%.2f", seconds * 100 / Double(protocolBatches))) | \(record!.backwardPasses) of \(2 * protocolBatches) | – | – |")
     }
+    // A precision policy beside the fp32 and fp16 rows (corrected protocol).
+    for name in ["autocast-cuda-fp16", "fp8-training"] {
+      var compute = ComputeSettings(format: .binary32)
+      compute.policy = PrecisionPolicy(name: name)!
+      var study = BifurcationStudy(
+        model: .mlp(widths: [784, 256, 256, 256, 10], activateFirstLayer: true), compute: compute,
+        feed: BatchFeed(data: train, batchSize: 256, maxBatches: protocolBatches), seed: 0)
+      study.untilFirstDifference = false
+      var record: BifurcationStudy.Record? = nil
+      let seconds = time(repeats: 1) { record = try! study.run() }
+      emit("| fp32, policy `--policy \(name)` | \(String(format: "%.2f", seconds * 100 / Double(protocolBatches))) | \(record!.backwardPasses) of \(2 * protocolBatches) | – | – |")
+    }
   } else {
     emit("MNIST not found at \(mnistData) (set PRECISIONLAB_MNIST): not measured.")
   }

@@ -9,20 +9,23 @@ public enum NetworkBenchmark {
   /// with about 20% exact zeros, drawn once; the network initialised once from seed 1.
   public static func forwardBackward(
     _ model: ModelSpec, batch: Int, format: FloatFormat, accumulate: AccumulationChoice = .same, rounding: RoundingMode = .nearestEven,
-    options: KernelOptions = KernelOptions(), threads: Int = 1, repeats: Int = 3
+    options: KernelOptions = KernelOptions(), threads: Int = 1, policy: PrecisionPolicy? = nil, repeats: Int = 3
   ) throws -> Double {
-    try RoundingEnvironment.with(rounding, seed: 1) {
-      try ScalarDispatch.visit(format: format, rounding: rounding,
-        Timing(model: model, batch: batch, plan: KernelPlan(accumulate: accumulate, options: options, threads: threads), repeats: repeats))
+    var plan = KernelPlan(accumulate: accumulate, options: options, threads: threads)
+    plan.policy = policy
+    return try RoundingEnvironment.with(rounding, seed: 1) {
+      try ScalarDispatch.visit(format: format, rounding: rounding, Timing(model: model, batch: batch, plan: plan, repeats: repeats))
     }
   }
 
   /// The same for an MLP with `widths` (input and output sizes included).
   public static func mlpForwardBackward(
     widths: [Int], batch: Int, format: FloatFormat, accumulate: AccumulationChoice = .same, rounding: RoundingMode = .nearestEven,
-    options: KernelOptions = KernelOptions(), threads: Int = 1, repeats: Int = 3
+    options: KernelOptions = KernelOptions(), threads: Int = 1, policy: PrecisionPolicy? = nil, repeats: Int = 3
   ) throws -> Double {
-    try forwardBackward(.mlp(widths: widths), batch: batch, format: format, accumulate: accumulate, rounding: rounding, options: options, threads: threads, repeats: repeats)
+    try forwardBackward(
+      .mlp(widths: widths), batch: batch, format: format, accumulate: accumulate, rounding: rounding, options: options, threads: threads,
+      policy: policy, repeats: repeats)
   }
 
   struct Timing: ScalarVisitor {
