@@ -24,7 +24,9 @@ public enum Convolution {
   ) -> Tensor<S> {
     plan.checkAccumulation(storage: S.self)
     let g = ConvolutionGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
-    let (x, weight) = (plan.operand(x), plan.operand(weight))
+    // MX blocks along the reduction's channels: the input's and the weight's axis 1 (microxcaling's).
+    let (x, weight) = (plan.operand(x, along: 1), plan.operand(weight, along: 1))
+    let plan = plan.takingOperandsAsGiven
     switch plan.accumulation {
     case .same: return forward(x, weight, bias, g, S.self, plan)
     case .binary32: return forward(x, weight, bias, g, Float.self, plan)
@@ -39,13 +41,13 @@ public enum Convolution {
     input x: Tensor<S>, gradOut: Tensor<S>, weightShape: [Int], withBias: Bool, stride: Int, padding: Int, plan: KernelPlan
   ) -> (weight: Tensor<S>, bias: Tensor<S>?) {
     plan.checkAccumulation(storage: S.self)
-    if plan.operands != nil {
-      // The weight gradient is a product of rounded operands; the bias gradient a sum of the gradient as stored.
-      var unrounded = plan
-      unrounded.operands = nil
+    if plan.operands != nil || plan.mx != nil {
+      // The weight gradient is a product of rounded operands (MX blocks along the batch, microxcaling's
+      // axis 0); the bias gradient a sum of the gradient as stored.
+      let unrounded = plan.takingOperandsAsGiven
       let weight = parameterGradients(
-        input: plan.operand(x), gradOut: plan.operand(gradOut), weightShape: weightShape, withBias: false, stride: stride,
-        padding: padding, plan: unrounded
+        input: plan.operand(x, along: 0), gradOut: plan.operand(gradOut, along: 0), weightShape: weightShape, withBias: false,
+        stride: stride, padding: padding, plan: unrounded
       ).weight
       guard withBias else { return (weight, nil) }
       let o = weightShape[0], batch = gradOut.shape[0], plane = gradOut.count / max(batch * o, 1)
@@ -67,7 +69,9 @@ public enum Convolution {
   ) -> Tensor<S> {
     plan.checkAccumulation(storage: S.self)
     let g = ConvolutionGeometry(input: inputShape, weight: weight.shape, stride: stride, padding: padding)
-    let (gradOut, weight) = (plan.operand(gradOut), plan.operand(weight))
+    // MX blocks along the reduction's output channels: the gradient's axis 1, the weight's axis 0.
+    let (gradOut, weight) = (plan.operand(gradOut, along: 1), plan.operand(weight, along: 0))
+    let plan = plan.takingOperandsAsGiven
     switch plan.accumulation {
     case .same: return inputGradient(gradOut, weight, g, S.self, plan)
     case .binary32: return inputGradient(gradOut, weight, g, Float.self, plan)

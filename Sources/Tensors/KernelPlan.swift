@@ -14,8 +14,8 @@ public struct KernelPlan: Sendable, Hashable {
   /// Operands of matrix products and convolutions rounded to a narrower format first (TF32 mode), or
   /// nil: the stored values multiply as they are.
   public var operands: OperandRounding?
-  /// Operands of dense layers' matrix products in an OCP MX format (blocks along the reduction
-  /// dimension, `MXScaling`), or nil. Convolutions do not take it (the command line refuses).
+  /// Operands of matrix products and convolutions in an OCP MX format (blocks along the reduction
+  /// dimension, `MXScaling`; a convolution's along the channels, as microxcaling's), or nil.
   public var mx: MXScaling?
   /// Batch norm's statistics and normalisation rounded into the storage format at every operation
   /// (PrecisionLab before 0.8) instead of computed in the accumulation format and rounded once into
@@ -51,6 +51,14 @@ public struct KernelPlan: Sendable, Hashable {
   @inlinable public func operand<S: PrecisionScalar>(_ t: Tensor<S>, along axis: Int) -> Tensor<S> {
     let rounded = operands.map { $0.rounded(t) } ?? t
     return mx.map { $0.quantized(rounded, along: axis) } ?? rounded
+  }
+
+  /// The plan without operand rounding or MX: for a kernel whose operands were already taken.
+  @inlinable public var takingOperandsAsGiven: KernelPlan {
+    var plan = self
+    plan.operands = nil
+    plan.mx = nil
+    return plan
   }
 
   /// The accumulation format for values stored in `S`.

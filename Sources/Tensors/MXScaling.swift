@@ -110,35 +110,37 @@ public struct MXScaling: Sendable, Hashable, CustomStringConvertible {
     return min(max(q, -c.maxFinite), c.maxFinite)
   }
 
-  /// `t` (a matrix) with the blocks along `axis` (1: along each row, 0: along each column) MX-quantized,
-  /// stored back in `S` (exactly: `problem(storage:)` admits binary32 and binary64 only), computed in place.
+  /// `t` with the blocks along `axis` MX-quantized (a matrix: 1 along each row, 0 along each column; a
+  /// convolution's `[batch, channels, h, w]` tensor: 1 along the channels at each batch entry and
+  /// position, 0 along the batch, as microxcaling's `quantize_mx_op(axes=[axis])`), stored back in `S`
+  /// (exactly: `problem(storage:)` admits binary32 and binary64 only), computed in place.
   @inlinable
   public func quantized<S: PrecisionScalar>(_ t: Tensor<S>, along axis: Int) -> Tensor<S> {
-    precondition(t.rank == 2 && (axis == 0 || axis == 1), "MX blocks are taken along a matrix's rows or columns")
+    precondition(axis >= 0 && axis < t.rank, "MX blocks along axis \(axis) of a rank-\(t.rank) tensor")
     precondition(S.self == Float.self || S.self == Double.self, "MX operands are stored in binary32 or binary64")
-    let (rows, columns) = (t.shape[0], t.shape[1])
-    let (lines, length) = axis == 1 ? (rows, columns) : (columns, rows)
-    // Element j of line l is at l·lineStep + j·step.
-    let (lineStep, step) = axis == 1 ? (columns, 1) : (1, columns)
+    // t seen as [outer, length, inner]: element j of line (o, i) is at o·length·inner + j·inner + i.
+    let outer = t.shape[..<axis].reduce(1, *), length = t.shape[axis], inner = t.shape[(axis + 1)...].reduce(1, *)
+    let lines = outer * inner, step = inner
     var out = t
     out.storage.withUnsafeMutableBufferPointer { p in
       for l in 0..<lines {
+        let base = (l / inner) * length * inner + l % inner
         var start = 0
         while start < length {
           let end = min(start + blockSize, length)
           var amax = 0.0, finite = true
           for j in start..<end {
-            let v = ScalarConversion.convert(p[l * lineStep + j * step], to: Double.self)
+            let v = ScalarConversion.convert(p[base + j * step], to: Double.self)
             if !v.isFinite { finite = false; break }
             amax = max(amax, Swift.abs(v))
           }
           if !finite {
-            for j in start..<end { p[l * lineStep + j * step] = ScalarConversion.convert(Double.nan, to: S.self) }
+            for j in start..<end { p[base + j * step] = ScalarConversion.convert(Double.nan, to: S.self) }
           } else if amax > 0 {
             let e = sharedExponent(amax)
             let scale = Double(sign: .plus, exponent: e, significand: 1), inverse = Double(sign: .plus, exponent: -e, significand: 1)
             for j in start..<end {
-              let i = l * lineStep + j * step
+              let i = base + j * step
               let v = ScalarConversion.convert(p[i], to: Double.self)
               p[i] = ScalarConversion.convert(element(v * inverse) * scale, to: S.self)
             }

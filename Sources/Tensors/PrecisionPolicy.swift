@@ -134,6 +134,9 @@ public struct PrecisionPolicy: Sendable, Hashable, CustomStringConvertible {
     if storage != .binary32 {
       return "policies run on binary32 master weights and accumulation (--format binary32), not \(storage.name)"
     }
+    if low.precision >= storage.precision {
+      return "\(low.name) (\(low.precision) bits) is not narrower than binary32 (\(storage.precision) bits)"
+    }
     return rounding.problem(storage: storage)
   }
 }

@@ -127,14 +127,28 @@ import Testing
       try Self.refuses(["grad", "--data", "synthetic", "--loss-scale", bad], 64, "--loss-scale: ")
       try Self.refuses(["train", "--data", "synthetic", "--loss-scale", bad, "--runs", "1"], 64, "--loss-scale: ")
     }
-    // MX operands (issue 34): known element formats, binary32/64 storage, dense layers only.
+    // MX operands (issue 34): known element formats, binary32/64 storage.
     for bad in ["mxfp8", "fp8-e4m3", "mxfp4:0", "mxfp4:ties"] {
       try Self.refuses(["grad", "--data", "synthetic", "--mx", bad], 64, "--mx: unknown value '\(bad)'")
     }
     try Self.refuses(["grad", "--data", "synthetic", "--format", "binary16", "--mx", "mxfp8-e4m3"], 64,
                      "--mx mxfp8-e4m3: MX operands are formed from binary32 or binary64 values")
-    try Self.refuses(["bifurcation", "--data", "synthetic", "--model", "vgg", "--mx", "mxfp4", "--runs", "1"], 64,
-                     "--mx mxfp4: dense layers only (--model mlp), not --model vgg")
+    // Precision policies (issue 34): known presets and overrides, binary32 storage and accumulation, round to
+    // nearest, not with the options they set themselves or the zero classifiers.
+    for bad in ["autocast", "lower:nonsense", "autocast-cuda-fp16:ends", "fp8-training:norm-fp32:norm-fp32"] {
+      try Self.refuses(["grad", "--data", "synthetic", "--policy", bad], 64, "--policy: unknown policy '\(bad)'")
+    }
+    try Self.refuses(["grad", "--data", "synthetic", "--format", "binary16", "--policy", "autocast-cuda-fp16"], 64,
+                     "--policy autocast-cuda-fp16: policies run on binary32 master weights and accumulation (--format binary32), not binary16")
+    try Self.refuses(["grad", "--data", "synthetic", "--accumulate", "fp64", "--policy", "autocast-cuda-bf16"], 64,
+                     "--policy autocast-cuda-bf16: products accumulate in binary32 (not --accumulate binary64)")
+    try Self.refuses(["grad", "--data", "synthetic", "--rounding", "toward-zero", "--policy", "autocast-cuda-bf16"], 64,
+                     "--policy autocast-cuda-bf16: autocast rounds to nearest even (not --rounding toward-zero)")
+    try Self.refuses(["grad", "--data", "synthetic", "--operands", "tf32", "--policy", "fp8-training"], 64, "--operands tf32: not with --policy")
+    try Self.refuses(["grad", "--data", "synthetic", "--mx", "mxfp4", "--policy", "fp8-training"], 64, "--mx mxfp4: not with --policy")
+    try Self.refuses(["bifurcation", "--data", "synthetic", "--root-cause", "--policy", "autocast-cuda-fp16", "--runs", "1"], 64,
+                     "--root-cause: not with --policy")
+    try Self.refuses(["grad", "--data", "synthetic", "--policy", "lower:binary64"], 64, "--policy lower:binary64: binary64 (53 bits) is not narrower than binary32 (24 bits)")
     try Self.refuses(["arithmetic", "reveal", "--python", "/nonexistent"], 64, "--python /nonexistent: not an executable file")
     // The preset where no trees of this CPU are stored (an empty data folder, run outside the repository).
     let empty = SweepCommandTests.directory()

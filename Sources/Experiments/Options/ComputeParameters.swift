@@ -82,7 +82,7 @@ public enum ComputeParameters {
     }.added(withLegacyValue: "nearest-even"),
     Parameter(
       "mx", default: "none",
-      help: "OCP MX block scaling of dense layers' product operands (issue 34): mxfp8-e4m3, mxfp8-e5m2, mxfp6-e2m3, mxfp6-e3m2, mxfp4, mxint8, each optionally :BLOCK (default 32) and :ties-away (microxcaling's rounding; default ties to even, as hardware). Blocks run along each product's reduction dimension (forward X·Wᵀ along the inputs, dX = dY·W along the outputs, dW = dYᵀ·X along the batch), share a power-of-two scale 2^(⌊log₂ max|v|⌋ − emax), and each value becomes an element (saturating); binary32 or binary64 storage, MLPs. none: no MX.",
+      help: "OCP MX block scaling of the operands of dense layers' products and convolutions (issue 34): mxfp8-e4m3, mxfp8-e5m2, mxfp6-e2m3, mxfp6-e3m2, mxfp4, mxint8, each optionally :BLOCK (default 32) and :ties-away (microxcaling's rounding; default ties to even, as hardware). Blocks run along each product's reduction dimension (dense: forward X·Wᵀ along the inputs, dX = dY·W along the outputs, dW = dYᵀ·X along the batch; convolutions as microxcaling's mx.Conv2d: the channels, the output channels, the batch), share a power-of-two scale 2^(⌊log₂ max|v|⌋ − emax), and each value becomes an element (saturating); binary32 or binary64 storage. none: no MX.",
       completions: ["none"] + MXScaling.Element.allCases.map(\.name)
     ) { v in
       if v == "none" { return .success(v) }
@@ -198,7 +198,6 @@ public enum ComputeParameters {
     }
     if let name = v["mx"], name != "none" {
       if let problem = MXScaling.problem(storage: format) { return ParameterError("--mx \(name): \(problem)") }
-      if let model = v["model"], model != "mlp" { return ParameterError("--mx \(name): dense layers only (--model mlp), not --model \(model)") }
     }
     if let name = v["policy"], name != "none", let policy = PrecisionPolicy(name: name) {
       if let problem = policy.problem(storage: format) { return ParameterError("--policy \(name): \(problem)") }
@@ -208,9 +207,6 @@ public enum ComputeParameters {
       if let other = v["mx"], other != "none" { return ParameterError("--mx \(other): not with --policy (the policy says which products take MX operands)") }
       if let flag = ["root-cause", "zero-operations"].first(where: { v[$0] == "true" }) {
         return ParameterError("--\(flag): not with --policy (the classifiers recompute from the stored binary32 parameters, not the policy's rounded copies)")
-      }
-      if policy.mx != nil, let model = v["model"], model != "mlp" {
-        return ParameterError("--policy \(name): MX operands are for dense layers only (--model mlp), not --model \(model)")
       }
     }
     if let order = v["summation"].flatMap(KernelOptions.SummationOrder.init(name:)), case .tensorCore = order {
