@@ -22,14 +22,22 @@ func convnetSection() {
   emit()
   emit("| model | BN | input | format | accumulate | PrecisionLab s | PyTorch s | ratio | target |")
   emit("| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: |")
-  struct Row { let format: String, accumulate: AccumulationChoice, peer: String, target: Double }
+  struct Row {
+    let format: String, accumulate: AccumulationChoice, peer: String, target: Double
+    var policy: String? = nil
+  }
   let full: [Row] = [
     Row(format: "fp32", accumulate: .same, peer: "32", target: 2), Row(format: "fp64", accumulate: .same, peer: "64", target: 2),
     Row(format: "bf16", accumulate: .binary32, peer: "32", target: 3), Row(format: "fp16", accumulate: .binary32, peer: "32", target: 3),
     Row(format: "bf16", accumulate: .same, peer: "32", target: 12), Row(format: "fp16", accumulate: .same, peer: "32", target: 12),
   ]
   // The binary64 engine's formats rounded after every operation (their own kernel), on the small input.
-  let small: [Row] = [full[0], full[2], Row(format: "tf32", accumulate: .same, peer: "32", target: 12)]
+  // And precision policies (`--policy`): autocast in bfloat16 and FP8 training (MX convolutions).
+  let small: [Row] = [
+    full[0], full[2], Row(format: "tf32", accumulate: .same, peer: "32", target: 12),
+    Row(format: "fp32", accumulate: .same, peer: "32", target: 3, policy: "autocast-cuda-bf16"),
+    Row(format: "fp32", accumulate: .same, peer: "32", target: 12, policy: "fp8-training"),
+  ]
   for (shape, rows) in [([3, 32, 32], full), ([1, 28, 28], small)] {
     for model in ["vgg11", "resnet18"] {
       for bn in [false, true] {
@@ -51,11 +59,13 @@ func convnetSection() {
         let spec: ModelSpec = model == "vgg11" ? .vgg(input: shape, classes: 10, batchNorm: bn) : .resnet(input: shape, classes: 10, batchNorm: bn)
         for row in rows {
           let ours = try! NetworkBenchmark.forwardBackward(
-            spec, batch: batch, format: try! FloatFormat.named(row.format), accumulate: row.accumulate, threads: 2, repeats: 2)
+            spec, batch: batch, format: try! FloatFormat.named(row.format), accumulate: row.accumulate, threads: 2,
+            policy: row.policy.map { PrecisionPolicy(name: $0)! }, repeats: 2)
           let theirs = peerSeconds[row.peer]
           let ratio = theirs.map { ours / $0 }
           let accumulate = row.accumulate == .same ? row.format : row.accumulate.rawValue
-          emit("| \(model) | \(bn ? "yes" : "no") | \(shape.map(String.init).joined(separator: "×")) | \(row.format) | \(accumulate) | \(String(format: "%.2f", ours)) | \(theirs.map { String(format: "%.2f", $0) } ?? "–") | \(ratio.map { String(format: "%.2f", $0) } ?? "–") | \(String(format: "%.0f", row.target)) |")
+          let format = row.policy.map { "\(row.format), `--policy \($0)`" } ?? row.format
+          emit("| \(model) | \(bn ? "yes" : "no") | \(shape.map(String.init).joined(separator: "×")) | \(format) | \(accumulate) | \(String(format: "%.2f", ours)) | \(theirs.map { String(format: "%.2f", $0) } ?? "–") | \(ratio.map { String(format: "%.2f", $0) } ?? "–") | \(String(format: "%.0f", row.target)) |")
         }
       }
     }
