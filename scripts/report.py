@@ -18,6 +18,7 @@ from studyreport.conv import conv_section
 from studyreport.data import paper_tables, shared_section
 from studyreport.headline import headline_section
 from studyreport.sweeps import sweeps_section
+from studyreport.policy import policy_training_section
 from studyreport.training import training_section
 from studyreport.verdict import verdict
 
@@ -52,6 +53,7 @@ def main():
     beyond_section(say, args, paper, missing)
     conv_section(say, args, paper, missing)
     training_section(say, args.results, args.paper, missing)
+    policy_training_section(say, args.results, missing)
     census_section(say, args, paper, missing)
     if missing:
         say("## Not run yet\n")

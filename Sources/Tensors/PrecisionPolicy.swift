@@ -87,24 +87,31 @@ public struct PrecisionPolicy: Sendable, Hashable, CustomStringConvertible {
   /// followed by `:ends-fp32` (first and last product layer in binary32) and `:norm-fp32` (batch norm
   /// on the float32 list); nil for anything else.
   public init?(name: String) {
-    var parts = name.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-    var policy: PrecisionPolicy
-    if parts.first == "lower" {
-      guard parts.count >= 2, let format = try? FloatFormat.named(parts[1]) else { return nil }
-      policy = PrecisionPolicy(preset: "lower:\(format.name)", low: format)
-      parts.removeFirst(2)
-    } else {
-      guard let preset = Self.presets.first(where: { $0.preset == parts.first }) else { return nil }
-      policy = preset
-      parts.removeFirst()
-    }
-    for part in parts {
-      switch part {
-      case "ends-fp32" where !policy.endsInFloat32: policy.endsInFloat32 = true
-      case "norm-fp32" where policy.normalization == .input: policy.normalization = .float32
-      default: return nil
+    // The overrides are suffixes; what precedes them is a preset or `lower:` and a format name (which may
+    // itself hold colons, as `ieee:11:127`).
+    var rest = Substring(name)
+    var ends = false, norm = false
+    while true {
+      if rest.hasSuffix(":ends-fp32"), !ends {
+        ends = true
+        rest = rest.dropLast(10)
+      } else if rest.hasSuffix(":norm-fp32"), !norm {
+        norm = true
+        rest = rest.dropLast(10)
+      } else {
+        break
       }
     }
+    var policy: PrecisionPolicy
+    if rest.hasPrefix("lower:") {
+      guard let format = try? FloatFormat.named(String(rest.dropFirst(6))) else { return nil }
+      policy = PrecisionPolicy(preset: "lower:\(format.name)", low: format)
+    } else {
+      guard let preset = Self.presets.first(where: { $0.preset == rest }) else { return nil }
+      policy = preset
+    }
+    policy.endsInFloat32 = ends
+    if norm { policy.normalization = .float32 }
     self = policy
   }
 

@@ -135,10 +135,10 @@ import Testing
   }
 
   @Test func namesRoundTrip() {
-    for name in ["autocast-cuda-fp16", "autocast-cpu-bf16:ends-fp32", "fp8-training:ends-fp32:norm-fp32", "lower:tf32", "lower:e4m3:norm-fp32"] {
+    for name in ["autocast-cuda-fp16", "autocast-cpu-bf16:ends-fp32", "fp8-training:ends-fp32:norm-fp32", "lower:tf32", "lower:e4m3:norm-fp32", "lower:ieee:11:127:ends-fp32"] {
       #expect(PrecisionPolicy(name: name)?.description == name)
     }
-    for bad in ["autocast", "lower", "lower:nonsense", "autocast-cuda-fp16:ends-fp32:ends-fp32", "fp8-training:fast"] {
+    for bad in ["autocast", "lower", "lower:nonsense", "autocast-cuda-fp16:ends-fp32:ends-fp32", "fp8-training:fast", "lower:ieee:11"] {
       #expect(PrecisionPolicy(name: bad) == nil, "\(bad)")
     }
   }

@@ -17,6 +17,7 @@ def beyond_section(say, args, paper, missing):
               ("volume-fp8.csv", "FP8 storage with binary32 accumulation"),
               ("volume-fp8-loss-scale.csv", "FP8 storage with binary32 accumulation under loss scaling (paired draws)"),
               ("volume-mx.csv", "binary32 with OCP MX operands in every dense product (paired draws)"),
+              ("volume-policy.csv", "binary32 under mixed-precision policies: PyTorch autocast, FP8 training (`--policy`, paired draws)"),
               ("l1-summation.csv", "L = 1, binary32: summation order (paired draws)"),
               ("width64-16bit.csv", "binary16 at n = 64 (L = 3, B = 256): arithmetic and gradient summing (paper rule, paired draws)")]
     for name, title in extras:
@@ -25,7 +26,7 @@ def beyond_section(say, args, paper, missing):
             missing.append(name)
             continue
         rows = load(path)
-        keys = [c for c in ("protocol", "format", "accumulate", "accumulate_gradients", "rounding", "summation", "mx", "loss_scale", "widths",
+        keys = [c for c in ("protocol", "format", "accumulate", "accumulate_gradients", "rounding", "summation", "mx", "policy", "loss_scale", "widths",
                             "max_batches")
                 if len({r.get(c, LEGACY.get(c)) for r in rows}) > 1] or ["format"]
         groups = cells(rows, keys)

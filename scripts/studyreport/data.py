@@ -71,7 +71,7 @@ def load(path):
 
 # Columns added after results were written, with the value those results had (docs/EXPERIMENTS.md).
 LEGACY = {"operands": "same", "operand_rounding": "nearest-even", "batch_norm_arithmetic": "storage", "init": "precisionlab",
-          "bias_order": "last", "mx": "none", "loss_scale": "1"}
+          "bias_order": "last", "mx": "none", "policy": "none", "loss_scale": "1"}
 
 
 def cells(rows, keys, final_only=True):
