@@ -48,6 +48,19 @@ public struct OperandRounding: Sendable, Hashable, CustomStringConvertible {
     precondition(ScalarConversion.isExactInBinary64(S.self), "operand rounding of \(S.format.name) values is not supported")
     let c = format.small
     var out = t
+    if S.self == Float.self {
+      // binary32 values (the common storage): converted by the hardware, no generic conversion per value.
+      out.storage.withUnsafeMutableBufferPointer { p in
+        p.withMemoryRebound(to: Float.self) { f in
+          if mode == .nearestEven {
+            for i in f.indices { f[i] = Float(SmallFormatArithmetic.roundNearestEven(Double(f[i]), c)) }
+          } else {
+            for i in f.indices { f[i] = Float(SmallFormatArithmetic.round(Double(f[i]), 0, mode, c)) }
+          }
+        }
+      }
+      return out
+    }
     out.storage.withUnsafeMutableBufferPointer { p in
       if mode == .nearestEven {
         for i in p.indices {
