@@ -89,12 +89,10 @@ extension Network {
     var step = BackwardStep(cache: .none, gradient: gradOut, context: context)
     (context.gradients, context.alternativeGradients) = ([], [])
     // Under a policy: the format entering each layer, as in the forward pass; the gradient of the
-    // list's output in the output's format. The list leaves the position as it found it.
-    let entering = step.context.precision.format
-    step.context.precision.enter(layers)
+    // list's output in the output's format.
+    let entering = step.context.precision.enter(layers)
     defer {
-      step.context.precision.nesting -= 1
-      step.context.precision.format = entering
+      step.context.precision.leave(restoring: entering)
       context = step.context
     }
     var formats: [FloatFormat?] = []

@@ -87,12 +87,9 @@ extension Network {
     let report = LayerProgress.report
     var step = ForwardStep(input: x, context: context)
     context.kinks = []
-    // The list leaves the position as it found it (a residual block's branches each start from it).
-    let entering = step.context.precision.format
-    step.context.precision.enter(layers)
+    let entering = step.context.precision.enter(layers)
     defer {
-      step.context.precision.nesting -= 1
-      step.context.precision.format = entering
+      step.context.precision.leave(restoring: entering)
       context = step.context
     }
     for k in layers.indices {

@@ -22,13 +22,22 @@ struct PolicyPosition {
   /// Whether layer `k` of the list at hand is exempt from the policy (a first or last product layer).
   func isExempt(_ k: Int) -> Bool { nesting == 1 && ends.contains(k) }
 
-  /// Enters a list of layers: at the network's own level, finds the layers `endsInFloat32` exempts.
-  mutating func enter<T>(_ layers: [Layer<T>]) {
+  /// Enters a list of layers (at the network's own level, finds the layers `endsInFloat32` exempts);
+  /// returns the format entering it, which `leave` restores (a residual block's branches each start
+  /// from it).
+  mutating func enter<T>(_ layers: [Layer<T>]) -> FloatFormat? {
     nesting += 1
     if nesting == 1, let policy, policy.endsInFloat32 {
       let products = layers.indices.filter { layers[$0].operation == .product }
       ends = Set([products.first, products.last].compactMap { $0 })
     }
+    return format
+  }
+
+  /// Leaves a list of layers, the position as `enter` found it.
+  mutating func leave(restoring entering: FloatFormat?) {
+    nesting -= 1
+    format = entering
   }
 
   /// The rule layer `k` (of class `operation`) follows.
