@@ -228,6 +228,24 @@ class WilsonTests(unittest.TestCase):
         self.assertAlmostEqual(stats.wilson(0, 10)[1], 0.2775, places=4)  # the usual table value
 
 
+class PublishedShareTests(unittest.TestCase):
+    """A cell is compared with the paper's share only when it computes what the paper's GPU computed: the
+    headline cell in plain binary32 reads .463; with MX operands or under a precision policy it has no
+    published counterpart."""
+    paper = data.paper_tables(os.path.join(os.path.dirname(__file__), "..", "experiments", "reference", "paper-results.md"))
+    headline = {"protocol": "paper", "max_batches": "0", "data": "mnist", "model": "mlp", "rounding": "nearest-even",
+                "accumulate_gradients": "true", "kink_rule": "paper", "operands": "same", "format": "binary32",
+                "accumulate": "same", "widths": "784,256,256,256,10", "batch_size": "256"}
+
+    def test_plain_binary32_reads_the_paper(self):
+        self.assertEqual(data.published_share(self.paper, dict(self.headline)), 0.463)
+
+    def test_mx_and_policies_have_no_counterpart(self):
+        for key, value in (("mx", "mxfp8-e4m3"), ("policy", "autocast-cuda-fp16"), ("policy", "fp8-training")):
+            self.assertIsNone(data.published_share(self.paper, dict(self.headline, **{key: value})), f"{key} {value}")
+        self.assertEqual(data.published_share(self.paper, dict(self.headline, mx="none", policy="none")), 0.463)
+
+
 if __name__ == "__main__":
     unittest.main()
 

@@ -92,7 +92,8 @@ def axis(row):
 
 def published_share(paper, row):
     """The paper's share for the cell of `row` when the paper published one: the paper protocol, a format of its
-    tables, accumulation as the paper's GPU did, ReLU after every layer and the whole pass; the depth table for
+    tables, accumulation as the paper's GPU did (no MX operands, no precision policy), ReLU after every layer and the
+    whole pass; the depth table for
     n = 256, B = 256 (so the headline cell reads .463), else the width table at L = 3 or the batch table at
     n = 256. None otherwise."""
     if row.get("protocol") != "paper" or row.get("max_batches", "") not in ("", "0") or row.get("data") != "mnist":
@@ -103,6 +104,8 @@ def published_share(paper, row):
         return None
     if row.get("operands", "same") != "same" or (row["format"] == "binary16") == (row["accumulate"] == "same"):
         return None
+    if row.get("mx", "none") != "none" or row.get("policy", "none") != "none":
+        return None  # another arithmetic than the paper's GPU: MX operands, a mixed-precision policy
     bits = BITS.get(row["format"])
     x = axis(row)
     for sweep in ("L", "n", "B"):  # in this order, so that the headline cell reads the depth table's .463
