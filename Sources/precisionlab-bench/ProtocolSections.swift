@@ -109,6 +109,17 @@ func protocolSection() {
       let seconds = time(repeats: 1) { record = try! study.run() }
       emit("| fp32, policy `--policy \(name)` | \(String(format: "%.2f", seconds * 100 / Double(protocolBatches))) | \(record!.backwardPasses) of \(2 * protocolBatches) | – | – |")
     }
+    // The census experiment (λ from forward passes alone) beside the protocol rows of the same formats.
+    for (name, accumulate) in [("fp16", AccumulationChoice.binary32), ("fp32", .same)] {
+      let study = KinkCensusStudy(
+        model: .mlp(widths: [784, 256, 256, 256, 10], activateFirstLayer: true),
+        compute: ComputeSettings(format: try! FloatFormat.named(name), accumulate: accumulate),
+        feed: BatchFeed(data: train, batchSize: 256, maxBatches: protocolBatches), seed: 0)
+      var result: KinkCensusStudy.Result? = nil
+      let seconds = time(repeats: 1) { result = try! study.run() }
+      let label = accumulate == .same ? name : "\(name), fp32 accumulation"
+      emit("| \(label), census (`precisionlab census`: λ per layer, forward passes only; \(result!.batchesWithKinks) of \(protocolBatches) batches with a zero) | \(String(format: "%.2f", seconds * 100 / Double(protocolBatches))) | none | – | – |")
+    }
   } else {
     emit("MNIST not found at \(mnistData) (set PRECISIONLAB_MNIST): not measured.")
   }
