@@ -71,6 +71,9 @@ public struct PrecisionPolicy: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
+  /// The rule of an operation class for a layer the overrides may exempt (`float32` then).
+  public func rule(_ operation: OperationClass, exempt: Bool) -> Rule { exempt ? .float32 : rule(operation) }
+
   /// The presets: PyTorch autocast on CUDA and on CPU, in binary16 and bfloat16 (for the layers
   /// PrecisionLab has, both devices' lists put linear and convolution layers in low precision and
   /// batch norm, activations, pooling and residual additions on no list: the presets differ in the low
@@ -125,7 +128,6 @@ public struct PrecisionPolicy: Sendable, Hashable, CustomStringConvertible {
   /// The plan of a `lower` product: `base` with its operands rounded into `low` or MX-quantized.
   public func lowerPlan(_ base: KernelPlan) -> KernelPlan {
     var plan = base
-    plan.policy = nil
     if let mx {
       plan.mx = mx
     } else {

@@ -42,14 +42,13 @@ struct PolicyPosition {
 
   /// The rule layer `k` (of class `operation`) follows.
   func rule(_ operation: OperationClass, _ k: Int) -> PrecisionPolicy.Rule? {
-    guard let policy else { return nil }
-    return isExempt(k) ? .float32 : policy.rule(operation)
+    policy?.rule(operation, exempt: isExempt(k))
   }
 }
 
 extension NetworkLayer {
   func outputFormat(entering: FloatFormat?, _ policy: PrecisionPolicy, exempt: Bool) -> FloatFormat? {
-    switch exempt ? .float32 : policy.rule(Self.operation) {
+    switch policy.rule(Self.operation, exempt: exempt) {
     case .lower: policy.low
     case .float32: nil
     case .input: entering
@@ -102,10 +101,11 @@ extension Network {
     return OperandRounding(format: format, mode: .nearestEven).rounded(t)
   }
 
-  /// A `lower` product layer's parameters as it computes with them: each rounded into the policy's low
-  /// format, except a weight that MX-quantization takes from binary32 (only the bias is rounded then).
+  /// A `lower` product layer's parameters as it computes with them: the bias rounded into the policy's
+  /// low format. The weight is left as stored: it is a product operand, which the layer's plan
+  /// (`PrecisionPolicy.lowerPlan`) rounds or MX-quantizes inside the kernels.
   static func loweredParameters(_ parameters: [Tensor<T>], _ policy: PrecisionPolicy) -> [Tensor<T>] {
-    parameters.map { policy.mx != nil && $0.rank > 1 ? $0 : policy.rounding.rounded($0) }
+    parameters.map { $0.rank > 1 ? $0 : policy.rounding.rounded($0) }
   }
 }
 
