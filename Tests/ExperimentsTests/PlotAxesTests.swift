@@ -108,6 +108,18 @@ import Testing
     #expect(ticks.count >= 3 && ticks.allSatisfy { $0 > 0.7 }, "\(ticks)")
   }
 
+  /// A band reaching above the highest tick of the values' span: the axis goes on to the next tick, so
+  /// the band ends inside the frame (the batch figure's 0.573 band once touched an axis that ended there).
+  @Test func axisEndsOnATickAboveEveryIntervalEnd() throws {
+    let rows = [["16", "a", "0.517", "0.46", "0.573"], ["64", "a", "0.38", "0.327", "0.436"]]
+    let plot = try SVGPlot.from(columns: ["B", "s", "ratio", "lo", "hi"], rows: rows, x: "B", y: "ratio", series: "s", low: "lo", high: "hi")
+    let (low, high) = plot.range
+    let ticks = SVGPlot.axisTicks(low, high)
+    #expect(ticks.last! >= 0.573 && Swift.abs(ticks.last! - 0.6) < 1e-9, "\(ticks)")
+    #expect(SVGPlot.ticks(low, high).last! < 0.573, "without the extra tick the axis would end at the band's top")
+    #expect(plot.svg().contains(">0.6<"))
+  }
+
   /// Line markers drawn over each other become rings: the first of two coinciding series is drawn 2 px
   /// larger, so neither hides the other; markers elsewhere keep their size.
   @Test func coincidingMarkersShowAsRings() throws {

@@ -119,6 +119,17 @@ public struct SVGPlot: Sendable {
     return (0...Int(last - first)).map { (first + Double($0)) * step }
   }
 
+  /// The y axis's ticks: `ticks(low, high)` and, where the highest value lies above the last of them,
+  /// the next tick, so that the axis ends on a labelled tick and no band or bar touches the frame.
+  static func axisTicks(_ low: Double, _ high: Double) -> [Double] {
+    var ticks = ticks(low, high)
+    if ticks.count >= 2, let last = ticks.last, last < high {
+      let next = last + (ticks[1] - ticks[0])
+      if next.isFinite { ticks.append(next) }
+    }
+    return ticks
+  }
+
   /// Okabe and Ito's colour-blind-safe palette (blue, vermillion, bluish green, orange, reddish purple,
   /// sky blue, black, yellow), then two greys for more series.
   static let palette = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442", "#7f7f7f", "#bdbdbd"]
@@ -188,7 +199,7 @@ public struct SVGPlot: Sendable {
       Y = { v in top + plotH * (1 - (log10(v) - Double(a)) / Double(b - a)) }
     } else {
       let (low, high0) = range
-      yTicks = Self.ticks(low, high0)
+      yTicks = Self.axisTicks(low, high0)
       (yMin, yMax) = (low, max(yTicks.last ?? high0, high0))
       Y = { v in top + plotH * (1 - (v - low) / (yMax - low)) }
     }
