@@ -309,6 +309,10 @@ def main():
                         part["bias"] = bias
                     parts.append(part)
                 products[(role, m, n, k)] = {"role": role, "m": m, "n": n, "k": k, "parts": parts}
+    if failed:
+        print(f"reveal-torch-gemm: a product's tree is not in PrecisionLab's summation family; nothing written to {args.out}",
+              file=sys.stderr)
+        sys.exit(3)
     products = list(products.values())
     key = {
         "library": "pytorch-cpu",
