@@ -90,12 +90,15 @@ public enum FastMatrixMultiply {
     case roundedInBinary64(SmallFormat)
     /// A binary64-engine format (p ≤ 51) in `Double`, rounded toward zero (2), +∞ (3) or −∞ (4).
     case roundedInBinary64Directed(SmallFormat, mode: Int32)
+    /// binary32 or binary64 itself (the `Float`/`Double` kernels) with the rounding control set to toward
+    /// zero (2), +∞ (3) or −∞ (4): a format that is exactly binary32 or binary64, computed in a directed mode.
+    case binary32Directed(mode: Int32), binary64Directed(mode: Int32)
 
     /// Whether the kernel's operands and results are `Double` (else `Float`).
     @usableFromInline var holdsBinary64: Bool {
       switch self {
-      case .binary64, .roundedInBinary64, .roundedInBinary64Directed: return true
-      case .binary32, .rounded, .roundedDirected: return false
+      case .binary64, .roundedInBinary64, .roundedInBinary64Directed, .binary64Directed: return true
+      case .binary32, .rounded, .roundedDirected, .binary32Directed: return false
       }
     }
 
@@ -191,6 +194,10 @@ public enum FastMatrixMultiply {
         _ = pl_gemm_round_f64(&format.c, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       case .roundedInBinary64Directed(var format, let mode):
         _ = pl_gemm_round_f64_directed(&format.c, mode, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
+      case .binary32Directed(let mode):
+        _ = pl_gemm_f32_directed(mode, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
+      case .binary64Directed(let mode):
+        _ = pl_gemm_f64_directed(mode, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       }
     }
     withoutActuallyEscaping(pack) { pack in
@@ -233,6 +240,7 @@ public enum FastMatrixMultiply {
   /// order but `blas`, `lanes`, `tc`, `kahan` and `neumaier`.
   @inlinable
   static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
+    if let kernel = hardwareDirectedKernel(S.self, Acc.self, options) { return kernel }
     switch options.order {
     case .blas, .lanes, .tensorCore, .kahan, .neumaier: return nil
     case .sequential, .pairwise, .blocked, .split: break
@@ -253,6 +261,28 @@ public enum FastMatrixMultiply {
     case .nearestAway, .odd, .stochastic:
       return nil
     }
+  }
+
+  /// The `Float`/`Double` kernel in a directed mode for `S` accumulated in itself, when `S`'s format is
+  /// binary32 or binary64 exactly (an emulated type: hardware types take their own kernels) and the mode
+  /// is toward zero, +∞ or −∞: fused or not, any order but `blas` and `tc`. Each operation of those kernels
+  /// is one IEEE 754 operation, so with the rounding control set it rounds as the emulated type's loop does.
+  @inlinable
+  static func hardwareDirectedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
+    switch options.order {
+    case .blas, .tensorCore: return nil
+    case .sequential, .pairwise, .blocked, .split, .lanes, .kahan, .neumaier: break
+    }
+    guard S.self == Acc.self, S.self != Float.self, S.self != Double.self else { return nil }
+    let mode: Int32
+    switch RoundingEnvironment.mode {
+    case .towardZero, .towardPositive, .towardNegative: mode = Int32(RoundingEnvironment.mode.rawValue)
+    case .nearestEven, .nearestAway, .odd, .stochastic: return nil
+    }
+    let format = S.format
+    if format.hasArithmetic(of: .binary32) { return .binary32Directed(mode: mode) }
+    if format.hasArithmetic(of: .binary64) { return .binary64Directed(mode: mode) }
+    return nil
   }
 
   /// Whether the `Float`/`Double` kernels compute `S` accumulated in `Acc`: `Acc` is `Float` or

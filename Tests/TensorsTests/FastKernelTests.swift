@@ -29,21 +29,26 @@ import Testing
   }
 
   static let orders: [KernelOptions.SummationOrder] = [.sequential, .pairwise, .blocked(1), .blocked(7), .blocked(32)]
+  /// Every row count of the last row block (m mod 12 = 0 ... 11 for AVX-512, mod 6 for AVX2, mod 4 and
+  /// mod 2 for pairwise, mod 8 and mod 4 for the rounded kernel), partial and whole column panels (n mod
+  /// 16 and n mod 8), long k (pairwise trees with leaves of every size: k = 3 is the only one with a
+  /// 3-product leaf; blocks crossing the end). With two threads the kernels split the column panels
+  /// between the threads (n = 17 ... 48) or, with one panel, the 24-row blocks (n ≤ 16 and m = 40, 50, 61).
+  static let shapes = [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30), (7, 9, 45), (10, 23, 19), (11, 16, 64), (12, 31, 28), (23, 7, 12), (36, 5, 8), (13, 18, 3)]
+  /// A few of them for the slow emulated loops: a partial panel, both kinds of two-thread split, a
+  /// sum longer than a pairwise leaf, k = 0 and k = 3.
+  static let fewShapes = [(1, 1, 1), (3, 7, 5), (5, 17, 33), (8, 8, 0), (2, 20, 130), (40, 10, 30), (13, 18, 3)]
 
   /// Every output of the fast product against `DotProduct.sum`, the generic loop, in every order.
   func check<S: PrecisionScalar, A: PrecisionScalar>(
     _: S.Type, accumulate _: A.Type, offset: Int = 0, orders: [KernelOptions.SummationOrder] = orders, fused: [Bool] = [false, true],
-    path: FastMatrixMultiply.Path? = nil, plain: Bool = false, biasFirst: [Bool] = [false, true], exponents: ClosedRange<Int>? = nil
+    path: FastMatrixMultiply.Path? = nil, plain: Bool = false, biasFirst: [Bool] = [false, true], exponents: ClosedRange<Int>? = nil,
+    shapes: [(Int, Int, Int)] = shapes
   ) {
     func operand(_ count: Int, seed: UInt64) -> [S] {
       exponents.map { Self.values(count, seed: seed, as: S.self, exponents: $0) } ?? Self.values(count, seed: seed, as: S.self, offset: offset)
     }
-    // Every row count of the last row block (m mod 12 = 0 ... 11 for AVX-512, mod 6 for AVX2, mod 4 and
-    // mod 2 for pairwise, mod 8 and mod 4 for the rounded kernel), partial and whole column panels (n mod
-    // 16 and n mod 8), long k (pairwise trees with leaves of every size: k = 3 is the only one with a
-    // 3-product leaf; blocks crossing the end). With two threads the kernels split the column panels
-    // between the threads (n = 17 ... 48) or, with one panel, the 24-row blocks (n ≤ 16 and m = 40, 50, 61).
-    for (m, n, k) in [(1, 1, 1), (3, 7, 5), (4, 16, 64), (5, 17, 33), (17, 33, 9), (8, 8, 0), (9, 40, 130), (4, 16, 512), (5, 17, 257), (9, 24, 600), (6, 10, 300), (4, 12, 40), (50, 21, 70), (61, 48, 20), (40, 10, 30), (7, 9, 45), (10, 23, 19), (11, 16, 64), (12, 31, 28), (23, 7, 12), (36, 5, 8), (13, 18, 3)] {
+    for (m, n, k) in shapes {
       for order in orders {
         for fused in fused where !(fused && order == .pairwise) {
           for (withBias, first) in plain ? [(false, false)] : [(false, false)] + biasFirst.map { (true, $0) } {
@@ -237,6 +242,52 @@ import Testing
           check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emin, orders: [.sequential], fused: [false])
           check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emax - 2, orders: [.sequential], fused: [false])
         }
+      }
+    }
+  }
+
+  /// binary32 and binary64 themselves toward zero, +∞ and −∞ (`fp32` as EmulatedFloat, `fp64` as
+  /// MPFRFloat, as `--rounding` runs them) take the `Float`/`Double` kernels with the rounding control
+  /// set: every order they have, fused or not, near 1 and near both ends of the range (subnormal
+  /// products and sums, overflow), bit for bit the emulated types' loop in the mode.
+  @Test(arguments: [RoundingMode.towardZero, .towardPositive, .towardNegative])
+  func binary32AndBinary64InDirectedModes(_ mode: RoundingMode) {
+    let orders: [KernelOptions.SummationOrder] = [.sequential, .pairwise, .blocked(7), .split(3), .lanes(8), .kahan, .neumaier]
+    EmulatedFloat.withFormat(.binary32) {
+      RoundingEnvironment.with(mode) {
+        guard case .binary32Directed(let m)? = FastMatrixMultiply.roundedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions(fused: true)) else {
+          Issue.record("binary32 in \(mode) does not take the hardware kernel in the mode")
+          return
+        }
+        #expect(m == Int32(mode.rawValue))
+        check(EmulatedFloat.self, accumulate: EmulatedFloat.self, orders: orders, biasFirst: [true], shapes: Self.fewShapes)
+        check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: -126, orders: [.sequential, .pairwise], biasFirst: [], shapes: Self.fewShapes)
+        check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: 125, orders: [.blocked(7)], biasFirst: [false], shapes: Self.fewShapes)
+      }
+    }
+    MPFRFloat.withFormat(.binary64) {
+      RoundingEnvironment.with(mode) {
+        guard case .binary64Directed(let m)? = FastMatrixMultiply.roundedKernel(MPFRFloat.self, MPFRFloat.self, KernelOptions()) else {
+          Issue.record("binary64 in \(mode) does not take the hardware kernel in the mode")
+          return
+        }
+        #expect(m == Int32(mode.rawValue))
+        check(MPFRFloat.self, accumulate: MPFRFloat.self, orders: [.sequential, .lanes(8)], biasFirst: [true], shapes: Self.fewShapes)
+        check(MPFRFloat.self, accumulate: MPFRFloat.self, orders: [.kahan], fused: [false], biasFirst: [], shapes: Self.fewShapes)
+        check(MPFRFloat.self, accumulate: MPFRFloat.self, offset: -1022, orders: [.sequential], biasFirst: [], shapes: Self.fewShapes)
+        check(MPFRFloat.self, accumulate: MPFRFloat.self, offset: 1021, orders: [.blocked(7)], fused: [false], biasFirst: [], shapes: Self.fewShapes)
+      }
+    }
+    // Not in the nearest modes, nor for the tensor-core order or BLAS, nor for another format.
+    EmulatedFloat.withFormat(.binary32) {
+      #expect(FastMatrixMultiply.hardwareDirectedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions()) == nil)
+      RoundingEnvironment.with(mode) {
+        #expect(FastMatrixMultiply.hardwareDirectedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions(order: .blas)) == nil)
+      }
+    }
+    EmulatedFloat.withFormat(.tf32) {
+      RoundingEnvironment.with(mode) {
+        #expect(FastMatrixMultiply.hardwareDirectedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions()) == nil)
       }
     }
   }

@@ -145,6 +145,16 @@ int pl_gemm_round_f64_directed(const pl_small_format *format, int mode, size_t r
                                size_t panel_begin, size_t panel_end, size_t n, size_t k, const double *a, size_t lda,
                                const double *bp, const double *bias, const double *bias_rows, double *c, size_t ldc,
                                pl_order order);
+/// pl_gemm_f32 and pl_gemm_f64 with the calling thread's rounding set to toward zero (2), +inf (3) or -inf
+/// (4) for the call and restored (gemm_hardware_directed.c): binary32's or binary64's own arithmetic in that
+/// mode, every product, sum and fused multiply-add rounded once in it. Any order but the tensor core's.
+/// Returns 0 (computing nothing) for another mode or order, or when the environment refuses the mode.
+int pl_gemm_f32_directed(int mode, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                         const float *a, size_t lda, const float *bp, const float *bias, const float *bias_rows, float *c,
+                         size_t ldc, pl_order order);
+int pl_gemm_f64_directed(int mode, size_t row_begin, size_t row_end, size_t panel_begin, size_t panel_end, size_t n, size_t k,
+                         const double *a, size_t lda, const double *bp, const double *bias, const double *bias_rows,
+                         double *c, size_t ldc, pl_order order);
 int pl_gemm_round_available(void);
 /// Which code path runs on this CPU: 3 = AVX-512F (and AVX2 and FMA, for pairwise), 2 = AVX2 and FMA,
 /// 0 = portable C.

@@ -122,6 +122,14 @@ public struct FloatFormat: Sendable, Hashable, CustomStringConvertible {
     isExponentBounded && precision <= 53 && emax <= 1023 && smallestSubnormalExponent >= -1074
   }
 
+  /// Whether the format has `other`'s values and arithmetic (precision, exponent range, subnormals,
+  /// infinities, NaN encoding, overflow), whatever its name: `fp32` and `binary32` do.
+  public func hasArithmetic(of other: FloatFormat) -> Bool {
+    precision == other.precision && emin == other.emin && emax == other.emax && hasSubnormals == other.hasSubnormals
+      && hasInfinities == other.hasInfinities && nanEncoding == other.nanEncoding && overflow == other.overflow
+      && largestSignificandDeficit == other.largestSignificandDeficit && isExponentBounded == other.isExponentBounded
+  }
+
   /// The same format with saturating overflow (OCP FP8 "saturating" conversions).
   public func saturating() -> FloatFormat {
     // The checks passed for `self`; saturation is valid for every format.
