@@ -246,8 +246,6 @@ class PublishedShareTests(unittest.TestCase):
         self.assertEqual(data.published_share(self.paper, dict(self.headline, mx="none", policy="none")), 0.463)
 
 
-if __name__ == "__main__":
-    unittest.main()
 
 
 class ReportTextTests(unittest.TestCase):
@@ -360,3 +358,7 @@ class SharedDrawsTests(unittest.TestCase):
         text = "\n".join(lines)
         for files in groups:
             self.assertIn(", ".join(f"`{f}`" for f in files), text)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -74,40 +74,57 @@ SWEEPS_UNDER_TREES = (("L", "volume-layers-pytorch-cpu.csv", "depth"), ("n", "vo
 
 
 def sweep_under_trees(say, sweep, path, headline_path, paper):
-    """One of the paper's sweeps at binary32 with PyTorch's θ under sequential sums and under the `x @ W.t() + b`
-    trees (volume-layers-, volume-width- or volume-batch-pytorch-cpu.csv; the headline cell from
-    headline-pytorch-cpu.csv), paired within each cell, with λ beside each share."""
+    """One of the paper's sweeps at binary32 with PyTorch's θ under sequential sums and under each library's trees
+    the file holds (`x @ W.t() + b` first, then `nn.Linear`; volume-layers-, volume-width- or
+    volume-batch-pytorch-cpu.csv; the headline cell from headline-pytorch-cpu.csv), paired within each cell, with λ
+    beside each share and each replay's McNemar test against sequential sums on the same θ."""
     if not os.path.exists(path):
         return
     name, title = os.path.basename(path), dict((s, t) for s, _, t in SWEEPS_UNDER_TREES)[sweep]
     rows = load(path)
+    trees = sorted({r["summation"] for r in rows if r["summation"].startswith("tree:")},
+                   key=lambda t: (not t.endswith("-bias-after.json"), t))
     if os.path.exists(headline_path):
-        rows += [r for r in load(headline_path) if r["summation"] == "sequential" or r["summation"].endswith("-bias-after.json")]
+        # A headline trees file read off the same library build with the same forward is the same arithmetic (the
+        # sweep's file holds other shapes): its rows join that tree's cells.
+        same = {tree_forward(t): t for t in trees}
+        for r in load(headline_path):
+            if r["summation"] == "sequential":
+                rows.append(r)
+            elif r["summation"].startswith("tree:") and tree_forward(r["summation"]) in same:
+                rows.append(dict(r, summation=same[tree_forward(r["summation"])]))
     groups = cells(rows, ["widths", "batch_size", "summation"])
     values = sorted({axis(g[0])[sweep] for g in groups.values()}, key=int)
+    labels = [tree_forward(t).split(" (")[0].replace("PyTorch CPU's ", "") for t in trees]
     say(f"The {title} sweep at binary32 with PyTorch's θ (`{name}`, paired draws within each {sweep}; the headline cell from "
-        "`headline-pytorch-cpu.csv`): PrecisionLab's default sums against PyTorch CPU's `x @ W.t() + b` replayed, each against "
-        "the paper (Fisher p) and against each other on the same θ (McNemar p); λ and 1 − e^−λ as in the sweep tables below.\n")
-    say(f"| {sweep} | sequential | λ | p vs paper | x @ W.t() + b | λ | p vs paper | McNemar p | paper |")
-    say("|---|---|---|---|---|---|---|---|---|")
+        "`headline-pytorch-cpu.csv`): PrecisionLab's default sums against PyTorch CPU's "
+        + " and ".join(f"`{label}`" for label in labels) + " replayed, each against the paper (Fisher p) and each replay "
+        "against sequential sums on the same θ (McNemar p); λ and 1 − e^−λ as in the sweep tables below.\n")
+    say(f"| {sweep} | sequential | λ | p vs paper | " + " | ".join(f"{label} | λ | p vs paper | McNemar p" for label in labels)
+        + " | paper |")
+    say("|---|---|---|---|" + "---|---|---|---|" * len(labels) + "---|")
     for x in values:
         here = {sm: g for (w, b, sm), g in groups.items() if axis(g[0])[sweep] == x and all(
             axis(g[0])[other] == fixed for other, fixed in SWEEP_FIXED[sweep].items())}
         seq = here.get("sequential")
-        tree = next((g for sm, g in here.items() if sm.startswith("tree:")), None)
         published = paper.get(sweep, {}).get("32-bit", {}).get(x)
-        if seq is None or tree is None:
+        if seq is None or not any(t in here for t in trees):
             continue
-        cols = []
-        for g in (seq, tree):
+
+        def share(g):
             k, n = sum(r["in_s"] == "1" for r in g), len(g)
-            lam = lambda_cells(g)[0]
-            cols += [f"{k}/{n} = {fmt(k / n)}", lam,
-                     pvalue(fisher(k, n, round(published * PAPER_DRAWS), PAPER_DRAWS)) if published is not None else ""]
-        _, only_tree, only_seq = discordant(tree, seq)
-        mcnemar = binomial_test(only_tree, only_tree + only_seq, 0.5) if only_tree + only_seq else 1.0
-        say(f"| {x} | {' | '.join(cols[:3])} | {' | '.join(cols[3:])} | {pvalue(mcnemar)} | "
-            f"{'none published' if published is None else format(published, 'g')} |")
+            return [f"{k}/{n} = {fmt(k / n)}", lambda_cells(g)[0],
+                    pvalue(fisher(k, n, round(published * PAPER_DRAWS), PAPER_DRAWS)) if published is not None else ""]
+        cols = share(seq)
+        for t in trees:
+            tree = here.get(t)
+            if tree is None:
+                cols += ["not run", "", "", ""]
+                continue
+            _, only_tree, only_seq = discordant(tree, seq)
+            mcnemar = binomial_test(only_tree, only_tree + only_seq, 0.5) if only_tree + only_seq else 1.0
+            cols += share(tree) + [pvalue(mcnemar)]
+        say(f"| {x} | {' | '.join(cols)} | {'none published' if published is None else format(published, 'g')} |")
     say("")
 
 
