@@ -25,11 +25,17 @@ __attribute__((target(RTARGET), always_inline)) static inline void RNAME(run)(RC
   if (!keep)
     for (int r = 0; r < rows; r++)
       for (int h = 0; h < RVECS; h++) acc[r][h] = RZERO();
+  // Unrolled in full (rows is a constant in every instance), so that the accumulators stay in registers:
+  // left to itself the compiler kept some instances' accumulators on the stack, a store and a reload on
+  // every step of the sum's dependency chain (perf, binary16 toward zero).
   for (size_t p = p0; p < p1; p++) {
     RV b[RVECS];
+#pragma clang loop unroll(full)
     for (int h = 0; h < RVECS; h++) b[h] = RLOAD(panel + p * RNR + h * RHALF);
+#pragma clang loop unroll(full)
     for (int r = 0; r < rows; r++) {
       RV x = RBCAST(a0 + r * lda + p);
+#pragma clang loop unroll(full)
       for (int h = 0; h < RVECS; h++) acc[r][h] = RADD(acc[r][h], RMUL(x, b[h]));
     }
   }

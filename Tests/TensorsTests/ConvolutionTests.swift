@@ -202,6 +202,20 @@ import Testing
       }
     }
   }
+  /// The directed modes in all three products: binary16 and bfloat16 rounded after every operation (one
+  /// loop instance per format and mode), binary32 and binary64 themselves (EmulatedFloat, MPFRFloat) on
+  /// the `Float`/`Double` kernels with the rounding control set.
+  @Test(arguments: [RoundingMode.towardZero, .towardPositive, .towardNegative])
+  func directedModes(_ mode: RoundingMode) {
+    check(Binary16.self, accumulate: Binary16.self, orders: [.sequential, .pairwise], fused: [false], rounding: mode)
+    check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential, .blocked(5)], fused: [false], rounding: mode)
+    EmulatedFloat.withFormat(.binary32) {
+      check(EmulatedFloat.self, accumulate: EmulatedFloat.self, orders: [.sequential, .lanes(4)], rounding: mode)
+    }
+    MPFRFloat.withFormat(.binary64) {
+      check(MPFRFloat.self, accumulate: MPFRFloat.self, orders: [.blocked(5)], rounding: mode)
+    }
+  }
   /// With stochastic rounding the SIMD paths round each output on the stream the generic path uses.
   @Test func stochasticRoundingIntoTheStorageFormat() {
     check(BFloat16.self, accumulate: Float.self, orders: [.sequential], fused: [false], rounding: .stochastic)
