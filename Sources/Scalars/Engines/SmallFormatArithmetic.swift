@@ -74,6 +74,44 @@ public enum SmallFormatArithmetic {
     return .nan
   }
 
+  /// The rounding of the exact value `x` toward zero, +∞ or −∞ in the usual case, from `hi` alone, or nil:
+  /// `hi` in the format's normal range and at least two binary64 ulps from the format's grid points on
+  /// either side. The exact value is within an ulp of `hi` (every caller's contract), so it lies strictly
+  /// between the same two grid points as `hi`, and a directed rounding needs only `hi`'s bits: truncation
+  /// of the bits below the grid (toward zero in magnitude) or that plus one unit (away). Not a directed
+  /// mode, `hi` near or on a grid point, subnormal, zero, not finite, or rounding past the largest
+  /// finite value: nil, and `round` decides.
+  @inlinable @inline(__always)
+  public static func roundDirectedUsual(_ hi: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double? {
+    let away: Bool
+    switch mode {
+    case .towardZero: away = false
+    case .towardPositive: away = hi > 0
+    case .towardNegative: away = hi < 0
+    case .nearestEven, .nearestAway, .odd, .stochastic: return nil
+    }
+    let magnitude = hi.magnitude
+    guard c.shift >= 2, magnitude >= c.minNormal, magnitude <= c.maxFinite else { return nil }
+    let bits = hi.bitPattern, below = ~c.keepMask
+    let dropped = bits & below
+    guard dropped >= 2, dropped < below else { return nil }
+    let truncated = bits & c.keepMask
+    if !away { return Double(bitPattern: truncated) }
+    let r = Double(bitPattern: truncated &+ (below &+ 1))
+    return r.magnitude <= c.maxFinite ? r : nil
+  }
+
+  /// `x` itself when it is exact (the caller knows) and a value of the format's normal range, in a directed
+  /// mode (sums of nearby values often are); else nil. To nearest the callers have their own shortcut,
+  /// and stochastic rounding draws for every result, exact or not (its stream stays as it was).
+  @inlinable @inline(__always)
+  public static func exactDirected(_ x: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double? {
+    guard mode == .towardZero || mode == .towardPositive || mode == .towardNegative, c.shift > 0 else { return nil }
+    let magnitude = x.magnitude
+    guard magnitude >= c.minNormal, magnitude <= c.maxFinite, x.bitPattern & ~c.keepMask == 0 else { return nil }
+    return x
+  }
+
   /// Rounds the exact value `hi + lo` into the format in `mode`, where `hi` is the binary64 nearest to
   /// it and `|lo| ≤ ulp(hi)/2` (or `lo` has at least the exact error's sign, see the type's notes).
   /// Zero results keep `hi`'s sign; callers apply IEEE 754's sign rule for exact zero sums first.
@@ -83,6 +121,7 @@ public enum SmallFormatArithmetic {
   {
     if !hi.isFinite { return hi.isNaN ? .nan : infinite(hi, c) }
     if hi == 0 { return hi }
+    if lo == 0, let r = exactDirected(hi, mode, c) { return r }
     let negative = hi < 0
     let h = hi.magnitude
     let l = negative ? -lo : lo
@@ -180,9 +219,12 @@ public enum SmallFormatArithmetic {
   {
     let s = a + b
     if mode == .nearestEven && c.fastNearest { return roundNearestEven(s, c) }
+    if let r = roundDirectedUsual(s, mode, c) { return r }
     if s == 0 { return zeroSum(a, b, mode) }
     if !s.isFinite { return round(s, 0, mode, c) }
-    return round(s, twoSum(a, b).error, mode, c)
+    let error = twoSum(a, b).error
+    if error == 0, let r = exactDirected(s, mode, c) { return r }
+    return round(s, error, mode, c)
   }
 
   @inlinable @inline(__always)
@@ -190,6 +232,7 @@ public enum SmallFormatArithmetic {
     -> Double
   {
     let p = a * b  // exact when 2p ≤ 52 bits (no underflow within ±300 exponents)
+    if let r = roundDirectedUsual(p, mode, c) { return r }
     if c.precision > 26 && p.isFinite && p != 0 {
       return round(p, (-p).addingProduct(a, b), mode, c)  // a·b − p, exact (fma)
     }
@@ -203,6 +246,7 @@ public enum SmallFormatArithmetic {
   {
     let q = a / b
     if mode == .nearestEven && c.fastNearest { return roundNearestEven(q, c) }
+    if let r = roundDirectedUsual(q, mode, c) { return r }
     if !q.isFinite || q == 0 { return round(q, 0, mode, c) }
     let remainder = a.addingProduct(-q, b)  // a - q·b, exact
     return round(q, remainder / b, mode, c)
@@ -212,6 +256,7 @@ public enum SmallFormatArithmetic {
   public static func squareRoot(_ a: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double {
     let s = a.squareRoot()
     if mode == .nearestEven && c.fastNearest { return roundNearestEven(s, c) }
+    if let r = roundDirectedUsual(s, mode, c) { return r }
     if !s.isFinite || s == 0 { return round(s, 0, mode, c) }
     let remainder = a.addingProduct(-s, s)  // a - s², exact
     return round(s, remainder / (2 * s), mode, c)
@@ -225,6 +270,7 @@ public enum SmallFormatArithmetic {
     let p = a * b  // exact when 2p ≤ 52
     if c.precision > 26 && p.isFinite && p != 0 { return fusedMultiplyAddWide(a, b, p, addend, mode, c) }
     let s = p + addend
+    if let r = roundDirectedUsual(s, mode, c) { return r }
     if s == 0 { return p.isNaN ? .nan : zeroSum(p, addend, mode) }
     if !s.isFinite { return round(s, 0, mode, c) }
     return round(s, twoSum(p, addend).error, mode, c)
@@ -256,6 +302,7 @@ public enum SmallFormatArithmetic {
   @inlinable @inline(__always)
   public static func fromDouble(_ x: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double {
     if mode == .nearestEven { return roundNearestEven(x, c) }
+    if let r = roundDirectedUsual(x, mode, c) { return r }
     return round(x, 0, mode, c)
   }
 
