@@ -74,15 +74,20 @@ public enum SmallFormatArithmetic {
     return .nan
   }
 
-  /// The rounding of the exact value `x` toward zero, +∞ or −∞ in the usual case, from `hi` alone, or nil:
-  /// `hi` in the format's normal range and at least two binary64 ulps from the format's grid points on
-  /// either side. The exact value is within an ulp of `hi` (every caller's contract), so it lies strictly
-  /// between the same two grid points as `hi`, and a directed rounding needs only `hi`'s bits: truncation
-  /// of the bits below the grid (toward zero in magnitude) or that plus one unit (away). Not a directed
-  /// mode, `hi` near or on a grid point, subnormal, zero, not finite, or rounding past the largest
+  /// The rounding of the exact value toward zero, +∞ or −∞ in the usual cases, from its binary64 rounding
+  /// `hi` alone, or nil. Usual: `hi` in the format's normal range and at least two binary64 ulps from the
+  /// format's grid points on either side; or on a grid point when the caller knows the exact value is `hi`
+  /// (`exactWhenOnGrid`: a sum whose error term is 0, a product of narrow operands). The exact value is
+  /// within an ulp of `hi` (every caller's contract), so in the first case it lies strictly between the
+  /// same two grid points as `hi` and a directed rounding needs only `hi`'s bits: truncation of the bits
+  /// below the grid (toward zero in magnitude) or that plus one unit (away). Written with selects rather
+  /// than branches on whether `hi` is on the grid (sums of nearby values are, about half the time). Not a
+  /// directed mode, `hi` near a grid point, subnormal, zero, not finite, or rounding past the largest
   /// finite value: nil, and `round` decides.
   @inlinable @inline(__always)
-  public static func roundDirectedUsual(_ hi: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double? {
+  public static func roundDirected(_ hi: Double, exactWhenOnGrid exact: Bool, _ mode: RoundingMode, _ c: SmallFormatConstants)
+    -> Double?
+  {
     let away: Bool
     switch mode {
     case .towardZero: away = false
@@ -94,10 +99,11 @@ public enum SmallFormatArithmetic {
     guard c.shift >= 2, magnitude >= c.minNormal, magnitude <= c.maxFinite else { return nil }
     let bits = hi.bitPattern, below = ~c.keepMask
     let dropped = bits & below
-    guard dropped >= 2, dropped < below else { return nil }
-    let truncated = bits & c.keepMask
-    if !away { return Double(bitPattern: truncated) }
-    let r = Double(bitPattern: truncated &+ (below &+ 1))
+    let onGrid = dropped == 0
+    let usual = (dropped >= 2) && (dropped < below)
+    guard (onGrid && exact) || usual else { return nil }
+    let step: UInt64 = away && !onGrid ? below &+ 1 : 0
+    let r = Double(bitPattern: (bits & c.keepMask) &+ step)
     return r.magnitude <= c.maxFinite ? r : nil
   }
 
@@ -219,11 +225,10 @@ public enum SmallFormatArithmetic {
   {
     let s = a + b
     if mode == .nearestEven && c.fastNearest { return roundNearestEven(s, c) }
-    if let r = roundDirectedUsual(s, mode, c) { return r }
+    let error = twoSum(a, b).error
+    if let r = roundDirected(s, exactWhenOnGrid: error == 0, mode, c) { return r }
     if s == 0 { return zeroSum(a, b, mode) }
     if !s.isFinite { return round(s, 0, mode, c) }
-    let error = twoSum(a, b).error
-    if error == 0, let r = exactDirected(s, mode, c) { return r }
     return round(s, error, mode, c)
   }
 
@@ -232,7 +237,7 @@ public enum SmallFormatArithmetic {
     -> Double
   {
     let p = a * b  // exact when 2p ≤ 52 bits (no underflow within ±300 exponents)
-    if let r = roundDirectedUsual(p, mode, c) { return r }
+    if let r = roundDirected(p, exactWhenOnGrid: c.precision <= 26, mode, c) { return r }
     if c.precision > 26 && p.isFinite && p != 0 {
       return round(p, (-p).addingProduct(a, b), mode, c)  // a·b − p, exact (fma)
     }
@@ -246,7 +251,7 @@ public enum SmallFormatArithmetic {
   {
     let q = a / b
     if mode == .nearestEven && c.fastNearest { return roundNearestEven(q, c) }
-    if let r = roundDirectedUsual(q, mode, c) { return r }
+    if let r = roundDirected(q, exactWhenOnGrid: false, mode, c) { return r }
     if !q.isFinite || q == 0 { return round(q, 0, mode, c) }
     let remainder = a.addingProduct(-q, b)  // a - q·b, exact
     return round(q, remainder / b, mode, c)
@@ -256,7 +261,7 @@ public enum SmallFormatArithmetic {
   public static func squareRoot(_ a: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double {
     let s = a.squareRoot()
     if mode == .nearestEven && c.fastNearest { return roundNearestEven(s, c) }
-    if let r = roundDirectedUsual(s, mode, c) { return r }
+    if let r = roundDirected(s, exactWhenOnGrid: false, mode, c) { return r }
     if !s.isFinite || s == 0 { return round(s, 0, mode, c) }
     let remainder = a.addingProduct(-s, s)  // a - s², exact
     return round(s, remainder / (2 * s), mode, c)
@@ -270,7 +275,7 @@ public enum SmallFormatArithmetic {
     let p = a * b  // exact when 2p ≤ 52
     if c.precision > 26 && p.isFinite && p != 0 { return fusedMultiplyAddWide(a, b, p, addend, mode, c) }
     let s = p + addend
-    if let r = roundDirectedUsual(s, mode, c) { return r }
+    if let r = roundDirected(s, exactWhenOnGrid: twoSum(p, addend).error == 0, mode, c) { return r }
     if s == 0 { return p.isNaN ? .nan : zeroSum(p, addend, mode) }
     if !s.isFinite { return round(s, 0, mode, c) }
     return round(s, twoSum(p, addend).error, mode, c)
@@ -302,7 +307,7 @@ public enum SmallFormatArithmetic {
   @inlinable @inline(__always)
   public static func fromDouble(_ x: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double {
     if mode == .nearestEven { return roundNearestEven(x, c) }
-    if let r = roundDirectedUsual(x, mode, c) { return r }
+    if let r = roundDirected(x, exactWhenOnGrid: true, mode, c) { return r }
     return round(x, 0, mode, c)
   }
 
