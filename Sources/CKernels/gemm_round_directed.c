@@ -158,11 +158,13 @@ int pl_gemm_round_directed(int format, int mode, size_t row_begin, size_t row_en
   if (pl_gemm_round_available() && (format == 0 || format == 1) && mode >= MODE_TOWARD_ZERO && mode <= MODE_DOWN) {
     unsigned saved = _mm_getcsr();
     _mm_setcsr((saved & ~0x6000u) | rounding_control(mode));
-    void (*panels)(int, size_t, size_t, size_t, size_t, size_t, size_t, const float *, size_t, const float *, const float *,
-                   const float *, float *, size_t, pl_order) =
-        format == 0 ? (mode == MODE_TOWARD_ZERO ? panels_directed_h_z : mode == MODE_UP ? panels_directed_h_u : panels_directed_h_d)
-                    : (mode == MODE_TOWARD_ZERO ? panels_directed_b_z : mode == MODE_UP ? panels_directed_b_u : panels_directed_b_d);
-    panels(0, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
+    // By format (binary16, bfloat16) and mode (toward zero, +inf, -inf).
+    static void (*const panels[2][3])(int, size_t, size_t, size_t, size_t, size_t, size_t, const float *, size_t, const float *,
+                                      const float *, const float *, float *, size_t, pl_order) = {
+        {panels_directed_h_z, panels_directed_h_u, panels_directed_h_d},
+        {panels_directed_b_z, panels_directed_b_u, panels_directed_b_d},
+    };
+    panels[format][mode - MODE_TOWARD_ZERO](0, row_begin, row_end, panel_begin, panel_end, n, k, a, lda, bp, bias, bias_rows, c, ldc, order);
     _mm_setcsr(saved);
     return 1;
   }

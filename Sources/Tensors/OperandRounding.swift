@@ -55,7 +55,7 @@ public struct OperandRounding: Sendable, Hashable, CustomStringConvertible {
           if mode == .nearestEven {
             for i in f.indices { f[i] = Float(SmallFormatArithmetic.roundNearestEven(Double(f[i]), c)) }
           } else {
-            for i in f.indices { f[i] = Float(SmallFormatArithmetic.round(Double(f[i]), 0, mode, c)) }
+            for i in f.indices { f[i] = Float(SmallFormatArithmetic.fromDouble(Double(f[i]), mode, c)) }
           }
         }
       }
@@ -68,7 +68,7 @@ public struct OperandRounding: Sendable, Hashable, CustomStringConvertible {
         }
       } else {
         for i in p.indices {
-          p[i] = ScalarConversion.convert(SmallFormatArithmetic.round(ScalarConversion.convert(p[i], to: Double.self), 0, mode, c), to: S.self)
+          p[i] = ScalarConversion.convert(SmallFormatArithmetic.fromDouble(ScalarConversion.convert(p[i], to: Double.self), mode, c), to: S.self)
         }
       }
     }

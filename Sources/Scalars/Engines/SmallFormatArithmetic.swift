@@ -107,17 +107,6 @@ public enum SmallFormatArithmetic {
     return r.magnitude <= c.maxFinite ? r : nil
   }
 
-  /// `x` itself when it is exact (the caller knows) and a value of the format's normal range, in a directed
-  /// mode (sums of nearby values often are); else nil. To nearest the callers have their own shortcut,
-  /// and stochastic rounding draws for every result, exact or not (its stream stays as it was).
-  @inlinable @inline(__always)
-  public static func exactDirected(_ x: Double, _ mode: RoundingMode, _ c: SmallFormatConstants) -> Double? {
-    guard mode == .towardZero || mode == .towardPositive || mode == .towardNegative, c.shift > 0 else { return nil }
-    let magnitude = x.magnitude
-    guard magnitude >= c.minNormal, magnitude <= c.maxFinite, x.bitPattern & ~c.keepMask == 0 else { return nil }
-    return x
-  }
-
   /// Rounds the exact value `hi + lo` into the format in `mode`, where `hi` is the binary64 nearest to
   /// it and `|lo| ≤ ulp(hi)/2` (or `lo` has at least the exact error's sign, see the type's notes).
   /// Zero results keep `hi`'s sign; callers apply IEEE 754's sign rule for exact zero sums first.
@@ -127,7 +116,7 @@ public enum SmallFormatArithmetic {
   {
     if !hi.isFinite { return hi.isNaN ? .nan : infinite(hi, c) }
     if hi == 0 { return hi }
-    if lo == 0, let r = exactDirected(hi, mode, c) { return r }
+    if let r = roundDirected(hi, exactWhenOnGrid: lo == 0, mode, c) { return r }
     let negative = hi < 0
     let h = hi.magnitude
     let l = negative ? -lo : lo
