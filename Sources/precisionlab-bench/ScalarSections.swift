@@ -40,7 +40,9 @@ func scalarSection() {
   MPFRFloat.withFormat(wide40) {
     row(MPFRFloat.self, "ieee:40:127 (MPFRFloat)", modes: quick ? [.nearestEven] : [.nearestEven, .towardZero, .stochastic], n: wideN, rounds: wideRounds)
   }
-  row(Binary64.self, "binary64 (MPFR)", modes: quick ? [.nearestEven] : [.nearestEven, .towardZero, .nearestAway, .stochastic], n: wideN, rounds: wideRounds)
+  // binary64 in the other modes: hardware operations and error-free transformations, beside its MPFR peer.
+  row(Binary64.self, "binary64 (error-free engine)", modes: quick ? [.towardZero] : [.nearestEven, .towardZero, .towardPositive, .nearestAway, .odd, .stochastic], n: smallN, rounds: smallRounds)
+  row(Binary64MPFR.self, "binary64 (MPFR)", modes: quick ? [.nearestEven] : [.nearestEven, .towardZero, .nearestAway, .stochastic], n: wideN, rounds: wideRounds)
   row(Binary128.self, "binary128 (integer engine)", modes: someModes, n: wideN, rounds: wideRounds)
   // Its peer: the same format on MPFR (where binary128 ran before the integer engine).
   row(Binary128MPFR.self, "binary128 (MPFR)", modes: someModes, n: wideN, rounds: wideRounds)

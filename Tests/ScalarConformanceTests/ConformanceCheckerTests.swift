@@ -27,7 +27,8 @@ import Testing
       ConformanceChecker.check(E5M2Saturating.self, modes: Self.allModes, samples: 60),
       ConformanceChecker.check(FP4E2M1.self, modes: Self.allModes, samples: 60),
       ConformanceChecker.check(Binary128.self, modes: Self.allModes, samples: 30),
-      ConformanceChecker.check(Binary64.self, modes: Self.allModes, samples: 30),
+      ConformanceChecker.check(Binary64MPFR.self, modes: Self.allModes, samples: 30),
+      ConformanceChecker.check(Binary64.self, modes: Self.allModes, samples: 60),
     ]
     for report in reports { #expect(report.passed, "\(report)") }
   }

@@ -79,7 +79,12 @@ import Testing
 
   @Test func binary64OnMPFRMatchesDouble() {
     let values = Self.specials(Double.self) + Self.randomValues(Double.self, count: 2000, seed: 3)
-    #expect(Self.mismatches(Binary64.self, Double.self, values: values, pairs: 5000) == [])
+    #expect(Self.mismatches(Binary64MPFR.self, Double.self, values: values, pairs: 5000) == [])
+  }
+
+  @Test func binary64MatchesDouble() {
+    let values = Self.specials(Double.self) + Self.randomValues(Double.self, count: 3000, seed: 6)
+    #expect(Self.mismatches(Binary64.self, Double.self, values: values, pairs: 20000) == [])
   }
 
   @Test func mpfrAt53BitsWithBinary64RangeMatchesDouble() throws {
@@ -99,10 +104,12 @@ import Testing
       if !Self.same(Binary16(n).doubleValue, Double(Float16(n))) { failures.append("binary16 \(n)") }
       if !Self.same(Binary32(n).doubleValue, Double(Float(n))) { failures.append("binary32 \(n)") }
       if !Self.same(Binary64(n).doubleValue, Double(n)) { failures.append("binary64 \(n)") }
+      if !Self.same(Binary64MPFR(n).doubleValue, Double(n)) { failures.append("binary64 on MPFR \(n)") }
     }
     for n in [Int.max, Int.min, Int.max - 1, 1 << 53 + 1, -(1 << 60) - 1] {
       if !Self.same(Binary32(n).doubleValue, Double(Float(n))) { failures.append("binary32 \(n)") }
       if !Self.same(Binary64(n).doubleValue, Double(n)) { failures.append("binary64 \(n)") }
+      if !Self.same(Binary64MPFR(n).doubleValue, Double(n)) { failures.append("binary64 on MPFR \(n)") }
     }
     #expect(failures == [])
   }

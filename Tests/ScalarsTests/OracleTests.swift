@@ -112,7 +112,8 @@ import Testing
     #expect(Self.mismatches(FP6E3M2.self, samples: 80) == [])
     #expect(Self.mismatches(FP4E2M1.self, samples: 80) == [])
   }
-  @Test func binary64OnMPFR() { #expect(Self.mismatches(Binary64.self, samples: 30) == []) }
+  @Test func binary64OnMPFR() { #expect(Self.mismatches(Binary64MPFR.self, samples: 30) == []) }
+  @Test func binary64() { #expect(Self.mismatches(Binary64.self, samples: 120) == []) }
   @Test func binary128() { #expect(Self.mismatches(Binary128.self, samples: 30) == []) }
   @Test func x87Extended() { #expect(Self.mismatches(X87Extended.self, samples: 25) == []) }
 

@@ -10,15 +10,16 @@ public protocol ScalarVisitor {
 
 /// Where generic network code meets a format chosen at run time: the one place that maps a format to
 /// a scalar type. The visitor runs inside this module, so the generic code is specialised for each
-/// type here, for six of these eight:
+/// type here, for six of these nine:
 ///
 /// | format | type |
 /// | --- | --- |
 /// | binary32, binary64, fp80 rounding to nearest even | `Float`, `Double`, `Float80` (hardware) |
 /// | binary16, bfloat16 | `Binary16`, `BFloat16` (emulated, constants folded; bit-identical to hardware half arithmetic, checked exhaustively by `precisionlab-verify`, and about 5x faster here than Swift's `Float16`, which this CPU lacks) |
 /// | any other format the binary64 engine holds (p ≤ 51, exponents within ±300): TF32, FP8, FP6, FP4, binary32 in the other modes, `ieee:P:EMAX` | `EmulatedFloat` with the format set on the thread |
+/// | binary64 in the other modes | `Binary64` (hardware binary64 operations and error-free transformations, every mode; bit-identical to MPFR's), the generic code unspecialised (see `mpfr`): its matrix products in the directed modes run on the `Double` kernels with the rounding control set |
 /// | binary128 | `Binary128` (64-bit integer engine, every mode; bit-identical to MPFR's), the generic code unspecialised like MPFR's (see `mpfr`): its inner products run in C (`accumulateProducts`) |
-/// | everything else: binary64 and fp80 in the other modes, `mpfr:…`, wide `ieee:…` | `MPFRFloat` with the format set on the thread, the generic code unspecialised (see `mpfr`) |
+/// | everything else: fp80 in the other modes, `mpfr:…`, wide `ieee:…` | `MPFRFloat` with the format set on the thread, the generic code unspecialised (see `mpfr`) |
 ///
 /// So a new preset format (`FloatFormat+Presets.swift`) needs no edit here: its engine decides.
 /// Accumulation formats are chosen inside the kernels (`KernelPlan`), not here.
@@ -30,6 +31,7 @@ public enum ScalarDispatch {
     if hardware && format == .binary32 { return try visitor.visit(storage: Float.self) }
     if hardware && format == .binary64 { return try visitor.visit(storage: Double.self) }
     if hardware && format == .x87Extended { return try visitor.visit(storage: Float80.self) }
+    if format == .binary64 { return try visitUnspecialised(visitor, binary64) }
     if format == .binary128 { return try visitUnspecialised(visitor, binary128) }
     if format.engine == .double { return try EmulatedFloat.withFormat(format) { try visitor.visit(storage: EmulatedFloat.self) } }
     return try MPFRFloat.withFormat(format) { try visitUnspecialised(visitor, mpfr) }
@@ -42,6 +44,7 @@ public enum ScalarDispatch {
   /// executable: 243 s with it, 125 s without, on this 2-core machine).
   static let mpfr: any PrecisionScalar.Type = MPFRFloat.self
   static let binary128: any PrecisionScalar.Type = Binary128.self
+  static let binary64: any PrecisionScalar.Type = Binary64.self
 
   static func visitUnspecialised<V: ScalarVisitor>(_ visitor: V, _ type: any PrecisionScalar.Type) throws -> V.Result {
     func open<T: PrecisionScalar>(_: T.Type) throws -> V.Result { try visitor.visit(storage: T.self) }

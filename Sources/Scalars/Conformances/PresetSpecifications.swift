@@ -81,8 +81,9 @@ public typealias E5M2Saturating = SmallFloat<E5M2SaturatingFormat>
 public typealias FP6E2M3 = SmallFloat<FP6E2M3Format>
 public typealias FP6E3M2 = SmallFloat<FP6E3M2Format>
 public typealias FP4E2M1 = SmallFloat<FP4E2M1Format>
-/// Emulated binary64 on MPFR (bit-identical to hardware `Double`, plus every rounding mode).
-public typealias Binary64 = WideFloat<Binary64Format>
+/// binary64 on the MPFR engine (bit-identical to hardware `Double`, plus every rounding mode): the
+/// reference that `Binary64` (hardware operations and error-free transformations) is checked against.
+public typealias Binary64MPFR = WideFloat<Binary64Format>
 public typealias X87Extended = WideFloat<X87ExtendedFormat>
 /// binary128 on the MPFR engine: the reference that `Binary128` (the integer engine) is checked against.
 public typealias Binary128MPFR = WideFloat<Binary128Format>

@@ -1,6 +1,6 @@
 import CMPFR
 
-/// An emulated format of the MPFR engine with a fixed format: binary64 (`Binary64`), x87 extended
+/// An emulated format of the MPFR engine with a fixed format: binary64 (`Binary64MPFR`), x87 extended
 /// (`X87Extended`), binary128 (`Binary128`) or your own `FormatSpecification` of any precision.
 ///
 /// Every operation, `exp` and `log` included, is correctly rounded in the thread's rounding mode with
