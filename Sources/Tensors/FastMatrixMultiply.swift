@@ -304,7 +304,26 @@ public enum FastMatrixMultiply {
   /// The elements of `x` in `U` (exactly: `U` holds every value of `S`), or `x` itself when `S` is `U`.
   @inlinable
   static func widened<S: PrecisionScalar, U: PrecisionScalar>(_ x: [S], to _: U.Type) -> [U] {
-    S.self == U.self ? unsafeBitCast(x, to: [U].self) : x.map { U($0.doubleValue) }
+    if S.self == U.self { return unsafeBitCast(x, to: [U].self) }
+    if sharesDoubleStorage(S.self, U.self) { return copied(x, as: U.self) }
+    return x.map { U($0.doubleValue) }
+  }
+
+  /// Whether `S` and `U` are `Binary64` and `Double` (either way round) and converting one into the
+  /// other changes nothing: the same 8 bytes, no rounding, and no stochastic draw (`Binary64(Double)`
+  /// draws when rounding stochastically, as the MPFR engine does). The networks run unspecialised for
+  /// `Binary64`, so the elementwise conversion around the `Double` kernels cost more than the kernels.
+  @inlinable
+  static func sharesDoubleStorage<S: PrecisionScalar, U: PrecisionScalar>(_: S.Type, _: U.Type) -> Bool {
+    ((S.self == Binary64.self && U.self == Double.self) || (S.self == Double.self && U.self == Binary64.self))
+      && RoundingEnvironment.mode != .stochastic
+  }
+
+  /// `x`'s bytes as an array of `U` (a type of the same size and layout, see `sharesDoubleStorage`).
+  @inlinable
+  static func copied<S, U>(_ x: [S], as _: U.Type) -> [U] {
+    precondition(MemoryLayout<S>.stride == MemoryLayout<U>.stride)
+    return x.withUnsafeBytes { Array($0.bindMemory(to: U.self)) }
   }
 
   /// `a [m, k]` times B, given as `b [n, k]` (`layout: .transposed`, B's transpose) or `b [k, n]`
@@ -376,6 +395,7 @@ public enum FastMatrixMultiply {
   @inlinable
   static func narrowed<S: PrecisionScalar, U: PrecisionScalar>(_ values: [U], rows m: Int, columns n: Int, threads: Int) -> [S] {
     if S.self == U.self { return unsafeBitCast(values, to: [S].self) }
+    if sharesDoubleStorage(U.self, S.self) { return copied(values, as: S.self) }
     var out = [S](repeating: S(0), count: m * n)
     values.withUnsafeBufferPointer { rp in
       out.withUnsafeMutableBufferPointer { op in
