@@ -74,26 +74,28 @@ public enum SmallFormatArithmetic {
     return .nan
   }
 
-  /// The rounding of the exact value toward zero, +∞ or −∞ in the usual cases, from its binary64 rounding
+  /// The rounding of the exact value toward zero, +∞, −∞ or to odd in the usual cases, from its binary64 rounding
   /// `hi` alone, or nil. Usual: `hi` in the format's normal range and at least two binary64 ulps from the
   /// format's grid points on either side; or on a grid point when the caller knows the exact value is `hi`
   /// (`exactWhenOnGrid`: a sum whose error term is 0, a product of narrow operands). The exact value is
   /// within an ulp of `hi` (every caller's contract), so in the first case it lies strictly between the
   /// same two grid points as `hi` and a directed rounding needs only `hi`'s bits: truncation of the bits
   /// below the grid (toward zero in magnitude) or that plus one unit (away). Written with selects rather
-  /// than branches on whether `hi` is on the grid (sums of nearby values are, about half the time). Not a
-  /// directed mode, `hi` near a grid point, subnormal, zero, not finite, or rounding past the largest
+  /// than branches on whether `hi` is on the grid (sums of nearby values are, about half the time); to
+  /// odd, the truncation with the grid's last bit set (the exact value is not on the grid). Not a
+  /// directed mode or odd, `hi` near a grid point, subnormal, zero, not finite, or rounding past the largest
   /// finite value: nil, and `round` decides.
   @inlinable @inline(__always)
   public static func roundDirected(_ hi: Double, exactWhenOnGrid exact: Bool, _ mode: RoundingMode, _ c: SmallFormatConstants)
     -> Double?
   {
-    let away: Bool
+    let away: Bool, odd: Bool
     switch mode {
-    case .towardZero: away = false
-    case .towardPositive: away = hi > 0
-    case .towardNegative: away = hi < 0
-    case .nearestEven, .nearestAway, .odd, .stochastic: return nil
+    case .towardZero: (away, odd) = (false, false)
+    case .towardPositive: (away, odd) = (hi > 0, false)
+    case .towardNegative: (away, odd) = (hi < 0, false)
+    case .odd: (away, odd) = (false, true)  // truncation with the grid's last bit set
+    case .nearestEven, .nearestAway, .stochastic: return nil
     }
     let magnitude = hi.magnitude
     guard c.shift >= 2, magnitude >= c.minNormal, magnitude <= c.maxFinite else { return nil }
@@ -103,7 +105,8 @@ public enum SmallFormatArithmetic {
     let usual = (dropped >= 2) && (dropped < below)
     guard (onGrid && exact) || usual else { return nil }
     let step: UInt64 = away && !onGrid ? below &+ 1 : 0
-    let r = Double(bitPattern: (bits & c.keepMask) &+ step)
+    let oddBit: UInt64 = odd && !onGrid ? below &+ 1 : 0
+    let r = Double(bitPattern: ((bits & c.keepMask) &+ step) | oddBit)
     return r.magnitude <= c.maxFinite ? r : nil
   }
 
