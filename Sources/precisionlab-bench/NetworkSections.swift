@@ -26,7 +26,11 @@ func networkSection() {
     ("fp32", .same, .nearestEven, "Float", 3), ("fp64", .same, .nearestEven, "Double", 3), ("fp80", .same, .nearestEven, "Float80", 1),
     ("tf32", .same, .nearestEven, "EmulatedFloat", 1), ("tf32", .same, .towardZero, "EmulatedFloat", 1),
     ("e4m3", .binary32, .nearestEven, "EmulatedFloat", 1),
-    ("fp32", .same, .towardZero, "EmulatedFloat", 1), ("fp64", .same, .towardZero, "MPFRFloat", 1), ("mpfr:113", .same, .nearestEven, "MPFRFloat", 1),
+    ("fp32", .same, .towardZero, "EmulatedFloat", 1), ("fp64", .same, .towardZero, "Binary64", 1),
+    ("mpfr:113", .same, .nearestEven, "MPFRFloat", 1),
+    // Odd and stochastic rounding (no SIMD kernel: the generic loop), beside the rows above.
+    ("bf16", .same, .odd, "BFloat16", 1), ("bf16", .same, .stochastic, "BFloat16", 1),
+    ("fp64", .same, .odd, "Binary64", 1), ("fp64", .same, .stochastic, "Binary64", 1),
     // binary128 on the integer engine; its peer is the mpfr:113 row above (MPFR at the same precision).
     ("binary128", .same, .nearestEven, "Binary128", 1), ("binary128", .same, .towardZero, "Binary128", 1),
     // Above p = 26 on the binary64 engine: binary64 sums (volume-precision-wide.yaml) and per-operation rounding.
