@@ -14,8 +14,13 @@
 // with the bias added last or (bias_first) where the sum starts: exactly the emulated formats' scalar
 // loop (see CKernels.h).
 
+// An instance may define RADD and RMUL itself (rounding to odd needs each sum's error, gemm_round_odd.c).
+#ifndef RADD
 #define RADD(x, y) ROUND(RADDV((x), (y)))
+#endif
+#ifndef RMUL
 #define RMUL(x, y) ROUND(RMULV((x), (y)))
+#endif
 #define RHALF (RNR / RVECS)
 
 // Sequential rounded sums over [p0, p1), from zero or (keep) from what acc holds.

@@ -90,6 +90,9 @@ public enum FastMatrixMultiply {
     case roundedInBinary64(SmallFormat)
     /// A binary64-engine format (p ≤ 51) in `Double`, rounded toward zero (2), +∞ (3) or −∞ (4).
     case roundedInBinary64Directed(SmallFormat, mode: Int32)
+    /// A binary64-engine format with p ≤ 26, subnormals and infinities in `Double`, rounded to odd
+    /// (`SmallFormat.odd`).
+    case roundedInBinary64Odd(SmallFormat)
     /// binary32 or binary64 itself (the `Float`/`Double` kernels) with the rounding control set to toward
     /// zero (2), +∞ (3) or −∞ (4): a format that is exactly binary32 or binary64, computed in a directed mode.
     case binary32Directed(mode: Int32), binary64Directed(mode: Int32)
@@ -97,7 +100,7 @@ public enum FastMatrixMultiply {
     /// Whether the kernel's operands and results are `Double` (else `Float`).
     @usableFromInline var holdsBinary64: Bool {
       switch self {
-      case .binary64, .roundedInBinary64, .roundedInBinary64Directed, .binary64Directed: return true
+      case .binary64, .roundedInBinary64, .roundedInBinary64Directed, .roundedInBinary64Odd, .binary64Directed: return true
       case .binary32, .rounded, .roundedDirected, .binary32Directed: return false
       }
     }
@@ -125,6 +128,14 @@ public enum FastMatrixMultiply {
         min_normal: f.minNormal, max_finite: f.maxFinite, subnormal_adder: f.subnormalAdder,
         overflow_positive: overflow(false), overflow_negative: overflow(true), half_minus_one: f.halfMinusOne,
         keep_mask: f.keepMask, shift: f.shift, has_subnormals: f.hasSubnormals ? 1 : 0, has_infinities: f.hasInfinities ? 1 : 0)
+    }
+
+    /// The format's rounding to odd, when the odd kernel computes it exactly: 2 ≤ p ≤ 26 (products exact
+    /// in binary64), subnormals, infinities and IEEE overflow (the conditions `pl_gemm_round_f64_odd`
+    /// checks); else nil.
+    @usableFromInline static func odd(_ f: SmallFormatConstants) -> SmallFormat? {
+      guard f.isUsable, f.precision <= 26, f.hasSubnormals, f.hasInfinities, f.overflow == .infinity else { return nil }
+      return SmallFormat(f, mode: .odd)
     }
   }
 
@@ -194,6 +205,8 @@ public enum FastMatrixMultiply {
         _ = pl_gemm_round_f64(&format.c, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       case .roundedInBinary64Directed(var format, let mode):
         _ = pl_gemm_round_f64_directed(&format.c, mode, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
+      case .roundedInBinary64Odd(var format):
+        _ = pl_gemm_round_f64_odd(&format.c, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       case .binary32Directed(let mode):
         _ = pl_gemm_f32_directed(mode, r0, r1, q0, q1, n, k, cast(a), lda, cast(bp), bias.map(cast), biasRows.map(cast), cast(c), ldc, order)
       case .binary64Directed(let mode):
@@ -236,7 +249,8 @@ public enum FastMatrixMultiply {
 
   /// The rounded-arithmetic kernel for `S` accumulated in itself, when one applies: binary16 or bfloat16
   /// (any type of that format) in `Float`, or another binary64-engine format (TF32, FP8, FP6, FP4,
-  /// `ieee:P:EMAX`) in `Double` with p ≤ 25 to nearest even and any p in a directed mode; not fused, any
+  /// `ieee:P:EMAX`) in `Double` with p ≤ 25 to nearest even, any p in a directed mode, and p ≤ 26 to odd
+  /// (binary16 and bfloat16 too; formats with subnormals and infinities, `SmallFormat.odd`); not fused, any
   /// order but `blas`, `lanes`, `tc`, `kahan` and `neumaier`.
   @inlinable
   static func roundedKernel<S: PrecisionScalar, Acc: PrecisionScalar>(_: S.Type, _: Acc.Type, _ options: KernelOptions) -> Kernel? {
@@ -258,7 +272,9 @@ public enum FastMatrixMultiply {
       let mode = RoundingEnvironment.mode
       if let half { return .roundedDirected(format: half, mode: Int32(mode.rawValue)) }
       return SmallFormat(constants, mode: mode).map { .roundedInBinary64Directed($0, mode: Int32(mode.rawValue)) }
-    case .nearestAway, .odd, .stochastic:
+    case .odd:
+      return SmallFormat.odd(constants).map { .roundedInBinary64Odd($0) }
+    case .nearestAway, .stochastic:
       return nil
     }
   }

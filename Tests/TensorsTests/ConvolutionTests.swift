@@ -216,6 +216,12 @@ import Testing
       check(MPFRFloat.self, accumulate: MPFRFloat.self, orders: [.blocked(5)], rounding: mode)
     }
   }
+  /// Rounding to odd in all three products (the odd kernel), near 1 and near underflow.
+  @Test func roundingToOdd() {
+    check(Binary16.self, accumulate: Binary16.self, orders: [.sequential, .pairwise], fused: [false], rounding: .odd)
+    check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential, .blocked(5)], fused: [false], rounding: .odd)
+    check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential], offset: -120, fused: [false], rounding: .odd)
+  }
   /// With stochastic rounding the SIMD paths round each output on the stream the generic path uses.
   @Test func stochasticRoundingIntoTheStorageFormat() {
     check(BFloat16.self, accumulate: Float.self, orders: [.sequential], fused: [false], rounding: .stochastic)

@@ -246,6 +246,46 @@ import Testing
     }
   }
 
+  /// Rounding to odd after every operation (the odd kernel: binary64 arithmetic with each sum's TwoSum
+  /// error, then the odd neighbour on the format's grid) against the emulated loop to odd: the formats
+  /// with p ≤ 26, subnormals and infinities, near 1 and near both ends of the range (subnormal results,
+  /// sums past the largest finite value); the others keep the generic loop.
+  @Test(.enabled(if: FastMatrixMultiply.roundedKernelsAvailable, "the rounded kernels need AVX2"))
+  func roundingToOddAfterEveryOperation() {
+    RoundingEnvironment.with(.odd) {
+      for type in [Binary16.self, BFloat16.self] as [any PrecisionScalar.Type] {
+        guard case .roundedInBinary64Odd? = FastMatrixMultiply.roundedKernel(type, type, KernelOptions()) else {
+          Issue.record("\(type.format.name) to odd does not take the odd kernel")
+          continue
+        }
+      }
+      check(Binary16.self, accumulate: Binary16.self, orders: [.sequential, .pairwise, .blocked(7)], fused: [false])
+      check(Binary16.self, accumulate: Binary16.self, offset: -14, orders: [.sequential, .pairwise], fused: [false])
+      check(Binary16.self, accumulate: Binary16.self, offset: 8, orders: [.sequential], fused: [false])
+      check(BFloat16.self, accumulate: BFloat16.self, orders: [.sequential, .pairwise, .blocked(7)], fused: [false])
+      check(BFloat16.self, accumulate: BFloat16.self, offset: -125, orders: [.sequential], fused: [false])
+      check(BFloat16.self, accumulate: BFloat16.self, offset: 120, orders: [.sequential], fused: [false])
+      let taken = [FloatFormat.tf32, .e5m2, .binary32, try! FloatFormat.ieee("ieee:26:127", precision: 26, emax: 127)]
+      for format in taken {
+        EmulatedFloat.withFormat(format) {
+          guard case .roundedInBinary64Odd? = FastMatrixMultiply.roundedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions()) else {
+            Issue.record("\(format.name) to odd does not take the odd kernel")
+            return
+          }
+          check(EmulatedFloat.self, accumulate: EmulatedFloat.self, orders: [.sequential, .blocked(7)], fused: [false], shapes: Self.fewShapes)
+          check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emin, orders: [.sequential], fused: [false], shapes: Self.fewShapes)
+          check(EmulatedFloat.self, accumulate: EmulatedFloat.self, offset: format.emax - 2, orders: [.sequential], fused: [false], shapes: Self.fewShapes)
+        }
+      }
+      let left = [FloatFormat.e4m3, .fp4e2m1, Self.binary64EngineFormats[7], try! FloatFormat.ieee("ieee:27:127", precision: 27, emax: 127)]
+      for format in left {
+        EmulatedFloat.withFormat(format) {
+          #expect(FastMatrixMultiply.roundedKernel(EmulatedFloat.self, EmulatedFloat.self, KernelOptions()) == nil, "\(format.name)")
+        }
+      }
+    }
+  }
+
   /// binary32 and binary64 themselves toward zero, +∞ and −∞ (`fp32` as EmulatedFloat, `fp64` as
   /// MPFRFloat, as `--rounding` runs them) take the `Float`/`Double` kernels with the rounding control
   /// set: every order they have, fused or not, near 1 and near both ends of the range (subnormal

@@ -145,6 +145,12 @@ int pl_gemm_round_f64_directed(const pl_small_format *format, int mode, size_t r
                                size_t panel_begin, size_t panel_end, size_t n, size_t k, const double *a, size_t lda,
                                const double *bp, const double *bias, const double *bias_rows, double *c, size_t ldc,
                                pl_order order);
+/// pl_gemm_round_f64 rounding to odd after every product and addition (gemm_round_odd.c): exactly the
+/// emulated loop in that mode, for a format with 2 <= p <= 26, subnormals, infinities and IEEE overflow.
+/// AVX2. Returns 0 (computing nothing) without it or for another format.
+int pl_gemm_round_f64_odd(const pl_small_format *format, size_t row_begin, size_t row_end, size_t panel_begin,
+                          size_t panel_end, size_t n, size_t k, const double *a, size_t lda, const double *bp,
+                          const double *bias, const double *bias_rows, double *c, size_t ldc, pl_order order);
 /// pl_gemm_f32 and pl_gemm_f64 with the calling thread's rounding set to toward zero (2), +inf (3) or -inf
 /// (4) for the call and restored (gemm_hardware_directed.c): binary32's or binary64's own arithmetic in that
 /// mode, every product, sum and fused multiply-add rounded once in it. Any order but the tensor core's.
