@@ -94,6 +94,56 @@ import Testing
     }
   }
 
+  /// The unfused run of products in C (`SmallFloat.accumulateProducts`, stochastic, p ≤ 26) gives the bits
+  /// of the term-by-term loop from the same seed, so the same draws: near 1 (usual roundings), and
+  /// operands whose products and sums reach the subnormals, exact zeros and the overflow threshold (the
+  /// terms C leaves to Swift), in formats with and without infinities and subnormals.
+  @Test func runOfProductsEqualsTermByTerm() {
+    func compare<T: PrecisionScalar>(_: T.Type, exponents: ClosedRange<Int>, seed: UInt64) -> [String] {
+      var g = SplitMix64(seed: seed)
+      let n = 300
+      func operand() -> T {
+        if g.next() % 17 == 0 { return T(0) }
+        let e = exponents.lowerBound + Int(g.next() % UInt64(exponents.count))
+        return T(Double(sign: g.next() & 1 == 0 ? .plus : .minus, exponent: e, significand: 1 + g.unit()))
+      }
+      let x = (0..<(2 * n)).map { _ in operand() }, y = (0..<n).map { _ in operand() }
+      var failures: [String] = []
+      for start in [T(0), x[0]] {
+        // The result, and the next draw (the same only when both drew the same number of values).
+        let looped: (T, UInt64) = RoundingEnvironment.with(.stochastic, seed: seed) {
+          var acc = start
+          for k in 0..<n { T.multiplyAccumulate(&acc, x[2 * k], y[k]) }
+          return (acc, RoundingEnvironment.randomBits())
+        }
+        let run: (T, UInt64) = RoundingEnvironment.with(.stochastic, seed: seed) {
+          var acc = start
+          x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in T.accumulateProducts(&acc, xp.baseAddress!, 2, yp.baseAddress!, 1, count: n, fused: false) }
+          }
+          return (acc, RoundingEnvironment.randomBits())
+        }
+        if looped.0.hexDescription != run.0.hexDescription || looped.1 != run.1 {
+          failures.append("\(T.format.name) 2^\(exponents): \(run.0.hexDescription) against \(looped.0.hexDescription), next draws \(run.1 == looped.1 ? "equal" : "differ")")
+        }
+      }
+      return failures
+    }
+    var failures: [String] = []
+    for seed in UInt64(1)...4 {
+      failures += compare(BFloat16.self, exponents: -4...4, seed: seed)
+      failures += compare(BFloat16.self, exponents: -70 ... -60, seed: seed)  // products below 2^-126
+      failures += compare(BFloat16.self, exponents: 60...64, seed: seed)  // past the largest finite value
+      failures += compare(Binary16.self, exponents: -4...4, seed: seed)
+      failures += compare(Binary16.self, exponents: -13 ... -6, seed: seed)
+      failures += compare(Binary16.self, exponents: 6...9, seed: seed)
+      failures += compare(TF32.self, exponents: -3...3, seed: seed)
+      failures += compare(E4M3.self, exponents: -5...5, seed: seed)  // overflow to NaN, no infinities
+      failures += compare(FP4E2M1.self, exponents: -1...2, seed: seed)  // saturating
+    }
+    #expect(failures == [])
+  }
+
   @Test func reproducibleAndIndependentStreams() {
     #expect(Self.draw(seed: 1, stream: 0) == Self.draw(seed: 1, stream: 0))
     #expect(Self.draw(seed: 1, stream: 0) != Self.draw(seed: 1, stream: 1))

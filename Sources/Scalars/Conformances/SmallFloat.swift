@@ -1,4 +1,5 @@
 import CMPFR
+import ScalarsSupport
 
 /// An emulated format of the binary64 engine (p ≤ 51, exponents within ±300): bfloat16, binary16,
 /// TF32, binary32, OCP FP8 E4M3/E5M2, MX FP6/FP4, `ieee:P:EMAX` formats up to 51 bits, or your own
@@ -97,6 +98,43 @@ import CMPFR
     let m = mode, c = constants
     let product = SmallFormatArithmetic.multiply(a.value, b.value, m, c)
     acc = Self(exactly: SmallFormatArithmetic.add(acc.value, product, m, c))
+  }
+
+  /// The unfused run in stochastic rounding for p ≤ 26 goes to C (`pl_small_products_stochastic`: the same
+  /// operations and draws, the usual cases), each term it leaves finished here; every other run is the
+  /// protocol's loop.
+  @inlinable public static func accumulateProducts(
+    _ acc: inout Self, _ x: UnsafePointer<Self>, _ xStride: Int, _ y: UnsafePointer<Self>, _ yStride: Int,
+    count: Int, fused: Bool
+  ) {
+    let m = mode, c = constants
+    guard !fused, m == .stochastic, c.precision <= 26, count > 0 else {
+      if fused {
+        for k in 0..<count { fusedMultiplyAccumulate(&acc, x[k * xStride], y[k * yStride]) }
+      } else {
+        for k in 0..<count { multiplyAccumulate(&acc, x[k * xStride], y[k * yStride]) }
+      }
+      return
+    }
+    var format = pl_stochastic_format(
+      min_normal: c.minNormal, max_finite: c.maxFinite,
+      overflow_positive: SmallFormatArithmetic.overflowed(negative: false, mode: m, c),
+      overflow_negative: SmallFormatArithmetic.overflowed(negative: true, mode: m, c),
+      keep_mask: c.keepMask, precision: Int32(c.precision))
+    var a = acc.value
+    var k = 0
+    let xs = UnsafeRawPointer(x).assumingMemoryBound(to: Double.self)
+    let ys = UnsafeRawPointer(y).assumingMemoryBound(to: Double.self)
+    while k < count {
+      var pending = 0.0
+      var stage: Int32 = 0
+      k += pl_small_products_stochastic(&format, &a, xs + k * xStride, xStride, ys + k * yStride, yStride, count - k, &pending, &stage)
+      guard k < count else { break }
+      let product = stage == 1 ? pending : SmallFormatArithmetic.multiply(xs[k * xStride], ys[k * yStride], m, c)
+      a = SmallFormatArithmetic.add(a, product, m, c)
+      k += 1
+    }
+    acc = Self(exactly: a)
   }
 
   @inlinable public static func fusedMultiplyAccumulate(_ acc: inout Self, _ a: Self, _ b: Self) {

@@ -8,6 +8,7 @@
 #ifndef PRECISIONLAB_SCALARS_SUPPORT_H
 #define PRECISIONLAB_SCALARS_SUPPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "Binary128Engine.h"
@@ -82,6 +83,23 @@ static inline void pl_rounding_set(int32_t mode) { pl_thread_environment.roundin
 /// Copies of the whole environment, so that scoped changes can be undone exactly.
 static inline pl_environment pl_environment_get(void) { return pl_thread_environment; }
 static inline void pl_environment_set(pl_environment e) { pl_thread_environment = e; }
+
+/// A binary64-engine format with p <= 26 as pl_small_products_stochastic reads it: 2^emin, the largest
+/// finite value, the mask keeping the grid's bits of a normal binary64, p, and the values a result past
+/// the largest finite one takes in stochastic rounding (SmallFormatArithmetic.overflowed), by sign.
+typedef struct pl_stochastic_format {
+  double min_normal, max_finite, overflow_positive, overflow_negative;
+  uint64_t keep_mask;
+  int precision;
+} pl_stochastic_format;
+
+/// acc = round(acc + round(x[k] * y[k])) for k = 0, 1, ... in stochastic rounding (StochasticProducts.c),
+/// exactly SmallFormatArithmetic's multiply and add with the same draws from this thread's stream, while
+/// each rounding is a usual one (a normal result within the range: exact on the grid, or strictly between
+/// two grid points). Returns the number of terms done; where it stops short, term k is left to the caller,
+/// untouched (*stage 0) or with its product rounded into *pending (*stage 1, the sum not started).
+size_t pl_small_products_stochastic(const pl_stochastic_format *f, double *acc, const double *x, ptrdiff_t x_stride,
+                                    const double *y, ptrdiff_t y_stride, size_t count, double *pending, int *stage);
 
 /// Sets the process-wide seed that unseeded threads derive their streams from.
 void pl_set_default_seed(uint64_t seed);
