@@ -51,8 +51,10 @@ __attribute__((target("avx2,f16c"), always_inline)) static inline __m256d round_
   __m256i on_grid_result = _mm256_blendv_epi8(stepped, bits, keep);
   __m256i normal = _mm256_blendv_epi8(_mm256_or_si256(truncated, ctx->unit), on_grid_result, on_grid);
   __m256d rounded = _mm256_castsi256_pd(normal);
-  __m256d usual = _mm256_and_pd(_mm256_cmp_pd(magnitude, f->min_normal, _CMP_GT_OQ),
-                                _mm256_cmp_pd(rounded, f->max_finite, _CMP_LE_OQ));
+  // Usual: above 2^emin, or zero (exact: the bits above keep it), and within the range.
+  __m256d usual = _mm256_and_pd(
+      _mm256_or_pd(_mm256_cmp_pd(magnitude, f->min_normal, _CMP_GT_OQ), _mm256_cmp_pd(magnitude, zero, _CMP_EQ_OQ)),
+      _mm256_cmp_pd(rounded, f->max_finite, _CMP_LE_OQ));
   if (__builtin_expect(_mm256_movemask_pd(usual) == 0xF, 1)) return _mm256_or_pd(rounded, sign);
   // At and below 2^emin: n = |s| / quantum, an integer count plus a fraction, exactly.
   __m256d t = _mm256_mul_pd(magnitude, ctx->scale);
