@@ -101,21 +101,11 @@ public enum Binary64Arithmetic {
     return whole == x ? n : n | 1
   }
 
-  /// IEEE 754's sign of an exact zero sum: the addends' sign when both are zeros of one sign, else +0,
-  /// or −0 when rounding toward −∞.
+  // The exact zero sum's sign and TwoSum are the binary64 engine's (`SmallFormatArithmetic`).
   @inlinable @inline(__always)
-  static func zeroSum(_ a: Double, _ b: Double, _ mode: RoundingMode) -> Double {
-    if a == 0 && b == 0 && a.sign == b.sign { return a }
-    return mode == .towardNegative ? -0.0 : 0.0
-  }
-
-  /// Knuth's TwoSum: `x + y = s + e` exactly (no overflow).
+  static func zeroSum(_ a: Double, _ b: Double, _ mode: RoundingMode) -> Double { SmallFormatArithmetic.zeroSum(a, b, mode) }
   @inlinable @inline(__always)
-  static func twoSum(_ x: Double, _ y: Double) -> (sum: Double, error: Double) {
-    let s = x + y
-    let bb = s - x
-    return (s, (x - (s - bb)) + (y - bb))
-  }
+  static func twoSum(_ x: Double, _ y: Double) -> (sum: Double, error: Double) { SmallFormatArithmetic.twoSum(x, y) }
 
   // MARK: Operations
 

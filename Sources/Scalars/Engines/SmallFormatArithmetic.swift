@@ -195,8 +195,6 @@ public enum SmallFormatArithmetic {
 
   // MARK: Operations (operands are format values held exactly in binary64)
 
-  /// IEEE 754's sign of an exact zero sum: `+0`, except `−0` when both addends are `−0` or when
-  /// rounding toward −∞.
   /// Knuth's TwoSum: `x + y = s + e` exactly, with `s` the binary64 sum (no overflow).
   @inlinable @inline(__always)
   static func twoSum(_ x: Double, _ y: Double) -> (sum: Double, error: Double) {
@@ -205,6 +203,8 @@ public enum SmallFormatArithmetic {
     return (s, (x - (s - bb)) + (y - bb))
   }
 
+  /// IEEE 754's sign of an exact zero sum: `+0`, except `−0` when both addends are `−0` or when
+  /// rounding toward −∞.
   @inlinable @inline(__always)
   static func zeroSum(_ a: Double, _ b: Double, _ mode: RoundingMode) -> Double {
     if a == 0 && b == 0 && a.sign == b.sign { return a }
