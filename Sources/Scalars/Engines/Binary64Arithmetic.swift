@@ -37,9 +37,8 @@ public enum Binary64Arithmetic {
       return r
     case .nearestAway:
       // A tie has `r` even (nearest-even chose it); away from zero moves only when the tie is above.
-      guard l > 0 else { return r }
-      let h = r.magnitude
-      awayFromZero = 2 * l == h.nextUp - h
+      guard l > 0, 2 * l == r.magnitude.nextUp - r.magnitude else { return r }
+      awayFromZero = true
     case .towardZero:
       guard l < 0 else { return r }
       awayFromZero = false
@@ -57,9 +56,8 @@ public enum Binary64Arithmetic {
     case .stochastic:
       return stochastic(r, l, RoundingEnvironment.randomBits())
     }
-    let h = r.magnitude
-    guard awayFromZero || l < 0 else { return r }
-    let m = awayFromZero ? (l > 0 ? h.nextUp : h) : (l < 0 ? h.nextDown : h)
+    // Every case that moves has the exact value above |r| when moving away from zero, below it otherwise.
+    let m = awayFromZero ? r.magnitude.nextUp : r.magnitude.nextDown
     return negative ? -m : m
   }
 
